@@ -1,0 +1,252 @@
+package dev.cloudrun;
+
+import dev.cloudrun.internal.Backends;
+import dev.cloudrun.internal.RunEngine;
+import dev.cloudrun.spi.SandboxBackend;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The entry point: runs untrusted programs in a sandbox with hard limits and live output.
+ * Create one per application, share it between threads, and close it at shutdown.
+ *
+ * <pre>{@code
+ * try (CodeRunner runner = CodeRunner.create()) {
+ *     RunResult result = runner.run(RunRequest.of("python", "print(6 * 7)"));
+ *     System.out.println(result.status() + " " + result.stdout());   // OK 42
+ * }
+ * }</pre>
+ *
+ * <p>Configure everything in one place with {@link #create(Consumer)}:
+ *
+ * <pre>{@code
+ * CodeRunner runner = CodeRunner.create(config -> config
+ *         .backend(BackendKind.LOCAL)
+ *         .defaultLimits(Limits.defaults().withMemoryBytes(128L << 20))
+ *         .maxConcurrentRuns(8));
+ * }</pre>
+ */
+public final class CodeRunner implements AutoCloseable {
+    private final SandboxBackend backend;
+    private final RunEngine engine;
+    private final Config config;
+
+    private CodeRunner(Config config) {
+        config.defaultLimits.validateAgainst(config.maxLimits);
+        if (config.maxConcurrentRuns < 1) {
+            throw new InvalidRequestException("maxConcurrentRuns", "must be at least 1, was " + config.maxConcurrentRuns);
+        }
+        this.config = config;
+        this.backend = config.backendInstance != null ? config.backendInstance
+                : Backends.create(config.backend, config.maxConcurrentRuns);
+        this.engine = new RunEngine(backend, config.languages, config.defaultLimits, config.maxLimits,
+                config.maxConcurrentRuns, config.workspaceBytes);
+    }
+
+    /**
+     * A runner with the default configuration: the best backend available, default limits, and
+     * as many concurrent runs as the machine has processors.
+     *
+     * @return the runner
+     * @throws BackendUnavailableException if no sandbox can run on this host, with how to fix it
+     */
+    public static CodeRunner create() {
+        return create(config -> { });
+    }
+
+    /**
+     * A runner configured by the given function.
+     *
+     * @param configurer sets options on the configuration
+     * @return the runner
+     * @throws BackendUnavailableException if the chosen backend cannot run on this host
+     * @throws InvalidRequestException if an option is out of range
+     */
+    public static CodeRunner create(Consumer<Config> configurer) {
+        Config config = new Config();
+        configurer.accept(config);
+        return new CodeRunner(config);
+    }
+
+    /**
+     * Runs a program and waits for its result.
+     *
+     * @param request what to run
+     * @return the result; a failing program is a status, not an exception
+     * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     */
+    public RunResult run(RunRequest request) {
+        return run(request, RunListener.NONE);
+    }
+
+    /**
+     * Runs a program, streaming its output to a listener, and waits for its result.
+     *
+     * @param request what to run
+     * @param listener receives output and phase changes as they happen
+     * @return the result
+     * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     */
+    public RunResult run(RunRequest request, RunListener listener) {
+        try (Execution execution = start(request, listener)) {
+            return execution.await();
+        }
+    }
+
+    /**
+     * Runs a program in the background.
+     *
+     * @param request what to run
+     * @return a future completed with the result
+     * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     */
+    public CompletableFuture<RunResult> runAsync(RunRequest request) {
+        return start(request, RunListener.NONE).result();
+    }
+
+    /**
+     * Starts a program and returns at once with a handle for stdin, cancelling and waiting.
+     *
+     * @param request what to run
+     * @param listener receives output and phase changes as they happen
+     * @return the running execution; close it to cancel
+     * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     */
+    public Execution start(RunRequest request, RunListener listener) {
+        return engine.start(Objects.requireNonNull(request, "request"), Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** @return the languages this runner knows */
+    public LanguageRegistry languages() {
+        return config.languages;
+    }
+
+    /** @return the limits used when a request sets none */
+    public Limits defaultLimits() {
+        return config.defaultLimits;
+    }
+
+    /** @return the largest limits a request may ask for */
+    public Limits maxLimits() {
+        return config.maxLimits;
+    }
+
+    /** @return the name of the backend in use, such as {@code docker} or {@code local} */
+    public String backendName() {
+        return backend.name();
+    }
+
+    /** Cancels runs still going, waits briefly for them to clean up, and releases the backend. */
+    @Override
+    public void close() {
+        engine.close(Duration.ofSeconds(10));
+        backend.close();
+    }
+
+    /** Options for {@link CodeRunner#create(Consumer)}. */
+    public static final class Config {
+        private BackendKind backend = BackendKind.AUTO;
+        private SandboxBackend backendInstance;
+        private Limits defaultLimits = Limits.defaults();
+        private Limits maxLimits = Limits.defaultCeiling();
+        private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private long workspaceBytes = 256L * 1024 * 1024;
+        private LanguageRegistry languages = LanguageRegistry.loadDefault();
+
+        private Config() { }
+
+        /**
+         * Chooses the backend (default {@link BackendKind#AUTO}).
+         *
+         * @param kind the backend
+         * @return this configuration
+         */
+        public Config backend(BackendKind kind) {
+            this.backend = Objects.requireNonNull(kind, "backend");
+            return this;
+        }
+
+        /**
+         * Escape hatch: uses a backend instance you built yourself (a custom backend, or a built-in
+         * one with non-default options). The runner closes it.
+         *
+         * @param instance the backend
+         * @return this configuration
+         */
+        public Config backend(SandboxBackend instance) {
+            this.backendInstance = Objects.requireNonNull(instance, "backend");
+            return this;
+        }
+
+        /**
+         * Sets the limits used when a request sets none.
+         *
+         * @param limits the default limits
+         * @return this configuration
+         */
+        public Config defaultLimits(Limits limits) {
+            this.defaultLimits = Objects.requireNonNull(limits, "defaultLimits");
+            return this;
+        }
+
+        /**
+         * Sets the ceiling: a request asking for more is rejected.
+         *
+         * @param limits the largest values allowed
+         * @return this configuration
+         */
+        public Config maxLimits(Limits limits) {
+            this.maxLimits = Objects.requireNonNull(limits, "maxLimits");
+            return this;
+        }
+
+        /**
+         * How many runs may execute at once; further runs wait in {@link Phase#QUEUED}.
+         *
+         * @param count at least 1
+         * @return this configuration
+         */
+        public Config maxConcurrentRuns(int count) {
+            this.maxConcurrentRuns = count;
+            return this;
+        }
+
+        /**
+         * How large a run's writable workspace may grow (default 256 MiB).
+         *
+         * @param bytes the size in bytes
+         * @return this configuration
+         */
+        public Config workspaceBytes(long bytes) {
+            if (bytes < 1024 * 1024) {
+                throw new InvalidRequestException("workspaceBytes", "must be at least 1 MiB, was " + bytes);
+            }
+            this.workspaceBytes = bytes;
+            return this;
+        }
+
+        /**
+         * Replaces the language registry.
+         *
+         * @param registry the languages to know
+         * @return this configuration
+         */
+        public Config languages(LanguageRegistry registry) {
+            this.languages = Objects.requireNonNull(registry, "languages");
+            return this;
+        }
+
+        /**
+         * Adds a language, or overrides a built-in one with the same id.
+         *
+         * @param language the descriptor
+         * @return this configuration
+         */
+        public Config language(Language language) {
+            this.languages = languages.with(Objects.requireNonNull(language, "language"));
+            return this;
+        }
+    }
+}

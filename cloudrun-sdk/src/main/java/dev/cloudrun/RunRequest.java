@@ -1,0 +1,303 @@
+package dev.cloudrun;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * What to run: a language, a main source, optional extra files, stdin, arguments, environment
+ * variables, limits and network access. Immutable: every {@code withX} method returns a copy, so a
+ * request can be shared and reused.
+ *
+ * <pre>{@code
+ * RunRequest request = RunRequest.of("python", "print(input().upper())")
+ *         .withStdin("hello\n")
+ *         .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(2)));
+ * }</pre>
+ *
+ * <p>Nothing is validated until the request is run; {@link CodeRunner} then rejects bad values
+ * with an {@link InvalidRequestException} naming the field.
+ */
+public final class RunRequest {
+    private final String language;
+    private final byte[] source;
+    private final String mainFileName;
+    private final Map<String, byte[]> files;
+    private final byte[] stdin;
+    private final boolean interactiveStdin;
+    private final List<String> args;
+    private final Map<String, String> env;
+    private final UnaryOperator<Limits> limits;
+    private final boolean network;
+
+    private RunRequest(String language, byte[] source, String mainFileName, Map<String, byte[]> files,
+                       byte[] stdin, boolean interactiveStdin, List<String> args, Map<String, String> env,
+                       UnaryOperator<Limits> limits, boolean network) {
+        this.language = language;
+        this.source = source;
+        this.mainFileName = mainFileName;
+        this.files = files;
+        this.stdin = stdin;
+        this.interactiveStdin = interactiveStdin;
+        this.args = args;
+        this.env = env;
+        this.limits = limits;
+        this.network = network;
+    }
+
+    /**
+     * Starts a request for a language (id or alias, such as {@code python}, {@code js}, {@code cpp})
+     * with its main source.
+     *
+     * @param language the language id or alias
+     * @param source the main program's text
+     * @return a new request with no stdin, no arguments, default limits and network off
+     */
+    public static RunRequest of(String language, String source) {
+        Objects.requireNonNull(source, "source");
+        return of(language, Utf8.encodeStrict("source", source));
+    }
+
+    /**
+     * Starts a request whose main source is given as bytes; it must be valid UTF-8 for a text language.
+     *
+     * @param language the language id or alias
+     * @param source the main program's bytes
+     * @return a new request with no stdin, no arguments, default limits and network off
+     */
+    public static RunRequest of(String language, byte[] source) {
+        return new RunRequest(language, Objects.requireNonNull(source, "source").clone(), null, Map.of(),
+                null, false, List.of(), Map.of(), UnaryOperator.identity(), false);
+    }
+
+    /**
+     * Names the main file instead of letting the language choose (for example {@code app.py}).
+     *
+     * @param fileName a plain relative file name
+     * @return a copy with that main file name
+     */
+    public RunRequest withMainFileName(String fileName) {
+        return new RunRequest(language, source, fileName, files, stdin, interactiveStdin, args, env, limits, network);
+    }
+
+    /**
+     * Adds a text file beside the main source, stored as UTF-8.
+     *
+     * @param path a relative path; nested folders such as {@code data/input.txt} are created
+     * @param text the file's content
+     * @return a copy with the file added (replacing one with the same path)
+     */
+    public RunRequest withFile(String path, String text) {
+        return withFile(path, Utf8.encodeStrict("files[" + path + "]", Objects.requireNonNull(text, "text")));
+    }
+
+    /**
+     * Adds a binary file beside the main source, byte for byte.
+     *
+     * @param path a relative path; nested folders such as {@code img/logo.png} are created
+     * @param content the file's bytes
+     * @return a copy with the file added (replacing one with the same path)
+     */
+    public RunRequest withFile(String path, byte[] content) {
+        Map<String, byte[]> copy = new LinkedHashMap<>(files);
+        copy.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(content, "content").clone());
+        return new RunRequest(language, source, mainFileName, Collections.unmodifiableMap(copy), stdin,
+                interactiveStdin, args, env, limits, network);
+    }
+
+    /**
+     * Gives the program's whole standard input up front; the program sees end-of-file after it.
+     *
+     * @param text the input, encoded as UTF-8
+     * @return a copy with that stdin
+     */
+    public RunRequest withStdin(String text) {
+        return withStdin(Objects.requireNonNull(text, "stdin").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Gives the program's whole standard input up front as bytes.
+     *
+     * @param bytes the input
+     * @return a copy with that stdin
+     */
+    public RunRequest withStdin(byte[] bytes) {
+        return new RunRequest(language, source, mainFileName, files, Objects.requireNonNull(bytes, "stdin").clone(),
+                false, args, env, limits, network);
+    }
+
+    /**
+     * Keeps standard input open so the caller can write to it while the program runs, through
+     * {@link Execution#writeStdin(String)}, until {@link Execution#closeStdin()}. Without this (and
+     * without {@link #withStdin(String)}) the program reads end-of-file at once.
+     *
+     * @return a copy with interactive stdin
+     */
+    public RunRequest withInteractiveStdin() {
+        return new RunRequest(language, source, mainFileName, files, null, true, args, env, limits, network);
+    }
+
+    /**
+     * Sets the program's command-line arguments.
+     *
+     * @param arguments the arguments, passed as they are (no shell is involved)
+     * @return a copy with those arguments
+     */
+    public RunRequest withArgs(String... arguments) {
+        return withArgs(Arrays.asList(arguments));
+    }
+
+    /**
+     * Sets the program's command-line arguments.
+     *
+     * @param arguments the arguments, passed as they are (no shell is involved)
+     * @return a copy with those arguments
+     */
+    public RunRequest withArgs(List<String> arguments) {
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin,
+                List.copyOf(arguments), env, limits, network);
+    }
+
+    /**
+     * Adds an environment variable. The sandbox's environment holds only the variables named
+     * here plus a minimal {@code PATH}, {@code HOME} and {@code LANG}; nothing leaks from the host.
+     *
+     * @param name the variable's name
+     * @param value its value
+     * @return a copy with the variable set
+     */
+    public RunRequest withEnv(String name, String value) {
+        Map<String, String> copy = new LinkedHashMap<>(env);
+        copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args,
+                Collections.unmodifiableMap(copy), limits, network);
+    }
+
+    /**
+     * Replaces the limits entirely.
+     *
+     * @param newLimits the limits to use
+     * @return a copy with those limits
+     */
+    public RunRequest withLimits(Limits newLimits) {
+        Objects.requireNonNull(newLimits, "limits");
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
+                ignored -> newLimits, network);
+    }
+
+    /**
+     * Adjusts the runner's default limits, for example
+     * {@code withLimits(l -> l.withMemoryBytes(128L << 20))}. Adjustments chain.
+     *
+     * @param adjustment a function from the runner's defaults to this run's limits
+     * @return a copy with the adjustment applied after any earlier one
+     */
+    public RunRequest withLimits(UnaryOperator<Limits> adjustment) {
+        Objects.requireNonNull(adjustment, "adjustment");
+        UnaryOperator<Limits> previous = limits;
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
+                base -> adjustment.apply(previous.apply(base)), network);
+    }
+
+    /**
+     * Turns network access on or off (off by default).
+     *
+     * @param enabled whether the program may use the network
+     * @return a copy with that setting
+     */
+    public RunRequest withNetwork(boolean enabled) {
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, enabled);
+    }
+
+    /** @return the language id or alias as given */
+    public String language() {
+        return language;
+    }
+
+    /** @return a copy of the main source's bytes */
+    public byte[] source() {
+        return source.clone();
+    }
+
+    /** @return the main file name the caller chose, if any */
+    public Optional<String> mainFileName() {
+        return Optional.ofNullable(mainFileName);
+    }
+
+    /** @return the extra files by relative path (read-only view; arrays are copies' owners, do not modify) */
+    public Map<String, byte[]> files() {
+        return files;
+    }
+
+    /** @return the whole stdin given up front, if any */
+    public Optional<byte[]> stdin() {
+        return Optional.ofNullable(stdin).map(byte[]::clone);
+    }
+
+    /** @return whether stdin stays open for {@link Execution#writeStdin(byte[])} */
+    public boolean interactiveStdin() {
+        return interactiveStdin;
+    }
+
+    /** @return the command-line arguments */
+    public List<String> args() {
+        return args;
+    }
+
+    /** @return the environment variables the caller named */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    /**
+     * Resolves this request's limits against a runner's defaults.
+     *
+     * @param defaults the runner's default limits
+     * @return the limits this run uses
+     */
+    public Limits limits(Limits defaults) {
+        Limits resolved = limits.apply(defaults);
+        if (resolved == null) {
+            throw new InvalidRequestException("limits", "the limits adjustment returned null");
+        }
+        return resolved;
+    }
+
+    /** @return whether network access is on */
+    public boolean network() {
+        return network;
+    }
+
+    /** @return a copy of this request's source and file list, for diagnostics */
+    @Override
+    public String toString() {
+        return "RunRequest{language=" + language + ", sourceBytes=" + source.length + ", files=" + files.keySet()
+                + ", args=" + args + ", env=" + env.keySet() + ", network=" + network + "}";
+    }
+
+    /** Strict UTF-8 handling shared by requests. */
+    static final class Utf8 {
+        private Utf8() { }
+
+        static byte[] encodeStrict(String field, String text) {
+            try {
+                java.nio.ByteBuffer buffer = StandardCharsets.UTF_8.newEncoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .encode(java.nio.CharBuffer.wrap(text));
+                byte[] bytes = new byte[buffer.remaining()];
+                buffer.get(bytes);
+                return bytes;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new InvalidRequestException(field, "is not valid Unicode text (it holds an unpaired surrogate)");
+            }
+        }
+    }
+}

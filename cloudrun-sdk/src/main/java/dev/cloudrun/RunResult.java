@@ -1,0 +1,248 @@
+package dev.cloudrun;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The outcome of one run: how it ended, what it printed and what it used. Output is captured up to
+ * the run's output limit; {@link #stdoutTruncated()} and {@link #stderrTruncated()} say when some
+ * was cut. Build one with {@link #builder(Status)} (useful for tests and custom backends).
+ */
+public final class RunResult {
+    private final Status status;
+    private final String language;
+    private final int exitCode;
+    private final int signal;
+    private final Duration wallTime;
+    private final Duration cpuTime;
+    private final long memoryBytes;
+    private final byte[] stdout;
+    private final byte[] stderr;
+    private final boolean stdoutTruncated;
+    private final boolean stderrTruncated;
+    private final String compilerOutput;
+    private final String message;
+    private final List<String> installedPackages;
+
+    private RunResult(Builder builder) {
+        this.status = builder.status;
+        this.language = builder.language;
+        this.exitCode = builder.exitCode;
+        this.signal = builder.signal;
+        this.wallTime = builder.wallTime;
+        this.cpuTime = builder.cpuTime;
+        this.memoryBytes = builder.memoryBytes;
+        this.stdout = builder.stdout;
+        this.stderr = builder.stderr;
+        this.stdoutTruncated = builder.stdoutTruncated;
+        this.stderrTruncated = builder.stderrTruncated;
+        this.compilerOutput = builder.compilerOutput;
+        this.message = builder.message;
+        this.installedPackages = List.copyOf(builder.installedPackages);
+    }
+
+    /**
+     * Starts building a result.
+     *
+     * @param status how the run ended
+     * @return a builder with zero times, no output and exit code -1
+     */
+    public static Builder builder(Status status) {
+        return new Builder(status);
+    }
+
+    /** @return how the run ended */
+    public Status status() {
+        return status;
+    }
+
+    /** @return whether the run ended {@link Status#OK} */
+    public boolean isOk() {
+        return status == Status.OK;
+    }
+
+    /** @return the language id the run used (canonical id, not the alias given) */
+    public String language() {
+        return language;
+    }
+
+    /** @return the program's exit code, or -1 when it never exited by itself (not started, killed) */
+    public int exitCode() {
+        return exitCode;
+    }
+
+    /**
+     * The signal that ended the program, if one did. Sandboxes report a death by signal N the way
+     * shells do, as exit code 128+N, so a program that calls {@code exit(137)} looks like SIGKILL.
+     *
+     * @return the signal number, or empty
+     */
+    public Optional<Integer> signal() {
+        return signal > 0 ? Optional.of(signal) : Optional.empty();
+    }
+
+    /** @return wall-clock time of the program's run step (compilation excluded) */
+    public Duration wallTime() {
+        return wallTime;
+    }
+
+    /** @return CPU time of the run step as the kernel counted it (all processes and threads) */
+    public Duration cpuTime() {
+        return cpuTime;
+    }
+
+    /** @return peak memory of the run step in bytes as the kernel counted it (0 when not measurable) */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /** @return the captured standard output, decoded as UTF-8 */
+    public String stdout() {
+        return new String(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** @return the captured standard error, decoded as UTF-8 */
+    public String stderr() {
+        return new String(stderr, StandardCharsets.UTF_8);
+    }
+
+    /** @return a copy of the captured standard output's bytes */
+    public byte[] stdoutBytes() {
+        return stdout.clone();
+    }
+
+    /** @return a copy of the captured standard error's bytes */
+    public byte[] stderrBytes() {
+        return stderr.clone();
+    }
+
+    /** @return whether standard output was cut at the output limit */
+    public boolean stdoutTruncated() {
+        return stdoutTruncated;
+    }
+
+    /** @return whether standard error was cut at the output limit */
+    public boolean stderrTruncated() {
+        return stderrTruncated;
+    }
+
+    /** @return what the compiler printed (empty for interpreted languages) */
+    public String compilerOutput() {
+        return compilerOutput;
+    }
+
+    /** @return one sentence that explains the status, for example "exceeded the 2 s wall-clock limit" */
+    public String message() {
+        return message;
+    }
+
+    /** @return packages installed for this run by auto-install (empty unless requested) */
+    public List<String> installedPackages() {
+        return installedPackages;
+    }
+
+    @Override
+    public String toString() {
+        return "RunResult{" + status + ", exitCode=" + exitCode + (signal > 0 ? ", signal=" + signal : "")
+                + ", wallTimeMs=" + wallTime.toMillis() + ", cpuTimeMs=" + cpuTime.toMillis()
+                + ", memoryBytes=" + memoryBytes + ", message=" + message + "}";
+    }
+
+    /** Builds a {@link RunResult}. */
+    public static final class Builder {
+        private final Status status;
+        private String language = "";
+        private int exitCode = -1;
+        private int signal;
+        private Duration wallTime = Duration.ZERO;
+        private Duration cpuTime = Duration.ZERO;
+        private long memoryBytes;
+        private byte[] stdout = new byte[0];
+        private byte[] stderr = new byte[0];
+        private boolean stdoutTruncated;
+        private boolean stderrTruncated;
+        private String compilerOutput = "";
+        private String message = "";
+        private List<String> installedPackages = List.of();
+
+        private Builder(Status status) {
+            this.status = Objects.requireNonNull(status, "status");
+        }
+
+        /** @param value canonical language id @return this builder */
+        public Builder language(String value) {
+            this.language = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value exit code, -1 for none @return this builder */
+        public Builder exitCode(int value) {
+            this.exitCode = value;
+            return this;
+        }
+
+        /** @param value signal number, 0 for none @return this builder */
+        public Builder signal(int value) {
+            this.signal = value;
+            return this;
+        }
+
+        /** @param value wall-clock time @return this builder */
+        public Builder wallTime(Duration value) {
+            this.wallTime = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value CPU time @return this builder */
+        public Builder cpuTime(Duration value) {
+            this.cpuTime = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value peak memory in bytes @return this builder */
+        public Builder memoryBytes(long value) {
+            this.memoryBytes = value;
+            return this;
+        }
+
+        /** @param value captured stdout (kept, not copied) @param truncated whether it was cut @return this builder */
+        public Builder stdout(byte[] value, boolean truncated) {
+            this.stdout = Objects.requireNonNull(value);
+            this.stdoutTruncated = truncated;
+            return this;
+        }
+
+        /** @param value captured stderr (kept, not copied) @param truncated whether it was cut @return this builder */
+        public Builder stderr(byte[] value, boolean truncated) {
+            this.stderr = Objects.requireNonNull(value);
+            this.stderrTruncated = truncated;
+            return this;
+        }
+
+        /** @param value compiler output @return this builder */
+        public Builder compilerOutput(String value) {
+            this.compilerOutput = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value explanation of the status @return this builder */
+        public Builder message(String value) {
+            this.message = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value packages installed by auto-install @return this builder */
+        public Builder installedPackages(List<String> value) {
+            this.installedPackages = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @return the result */
+        public RunResult build() {
+            return new RunResult(this);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.cloudrun.internal;
+
+import dev.cloudrun.Phase;
+import dev.cloudrun.RunListener;
+import dev.cloudrun.StreamKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serialises calls to a caller's listener and keeps a listener that throws from breaking the run.
+ */
+final class ListenerGate {
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerGate.class);
+
+    private final RunListener listener;
+    private final String runId;
+
+    ListenerGate(RunListener listener, String runId) {
+        this.listener = listener;
+        this.runId = runId;
+    }
+
+    synchronized void phase(Phase phase) {
+        try {
+            listener.onPhase(phase);
+        } catch (RuntimeException e) {
+            LOG.warn("run {}: listener failed on phase {}", runId, phase, e);
+        }
+    }
+
+    /** @param chunk raw bytes, or null when only held-back text is flushed */
+    synchronized void output(StreamKind kind, byte[] chunk, String text) {
+        try {
+            if (chunk != null) {
+                listener.onOutput(kind, chunk);
+            }
+            if (!text.isEmpty()) {
+                listener.onText(kind, text);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("run {}: listener failed on output", runId, e);
+        }
+    }
+}

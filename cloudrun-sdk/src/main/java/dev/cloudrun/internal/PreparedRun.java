@@ -1,0 +1,99 @@
+package dev.cloudrun.internal;
+
+import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.Language;
+import dev.cloudrun.LanguageRegistry;
+import dev.cloudrun.Limits;
+import dev.cloudrun.RunRequest;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A request that passed validation, with its language resolved, main file named and limits fixed.
+ *
+ * @param language the language
+ * @param mainFile the main file's relative path
+ * @param files every workspace file, main file first
+ * @param limits the run's limits
+ * @param request the original request
+ */
+record PreparedRun(Language language, String mainFile, Map<String, byte[]> files, Limits limits, RunRequest request) {
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    static PreparedRun of(RunRequest request, LanguageRegistry languages, Limits defaults, Limits ceiling,
+                          long workspaceBytes) {
+        Language language = languages.require(request.language());
+        if (language.previewOnly()) {
+            throw new InvalidRequestException("language", language.id() + " is preview-only and cannot be executed");
+        }
+        byte[] source = request.source();
+        String text = decodeStrict(source);
+        if (text.isBlank()) {
+            throw new InvalidRequestException("source", "is empty");
+        }
+        String mainFile = request.mainFileName()
+                .map(name -> WorkspacePaths.normalize("mainFileName", name))
+                .orElseGet(() -> language.mainFileFor(text));
+
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(mainFile, source);
+        long totalBytes = source.length;
+        for (Map.Entry<String, byte[]> entry : request.files().entrySet()) {
+            String field = "files[" + entry.getKey() + "]";
+            String path = WorkspacePaths.normalize(field, entry.getKey());
+            if (path.equals(mainFile)) {
+                throw new InvalidRequestException(field, "collides with the main file " + mainFile);
+            }
+            if (files.containsKey(path)) {
+                throw new InvalidRequestException(field, "is given twice");
+            }
+            for (String existing : files.keySet()) {
+                if (existing.startsWith(path + "/") || path.startsWith(existing + "/")) {
+                    throw new InvalidRequestException(field, "is both a file and a folder (conflicts with " + existing + ")");
+                }
+            }
+            files.put(path, entry.getValue());
+            totalBytes += entry.getValue().length;
+        }
+        if (totalBytes > workspaceBytes / 2) {
+            throw new InvalidRequestException("files", "total " + totalBytes + " bytes; at most " + workspaceBytes / 2 + " allowed");
+        }
+
+        for (Map.Entry<String, String> variable : request.env().entrySet()) {
+            if (!ENV_NAME.matcher(variable.getKey()).matches()) {
+                throw new InvalidRequestException("env[" + variable.getKey() + "]",
+                        "is not a valid variable name (letters, digits and _, not starting with a digit)");
+            }
+            if (variable.getValue().indexOf('\0') >= 0) {
+                throw new InvalidRequestException("env[" + variable.getKey() + "]", "value holds a NUL character");
+            }
+        }
+        List<String> args = request.args();
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).indexOf('\0') >= 0) {
+                throw new InvalidRequestException("args[" + i + "]", "holds a NUL character");
+            }
+        }
+
+        Limits limits = request.limits(defaults);
+        limits.validateAgainst(ceiling);
+        return new PreparedRun(language, mainFile, files, limits, request);
+    }
+
+    private static String decodeStrict(byte[] source) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(source)).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidRequestException("source", "is not valid UTF-8 text");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.cloudrun.local;
+
+import dev.cloudrun.BackendUnavailableException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/** The host programs the local backend relies on, and whether the JVM is root. */
+final class HostTools {
+    private static final List<String> SEARCH_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+            "/usr/bin", "/sbin", "/bin");
+
+    private final String bwrap;
+    private final String prlimit;
+    private final String setpriv;
+    private final boolean root;
+
+    private HostTools(String bwrap, String prlimit, String setpriv, boolean root) {
+        this.bwrap = bwrap;
+        this.prlimit = prlimit;
+        this.setpriv = setpriv;
+        this.root = root;
+    }
+
+    static HostTools find(boolean needBwrap, String bwrapOverride) {
+        String bwrap = null;
+        if (needBwrap) {
+            bwrap = bwrapOverride != null ? bwrapOverride : which("bwrap").orElseThrow(() ->
+                    new BackendUnavailableException("bubblewrap (bwrap) is not installed, so the local sandbox cannot "
+                            + "start. Install it: 'sudo apt-get install bubblewrap' (Debian/Ubuntu), "
+                            + "'sudo dnf install bubblewrap' (Fedora), or use the Docker backend."));
+        }
+        String prlimit = which("prlimit").orElseThrow(() -> new BackendUnavailableException(
+                "prlimit (from util-linux) is not installed: 'sudo apt-get install util-linux'"));
+        boolean root = isRoot();
+        String setpriv = null;
+        if (root) {
+            setpriv = which("setpriv").orElseThrow(() -> new BackendUnavailableException(
+                    "setpriv (from util-linux) is needed to drop root before sandboxing: 'sudo apt-get install util-linux'"));
+        }
+        return new HostTools(bwrap, prlimit, setpriv, root);
+    }
+
+    static Optional<String> which(String name) {
+        String path = System.getenv("PATH");
+        List<String> dirs = new java.util.ArrayList<>(SEARCH_PATH);
+        if (path != null) {
+            dirs.addAll(0, List.of(path.split(":")));
+        }
+        return dirs.stream().filter(dir -> !dir.isEmpty()).map(dir -> Path.of(dir, name))
+                .filter(Files::isExecutable).map(Path::toString).findFirst();
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0");
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    String bwrap() {
+        return bwrap;
+    }
+
+    String prlimit() {
+        return prlimit;
+    }
+
+    boolean root() {
+        return root;
+    }
+
+    /** @return the command prefix that drops root to the sandbox uid (empty when not root) */
+    List<String> userSwitch(int uid) {
+        if (!root) {
+            return List.of();
+        }
+        return List.of(setpriv, "--reuid=" + uid, "--regid=" + uid, "--clear-groups", "--no-new-privs",
+                "--inh-caps=-all", "--bounding-set=-all", "--");
+    }
+}

@@ -1,0 +1,150 @@
+package dev.cloudrun.local;
+
+import dev.cloudrun.StreamKind;
+import dev.cloudrun.spi.OutputSink;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.StepOutcome;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/** A step running under bubblewrap: reads its pipes, kills through its cgroup, measures at the end. */
+final class LocalProcess implements SandboxProcess {
+    /** After the process exits, how long its pipes may take to drain before whatever holds them is killed. */
+    private static final long DRAIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    private final Process process;
+    private final Cgroup cgroup;
+    private final long startNanos;
+    private final CountDownLatch readers = new CountDownLatch(2);
+    private final Consumer<LocalProcess> onDestroyed;
+    private StepOutcome outcome;
+    private long exitedNanos;
+    private boolean destroyed;
+
+    private LocalProcess(Process process, Cgroup cgroup, long startNanos, Consumer<LocalProcess> onDestroyed) {
+        this.process = process;
+        this.cgroup = cgroup;
+        this.startNanos = startNanos;
+        this.onDestroyed = onDestroyed;
+    }
+
+    static LocalProcess start(ProcessBuilder builder, Cgroup cgroup, OutputSink sink, ExecutorService io,
+                              Consumer<LocalProcess> onDestroyed) throws IOException {
+        long start = System.nanoTime();
+        Process process = builder.start();
+        LocalProcess local = new LocalProcess(process, cgroup, start, onDestroyed);
+        io.execute(() -> local.pump(process.getInputStream(), StreamKind.STDOUT, sink));
+        io.execute(() -> local.pump(process.getErrorStream(), StreamKind.STDERR, sink));
+        return local;
+    }
+
+    private void pump(InputStream in, StreamKind stream, OutputSink sink) {
+        byte[] buffer = new byte[16 * 1024];
+        try (in) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                if (read > 0) {
+                    sink.accept(stream, buffer, 0, read);
+                }
+            }
+        } catch (IOException e) {
+            // The pipe was closed by destroy(): the step is over.
+        } finally {
+            readers.countDown();
+        }
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
+    @Override
+    public void kill() {
+        if (cgroup != null) {
+            cgroup.killAll();
+        }
+        process.destroyForcibly();
+    }
+
+    @Override
+    public Duration cpuTimeSoFar() {
+        return cgroup == null ? Duration.ZERO : cgroup.cpuTime();
+    }
+
+    @Override
+    public synchronized Optional<StepOutcome> await(Duration timeout) throws InterruptedException {
+        if (outcome != null) {
+            return Optional.of(outcome);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (exitedNanos == 0) {
+            if (!process.waitFor(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                return Optional.empty();
+            }
+            exitedNanos = System.nanoTime();
+        }
+        if (!readers.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            if (System.nanoTime() - exitedNanos < DRAIN_NANOS) {
+                return Optional.empty();
+            }
+            // Something outside the namespace still holds the pipes: kill it and close our ends.
+            kill();
+            closePipes();
+            readers.await(1, TimeUnit.SECONDS);
+        }
+        int exitCode = process.exitValue();
+        Duration wall = Duration.ofNanos(exitedNanos - startNanos);
+        outcome = new StepOutcome(exitCode, wall,
+                cgroup == null ? Duration.ZERO : cgroup.cpuTime(),
+                cgroup == null ? 0 : cgroup.peakMemoryBytes(),
+                cgroup != null && cgroup.oomKilled(),
+                exitCode == 125 && wall.toMillis() < 1000 && cgroup != null && cgroup.cpuTime().isZero()
+                        ? "the sandbox could not join its cgroup" : null);
+        destroy();
+        return Optional.of(outcome);
+    }
+
+    private void closePipes() {
+        for (java.io.Closeable stream : new java.io.Closeable[] {process.getInputStream(), process.getErrorStream()}) {
+            try {
+                stream.close();
+            } catch (IOException e) {
+                // Already closed.
+            }
+        }
+    }
+
+    /** Kills whatever is left, closes the pipes and removes the cgroup. Idempotent. */
+    synchronized void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        kill();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            // Broken pipe: the program is gone.
+        }
+        if (readers.getCount() > 0) {
+            closePipes();
+        }
+        if (cgroup != null) {
+            cgroup.destroy();
+        }
+        onDestroyed.accept(this);
+    }
+}

@@ -1,0 +1,237 @@
+package dev.cloudrun.local;
+
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.Limits;
+import dev.cloudrun.spi.OutputSink;
+import dev.cloudrun.spi.Sandbox;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.SandboxSpec;
+import dev.cloudrun.spi.StepSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run's workspace on this host. Layout of its folder (mode 0711, owned by the JVM's user):
+ * {@code work/} is the workspace (a fresh tmpfs owned by the sandbox uid when the JVM is root),
+ * {@code passwd} and {@code group} are the sandbox's account files. Files are written only here, in
+ * {@link #create}, before anything untrusted has run.
+ */
+final class LocalSandbox implements Sandbox {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalSandbox.class);
+    /** The uid and gid the program sees inside the sandbox. */
+    static final int INNER_UID = 1000;
+
+    private final LocalSandboxBackend backend;
+    private final SandboxSpec spec;
+    private final Path dir;
+    private final Path work;
+    private final boolean mounted;
+    private final Set<LocalProcess> processes = ConcurrentHashMap.newKeySet();
+    private int steps;
+    private boolean closed;
+
+    private LocalSandbox(LocalSandboxBackend backend, SandboxSpec spec, Path dir, Path work, boolean mounted) {
+        this.backend = backend;
+        this.spec = spec;
+        this.dir = dir;
+        this.work = work;
+        this.mounted = mounted;
+    }
+
+    static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend) {
+        Path dir = backend.instanceDir().resolve(spec.runId());
+        Path work = dir.resolve("work");
+        boolean root = backend.tools().root();
+        boolean mounted = false;
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+            Files.createDirectory(work, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            if (root) {
+                Mounts.mountTmpfs(work, spec.workspaceBytes(), backend.options().sandboxUid());
+                mounted = true;
+            }
+            writeAccounts(dir);
+            writeFiles(work, spec.files(), root ? backend.options().sandboxUid() : -1);
+        } catch (IOException | RuntimeException e) {
+            new LocalSandbox(backend, spec, dir, work, mounted).removeFolder();
+            throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
+        }
+        return new LocalSandbox(backend, spec, dir, work, mounted);
+    }
+
+    private static void writeAccounts(Path dir) throws IOException {
+        Files.writeString(dir.resolve("passwd"), "root:x:0:0:root:/root:/usr/sbin/nologin\n"
+                + "runner:x:" + INNER_UID + ":" + INNER_UID + ":runner:/work:/bin/sh\n"
+                + "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve("group"), "root:x:0:\nrunner:x:" + INNER_UID + ":\nnogroup:x:65534:\n",
+                StandardCharsets.UTF_8);
+        for (String name : List.of("passwd", "group")) {
+            Files.setPosixFilePermissions(dir.resolve(name), PosixFilePermissions.fromString("rw-r--r--"));
+        }
+    }
+
+    private static void writeFiles(Path work, Map<String, byte[]> files, int ownerUid) throws IOException {
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            Path target = work;
+            String[] segments = file.getKey().split("/");
+            for (int i = 0; i < segments.length - 1; i++) {
+                target = target.resolve(segments[i]);
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(target, PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwxr-xr-x")));
+                    chown(target, ownerUid);
+                }
+            }
+            target = target.resolve(segments[segments.length - 1]);
+            Files.write(target, file.getValue(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+            chown(target, ownerUid);
+        }
+    }
+
+    private static void chown(Path path, int uid) throws IOException {
+        if (uid >= 0) {
+            Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(path, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    @Override
+    public synchronized SandboxProcess start(StepSpec step, OutputSink sink) {
+        if (closed) {
+            throw new CloudRunException("the sandbox is closed");
+        }
+        String stepName = spec.runId() + "-" + (++steps) + "-" + step.kind().name().toLowerCase(java.util.Locale.ROOT);
+        Cgroup cgroup = null;
+        try {
+            if (backend.cgroups().isPresent()) {
+                cgroup = backend.cgroups().get().create(stepName, step.limits());
+            }
+            List<String> command = command(step, cgroup);
+            ProcessBuilder builder = new ProcessBuilder(command).directory(backend.sandboxed() ? dir.toFile() : work.toFile());
+            builder.environment().clear();
+            if (!backend.sandboxed()) {
+                builder.environment().putAll(environment(step));
+            }
+            LocalProcess process = LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), processes::remove);
+            processes.add(process);
+            return process;
+        } catch (IOException | RuntimeException e) {
+            if (cgroup != null) {
+                cgroup.destroy();
+            }
+            throw new CloudRunException("cannot start the sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    private List<String> command(StepSpec step, Cgroup cgroup) {
+        Limits limits = step.limits();
+        List<String> command = new ArrayList<>();
+        if (cgroup != null) {
+            // A root shell joins the cgroups, then execs the rest: everything after is limited from its first instruction.
+            command.addAll(List.of("/bin/sh", "-c",
+                    "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; exec \"$@\"",
+                    "cloudrun-join"));
+            cgroup.procsFiles().forEach(file -> command.add(file.toString()));
+            command.add("--");
+        }
+        long cpuSeconds = Math.max(1, (limits.cpuTime().toMillis() + 999) / 1000) + 1;
+        command.add(backend.tools().prlimit());
+        command.add("--cpu=" + cpuSeconds + ":" + (cpuSeconds + 1));
+        command.add("--fsize=" + limits.maxFileSizeBytes());
+        command.add("--nofile=" + limits.maxOpenFiles());
+        command.add("--core=0");
+        if (cgroup == null) {
+            command.add("--nproc=" + limits.maxProcesses());
+        }
+        command.add("--");
+        command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));
+        if (backend.sandboxed()) {
+            command.addAll(bwrapArguments(step));
+        }
+        command.addAll(step.command());
+        return command;
+    }
+
+    private List<String> bwrapArguments(StepSpec step) {
+        List<String> args = new ArrayList<>(List.of(backend.tools().bwrap(),
+                "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+                "--uid", Integer.toString(INNER_UID), "--gid", Integer.toString(INNER_UID), "--hostname", "sandbox",
+                "--ro-bind", "/usr", "/usr"));
+        for (String top : List.of("bin", "lib", "lib32", "lib64", "libx32", "sbin")) {
+            Path host = Path.of("/" + top);
+            if (Files.isSymbolicLink(host)) {
+                try {
+                    args.addAll(List.of("--symlink", Files.readSymbolicLink(host).toString(), "/" + top));
+                } catch (IOException e) {
+                    throw new CloudRunException("cannot read the host's /" + top + " link", e);
+                }
+            } else if (Files.isDirectory(host)) {
+                args.addAll(List.of("--ro-bind", "/" + top, "/" + top));
+            }
+        }
+        for (String entry : backend.options().etcEntries()) {
+            args.addAll(List.of("--ro-bind-try", "/etc/" + entry, "/etc/" + entry));
+        }
+        args.addAll(List.of("--ro-bind", dir.resolve("passwd").toString(), "/etc/passwd",
+                "--ro-bind", dir.resolve("group").toString(), "/etc/group"));
+        if (step.network()) {
+            args.addAll(List.of("--share-net", "--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
+        }
+        args.addAll(List.of("--proc", "/proc", "--dev", "/dev",
+                "--size", Long.toString(spec.workspaceBytes()), "--tmpfs", "/tmp",
+                "--bind", work.toString(), "/work", "--chdir", "/work", "--remount-ro", "/"));
+        environment(step).forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
+        args.add("--");
+        return args;
+    }
+
+    private Map<String, String> environment(StepSpec step) {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("HOME", backend.sandboxed() ? "/work" : work.toString());
+        env.put("LANG", "C.UTF-8");
+        env.put("TMPDIR", backend.sandboxed() ? "/tmp" : work.toString());
+        env.putAll(step.env());
+        return env;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (LocalProcess process : List.copyOf(processes)) {
+            process.destroy();
+        }
+        removeFolder();
+        backend.closed(this);
+    }
+
+    private void removeFolder() {
+        if (mounted) {
+            Mounts.unmount(work);
+        }
+        try {
+            SafeDelete.tree(dir);
+        } catch (IOException e) {
+            LOG.warn("could not remove sandbox folder {}: {}", dir, e.toString());
+        }
+    }
+}

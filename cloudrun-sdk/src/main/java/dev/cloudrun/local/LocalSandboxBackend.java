@@ -1,0 +1,302 @@
+package dev.cloudrun.local;
+
+import dev.cloudrun.BackendUnavailableException;
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.spi.Sandbox;
+import dev.cloudrun.spi.SandboxBackend;
+import dev.cloudrun.spi.SandboxSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs programs on this host inside bubblewrap ({@code bwrap}): new user, pid, network, ipc and
+ * uts namespaces, no capabilities, a cleared environment, read-only system folders, a private
+ * workspace at {@code /work} and a size-limited {@code /tmp}. Memory, process count and CPU time are
+ * enforced and measured through cgroups when this JVM can write them (v1 or v2), and rlimits (CPU,
+ * file size, open files, no core dumps) always apply.
+ *
+ * <p>When the JVM runs as root, sandboxes run as an unprivileged host uid ({@link Options#sandboxUid})
+ * and each workspace is a fresh size-limited tmpfs, so the host never walks a folder that user code
+ * has written to.
+ */
+public final class LocalSandboxBackend implements SandboxBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxBackend.class);
+
+    private final Options options;
+    private final boolean sandboxed;
+    private final HostTools tools;
+    private final Path instanceDir;
+    private final Optional<Cgroups> cgroups;
+    private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
+    private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private LocalSandboxBackend(Options options, boolean sandboxed) {
+        this.options = options;
+        this.sandboxed = sandboxed;
+        this.tools = HostTools.find(sandboxed, options.bwrapPath);
+        String instanceName = Cgroups.FOLDER_PREFIX + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+        this.instanceDir = createInstanceDir(options.baseDirectory, instanceName);
+        this.cgroups = Cgroups.detect(instanceName);
+        if (cgroups.isEmpty()) {
+            LOG.warn("no writable cgroup hierarchy: memory limits and CPU/memory measurement are unavailable; "
+                    + "run as root or give this JVM a delegated cgroup");
+        }
+        if (sandboxed) {
+            probe();
+        }
+    }
+
+    /**
+     * The sandboxed backend with default options.
+     *
+     * @return the backend
+     * @throws BackendUnavailableException if bubblewrap is missing or cannot create namespaces here
+     */
+    public static LocalSandboxBackend create() {
+        return create(new Options());
+    }
+
+    /**
+     * The sandboxed backend with the given options.
+     *
+     * @param options the options
+     * @return the backend
+     * @throws BackendUnavailableException if bubblewrap is missing or cannot create namespaces here
+     */
+    public static LocalSandboxBackend create(Options options) {
+        return new LocalSandboxBackend(options, true);
+    }
+
+    /**
+     * A backend with <em>no isolation</em>: programs run as plain processes of this host (as the
+     * unprivileged {@link Options#sandboxUid} when the JVM is root), limited only by cgroups and
+     * rlimits. They can read whatever that user can read and use the network. Only for trusted code.
+     *
+     * @return the unsafe backend
+     */
+    public static LocalSandboxBackend unsafeUnsandboxed() {
+        LOG.warn("CloudRun is running programs WITHOUT a sandbox (BackendKind.UNSAFE_UNSANDBOXED)");
+        return new LocalSandboxBackend(new Options(), false);
+    }
+
+    private static Path createInstanceDir(Path baseDirectory, String instanceName) {
+        try {
+            Files.createDirectories(baseDirectory);
+            Files.setPosixFilePermissions(baseDirectory, PosixFilePermissions.fromString("rwx--x--x"));
+            sweepStaleDirectories(baseDirectory);
+            Path dir = baseDirectory.resolve(instanceName);
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+            return dir;
+        } catch (IOException e) {
+            throw new CloudRunException("cannot create the sandbox folder under " + baseDirectory + ": " + e, e);
+        }
+    }
+
+    /** Removes the folders (and unmounts the workspaces) of instances whose JVM is gone. */
+    private static void sweepStaleDirectories(Path baseDirectory) throws IOException {
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(baseDirectory, Cgroups.FOLDER_PREFIX + "*")) {
+            for (Path stale : stream) {
+                if (!Cgroups.ownerAlive(stale.getFileName().toString())) {
+                    for (Path mount : Mounts.under(stale)) {
+                        Mounts.unmount(mount);
+                    }
+                    SafeDelete.tree(stale);
+                }
+            }
+        }
+    }
+
+    /** Runs {@code true} in a sandbox once, so that a host that forbids namespaces fails now, clearly. */
+    private void probe() {
+        List<String> command = new ArrayList<>(tools.userSwitch(options.sandboxUid));
+        command.addAll(List.of(tools.bwrap(), "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
+                "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+                "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                process.destroyForcibly();
+                throw new BackendUnavailableException("bubblewrap cannot create a sandbox on this host: " + output
+                        + ". Unprivileged user namespaces must be allowed (sysctl kernel.unprivileged_userns_clone=1"
+                        + " and user.max_user_namespaces > 0; on Ubuntu 24.04+ also an AppArmor profile for bwrap).");
+            }
+        } catch (IOException e) {
+            throw new BackendUnavailableException("cannot start bubblewrap: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendUnavailableException("interrupted while checking bubblewrap", e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return sandboxed ? "local" : "unsafe-unsandboxed";
+    }
+
+    /** @return whether memory and process limits are enforced by cgroups (otherwise only rlimits apply) */
+    public boolean cgroupsEnabled() {
+        return cgroups.isPresent();
+    }
+
+    @Override
+    public Sandbox open(SandboxSpec spec) {
+        if (closed) {
+            throw new CloudRunException("the local backend is closed");
+        }
+        LocalSandbox sandbox = LocalSandbox.create(spec, this);
+        open.add(sandbox);
+        return sandbox;
+    }
+
+    void closed(LocalSandbox sandbox) {
+        open.remove(sandbox);
+    }
+
+    Options options() {
+        return options;
+    }
+
+    boolean sandboxed() {
+        return sandboxed;
+    }
+
+    HostTools tools() {
+        return tools;
+    }
+
+    Path instanceDir() {
+        return instanceDir;
+    }
+
+    Optional<Cgroups> cgroups() {
+        return cgroups;
+    }
+
+    ExecutorService ioThreads() {
+        return ioThreads;
+    }
+
+    /**
+     * Lists what this backend has left behind: child processes, cgroups, workspace folders and
+     * mounts. Empty when every sandbox is closed; the test kit's leak check uses it.
+     *
+     * @return descriptions of leftovers
+     */
+    public List<String> leftovers() {
+        List<String> found = new ArrayList<>();
+        ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .forEach(child -> found.add("process " + child.pid() + " " + child.info().commandLine().orElse("")));
+        cgroups.ifPresent(c -> c.children().forEach(dir -> found.add("cgroup " + dir)));
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(instanceDir)) {
+            stream.forEach(dir -> found.add("folder " + dir));
+        } catch (IOException e) {
+            // No instance folder: nothing left in it.
+        }
+        Mounts.under(instanceDir).forEach(mount -> found.add("mount " + mount));
+        return found;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (LocalSandbox sandbox : List.copyOf(open)) {
+            sandbox.close();
+        }
+        cgroups.ifPresent(Cgroups::close);
+        try {
+            SafeDelete.tree(instanceDir);
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", instanceDir, e.toString());
+        }
+        ioThreads.shutdownNow();
+    }
+
+    /** Options of the local backend. */
+    public static final class Options {
+        private Path baseDirectory = Path.of(System.getProperty("java.io.tmpdir"), "cloudrun-sandboxes");
+        private int sandboxUid = 61_000;
+        private String bwrapPath;
+        private List<String> etcEntries = List.of("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
+                "ssl", "ca-certificates", "localtime", "nsswitch.conf", "hosts", "mime.types", "java-17-openjdk",
+                "java-21-openjdk", "java-25-openjdk", "python3", "python3.11", "python3.12", "fonts");
+
+        /** Creates the default options. */
+        public Options() { }
+
+        /**
+         * Where workspaces are created (default {@code $java.io.tmpdir/cloudrun-sandboxes}).
+         *
+         * @param directory the folder
+         * @return these options
+         */
+        public Options baseDirectory(Path directory) {
+            this.baseDirectory = directory;
+            return this;
+        }
+
+        /**
+         * The unprivileged host uid and gid sandboxes run as when the JVM is root (default 61000).
+         * Use an id no other account on the host uses.
+         *
+         * @param uid the uid (also used as gid)
+         * @return these options
+         */
+        public Options sandboxUid(int uid) {
+            if (uid <= 0) {
+                throw new dev.cloudrun.InvalidRequestException("sandboxUid", "must be a positive unprivileged uid");
+            }
+            this.sandboxUid = uid;
+            return this;
+        }
+
+        /**
+         * The bubblewrap binary (default: {@code bwrap} found on the {@code PATH}).
+         *
+         * @param path the binary's path
+         * @return these options
+         */
+        public Options bwrapPath(String path) {
+            this.bwrapPath = path;
+            return this;
+        }
+
+        /**
+         * The entries of the host's {@code /etc} that sandboxes see (read-only; missing ones are skipped).
+         *
+         * @param entries names relative to {@code /etc}
+         * @return these options
+         */
+        public Options etcEntries(List<String> entries) {
+            this.etcEntries = List.copyOf(entries);
+            return this;
+        }
+
+        int sandboxUid() {
+            return sandboxUid;
+        }
+
+        List<String> etcEntries() {
+            return etcEntries;
+        }
+    }
+}

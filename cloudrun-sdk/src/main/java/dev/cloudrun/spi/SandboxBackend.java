@@ -1,0 +1,36 @@
+package dev.cloudrun.spi;
+
+import dev.cloudrun.Language;
+
+/**
+ * A way to isolate untrusted programs (bubblewrap on this host, Docker containers, ...). Created
+ * once, shared by all runs, thread-safe.
+ */
+public interface SandboxBackend extends AutoCloseable {
+
+    /** @return a short name such as {@code local} or {@code docker} */
+    String name();
+
+    /**
+     * Checks, before anything is created, that this backend can run a language (its toolchain or
+     * image is present).
+     *
+     * @param language the language about to run
+     * @throws dev.cloudrun.BackendUnavailableException with the command that fixes it, if not
+     */
+    default void checkLanguage(Language language) { }
+
+    /**
+     * Creates an isolated workspace holding the run's files. Nothing untrusted has run yet, so this
+     * is the only time the host writes into it.
+     *
+     * @param spec the run's id, language and files
+     * @return the sandbox; the caller closes it, which destroys everything it holds
+     * @throws dev.cloudrun.CloudRunException if the sandbox cannot be created
+     */
+    Sandbox open(SandboxSpec spec);
+
+    /** Releases the backend's resources; sandboxes still open are destroyed. */
+    @Override
+    void close();
+}

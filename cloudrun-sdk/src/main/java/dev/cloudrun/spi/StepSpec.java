@@ -1,0 +1,42 @@
+package dev.cloudrun.spi;
+
+import dev.cloudrun.Limits;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One command to run inside a sandbox.
+ *
+ * @param kind compile, run or install
+ * @param command the argument list, placeholders already expanded
+ * @param env the only environment variables the command gets (besides the backend's minimal
+ *     {@code PATH}, {@code HOME}, {@code LANG})
+ * @param limits the limits to enforce; the backend enforces memory, processes, file size, open
+ *     files and CPU time (as the kernel allows); the caller also enforces wall time, CPU time and
+ *     output volume by killing the step
+ * @param network whether the step may use the network
+ */
+public record StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network) {
+
+    /** What a step is for. */
+    public enum Kind {
+        /** Compiling the program. */
+        COMPILE,
+        /** Running the program. */
+        RUN,
+        /** Installing the program's dependencies. */
+        INSTALL
+    }
+
+    /** Checks and copies the components. */
+    public StepSpec {
+        Objects.requireNonNull(kind, "kind");
+        command = List.copyOf(command);
+        env = Map.copyOf(env);
+        Objects.requireNonNull(limits, "limits");
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("command is empty");
+        }
+    }
+}
