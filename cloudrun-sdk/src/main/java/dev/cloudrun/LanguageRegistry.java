@@ -46,7 +46,16 @@ public final class LanguageRegistry {
      * @return the registry
      */
     public static LanguageRegistry loadDefault() {
-        ClassLoader loader = LanguageRegistry.class.getClassLoader();
+        return loadDefault(LanguageRegistry.class.getClassLoader());
+    }
+
+    /**
+     * The built-in languages plus every {@code META-INF/cloudrun/languages.json} a class loader sees.
+     *
+     * @param loader the class loader to search (for example a plugin's)
+     * @return the registry
+     */
+    public static LanguageRegistry loadDefault(ClassLoader loader) {
         Map<String, Language> languages = new LinkedHashMap<>();
         try (InputStream builtIn = loader.getResourceAsStream(BUILT_IN_RESOURCE)) {
             if (builtIn == null) {

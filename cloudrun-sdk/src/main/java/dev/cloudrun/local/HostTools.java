@@ -27,7 +27,10 @@ final class HostTools {
     static HostTools find(boolean needBwrap, String bwrapOverride) {
         String bwrap = null;
         if (needBwrap) {
-            bwrap = bwrapOverride != null ? bwrapOverride : which("bwrap").orElseThrow(() ->
+            Optional<String> found = bwrapOverride != null
+                    ? Optional.of(bwrapOverride).filter(path -> Files.isExecutable(Path.of(path)))
+                    : which("bwrap");
+            bwrap = found.orElseThrow(() ->
                     new BackendUnavailableException("bubblewrap (bwrap) is not installed, so the local sandbox cannot "
                             + "start. Install it: 'sudo apt-get install bubblewrap' (Debian/Ubuntu), "
                             + "'sudo dnf install bubblewrap' (Fedora), or use the Docker backend."));
