@@ -15,6 +15,7 @@ public record ProjectEntry(String path, String kind, long sizeBytes, long update
     public static final String FOLDER = "folder";
 
     /** @return whether this is a file */
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isFile() {
         return FILE.equals(kind);
     }
