@@ -54,9 +54,8 @@ class LocalSandboxBackendTest {
                 assertThat(sleeper).isPresent();
                 String uidLine = Files.readAllLines(Path.of("/proc/" + sleeper.get().pid() + "/status")).stream()
                         .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow();
-                boolean jvmIsRoot = Files.readAllLines(Path.of("/proc/self/status")).stream()
-                        .anyMatch(line -> line.matches("Uid:\\s+0\\s.*"));
-                String expectedUid = jvmIsRoot ? "61000" : Long.toString(new com.sun.security.auth.module.UnixSystem().getUid());
+                boolean jvmIsRoot = HostTools.currentUid() == 0;
+                String expectedUid = jvmIsRoot ? "61000" : Integer.toString(HostTools.currentUid());
                 assertThat(uidLine.split("\\s+")[1]).isEqualTo(expectedUid);
                 execution.cancel();
                 assertThat(execution.await().status()).isEqualTo(Status.CANCELLED);
@@ -120,8 +119,20 @@ class LocalSandboxBackendTest {
     }
 
     @Test
+    void aBaseFolderSomeoneElseOwnsIsRefused(@TempDir Path dir) throws IOException {
+        Path squatted = Files.createDirectories(dir.resolve("squatted"));
+        Files.setAttribute(squatted, "unix:uid", 4242);
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Files.createDirectories(dir.resolve("real")));
+
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().baseDirectory(squatted)))
+                .hasMessageContaining("not a folder owned by this user");
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().baseDirectory(link)))
+                .hasMessageContaining("not a folder owned by this user");
+    }
+
+    @Test
     void leftoversOfACrashedInstanceAreSweptAtStartUp() throws IOException {
-        Path base = Path.of(System.getProperty("java.io.tmpdir"), "cloudrun-sandboxes");
+        Path base = Path.of(System.getProperty("java.io.tmpdir"), "cloudrun-sandboxes-" + HostTools.currentUid());
         Path stale = base.resolve("cloudrun-999999999-dead0000");
         Files.createDirectories(stale.resolve("run/work"));
         Files.writeString(stale.resolve("run/work/main.py"), "print(1)");
