@@ -342,6 +342,25 @@ abstract class ServerTestKit {
     }
 
     @Test
+    void many_small_writes_arrive_complete_and_in_order_in_few_messages() {
+        String token = guest();
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            socket.next(Duration.ofSeconds(5));
+            socket.send(Map.of("type", "start", "language", "python", "stdin", "",
+                    "source", "import sys\nfor i in range(3000):\n    print(i)\n    if i % 1000 == 0: print('e', i, file=sys.stderr)\n"));
+            List<JsonNode> messages = socket.untilType("finished", RUN_TIMEOUT);
+            StringBuilder expected = new StringBuilder();
+            for (int index = 0; index < 3000; index++) {
+                expected.append(index).append('\n');
+            }
+            assertThat(joined(messages, "stdout")).isEqualTo(expected.toString());
+            assertThat(joined(messages, "stderr")).isEqualTo("e 0\ne 1000\ne 2000\n");
+            assertThat(messages.stream().filter(m -> type(m).equals("stdout")).count()).isLessThan(500);
+            assertThat(messages.get(messages.size() - 1).path("status").asText()).isEqualTo("OK");
+        }
+    }
+
+    @Test
     void stop_cancels_a_run_and_closing_the_socket_cancels_too() {
         String token = guest();
         try (WsSession socket = WsSession.open(wsUrl)) {
