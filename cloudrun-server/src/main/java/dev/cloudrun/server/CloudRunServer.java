@@ -78,6 +78,12 @@ public final class CloudRunServer implements AutoCloseable {
             System.err.println("cloudrun serve: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            // A database that does not answer, a port in use: say so in one line, not a stack trace.
+            System.err.println("cloudrun serve: cannot start: " + e.getMessage()
+                    + (e.getCause() != null && e.getCause() != e ? " (" + e.getCause().getMessage() + ")" : ""));
+            System.exit(1);
+            return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -67,6 +67,7 @@ abstract class ServerTestKit {
         if (server != null) {
             server.stop();
         }
+        assertNoSandboxProcessesLeft();
     }
 
     // ---- helpers ----
@@ -389,6 +390,22 @@ abstract class ServerTestKit {
             last = api.get("/api/runs?limit=1", token).json().path("runs").get(0);
         } while (last.path("status").asText().equals("RUNNING") && System.nanoTime() < deadline && pause());
         assertThat(last.path("status").asText()).isEqualTo("CANCELLED");
+        assertNoSandboxProcessesLeft();
+    }
+
+    /** Leak check: every program the server started has ended (they are this JVM's descendants). */
+    static void assertNoSandboxProcessesLeft() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<ProcessHandle> alive = List.of();
+        while (System.nanoTime() < deadline) {
+            alive = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+            if (alive.isEmpty()) {
+                return;
+            }
+            pause();
+        }
+        assertThat(alive).as("processes left running: %s",
+                alive.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList()).isEmpty();
     }
 
     private static boolean pause() {
