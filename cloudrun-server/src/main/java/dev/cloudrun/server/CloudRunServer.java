@@ -80,8 +80,9 @@ public final class CloudRunServer implements AutoCloseable {
             return;
         } catch (RuntimeException e) {
             // A database that does not answer, a port in use: say so in one line, not a stack trace.
+            String cause = e.getCause() == null ? null : e.getCause().getMessage();
             System.err.println("cloudrun serve: cannot start: " + e.getMessage()
-                    + (e.getCause() != null && e.getCause() != e ? " (" + e.getCause().getMessage() + ")" : ""));
+                    + (cause != null && !String.valueOf(e.getMessage()).contains(cause) ? " (" + cause + ")" : ""));
             System.exit(1);
             return;
         }
