@@ -187,6 +187,18 @@ abstract class ServerTestKit {
         JsonNode projects = api.get("/api/projects", token).json().path("projects");
         assertThat(projects.findValuesAsText("id")).containsExactly(projectId);
         assertThat(api.get("/api/projects/" + projectId + "/files/main.py", token).text()).isEqualTo("print('kept')");
+        assertThat(api.post("/api/auth/upgrade", token, Map.of("username", uniqueName(), "email", "x@example.com",
+                "password", "another password")).errorCode()).isEqualTo("not_a_guest");
+
+        // Registering while holding a guest token upgrades that guest too.
+        String otherGuest = guest();
+        String otherProject = createProject(otherGuest, "second", Map.of("a.py", "print(2)"), "a.py");
+        String otherName = uniqueName();
+        ApiClient.Response registered = api.post("/api/auth/register", otherGuest,
+                Map.of("username", otherName, "email", otherName + "@example.com", "password", "register password"));
+        assertThat(registered.status()).isEqualTo(200);
+        assertThat(api.get("/api/projects", registered.json().path("token").asText()).json().path("projects").findValuesAsText("id"))
+                .containsExactly(otherProject);
     }
 
     // ---- tokens ----
