@@ -1,0 +1,235 @@
+package dev.cloudrun.docker;
+
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.cloudrun.spi.OutputSink;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.StepOutcome;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One step in its own container. A pump thread streams the attach connection to the sink; a
+ * monitor thread samples the container's cgroup while it runs (runc deletes it at exit), waits for
+ * the output to end and the container to stop, inspects it and removes it.
+ */
+final class DockerProcess implements SandboxProcess {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerProcess.class);
+    private static final long SAMPLE_MILLIS = 25;
+
+    private final DockerSandboxBackend backend;
+    private final String containerId;
+    private final ContainerAttach attach;
+    private final long startNanos;
+    private final CountDownLatch outputDone = new CountDownLatch(1);
+    private final CompletableFuture<StepOutcome> outcome = new CompletableFuture<>();
+    private final AtomicLong cpuNanos = new AtomicLong();
+    private final AtomicLong peakMemoryBytes = new AtomicLong();
+    private final AtomicLong lastKillNanos = new AtomicLong();
+    private volatile ContainerCgroup cgroup;
+    private volatile boolean oomSeen;
+    private volatile String streamFailure;
+    private volatile boolean killRequested;
+
+    private DockerProcess(DockerSandboxBackend backend, String containerId, ContainerAttach attach, long startNanos) {
+        this.backend = backend;
+        this.containerId = containerId;
+        this.attach = attach;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Starts a created container whose streams are already attached.
+     *
+     * @return the running step
+     */
+    static DockerProcess start(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
+                               OutputSink sink) {
+        DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+        backend.ioThreads().execute(() -> process.pump(sink));
+        backend.client().startContainerCmd(containerId).exec();
+        if (backend.endpoint().isLocal()) {
+            process.cgroup = ContainerCgroup.find(containerId).orElse(null);
+            process.sample();
+        }
+        backend.ioThreads().execute(process::monitor);
+        return process;
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    private void pump(OutputSink sink) {
+        try {
+            attach.pumpOutput(sink);
+        } catch (IOException e) {
+            if (!attach.isClosed()) {
+                streamFailure = "the output stream from the Docker daemon broke: " + e.getMessage();
+            }
+        } catch (RuntimeException e) {
+            streamFailure = "delivering output failed: " + e;
+            LOG.warn("output sink of container {} failed", containerId, e);
+        } finally {
+            sample();
+            outputDone.countDown();
+        }
+    }
+
+    private void sample() {
+        ContainerCgroup group = cgroup;
+        if (group == null) {
+            return;
+        }
+        long cpu = group.cpuNanos();
+        if (cpu >= 0) {
+            cpuNanos.accumulateAndGet(cpu, Math::max);
+        }
+        long peak = group.peakMemoryBytes();
+        if (peak >= 0) {
+            peakMemoryBytes.accumulateAndGet(peak, Math::max);
+        }
+        if (group.oomKills() > 0) {
+            oomSeen = true;
+        }
+    }
+
+    private void monitor() {
+        StepOutcome result;
+        try {
+            while (!outputDone.await(SAMPLE_MILLIS, TimeUnit.MILLISECONDS)) {
+                sample();
+            }
+            InspectContainerResponse.ContainerState state = waitStopped();
+            long wallNanos = System.nanoTime() - startNanos;
+            int exitCode = state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
+            boolean oom = Boolean.TRUE.equals(state.getOOMKilled()) || oomSeen;
+            String failure = streamFailure;
+            if (failure == null && state.getError() != null && !state.getError().isEmpty()) {
+                failure = "the container failed: " + state.getError();
+            }
+            result = new StepOutcome(exitCode, Duration.ofNanos(wallNanos), Duration.ofNanos(cpuNanos.get()),
+                    peakMemoryBytes.get(), oom, failure);
+        } catch (InterruptedException e) {
+            result = failed("interrupted while waiting for the container");
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            result = failed("lost the container " + shortId() + ": " + describe(e) + " (was the Docker daemon restarted?)");
+        }
+        // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
+        attach.close();
+        backend.removeContainer(containerId);
+        outcome.complete(result);
+    }
+
+    /**
+     * Polls inspect until the container is no longer running, sampling its cgroup meanwhile. Output
+     * ends when the container stops, unless the program closed stdout and stderr itself; then the
+     * engine's wall-time limit ends the wait through {@link #kill()}.
+     */
+    private InspectContainerResponse.ContainerState waitStopped() throws InterruptedException {
+        long pause = 2;
+        while (true) {
+            InspectContainerResponse.ContainerState state = backend.client().inspectContainerCmd(containerId).exec().getState();
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                return state;
+            }
+            sample();
+            Thread.sleep(pause);
+            pause = Math.min(100, pause * 2);
+        }
+    }
+
+    private StepOutcome failed(String message) {
+        return new StepOutcome(-1, Duration.ofNanos(System.nanoTime() - startNanos), Duration.ofNanos(cpuNanos.get()),
+                peakMemoryBytes.get(), false, message);
+    }
+
+    private String shortId() {
+        return containerId.substring(0, Math.min(12, containerId.length()));
+    }
+
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return root == e ? message : message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return attach.stdin();
+    }
+
+    @Override
+    public void kill() {
+        killRequested = true;
+        long now = System.nanoTime();
+        long last = lastKillNanos.get();
+        if (outcome.isDone() || (last != 0 && now - last < TimeUnit.MILLISECONDS.toNanos(500))
+                || !lastKillNanos.compareAndSet(last, now)) {
+            return;
+        }
+        // Never block the caller (it may be the output pump, when the output limit is hit).
+        backend.ioThreads().execute(this::killNow);
+    }
+
+    void killNow() {
+        try {
+            backend.client().killContainerCmd(containerId).withSignal("KILL").exec();
+        } catch (NotFoundException | ConflictException e) {
+            // Gone or not running any more: nothing to kill.
+        } catch (RuntimeException e) {
+            LOG.debug("killing container {} failed: {}", containerId, e.toString());
+        }
+    }
+
+    @Override
+    public Duration cpuTimeSoFar() {
+        sample();
+        return Duration.ofNanos(cpuNanos.get());
+    }
+
+    @Override
+    public Optional<StepOutcome> await(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(outcome.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Kills the container and waits (bounded) until it is removed. */
+    void destroy(Duration timeout) {
+        if (!outcome.isDone()) {
+            killNow();
+            attach.close();
+            try {
+                outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("container {} did not stop within {}", containerId, timeout);
+            }
+        }
+    }
+
+    boolean finished() {
+        return outcome.isDone();
+    }
+}
