@@ -84,6 +84,14 @@ public final class Language {
         return sourceFile;
     }
 
+    /**
+     * @return whether the main file's name comes from the source itself (Java's public class), so
+     *     callers should not rename it
+     */
+    public boolean derivesFileNameFromSource() {
+        return sourceFilePattern != null;
+    }
+
     /** @return the file name extensions that belong to this language, for example {@code .py} */
     public List<String> extensions() {
         return extensions;

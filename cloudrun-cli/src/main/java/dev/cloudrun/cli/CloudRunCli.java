@@ -1,0 +1,300 @@
+package dev.cloudrun.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloudrun.BackendKind;
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Execution;
+import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.Language;
+import dev.cloudrun.RunListener;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.StreamKind;
+import dev.cloudrun.server.CloudRunServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code languages} and
+ * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly.)
+ */
+public final class CloudRunCli {
+    /** Exit code for bad usage or an invalid request (nothing ran). */
+    static final int EXIT_USAGE = 2;
+    /** Exit code when no sandbox can run here. */
+    static final int EXIT_UNAVAILABLE = 3;
+
+    private static final String USAGE = String.join("\n",
+            "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--json] [-- ARGS...]",
+            "       cloudrun languages",
+            "       cloudrun images build",
+            "       cloudrun serve [--port N]",
+            "       cloudrun test");
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+
+    CloudRunCli(PrintStream out, PrintStream err, InputStream in) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+    }
+
+    /**
+     * Runs a command and exits with its code.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        int code = new CloudRunCli(System.out, System.err, System.in).execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    int execute(String[] args) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        try {
+            switch (args[0]) {
+                case "run":
+                    return run(List.of(args).subList(1, args.length));
+                case "languages":
+                    return languages();
+                case "serve":
+                    CloudRunServer.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+                    return 0;
+                case "help":
+                case "--help":
+                case "-h":
+                    out.println(USAGE);
+                    return 0;
+                default:
+                    err.println("cloudrun: unknown command '" + args[0] + "'\n" + USAGE);
+                    return EXIT_USAGE;
+            }
+        } catch (UsageException e) {
+            err.println("cloudrun: " + e.getMessage() + "\n" + USAGE);
+            return EXIT_USAGE;
+        } catch (InvalidRequestException e) {
+            err.println("cloudrun: invalid " + e.getMessage());
+            return EXIT_USAGE;
+        } catch (dev.cloudrun.BackendUnavailableException e) {
+            err.println("cloudrun: " + e.getMessage());
+            return EXIT_UNAVAILABLE;
+        } catch (CloudRunException e) {
+            err.println("cloudrun: " + e.getMessage());
+            return 70;
+        }
+    }
+
+    private int languages() {
+        for (Language language : dev.cloudrun.LanguageRegistry.loadDefault().all()) {
+            out.printf(Locale.ROOT, "%-12s %-24s %s%s%n", language.id(), language.displayName(),
+                    String.join(", ", language.aliases()), language.previewOnly() ? " (preview only)" : "");
+        }
+        return 0;
+    }
+
+    private int run(List<String> args) {
+        RunOptions options = RunOptions.parse(args);
+        byte[] source;
+        try {
+            source = Files.readAllBytes(options.file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new UsageException("no such file: " + options.file);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + options.file + ": " + e.getMessage());
+        }
+        byte[] stdin = null;
+        if (options.stdinFile != null) {
+            try {
+                stdin = Files.readAllBytes(options.stdinFile);
+            } catch (IOException e) {
+                throw new UsageException("cannot read --stdin " + options.stdinFile + ": " + e.getMessage());
+            }
+        }
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(options.backend))) {
+            Language language = options.language != null ? runner.languages().require(options.language)
+                    : runner.languages().forFileName(options.file.getFileName().toString()).orElseThrow(() ->
+                            new InvalidRequestException("language", "cannot tell the language of "
+                                    + options.file.getFileName() + " from its extension; pass --lang ID"));
+            RunRequest request = RunRequest.of(language.id(), source).withArgs(options.programArgs);
+            String baseName = options.file.getFileName().toString();
+            if (!language.derivesFileNameFromSource() && language.extensions().stream().anyMatch(baseName::endsWith)) {
+                request = request.withMainFileName(baseName);
+            }
+            request = stdin != null ? request.withStdin(stdin) : request.withInteractiveStdin();
+            RunResult result = stream(runner, request, stdin == null);
+            if (options.json) {
+                out.println(toJson(result));
+            } else if (!result.isOk()) {
+                err.println("[cloudrun] " + result.status() + ": " + result.message());
+            }
+            return exitCode(result);
+        }
+    }
+
+    private RunResult stream(CodeRunner runner, RunRequest request, boolean passStdin) {
+        RunListener listener = new RunListener() {
+            @Override
+            public void onOutput(StreamKind stream, byte[] chunk) {
+                PrintStream target = stream == StreamKind.STDOUT ? out : err;
+                target.write(chunk, 0, chunk.length);
+                target.flush();
+            }
+        };
+        try (Execution execution = runner.start(request, listener)) {
+            if (passStdin) {
+                Thread pump = new Thread(() -> pumpStdin(execution), "cloudrun-cli-stdin");
+                pump.setDaemon(true);
+                pump.start();
+            }
+            return execution.await();
+        }
+    }
+
+    private void pumpStdin(Execution execution) {
+        byte[] buffer = new byte[8192];
+        try {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                if (read > 0) {
+                    execution.writeStdin(java.util.Arrays.copyOf(buffer, read));
+                }
+            }
+            execution.closeStdin();
+        } catch (IOException | IllegalStateException e) {
+            // The run ended, or our own stdin failed: either way nothing more to pass on.
+        }
+    }
+
+    /** The launcher's exit code: the program's own, or a conventional one when it never exited by itself. */
+    static int exitCode(RunResult result) {
+        switch (result.status()) {
+            case OK:
+                return 0;
+            case RUNTIME_ERROR:
+                return result.exitCode() >= 0 ? result.exitCode() : 1;
+            case COMPILE_ERROR:
+                return 1;
+            case TIME_LIMIT:
+                return 124;
+            case MEMORY_LIMIT:
+                return 137;
+            case OUTPUT_LIMIT:
+                return 141;
+            case CANCELLED:
+                return 130;
+            default:
+                return 70;
+        }
+    }
+
+    static String toJson(RunResult result) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode node = json.createObjectNode();
+        node.put("status", result.status().name());
+        node.put("exitCode", result.exitCode());
+        if (result.signal().isPresent()) {
+            node.put("signal", result.signal().get());
+        } else {
+            node.putNull("signal");
+        }
+        node.put("wallTimeMs", result.wallTime().toMillis());
+        node.put("cpuTimeMs", result.cpuTime().toMillis());
+        node.put("memoryBytes", result.memoryBytes());
+        node.put("language", result.language());
+        node.put("message", result.message());
+        node.put("stdoutTruncated", result.stdoutTruncated());
+        node.put("stderrTruncated", result.stderrTruncated());
+        node.put("compilerOutput", result.compilerOutput());
+        return node.toString();
+    }
+
+    /** Bad command-line usage. */
+    static final class UsageException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** The options of {@code cloudrun run}. */
+    static final class RunOptions {
+        Path file;
+        String language;
+        Path stdinFile;
+        BackendKind backend = BackendKind.AUTO;
+        boolean json;
+        final List<String> programArgs = new ArrayList<>();
+
+        static RunOptions parse(List<String> args) {
+            RunOptions options = new RunOptions();
+            for (int i = 0; i < args.size(); i++) {
+                String arg = args.get(i);
+                switch (arg) {
+                    case "--lang":
+                        options.language = value(args, ++i, arg);
+                        break;
+                    case "--stdin":
+                        options.stdinFile = Path.of(value(args, ++i, arg));
+                        break;
+                    case "--backend":
+                        options.backend = backend(value(args, ++i, arg));
+                        break;
+                    case "--json":
+                        options.json = true;
+                        break;
+                    case "--":
+                        options.programArgs.addAll(args.subList(i + 1, args.size()));
+                        i = args.size();
+                        break;
+                    default:
+                        if (arg.startsWith("--")) {
+                            throw new UsageException("unknown option " + arg);
+                        }
+                        if (options.file != null) {
+                            throw new UsageException("only one FILE can be run; pass program arguments after --");
+                        }
+                        options.file = Path.of(arg);
+                }
+            }
+            if (options.file == null) {
+                throw new UsageException("run needs a FILE");
+            }
+            return options;
+        }
+
+        private static String value(List<String> args, int index, String option) {
+            if (index >= args.size()) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args.get(index);
+        }
+
+        private static BackendKind backend(String name) {
+            switch (name) {
+                case "auto":
+                    return BackendKind.AUTO;
+                case "local":
+                    return BackendKind.LOCAL;
+                case "docker":
+                    return BackendKind.DOCKER;
+                default:
+                    throw new UsageException("--backend must be auto, local or docker, not '" + name + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,598 @@
+package dev.cloudrun.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Execution;
+import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.Limits;
+import dev.cloudrun.Phase;
+import dev.cloudrun.RunListener;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.Status;
+import dev.cloudrun.StreamKind;
+import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.spi.SandboxBackend;
+import java.io.ByteArrayOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The behaviour every sandbox backend must show. Subclass it per backend: implement
+ * {@link #createBackend()} and {@link #leftovers(SandboxBackend)}. After every test the kit checks
+ * that the backend left nothing behind (processes, cgroups, folders, containers, ...), and after
+ * the last one that no CloudRun thread survives the runner.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class SandboxBackendTck {
+    private static final long MIB = 1024L * 1024L;
+
+    private SandboxBackend backend;
+    /** The runner under test; subclasses may use it for backend-specific tests. */
+    protected CodeRunner runner;
+
+    /** @return a new backend to test; the kit closes it */
+    protected abstract SandboxBackend createBackend();
+
+    /**
+     * @param backend the backend under test
+     * @return descriptions of everything it has left behind now (empty when clean)
+     */
+    protected abstract List<String> leftovers(SandboxBackend backend);
+
+    @BeforeAll
+    void startRunner() {
+        backend = createBackend();
+        runner = CodeRunner.create(config -> config.backend(backend).maxConcurrentRuns(10));
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws InterruptedException {
+        List<String> left = List.of();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            left = leftovers(backend);
+            if (left.isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(left).as("resources left behind by the backend").isEmpty();
+    }
+
+    @AfterAll
+    void closeRunnerAndCheckThreads() throws InterruptedException {
+        runner.close();
+        List<String> alive = List.of();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            alive = Thread.getAllStackTraces().keySet().stream()
+                    .filter(thread -> thread.isAlive() && thread.getName().startsWith(NamedThreadFactory.PREFIX))
+                    .map(Thread::getName).toList();
+            if (alive.isEmpty() && leftovers(backend).isEmpty()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        assertThat(alive).as("CloudRun threads alive after close").isEmpty();
+        assertThat(leftovers(backend)).as("resources left after close").isEmpty();
+    }
+
+    /** Runs a request and returns its result. */
+    protected RunResult run(RunRequest request) {
+        return runner.run(request);
+    }
+
+    // ---------------------------------------------------------------- languages
+
+    static Stream<Arguments> helloWorlds() {
+        return Stream.of(
+                Arguments.of("python", "print('Hello, CloudRun!')"),
+                Arguments.of("javascript", "console.log('Hello, CloudRun!');"),
+                Arguments.of("java", "public class Greeter {\n  public static void main(String[] a) {\n"
+                        + "    System.out.println(\"Hello, CloudRun!\");\n  }\n}\n"),
+                Arguments.of("cpp", "#include <iostream>\nint main() { std::cout << \"Hello, CloudRun!\" << std::endl; }\n"),
+                Arguments.of("c", "#include <stdio.h>\nint main(void) { puts(\"Hello, CloudRun!\"); return 0; }\n"),
+                Arguments.of("bash", "echo 'Hello, CloudRun!'"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("helloWorlds")
+    void helloWorldInEveryLanguage(String language, String source) {
+        List<Phase> phases = new CopyOnWriteArrayList<>();
+        RunResult result = runner.run(RunRequest.of(language, source), new RunListener() {
+            @Override
+            public void onPhase(Phase phase) {
+                phases.add(phase);
+            }
+        });
+
+        assertThat(result.status()).as(result.message() + "\n" + result.stderr() + result.compilerOutput())
+                .isEqualTo(Status.OK);
+        assertThat(result.stdout()).isEqualTo("Hello, CloudRun!\n");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.language()).isEqualTo(language);
+        boolean compiled = runner.languages().require(language).isCompiled();
+        assertThat(phases).containsExactlyElementsOf(compiled
+                ? List.of(Phase.QUEUED, Phase.COMPILING, Phase.RUNNING, Phase.FINISHED)
+                : List.of(Phase.QUEUED, Phase.RUNNING, Phase.FINISHED));
+    }
+
+    @Test
+    void measuresCpuTimeAndPeakMemoryFromTheKernel() {
+        RunResult result = run(RunRequest.of("python",
+                "data = bytearray(b'x' * (48 * 1024 * 1024))\nn = 0\nfor i in range(3_000_000):\n    n += i\nprint(n)"));
+
+        assertThat(result.status()).isEqualTo(Status.OK);
+        assertThat(result.memoryBytes()).as("peak memory").isGreaterThan(48 * MIB);
+        assertThat(result.cpuTime()).as("cpu time").isGreaterThan(Duration.ofMillis(50));
+        assertThat(result.wallTime()).isGreaterThanOrEqualTo(Duration.ofMillis(50));
+    }
+
+    // ---------------------------------------------------------------- stdin
+
+    @Test
+    void stdinGivenWhole() {
+        RunResult result = run(RunRequest.of("python", "import sys\nprint(sum(int(x) for x in sys.stdin.read().split()))")
+                .withStdin("1 2 3\n4 5\n"));
+
+        assertThat(result.status()).isEqualTo(Status.OK);
+        assertThat(result.stdout()).isEqualTo("15\n");
+    }
+
+    @Test
+    void programWithoutStdinReadsEndOfFile() {
+        RunResult result = run(RunRequest.of("python", "import sys\nprint(repr(sys.stdin.read()))"));
+
+        assertThat(result.stdout()).isEqualTo("''\n");
+    }
+
+    @Test
+    void interactiveStdinPromptWaitReadAnswer() throws Exception {
+        CountDownLatch prompted = new CountDownLatch(1);
+        CountDownLatch answered = new CountDownLatch(1);
+        StringBuilder text = new StringBuilder();
+        RunListener listener = new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String chunk) {
+                synchronized (text) {
+                    text.append(chunk);
+                    if (text.toString().contains("Name? ")) {
+                        prompted.countDown();
+                    }
+                    if (text.toString().contains("Hello, Ada!")) {
+                        answered.countDown();
+                    }
+                }
+            }
+        };
+        String program = "import sys\nname = input('Name? ')\nprint(f'Hello, {name}!', flush=True)\n"
+                + "rest = sys.stdin.read()\nprint(f'then {len(rest)} bytes until EOF')\n";
+        try (Execution execution = runner.start(RunRequest.of("python", program).withInteractiveStdin(), listener)) {
+            assertThat(prompted.await(30, TimeUnit.SECONDS)).as("prompt shown").isTrue();
+            assertThat(execution.phase()).isEqualTo(Phase.RUNNING);
+            execution.writeStdin("Ada\n");
+            assertThat(answered.await(10, TimeUnit.SECONDS)).as("answer shown").isTrue();
+            assertThat(execution.result()).isNotDone();
+            execution.writeStdin("more\n");
+            execution.writeStdin("é\n");
+            execution.closeStdin();
+            RunResult result = execution.await(Duration.ofSeconds(30)).orElseThrow();
+
+            assertThat(result.status()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).isEqualTo("Name? Hello, Ada!\nthen 7 bytes until EOF\n");
+        }
+    }
+
+    @Test
+    void writingStdinToANonInteractiveRunIsRefused() {
+        try (Execution execution = runner.start(RunRequest.of("python", "print(1)"), RunListener.NONE)) {
+            assertThatThrownBy(() -> execution.writeStdin("x")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("withInteractiveStdin");
+            assertThat(execution.await().status()).isEqualTo(Status.OK);
+        }
+    }
+
+    // ---------------------------------------------------------------- output
+
+    @Test
+    void stdoutAndStderrStayApartAndInOrder() {
+        List<String> stdoutChunks = new CopyOnWriteArrayList<>();
+        List<String> stderrChunks = new CopyOnWriteArrayList<>();
+        String program = "import sys\nfor i in range(50):\n    print(f'out{i}', flush=True)\n"
+                + "    print(f'err{i}', file=sys.stderr, flush=True)\n";
+        RunResult result = runner.run(RunRequest.of("python", program), new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String text) {
+                (stream == StreamKind.STDOUT ? stdoutChunks : stderrChunks).add(text);
+            }
+        });
+
+        StringBuilder expectedOut = new StringBuilder();
+        StringBuilder expectedErr = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            expectedOut.append("out").append(i).append('\n');
+            expectedErr.append("err").append(i).append('\n');
+        }
+        assertThat(result.stdout()).isEqualTo(expectedOut.toString());
+        assertThat(result.stderr()).isEqualTo(expectedErr.toString());
+        assertThat(String.join("", stdoutChunks)).isEqualTo(expectedOut.toString());
+        assertThat(String.join("", stderrChunks)).isEqualTo(expectedErr.toString());
+    }
+
+    @Test
+    void multiByteUtf8SplitAcrossChunksDecodesCorrectly() {
+        List<String> texts = new CopyOnWriteArrayList<>();
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        String expected = "héllo €uro 😀 ünïcödé\n";
+        String program = "import sys, time\ndata = '" + expected.replace("\n", "\\n") + "'.encode('utf-8')\n"
+                + "for b in data:\n    sys.stdout.buffer.write(bytes([b]))\n    sys.stdout.buffer.flush()\n"
+                + "    time.sleep(0.002)\n";
+        RunResult result = runner.run(RunRequest.of("python", program), new RunListener() {
+            @Override
+            public void onOutput(StreamKind stream, byte[] chunk) {
+                synchronized (raw) {
+                    raw.write(chunk, 0, chunk.length);
+                }
+            }
+
+            @Override
+            public void onText(StreamKind stream, String text) {
+                texts.add(text);
+            }
+        });
+
+        assertThat(result.status()).isEqualTo(Status.OK);
+        assertThat(raw.toByteArray()).isEqualTo(expected.getBytes(StandardCharsets.UTF_8));
+        assertThat(String.join("", texts)).isEqualTo(expected).doesNotContain("\uFFFD");
+        assertThat(result.stdout()).isEqualTo(expected);
+    }
+
+    @Test
+    void outputLimitStopsAnEndlessPrinterSoonAfterTheCap() throws Exception {
+        long cap = 64 * 1024;
+        AtomicLong seen = new AtomicLong();
+        AtomicLong crossedAt = new AtomicLong();
+        CompletableFuture<Long> finishedAt = new CompletableFuture<>();
+        RunRequest request = RunRequest.of("python", "while True:\n    print('x' * 999)")
+                .withLimits(limits -> limits.withMaxOutputBytes(cap).withWallTime(Duration.ofSeconds(30))
+                        .withCpuTime(Duration.ofSeconds(30)));
+        RunResult result = runner.run(request, new RunListener() {
+            @Override
+            public void onOutput(StreamKind stream, byte[] chunk) {
+                if (seen.addAndGet(chunk.length) >= cap) {
+                    crossedAt.compareAndSet(0, System.nanoTime());
+                }
+            }
+
+            @Override
+            public void onPhase(Phase phase) {
+                if (phase == Phase.FINISHED) {
+                    finishedAt.complete(System.nanoTime());
+                }
+            }
+        });
+
+        assertThat(result.status()).isEqualTo(Status.OUTPUT_LIMIT);
+        assertThat(result.stdoutBytes()).hasSize((int) cap);
+        assertThat(result.stdoutTruncated()).isTrue();
+        assertThat(seen.get()).isEqualTo(cap);
+        // A CPU-bound printer that kept running would keep burning CPU: the kernel's count shows it was stopped.
+        assertThat(result.cpuTime()).as("CPU time of the printer").isLessThan(Duration.ofSeconds(1));
+        assertThat(Duration.ofNanos(finishedAt.get(1, TimeUnit.SECONDS) - crossedAt.get()))
+                .as("from crossing the cap to the end of the run, clean-up included")
+                .isLessThan(Duration.ofSeconds(5));
+    }
+
+    // ---------------------------------------------------------------- exit codes and signals
+
+    @Test
+    void exitCodeIsReported() {
+        RunResult result = run(RunRequest.of("bash", "echo bye; exit 3"));
+
+        assertThat(result.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(result.exitCode()).isEqualTo(3);
+        assertThat(result.signal()).isEmpty();
+        assertThat(result.message()).contains("exited with code 3");
+    }
+
+    @Test
+    void deathBySignalIsReported() {
+        RunResult result = run(RunRequest.of("c", "#include <signal.h>\nint main(void) { raise(SIGSEGV); return 0; }\n"));
+
+        assertThat(result.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(result.signal()).contains(11);
+        assertThat(result.message()).contains("SIGSEGV");
+    }
+
+    @Test
+    void runtimeErrorKeepsTheTraceback() {
+        RunResult result = run(RunRequest.of("python", "print('before')\nraise ValueError('boom')"));
+
+        assertThat(result.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(result.exitCode()).isEqualTo(1);
+        assertThat(result.stdout()).isEqualTo("before\n");
+        assertThat(result.stderr()).contains("ValueError: boom");
+    }
+
+    @Test
+    void commandLineArgumentsAndEnvironmentArePassedAsGiven() {
+        RunResult result = run(RunRequest.of("python",
+                "import sys, os\nprint(sys.argv[1:])\nprint(os.environ.get('GREETING'))\nprint(sorted(os.environ))")
+                .withArgs("a b", "$HOME", "'quoted'").withEnv("GREETING", "hi there"));
+
+        assertThat(result.status()).isEqualTo(Status.OK);
+        List<String> lines = result.stdout().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("['a b', '$HOME', \"'quoted'\"]");
+        assertThat(lines.get(1)).isEqualTo("hi there");
+        assertThat(lines.get(2)).as("no host variable leaks in").doesNotContain("JAVA_HOME", "USER", "SSH", "MAVEN");
+    }
+
+    // ---------------------------------------------------------------- compile errors
+
+    @Test
+    void compileErrorCarriesTheCompilersMessage() {
+        RunResult result = run(RunRequest.of("cpp", "#include <iostream>\nint main() { undeclared_thing(); }\n"));
+
+        assertThat(result.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(result.compilerOutput()).contains("undeclared_thing").contains("error");
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void javaCompileErrorNamesTheFileTakenFromThePublicClass() {
+        RunResult result = run(RunRequest.of("java", "public class Solver {\n  void f() { int x = \"s\"; }\n}\n"));
+
+        assertThat(result.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(result.compilerOutput()).contains("Solver.java").contains("incompatible types");
+    }
+
+    // ---------------------------------------------------------------- limits
+
+    @Test
+    void infiniteLoopHitsTheTimeLimit() {
+        RunResult result = run(RunRequest.of("python", "while True:\n    pass")
+                .withLimits(limits -> limits.withCpuTime(Duration.ofSeconds(1)).withWallTime(Duration.ofSeconds(10))));
+
+        assertThat(result.status()).isEqualTo(Status.TIME_LIMIT);
+        assertThat(result.message()).contains("CPU time");
+        assertThat(result.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(4));
+    }
+
+    @Test
+    void sleepingProgramHitsTheWallClockLimit() {
+        RunResult result = run(RunRequest.of("python", "import time\nprint('sleeping', flush=True)\ntime.sleep(60)")
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(1))));
+
+        assertThat(result.status()).isEqualTo(Status.TIME_LIMIT);
+        assertThat(result.message()).contains("wall-clock");
+        assertThat(result.stdout()).isEqualTo("sleeping\n");
+        assertThat(result.wallTime()).isLessThan(Duration.ofSeconds(10));
+        assertThat(result.cpuTime()).isLessThan(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void stoppedProgramStillHitsTheWallClockLimit() {
+        RunResult result = run(RunRequest.of("bash", "kill -STOP $$; echo never")
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(1))));
+
+        assertThat(result.status()).isEqualTo(Status.TIME_LIMIT);
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void allocatingOneGibibyteUnder128MibHitsTheMemoryLimit() {
+        RunResult result = run(RunRequest.of("python", "chunks = []\nfor i in range(1024):\n"
+                + "    chunks.append(b'x' * (1024 * 1024))\nprint('allocated', len(chunks))")
+                .withLimits(limits -> limits.withMemoryBytes(128 * MIB)));
+
+        assertThat(result.status()).as(result.message()).isEqualTo(Status.MEMORY_LIMIT);
+        assertThat(result.stdout()).doesNotContain("allocated");
+        assertThat(result.memoryBytes()).isLessThanOrEqualTo(128 * MIB);
+    }
+
+    @Test
+    void forkBombIsContainedAndTheHostUnharmed() {
+        RunResult result = run(RunRequest.of("bash", "bomb() { bomb | bomb & }; bomb; sleep 2; echo survived")
+                .withLimits(limits -> limits.withMaxProcesses(32).withWallTime(Duration.ofSeconds(4))));
+
+        assertThat(result.status()).isIn(Status.OK, Status.TIME_LIMIT, Status.RUNTIME_ERROR);
+        RunResult after = run(RunRequest.of("python", "print('still fine')"));
+        assertThat(after.status()).isEqualTo(Status.OK);
+        assertThat(after.stdout()).isEqualTo("still fine\n");
+    }
+
+    @Test
+    void processLimitMakesForkFail() {
+        RunResult result = run(RunRequest.of("python", "import os\nkids = 0\ntry:\n    for i in range(200):\n"
+                + "        pid = os.fork()\n        if pid == 0:\n            import time; time.sleep(5); os._exit(0)\n"
+                + "        kids += 1\nexcept OSError as e:\n    print('fork failed after', kids, type(e).__name__)\n")
+                .withLimits(limits -> limits.withMaxProcesses(16).withWallTime(Duration.ofSeconds(3))));
+
+        assertThat(result.stdout()).startsWith("fork failed after");
+        int kids = Integer.parseInt(result.stdout().split(" ")[3]);
+        assertThat(kids).isLessThan(16);
+    }
+
+    @Test
+    void fileSizeLimitStopsABigWrite() {
+        RunResult result = run(RunRequest.of("python", "with open('big.bin', 'wb') as f:\n"
+                + "    for i in range(64):\n        f.write(b'x' * (1024 * 1024))\nprint('wrote all')")
+                .withLimits(limits -> limits.withMaxFileSizeBytes(4 * MIB)));
+
+        assertThat(result.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(result.stdout()).doesNotContain("wrote all");
+    }
+
+    @Test
+    void networkIsBlockedWhenOff() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String program = "import socket, os\nprint(sorted(os.listdir('/sys/class/net')) if os.path.isdir('/sys/class/net') else 'no-sys')\n"
+                    + "try:\n    socket.create_connection(('127.0.0.1', " + server.getLocalPort() + "), timeout=2)\n"
+                    + "    print('connected')\nexcept OSError as e:\n    print('blocked')\n";
+            RunResult result = run(RunRequest.of("python", program));
+
+            assertThat(result.status()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).contains("blocked").doesNotContain("connected");
+            assertThat(result.stdout()).doesNotContain("eth0", "docker0", "wlan0", "ens");
+        }
+    }
+
+    @Test
+    void systemFoldersAreReadOnlyAndTheWorkspaceWritable() {
+        String program = "import os\nfor path in ['/usr/cloudrun-probe', '/etc/cloudrun-probe', '/cloudrun-probe']:\n"
+                + "    try:\n        open(path, 'w').write('x')\n        print('WROTE', path)\n"
+                + "    except OSError:\n        print('denied', path)\n"
+                + "open('out.txt', 'w').write('ok')\nprint(open('out.txt').read())\n"
+                + "open('/tmp/t.txt', 'w').write('tmp ok')\nprint(open('/tmp/t.txt').read())\nprint(os.getuid() != 0)\n";
+        RunResult result = run(RunRequest.of("python", program));
+
+        assertThat(result.stdout()).doesNotContain("WROTE").contains("ok\n", "tmp ok\n", "True\n");
+    }
+
+    @Test
+    void cancelKillsTheWholeProcessTree() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        RunRequest request = RunRequest.of("bash", "sleep 300 & sleep 300 & (sleep 300; echo late) &\necho started\nwait")
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(60)));
+        try (Execution execution = runner.start(request, new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String text) {
+                if (text.contains("started")) {
+                    started.countDown();
+                }
+            }
+        })) {
+            assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            execution.cancel();
+            RunResult result = execution.await(Duration.ofSeconds(20)).orElseThrow();
+
+            assertThat(result.status()).isEqualTo(Status.CANCELLED);
+            assertThat(result.stdout()).doesNotContain("late");
+        }
+        // The leak check after this test proves no sleep survived.
+    }
+
+    // ---------------------------------------------------------------- files
+
+    @Test
+    void extraFilesTextAndBinaryInNestedFoldersAreReadable() {
+        byte[] binary = new byte[256];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = (byte) i;
+        }
+        RunResult result = run(RunRequest.of("python", "import helper\nprint(helper.greet())\n"
+                + "print(open('data/deep/input.txt', encoding='utf-8').read().strip())\n"
+                + "b = open('assets/all.bin', 'rb').read()\nprint(len(b), b == bytes(range(256)))\n")
+                .withFile("helper.py", "def greet():\n    return 'from helper'\n")
+                .withFile("data/deep/input.txt", "naïve ☃\n")
+                .withFile("assets/all.bin", binary));
+
+        assertThat(result.status()).as(result.stderr()).isEqualTo(Status.OK);
+        assertThat(result.stdout()).isEqualTo("from helper\nnaïve ☃\n256 True\n");
+    }
+
+    // ---------------------------------------------------------------- concurrency
+
+    @Test
+    void twentyRunsInParallelAllCorrect() {
+        List<CompletableFuture<RunResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            futures.add(runner.runAsync(RunRequest.of("python", "import sys\nn = int(sys.stdin.read())\nprint(n * n)")
+                    .withStdin(Integer.toString(i))));
+        }
+        for (int i = 0; i < 20; i++) {
+            RunResult result = futures.get(i).join();
+            assertThat(result.status()).as("run " + i + ": " + result.message() + result.stderr()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).isEqualTo((i * i) + "\n");
+        }
+    }
+
+    // ---------------------------------------------------------------- bad input
+
+    @Test
+    void unknownLanguageIsRejectedNamingTheField() {
+        assertThatThrownBy(() -> run(RunRequest.of("cobol", "DISPLAY 'HI'.")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("language");
+                    assertThat(e.getMessage()).contains("cobol").contains("python");
+                });
+    }
+
+    @Test
+    void emptySourceIsRejected() {
+        assertThatThrownBy(() -> run(RunRequest.of("python", "   \n")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("source"));
+    }
+
+    @Test
+    void badFileNamesAreRejected() {
+        for (String name : List.of("/etc/passwd", "../escape.txt", "a/../../b", "main.py", "", "a//b")) {
+            assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)").withFile(name, "x")))
+                    .as(name)
+                    .isInstanceOfSatisfying(InvalidRequestException.class,
+                            e -> assertThat(e.field()).isEqualTo("files[" + name + "]"));
+        }
+    }
+
+    @Test
+    void limitsOutOfRangeAreRejected() {
+        assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)")
+                .withLimits(limits -> limits.withMemoryBytes(0))))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("limits.memoryBytes"));
+        assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)")
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(-1)))))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("limits.wallTime"));
+        assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)")
+                .withLimits(limits -> limits.withMaxProcesses(100_000))))
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("limits.maxProcesses"));
+    }
+
+    @Test
+    void sourceThatIsNotUtf8IsRejected() {
+        byte[] latin1 = "print('caf\u00e9')".getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> run(RunRequest.of("python", latin1)))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("source"));
+        assertThatThrownBy(() -> RunRequest.of("python", "print('\uD800')"))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("source"));
+    }
+
+    @Test
+    void previewOnlyLanguageIsNeverExecuted() {
+        assertThatThrownBy(() -> run(RunRequest.of("html", "<h1>hi</h1>")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("language");
+                    assertThat(e.getMessage()).contains("preview-only");
+                });
+    }
+
+    /** @return the default limits of the runner under test */
+    protected Limits defaultLimits() {
+        return runner.defaultLimits();
+    }
+}
