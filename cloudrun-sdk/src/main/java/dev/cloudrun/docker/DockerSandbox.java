@@ -92,7 +92,6 @@ final class DockerSandbox implements Sandbox {
                 backend.client().copyArchiveToContainerCmd(containerId)
                         .withRemotePath(WORK_DIR)
                         .withTarInputStream(new ByteArrayInputStream(pendingFiles))
-                        .withCopyUIDGID(true)
                         .withNoOverwriteDirNonDir(true)
                         .exec();
                 pendingFiles = null;

@@ -141,14 +141,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
 
     /** Pings with a short-lived client that has timeouts, so a dead daemon fails fast and clearly. */
     private static void ping(DefaultDockerClientConfig config) {
-        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
-                .maxConnections(1)
-                .connectionTimeout(Duration.ofSeconds(3))
-                .responseTimeout(Duration.ofSeconds(10))
-                .build();
-        try (DockerClient probe = DockerClientImpl.getInstance(config, http)) {
+        try (DockerClient probe = DockerClientImpl.getInstance(config, shortLivedHttpClient(config))) {
             probe.pingCmd().exec();
         } catch (IOException | RuntimeException e) {
             String env = System.getenv("DOCKER_HOST");
@@ -157,6 +150,16 @@ public final class DockerSandboxBackend implements SandboxBackend {
                     + DockerProcess.describe(e) + ". Start it (sudo systemctl start docker, or run dockerd),"
                     + " or point DOCKER_HOST at a running daemon, or choose BackendKind.LOCAL.", e);
         }
+    }
+
+    private static DockerHttpClient shortLivedHttpClient(DefaultDockerClientConfig config) {
+        return new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(2)
+                .connectionTimeout(Duration.ofSeconds(3))
+                .responseTimeout(Duration.ofSeconds(10))
+                .build();
     }
 
     @Override
@@ -337,10 +340,28 @@ public final class DockerSandboxBackend implements SandboxBackend {
      */
     public List<String> leftovers() {
         List<String> found = new ArrayList<>();
+        if (closed) {
+            // The pooled client is gone; look with a short-lived one.
+            try (DockerClient probe = DockerClientImpl.getInstance(config, shortLivedHttpClient(config))) {
+                listLabelled(probe, found);
+            } catch (IOException e) {
+                found.add("cannot list containers: " + e);
+            }
+        } else {
+            listLabelled(client, found);
+        }
+        open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
+        if (ioThreads.getActiveCount() > 0) {
+            found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
+        }
+        return found;
+    }
+
+    private void listLabelled(DockerClient docker, List<String> found) {
         try {
-            client.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL_INSTANCE, instanceId)).exec()
+            docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL_INSTANCE, instanceId)).exec()
                     .forEach(c -> found.add("container " + c.getId() + " " + c.getState()));
-            List<InspectVolumeResponse> volumes = client.listVolumesCmd()
+            List<InspectVolumeResponse> volumes = docker.listVolumesCmd()
                     .withFilter("label", List.of(LABEL_INSTANCE + "=" + instanceId)).exec().getVolumes();
             if (volumes != null) {
                 volumes.forEach(v -> found.add("volume " + v.getName()));
@@ -348,11 +369,6 @@ public final class DockerSandboxBackend implements SandboxBackend {
         } catch (RuntimeException e) {
             found.add("cannot list containers: " + e);
         }
-        open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
-        if (!ioThreads.isShutdown() && ioThreads.getActiveCount() > 0) {
-            found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
-        }
-        return found;
     }
 
     @Override
