@@ -1,8 +1,10 @@
 package dev.cloudrun.docker;
 
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Statistics;
 import dev.cloudrun.spi.OutputSink;
 import dev.cloudrun.spi.SandboxProcess;
 import dev.cloudrun.spi.StepOutcome;
@@ -14,7 +16,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,8 @@ final class DockerProcess implements SandboxProcess {
     private volatile boolean oomSeen;
     private volatile String streamFailure;
     private volatile boolean killRequested;
+    private final AtomicBoolean statsInFlight = new AtomicBoolean();
+    private volatile long lastStatsNanos;
 
     private DockerProcess(DockerSandboxBackend backend, String containerId, ContainerAttach attach, long startNanos) {
         this.backend = backend;
@@ -59,7 +65,7 @@ final class DockerProcess implements SandboxProcess {
         DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
         backend.ioThreads().execute(() -> process.pump(sink));
         backend.client().startContainerCmd(containerId).exec();
-        if (backend.endpoint().isLocal()) {
+        if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {
             process.cgroup = ContainerCgroup.find(containerId).orElse(null);
             process.sample();
         }
@@ -90,6 +96,7 @@ final class DockerProcess implements SandboxProcess {
     private void sample() {
         ContainerCgroup group = cgroup;
         if (group == null) {
+            sampleFromStatsApi();
             return;
         }
         long cpu = group.cpuNanos();
@@ -102,6 +109,55 @@ final class DockerProcess implements SandboxProcess {
         }
         if (group.oomKills() > 0) {
             oomSeen = true;
+        }
+    }
+
+    /**
+     * For a daemon on another host: asks the stats API at most once a second, in the background (a
+     * one-shot stats call takes about a second). Less precise than the cgroup files, and the last
+     * moments of a step are not seen.
+     */
+    private void sampleFromStatsApi() {
+        long now = System.nanoTime();
+        if (outcome.isDone() || now - lastStatsNanos < TimeUnit.SECONDS.toNanos(1)
+                || !statsInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        lastStatsNanos = now;
+        try {
+            backend.ioThreads().execute(() -> {
+                try (ResultCallback.Adapter<Statistics> callback = backend.client().statsCmd(containerId).withNoStream(true)
+                        .exec(new ResultCallback.Adapter<>() {
+                            @Override
+                            public void onNext(Statistics stats) {
+                                record(stats);
+                            }
+                        })) {
+                    callback.awaitCompletion(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("stats of container {} unavailable: {}", containerId, e.toString());
+                } finally {
+                    statsInFlight.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            statsInFlight.set(false);
+        }
+    }
+
+    private void record(Statistics stats) {
+        if (stats.getCpuStats() != null && stats.getCpuStats().getCpuUsage() != null
+                && stats.getCpuStats().getCpuUsage().getTotalUsage() != null) {
+            cpuNanos.accumulateAndGet(stats.getCpuStats().getCpuUsage().getTotalUsage(), Math::max);
+        }
+        if (stats.getMemoryStats() != null) {
+            Long peak = stats.getMemoryStats().getMaxUsage() != null ? stats.getMemoryStats().getMaxUsage()
+                    : stats.getMemoryStats().getUsage();
+            if (peak != null) {
+                peakMemoryBytes.accumulateAndGet(peak, Math::max);
+            }
         }
     }
 

@@ -406,6 +406,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
         private int uid = 1000;
         private int gid = 1000;
         private String networkMode = "bridge";
+        private boolean cgroupFiles = true;
 
         /** Creates the default options. */
         public Options() { }
@@ -483,6 +484,23 @@ public final class DockerSandboxBackend implements SandboxBackend {
         public Options networkMode(String mode) {
             this.networkMode = mode;
             return this;
+        }
+
+        /**
+         * Whether CPU time and peak memory are read from the containers' cgroup files when the
+         * daemon is on this host (default true, precise); otherwise, and for remote daemons, the
+         * stats API is sampled once a second.
+         *
+         * @param enabled false to always use the stats API
+         * @return these options
+         */
+        public Options cgroupFiles(boolean enabled) {
+            this.cgroupFiles = enabled;
+            return this;
+        }
+
+        boolean cgroupFiles() {
+            return cgroupFiles;
         }
 
         long nanoCpus() {

@@ -205,6 +205,20 @@ class DockerBackendTest {
     }
 
     @Test
+    void statsApiMeasuresWhenCgroupFilesAreNotUsed() {
+        DockerSandboxBackend remoteLike = DockerSandboxBackend.create(new DockerSandboxBackend.Options().cgroupFiles(false));
+        try (CodeRunner statsRunner = CodeRunner.create(config -> config.backend(remoteLike))) {
+            RunResult result = statsRunner.run(RunRequest.of("python", "import time\ndata = bytearray(64 * 1024 * 1024)\n"
+                    + "end = time.time() + 2.5\nwhile time.time() < end:\n    pass\nprint(len(data))"));
+
+            assertThat(result.status()).as(result.message()).isEqualTo(Status.OK);
+            assertThat(result.cpuTime()).isGreaterThan(Duration.ofMillis(500));
+            assertThat(result.memoryBytes()).isGreaterThan(32 * MIB);
+        }
+        assertThat(remoteLike.leftovers()).isEmpty();
+    }
+
+    @Test
     void missingImageNamesTheBuildCommand() {
         Language ghost = Language.builder("ghost").displayName("Ghost").sourceFile("main.ghost")
                 .extensions(List.of(".ghost")).runCommand(List.of("ghost", "{file}"))
