@@ -56,7 +56,7 @@ final class DockerSandbox implements Sandbox {
         try {
             backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId())).exec();
         } catch (RuntimeException e) {
-            throw new CloudRunException("cannot create the workspace volume: " + DockerProcess.describe(e), e);
+            throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
         }
         DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName);
         sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), backend.options().uid(), backend.options().gid());
@@ -84,7 +84,7 @@ final class DockerSandbox implements Sandbox {
             throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
                     + " (or images/build.sh) to build the language images", e);
         } catch (RuntimeException e) {
-            throw new CloudRunException("cannot create a container from " + image + ": " + DockerProcess.describe(e), e);
+            throw new CloudRunException("cannot create a container from " + image + ": " + backend.explain(e), e);
         }
         ContainerAttach attach = null;
         try {
@@ -106,7 +106,7 @@ final class DockerSandbox implements Sandbox {
             }
             backend.removeContainer(containerId);
             throw new CloudRunException("cannot start the container for " + step.kind().name().toLowerCase(Locale.ROOT)
-                    + ": " + DockerProcess.describe(e), e);
+                    + ": " + backend.explain(e), e);
         }
     }
 

@@ -218,6 +218,17 @@ public final class DockerSandboxBackend implements SandboxBackend {
         return instanceId;
     }
 
+    /** Describes a failed request, hinting at the daemon when the connection itself failed. */
+    String explain(Exception e) {
+        String description = DockerProcess.describe(e);
+        boolean connection = false;
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            connection |= cause instanceof IOException;
+        }
+        return connection ? description + " (the Docker daemon at " + config.getDockerHost()
+                + " stopped answering: was it stopped or restarted?)" : description;
+    }
+
     Map<String, String> labels(String runId) {
         return Map.of(LABEL_BACKEND, "docker", LABEL_OWNER, owner, LABEL_INSTANCE, instanceId, LABEL_RUN, runId);
     }

@@ -209,7 +209,7 @@ class DockerBackendTest {
         DockerSandboxBackend remoteLike = DockerSandboxBackend.create(new DockerSandboxBackend.Options().cgroupFiles(false));
         try (CodeRunner statsRunner = CodeRunner.create(config -> config.backend(remoteLike))) {
             RunResult result = statsRunner.run(RunRequest.of("python", "import time\ndata = bytearray(64 * 1024 * 1024)\n"
-                    + "end = time.time() + 2.5\nwhile time.time() < end:\n    pass\nprint(len(data))"));
+                    + "end = time.time() + 4\nwhile time.time() < end:\n    pass\nprint(len(data))"));
 
             assertThat(result.status()).as(result.message()).isEqualTo(Status.OK);
             assertThat(result.cpuTime()).isGreaterThan(Duration.ofMillis(500));
