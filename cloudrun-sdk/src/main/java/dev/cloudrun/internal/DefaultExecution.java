@@ -57,6 +57,7 @@ final class DefaultExecution implements Execution {
     private volatile Phase phase = Phase.QUEUED;
     private volatile boolean cancelled;
     private volatile Thread runner;
+    private volatile boolean waitingForSlot;
     private SandboxProcess current;
 
     DefaultExecution(String id, PreparedRun run, SandboxBackend backend, RunListener listener, Semaphore slots,
@@ -81,14 +82,23 @@ final class DefaultExecution implements Execution {
         RunResult outcome;
         boolean haveSlot = false;
         try {
-            slots.acquire();
+            waitingForSlot = true;
+            try {
+                slots.acquire();
+            } finally {
+                waitingForSlot = false;
+            }
             haveSlot = true;
             outcome = cancelled ? finished(Status.CANCELLED, "cancelled before it started") : execute();
         } catch (InterruptedException e) {
             outcome = finished(Status.CANCELLED, "cancelled before it started");
         } catch (CloudRunException e) {
-            LOG.warn("run {} failed in the sandbox: {}", id, e.getMessage());
-            outcome = finished(Status.INTERNAL_ERROR, e.getMessage());
+            if (cancelled) {
+                outcome = finished(Status.CANCELLED, "cancelled");
+            } else {
+                LOG.warn("run {} failed in the sandbox: {}", id, e.getMessage());
+                outcome = finished(Status.INTERNAL_ERROR, e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.error("run {} failed unexpectedly", id, e);
             outcome = finished(Status.INTERNAL_ERROR, "internal error: " + e);
@@ -351,7 +361,7 @@ final class DefaultExecution implements Execution {
         cancelled = true;
         killCurrent();
         Thread waiting = runner;
-        if (waiting != null && phase == Phase.QUEUED) {
+        if (waiting != null && waitingForSlot) {
             waiting.interrupt();
         }
     }

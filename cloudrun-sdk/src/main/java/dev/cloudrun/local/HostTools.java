@@ -27,7 +27,10 @@ final class HostTools {
     static HostTools find(boolean needBwrap, String bwrapOverride) {
         String bwrap = null;
         if (needBwrap) {
-            bwrap = bwrapOverride != null ? bwrapOverride : which("bwrap").orElseThrow(() ->
+            Optional<String> found = bwrapOverride != null
+                    ? Optional.of(bwrapOverride).filter(path -> Files.isExecutable(Path.of(path)))
+                    : which("bwrap");
+            bwrap = found.orElseThrow(() ->
                     new BackendUnavailableException("bubblewrap (bwrap) is not installed, so the local sandbox cannot "
                             + "start. Install it: 'sudo apt-get install bubblewrap' (Debian/Ubuntu), "
                             + "'sudo dnf install bubblewrap' (Fedora), or use the Docker backend."));
@@ -54,16 +57,50 @@ final class HostTools {
     }
 
     private static boolean isRoot() {
+        return currentUid() == 0;
+    }
+
+    /** @return the effective uid of this JVM */
+    static int currentUid() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
+                    return Integer.parseInt(line.split("\\s+")[2]);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            throw new BackendUnavailableException("cannot tell this process's uid from /proc/self/status: " + e);
+        }
+        throw new BackendUnavailableException("cannot tell this process's uid from /proc/self/status");
+    }
+
+    /**
+     * Counts the tasks (threads) that run under this JVM's uid. {@code RLIMIT_NPROC} counts all of
+     * them, the JVM's own threads included, so without cgroups a step's process limit is set on top
+     * of this count. An approximation: runs that start at the same time share the headroom.
+     */
+    static int tasksOfCurrentUser() {
+        String uid = Integer.toString(currentUid());
+        int tasks = 0;
+        try (java.nio.file.DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path process : proc) {
+                boolean mine = false;
+                try {
+                    for (String line : Files.readAllLines(process.resolve("status"))) {
+                        if (line.startsWith("Uid:")) {
+                            mine = line.split("\\s+")[1].equals(uid);
+                        } else if (mine && line.startsWith("Threads:")) {
+                            tasks += Integer.parseInt(line.split("\\s+")[1]);
+                        }
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // The process ended while we looked.
                 }
             }
         } catch (IOException e) {
-            return false;
+            return 0;
         }
-        return false;
+        return tasks;
     }
 
     String bwrap() {

@@ -155,7 +155,7 @@ final class LocalSandbox implements Sandbox {
         command.add("--nofile=" + limits.maxOpenFiles());
         command.add("--core=0");
         if (cgroup == null) {
-            command.add("--nproc=" + limits.maxProcesses());
+            command.add("--nproc=" + (HostTools.tasksOfCurrentUser() + limits.maxProcesses()));
         }
         command.add("--");
         command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));

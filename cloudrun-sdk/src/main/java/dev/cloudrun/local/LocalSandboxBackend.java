@@ -100,6 +100,14 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private static Path createInstanceDir(Path baseDirectory, String instanceName) {
         try {
             Files.createDirectories(baseDirectory);
+            // In a shared /tmp someone else could have made this folder (or a link) first: it must be ours.
+            java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(baseDirectory,
+                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Object owner = Files.getAttribute(baseDirectory, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isDirectory() || !owner.equals(HostTools.currentUid())) {
+                throw new CloudRunException(baseDirectory + " is not a folder owned by this user; remove it or choose "
+                        + "another LocalSandboxBackend.Options.baseDirectory");
+            }
             Files.setPosixFilePermissions(baseDirectory, PosixFilePermissions.fromString("rwx--x--x"));
             sweepStaleDirectories(baseDirectory);
             Path dir = baseDirectory.resolve(instanceName);
@@ -233,7 +241,8 @@ public final class LocalSandboxBackend implements SandboxBackend {
 
     /** Options of the local backend. */
     public static final class Options {
-        private Path baseDirectory = Path.of(System.getProperty("java.io.tmpdir"), "cloudrun-sandboxes");
+        private Path baseDirectory = Path.of(System.getProperty("java.io.tmpdir"),
+                "cloudrun-sandboxes-" + HostTools.currentUid());
         private int sandboxUid = 61_000;
         private String bwrapPath;
         private List<String> etcEntries = List.of("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
@@ -244,7 +253,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
         public Options() { }
 
         /**
-         * Where workspaces are created (default {@code $java.io.tmpdir/cloudrun-sandboxes}).
+         * Where workspaces are created (default {@code $java.io.tmpdir/cloudrun-sandboxes-UID}).
          *
          * @param directory the folder
          * @return these options

@@ -1,0 +1,173 @@
+package dev.cloudrun.local;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cloudrun.BackendUnavailableException;
+import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Execution;
+import dev.cloudrun.RunListener;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.Status;
+import dev.cloudrun.StreamKind;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the local backend does beyond the test kit: its host-side safety and its errors. */
+class LocalSandboxBackendTest {
+
+    @Test
+    void missingBubblewrapGivesTheInstallCommand() {
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().bwrapPath("/nonexistent/bwrap")))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("bubblewrap")
+                .hasMessageContaining("apt-get install bubblewrap");
+    }
+
+    @Test
+    void sandboxedProcessesRunAsTheUnprivilegedHostUidWhenTheJvmIsRoot() throws Exception {
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend))) {
+            CountDownLatch started = new CountDownLatch(1);
+            try (Execution execution = runner.start(RunRequest.of("bash", "echo up; exec sleep 30"), new RunListener() {
+                @Override
+                public void onText(StreamKind stream, String text) {
+                    started.countDown();
+                }
+            })) {
+                assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
+                Optional<ProcessHandle> sleeper = ProcessHandle.current().descendants()
+                        .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false)).findFirst();
+                assertThat(sleeper).isPresent();
+                String uidLine = Files.readAllLines(Path.of("/proc/" + sleeper.get().pid() + "/status")).stream()
+                        .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow();
+                boolean jvmIsRoot = HostTools.currentUid() == 0;
+                String expectedUid = jvmIsRoot ? "61000" : Integer.toString(HostTools.currentUid());
+                assertThat(uidLine.split("\\s+")[1]).isEqualTo(expectedUid);
+                execution.cancel();
+                assertThat(execution.await().status()).isEqualTo(Status.CANCELLED);
+            }
+        }
+        assertThat(backend.leftovers()).isEmpty();
+    }
+
+    @Test
+    void networkOnReachesTheHostsLoopbackAndOffDoesNot() throws Exception {
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend));
+             ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<Void> accepting = CompletableFuture.runAsync(() -> {
+                try (Socket client = server.accept()) {
+                    client.getOutputStream().write("hello from host\n".getBytes());
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            String program = "import socket\ntry:\n    s = socket.create_connection(('127.0.0.1', " + server.getLocalPort()
+                    + "), timeout=5)\n    print(s.recv(100).decode().strip())\nexcept OSError as e:\n    print('blocked')\n";
+
+            RunResult off = runner.run(RunRequest.of("python", program));
+            RunResult on = runner.run(RunRequest.of("python", program).withNetwork(true));
+
+            assertThat(off.stdout()).isEqualTo("blocked\n");
+            assertThat(on.stdout()).isEqualTo("hello from host\n");
+            accepting.get(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void symlinksPlantedInTheWorkspaceAreNeverFollowedOnCleanup(@TempDir Path outside) throws Exception {
+        Path precious = Files.writeString(outside.resolve("precious.txt"), "keep me");
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend))) {
+            // Inside the sandbox the host path does not exist, but a link to it is still a link the host could follow.
+            RunResult result = runner.run(RunRequest.of("bash", "ln -s " + outside + " dirlink; ln -s " + precious
+                    + " filelink; ln -s / rootlink; mkdir -p d; chmod 000 d; ls -l | wc -l"));
+            assertThat(result.status()).isEqualTo(Status.OK);
+        }
+        assertThat(precious).hasContent("keep me");
+        assertThat(backend.leftovers()).isEmpty();
+    }
+
+    @Test
+    void safeDeleteRemovesLinksNotTheirTargets(@TempDir Path dir) throws IOException {
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Path target = Files.writeString(outside.resolve("target.txt"), "keep");
+        Path tree = Files.createDirectories(dir.resolve("tree/nested"));
+        Files.createSymbolicLink(tree.resolve("to-dir"), outside);
+        Files.createSymbolicLink(tree.resolve("to-file"), target);
+        Files.writeString(tree.resolve("own.txt"), "x");
+        Files.setPosixFilePermissions(tree, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+
+        SafeDelete.tree(dir.resolve("tree"));
+
+        assertThat(dir.resolve("tree")).doesNotExist();
+        assertThat(target).hasContent("keep");
+    }
+
+    @Test
+    void aBaseFolderSomeoneElseOwnsIsRefused(@TempDir Path dir) throws IOException {
+        Path squatted = Files.createDirectories(dir.resolve("squatted"));
+        Files.setAttribute(squatted, "unix:uid", 4242);
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Files.createDirectories(dir.resolve("real")));
+
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().baseDirectory(squatted)))
+                .hasMessageContaining("not a folder owned by this user");
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().baseDirectory(link)))
+                .hasMessageContaining("not a folder owned by this user");
+    }
+
+    @Test
+    void leftoversOfACrashedInstanceAreSweptAtStartUp() throws IOException {
+        Path base = Path.of(System.getProperty("java.io.tmpdir"), "cloudrun-sandboxes-" + HostTools.currentUid());
+        Path stale = base.resolve("cloudrun-999999999-dead0000");
+        Files.createDirectories(stale.resolve("run/work"));
+        Files.writeString(stale.resolve("run/work/main.py"), "print(1)");
+
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        backend.close();
+
+        assertThat(stale).doesNotExist();
+    }
+
+    @Test
+    void theUnsafeBackendSaysSoAndStillEnforcesLimits() {
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(LocalSandboxBackend.unsafeUnsandboxed()))) {
+            assertThat(runner.backendName()).isEqualTo("unsafe-unsandboxed");
+            assertThat(runner.run(RunRequest.of("python", "print('plain')")).stdout()).isEqualTo("plain\n");
+            RunResult loop = runner.run(RunRequest.of("python", "while True: pass")
+                    .withLimits(limits -> limits.withCpuTime(Duration.ofSeconds(1))));
+            assertThat(loop.status()).isEqualTo(Status.TIME_LIMIT);
+        }
+    }
+
+    @Test
+    void closingTheRunnerCancelsRunsStillGoing() throws Exception {
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        CodeRunner runner = CodeRunner.create(config -> config.backend(backend));
+        List<Execution> executions = List.of(
+                runner.start(RunRequest.of("bash", "sleep 60"), RunListener.NONE),
+                runner.start(RunRequest.of("python", "import time\ntime.sleep(60)"), RunListener.NONE));
+
+        runner.close();
+
+        for (Execution execution : executions) {
+            assertThat(execution.result()).isDone();
+            assertThat(execution.await().status()).isEqualTo(Status.CANCELLED);
+        }
+        assertThat(backend.leftovers()).isEmpty();
+    }
+}
