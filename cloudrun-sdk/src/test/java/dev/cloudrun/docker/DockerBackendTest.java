@@ -219,6 +219,24 @@ class DockerBackendTest {
     }
 
     @Test
+    void networkIsThereOnlyWhenTheRequestEnablesIt() {
+        String program = "import os\nprint(sorted(os.listdir('/sys/class/net')))";
+        RunResult off = runner.run(RunRequest.of("python", program));
+        RunResult on = runner.run(RunRequest.of("python", program).withNetwork(true));
+
+        assertThat(off.stdout()).isEqualTo("['lo']\n");
+        assertThat(on.status()).as(on.message()).isEqualTo(Status.OK);
+        assertThat(on.stdout()).contains("'eth0'");
+    }
+
+    @Test
+    void autoPicksDockerWhenTheDaemonAnswers() {
+        try (CodeRunner auto = CodeRunner.create(config -> config.backend(BackendKind.AUTO))) {
+            assertThat(auto.backendName()).isEqualTo("docker");
+        }
+    }
+
+    @Test
     void missingImageNamesTheBuildCommand() {
         Language ghost = Language.builder("ghost").displayName("Ghost").sourceFile("main.ghost")
                 .extensions(List.of(".ghost")).runCommand(List.of("ghost", "{file}"))
