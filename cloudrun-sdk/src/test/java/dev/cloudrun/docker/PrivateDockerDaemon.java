@@ -19,11 +19,24 @@ final class PrivateDockerDaemon implements AutoCloseable {
     /** A bridge of our own: with {@code --bridge none} dockerd deletes the host daemon's docker0. */
     private final String bridge = "crtest" + Long.toHexString(System.nanoTime() & 0xffffL);
     private Process containerd;
+    private int tcpPort;
     private Process daemon;
 
     PrivateDockerDaemon(Path root) {
         this.root = root;
         this.socket = root.resolve("docker.sock");
+    }
+
+    /**
+     * Makes the daemon also listen on plain TCP on the loopback interface (call before {@link #start()}).
+     *
+     * @return the {@code tcp://} address
+     */
+    String listenOnTcp() throws IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            tcpPort = probe.getLocalPort();
+        }
+        return "tcp://127.0.0.1:" + tcpPort;
     }
 
     String dockerHost() {
@@ -48,11 +61,15 @@ final class PrivateDockerDaemon implements AutoCloseable {
             containerd = new ProcessBuilder("/usr/bin/containerd", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(root.resolve("containerd.log").toFile()).start();
         }
-        daemon = new ProcessBuilder("/usr/sbin/dockerd", "--host", dockerHost(),
-                "--containerd", root.resolve("containerd.sock").toString(),
+        List<String> command = new ArrayList<>(List.of("/usr/sbin/dockerd", "--host", dockerHost()));
+        if (tcpPort != 0) {
+            command.addAll(List.of("--host", "tcp://127.0.0.1:" + tcpPort));
+        }
+        command.addAll(List.of("--containerd", root.resolve("containerd.sock").toString(),
                 "--data-root", root.resolve("data").toString(), "--exec-root", root.resolve("exec").toString(),
                 "--pidfile", root.resolve("dockerd.pid").toString(), "--bridge", bridge, "--iptables=false",
-                "--ip-masq=false", "--storage-driver", "overlay2")
+                "--ip-masq=false", "--storage-driver", "overlay2"));
+        daemon = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("dockerd.log").toFile())).start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
