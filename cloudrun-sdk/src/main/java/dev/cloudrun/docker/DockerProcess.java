@@ -42,6 +42,9 @@ final class DockerProcess implements SandboxProcess {
     private final AtomicLong peakMemoryBytes = new AtomicLong();
     private final AtomicLong lastKillNanos = new AtomicLong();
     private volatile ContainerCgroup cgroup;
+    /** The step's own parent cgroup, which outlives the container, or null. */
+    private String cgroupParentName;
+    private long memoryLimitBytes = Long.MAX_VALUE;
     private volatile boolean oomSeen;
     private volatile String streamFailure;
     private volatile boolean killRequested;
@@ -61,14 +64,18 @@ final class DockerProcess implements SandboxProcess {
      * @return the running step
      */
     static DockerProcess start(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
-                               OutputSink sink) {
+                               String cgroupParentName, long memoryLimitBytes, OutputSink sink) {
         DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+        process.cgroupParentName = cgroupParentName;
+        process.memoryLimitBytes = memoryLimitBytes;
         backend.ioThreads().execute(() -> process.pump(sink));
         backend.client().startContainerCmd(containerId).exec();
-        if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {
+        if (cgroupParentName != null) {
+            process.cgroup = ContainerCgroup.parent(cgroupParentName).orElse(null);
+        } else if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {
             process.cgroup = ContainerCgroup.find(containerId).orElse(null);
-            process.sample();
         }
+        process.sample();
         backend.ioThreads().execute(process::monitor);
         return process;
     }
@@ -103,7 +110,8 @@ final class DockerProcess implements SandboxProcess {
         if (cpu >= 0) {
             cpuNanos.accumulateAndGet(cpu, Math::max);
         }
-        long peak = group.peakMemoryBytes();
+        // The parent also carries a little of runc's set-up outside the container's limit.
+        long peak = Math.min(group.peakMemoryBytes(), memoryLimitBytes);
         if (peak >= 0) {
             peakMemoryBytes.accumulateAndGet(peak, Math::max);
         }
@@ -186,6 +194,15 @@ final class DockerProcess implements SandboxProcess {
         // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
         attach.close();
         backend.removeContainer(containerId);
+        if (cgroupParentName != null) {
+            // The parent's counters are hierarchical and survive the container: the final figures.
+            sample();
+            if (result.failure() == null) {
+                result = new StepOutcome(result.exitCode(), result.wallTime(), Duration.ofNanos(cpuNanos.get()),
+                        peakMemoryBytes.get(), result.oomKilled(), null);
+            }
+            backend.removeCgroupParent(cgroupParentName);
+        }
         outcome.complete(result);
     }
 

@@ -78,8 +78,9 @@ final class DockerSandbox implements Sandbox {
             throw new CloudRunException("the sandbox is closed");
         }
         String containerId;
+        String cgroupParentName = backend.nextCgroupParentName();
         try {
-            containerId = createContainer(step).exec().getId();
+            containerId = createContainer(step, cgroupParentName).exec().getId();
         } catch (NotFoundException e) {
             throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
                     + " (or images/build.sh) to build the language images", e);
@@ -97,7 +98,8 @@ final class DockerSandbox implements Sandbox {
                 pendingFiles = null;
             }
             attach = ContainerAttach.open(backend.endpoint(), containerId);
-            DockerProcess process = DockerProcess.start(backend, containerId, attach, sink);
+            DockerProcess process = DockerProcess.start(backend, containerId, attach, cgroupParentName,
+                    step.limits().memoryBytes(), sink);
             steps.add(process);
             return process;
         } catch (IOException | RuntimeException e) {
@@ -105,12 +107,15 @@ final class DockerSandbox implements Sandbox {
                 attach.close();
             }
             backend.removeContainer(containerId);
+            if (cgroupParentName != null) {
+                backend.removeCgroupParent(cgroupParentName);
+            }
             throw new CloudRunException("cannot start the container for " + step.kind().name().toLowerCase(Locale.ROOT)
                     + ": " + backend.explain(e), e);
         }
     }
 
-    private CreateContainerCmd createContainer(StepSpec step) {
+    private CreateContainerCmd createContainer(StepSpec step, String cgroupParentName) {
         Limits limits = step.limits();
         DockerSandboxBackend.Options options = backend.options();
         long memory = limits.memoryBytes();
@@ -134,6 +139,9 @@ final class DockerSandbox implements Sandbox {
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
                 // Output reaches us over the attach stream; a log driver would copy it to the host's disk.
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        if (cgroupParentName != null) {
+            host.withCgroupParent("/" + ContainerCgroup.PARENT_ROOT + "/" + cgroupParentName);
+        }
         return backend.client().createContainerCmd(image)
                 .withName(volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
                         + UUID.randomUUID().toString().substring(0, 4))
@@ -179,5 +187,6 @@ final class DockerSandbox implements Sandbox {
         }
         backend.removeVolume(volumeName);
         backend.closed(this);
+        backend.retryPendingRemovals();
     }
 }

@@ -73,6 +73,10 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
     private final Set<String> pendingContainerRemovals = ConcurrentHashMap.newKeySet();
     private final Set<String> pendingVolumeRemovals = ConcurrentHashMap.newKeySet();
+    private final Set<String> pendingCgroupRemovals = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong stepCounter = new java.util.concurrent.atomic.AtomicLong();
+    private final boolean stepCgroups;
+    private final java.util.concurrent.atomic.AtomicBoolean retryScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
     private DockerSandboxBackend(Options options) {
@@ -98,6 +102,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
         this.endpoint = new DaemonEndpoint(config.getDockerHost(), config.getSSLConfig());
         this.ioThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new NamedThreadFactory("docker-io"));
+        this.stepCgroups = options.cgroupFiles && endpoint.isLocal() && ContainerCgroup.parentsSupported()
+                && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
         sweepStale();
     }
 
@@ -277,12 +283,70 @@ public final class DockerSandboxBackend implements SandboxBackend {
         }
     }
 
-    private void retryPendingRemovals() {
+    /**
+     * @return a fresh name for a step's parent cgroup ({@code <pid>-<instance>-<n>}), or null when
+     *     steps are not given parents here (remote daemon, systemd driver, no write access)
+     */
+    String nextCgroupParentName() {
+        return stepCgroups ? ProcessHandle.current().pid() + "-" + instanceId.substring(0, 8) + "-"
+                + stepCounter.incrementAndGet() : null;
+    }
+
+    void removeCgroupParent(String name) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (!ContainerCgroup.removeParent(name)) {
+            if (System.nanoTime() > deadline) {
+                pendingCgroupRemovals.add(name);
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                pendingCgroupRemovals.add(name);
+                return;
+            }
+        }
+        pendingCgroupRemovals.remove(name);
+    }
+
+    /** Retries removals that failed while the daemon was unavailable: containers, then volumes and cgroups. */
+    void retryPendingRemovals() {
         for (String containerId : List.copyOf(pendingContainerRemovals)) {
             removeContainer(containerId);
         }
         for (String volumeName : List.copyOf(pendingVolumeRemovals)) {
             removeVolume(volumeName);
+        }
+        for (String name : List.copyOf(pendingCgroupRemovals)) {
+            if (ContainerCgroup.removeParent(name)) {
+                pendingCgroupRemovals.remove(name);
+            } else if (pendingContainerRemovals.isEmpty()) {
+                // Its container is gone, yet processes remain (left by a crashed daemon): end them.
+                ContainerCgroup.killAll(name);
+            }
+        }
+        boolean pending = !pendingContainerRemovals.isEmpty() || !pendingVolumeRemovals.isEmpty()
+                || !pendingCgroupRemovals.isEmpty();
+        if (pending && !closed && retryScheduled.compareAndSet(false, true)) {
+            // The daemon may be back any moment (or still killing a crashed container): try again soon.
+            try {
+                ioThreads.execute(() -> {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    } finally {
+                        retryScheduled.set(false);
+                    }
+                    if (!closed) {
+                        retryPendingRemovals();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                retryScheduled.set(false);
+            }
         }
     }
 
@@ -309,6 +373,17 @@ public final class DockerSandboxBackend implements SandboxBackend {
             }
         } catch (RuntimeException e) {
             LOG.warn("could not sweep stale CloudRun containers: {}", e.toString());
+        }
+        for (Path dir : ContainerCgroup.parentFolders(null)) {
+            String name = dir.getFileName().toString();
+            try {
+                long pid = Long.parseLong(name.substring(0, name.indexOf('-')));
+                if (ProcessHandle.of(pid).isEmpty()) {
+                    ContainerCgroup.removeParent(name);
+                }
+            } catch (RuntimeException e) {
+                // Not one of ours.
+            }
         }
     }
 
@@ -361,6 +436,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
         } else {
             listLabelled(client, found);
         }
+        String ownPrefix = ProcessHandle.current().pid() + "-" + instanceId.substring(0, 8) + "-";
+        ContainerCgroup.parentFolders(null).stream().filter(dir -> dir.getFileName().toString().startsWith(ownPrefix))
+                .forEach(dir -> found.add("cgroup " + dir));
         open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
         if (ioThreads.getActiveCount() > 0) {
             found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");

@@ -18,6 +18,8 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -92,14 +94,17 @@ class DockerBackendTest {
         try (Execution execution = runner.start(request, new RunListener() {
             @Override
             public void onText(StreamKind stream, String text) {
-                started.countDown();
+                if (text.contains("started")) {
+                    started.countDown();
+                }
             }
         })) {
             assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
             DockerClient client = backend.client();
-            List<Container> running = client.listContainersCmd()
+            // All states: output can arrive before the daemon has marked the container as running.
+            List<Container> running = client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, backend.instanceId())).exec();
-            assertThat(running).hasSize(1);
+            assertThat(running).as("running containers; run: %s", execution.result().getNow(null)).hasSize(1);
             InspectContainerResponse inspect = client.inspectContainerCmd(running.get(0).getId()).exec();
             HostConfig host = inspect.getHostConfig();
 
@@ -164,6 +169,16 @@ class DockerBackendTest {
     }
 
     @Test
+    void peakMemoryAndCpuOfAShortProgramAreMeasuredAfterItExits() {
+        // Ends within milliseconds of its peak: only a cgroup that outlives the container sees it.
+        RunResult result = runner.run(RunRequest.of("python", "data = bytearray(40 * 1024 * 1024)\nprint(len(data))"));
+
+        assertThat(result.status()).isEqualTo(Status.OK);
+        assertThat(result.memoryBytes()).isGreaterThan(40 * MIB);
+        assertThat(result.cpuTime()).isPositive();
+    }
+
+    @Test
     void javaRunsUnderTwoHundredFiftySixMebibytes() {
         RunResult result = runner.run(RunRequest.of("java", "public class Main {\n"
                 + "  public static void main(String[] a) {\n"
@@ -179,7 +194,7 @@ class DockerBackendTest {
     }
 
     @Test
-    void staleLabelledContainersAndVolumesAreSweptAtStartUp() {
+    void staleLabelledContainersVolumesAndCgroupsAreSweptAtStartUp() throws Exception {
         DockerClient client = backend.client();
         // An owner on this host whose process is gone: a finished child of this JVM.
         String deadOwner = DockerSandboxBackend.ownerOf(ProcessHandle.current()).replaceFirst("/\\d+/\\d+$", "/2147483646/1");
@@ -191,9 +206,12 @@ class DockerBackendTest {
         String otherHost = client.createContainerCmd("cloudrun/bash:1").withCmd("true")
                 .withLabels(Map.of(DockerSandboxBackend.LABEL_BACKEND, "docker",
                         DockerSandboxBackend.LABEL_OWNER, "elsewhere/1/1")).exec().getId();
+        Path staleCgroup = Path.of("/sys/fs/cgroup/memory", ContainerCgroup.PARENT_ROOT, "2147483646-crashed0-1");
         try {
+            Files.createDirectories(staleCgroup);
             DockerSandboxBackend.create(1).close();
 
+            assertThat(staleCgroup).doesNotExist();
             assertThat(client.listContainersCmd().withShowAll(true).exec()).extracting(Container::getId)
                     .doesNotContain(container).contains(otherHost);
             assertThat(client.listVolumesCmd().exec().getVolumes()).extracting(v -> v.getName()).doesNotContain(volume);
