@@ -76,7 +76,8 @@ final class ServerComponents implements AutoCloseable {
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, config.maxFileBytes(),
                     config.maxProjectFiles(), config.maxProjectBytes(), config.maxProjectsPerUser());
             RunQuota quota = new RunQuota(config);
-            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler, config.runDeadline(), clock);
+            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler, config.runDeadline(), clock,
+                    config.packageInstall(), config.packageCacheScope());
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, config.wsMaxMessageBytes(), config.wsPingInterval());
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), config.requestsPerMinutePerIp());
             AuthRoutes authRoutes = new AuthRoutes(auth);
@@ -123,11 +124,14 @@ final class ServerComponents implements AutoCloseable {
                 .withCpuTime(config.maxWallTime())
                 .withMemoryBytes(config.maxMemoryBytes())
                 .withMaxOutputBytes(config.maxOutputBytes());
-        return CodeRunner.create(runnerConfig -> runnerConfig
-                .backend(config.backend())
-                .defaultLimits(defaults)
-                .maxLimits(ceiling)
-                .maxConcurrentRuns(config.maxConcurrentRuns()));
+        return CodeRunner.create(runnerConfig -> {
+            runnerConfig.backend(config.backend())
+                    .defaultLimits(defaults)
+                    .maxLimits(ceiling)
+                    .maxConcurrentRuns(config.maxConcurrentRuns());
+            config.pypiIndexUrl().ifPresent(url -> runnerConfig.packageIndex("pypi", url));
+            config.npmRegistryUrl().ifPresent(url -> runnerConfig.packageIndex("npm", url));
+        });
     }
 
     private static ThreadFactory daemonThreads(String prefix) {

@@ -355,6 +355,42 @@ abstract class ServerTestKit {
     }
 
     @Test
+    void a_missing_package_is_reported_then_installed_and_kept_for_the_project() {
+        String token = register(uniqueName());
+        ApiClient.Response created = api.post("/api/projects", token, Map.of("name", "odd", "language", "javascript",
+                "files", Map.of("main.js", "const isOdd = require('is-odd');\nconsole.log('odd?', isOdd(3));\n"),
+                "entry", "main.js"));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        String projectId = created.json().path("id").asText();
+
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            socket.next(Duration.ofSeconds(5));
+            socket.send(Map.of("type", "start", "projectId", projectId, "stdin", ""));
+            List<JsonNode> first = socket.untilType("finished", RUN_TIMEOUT);
+            JsonNode missing = first.stream().filter(m -> type(m).equals("missing_dependency")).findFirst().orElseThrow();
+            assertThat(missing.path("packages").get(0).asText()).isEqualTo("is-odd");
+            assertThat(missing.path("canInstall").asBoolean()).isTrue();
+            assertThat(first.get(first.size() - 1).path("status").asText()).isEqualTo("RUNTIME_ERROR");
+
+            // "Install & Re-run": the same start with autoInstall.
+            socket.send(Map.of("type", "start", "projectId", projectId, "stdin", "", "autoInstall", true));
+            List<JsonNode> second = socket.untilType("finished", Duration.ofSeconds(120));
+            assertThat(second).extracting(ServerTestKit::type).containsSubsequence("install_started", "install_finished", "finished");
+            JsonNode installed = second.stream().filter(m -> type(m).equals("install_finished")).findFirst().orElseThrow();
+            assertThat(installed.path("success").asBoolean()).as(installed.toString()).isTrue();
+            // FORCE_COLOR=1 reaches the program: Node colours the boolean for the IDE's terminal.
+            assertThat(joined(second, "stdout")).isEqualTo("odd? \u001b[33mtrue\u001b[39m\n");
+            assertThat(second.get(second.size() - 1).path("status").asText()).isEqualTo("OK");
+
+            // The next run of the project finds the package without installing it again.
+            socket.send(Map.of("type", "start", "projectId", projectId, "stdin", ""));
+            List<JsonNode> third = socket.untilType("finished", RUN_TIMEOUT);
+            assertThat(third).noneMatch(m -> type(m).startsWith("install") || type(m).equals("missing_dependency"));
+            assertThat(joined(third, "stdout")).isEqualTo("odd? \u001b[33mtrue\u001b[39m\n");
+        }
+    }
+
+    @Test
     void many_small_writes_arrive_complete_and_in_order_in_few_messages() {
         String token = guest();
         try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {

@@ -54,7 +54,11 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_WS_IDLE_TIMEOUT_SECONDS", "120"),
             Map.entry("CLOUDRUN_WS_PING_SECONDS", "25"),
             Map.entry("CLOUDRUN_RUN_DEADLINE_SECONDS", "180"),
-            Map.entry("CLOUDRUN_TOKEN_TTL_HOURS", "168"));
+            Map.entry("CLOUDRUN_TOKEN_TTL_HOURS", "168"),
+            Map.entry("CLOUDRUN_PACKAGE_INSTALL", "true"),
+            Map.entry("CLOUDRUN_PACKAGE_CACHE_SCOPE", "project"),
+            Map.entry("CLOUDRUN_PYPI_INDEX_URL", ""),
+            Map.entry("CLOUDRUN_NPM_REGISTRY_URL", ""));
 
     /** Secrets everybody knows; refused in production. */
     private static final List<String> WELL_KNOWN_SECRETS = List.of("secret", "changeme", "change-me", "password",
@@ -243,6 +247,30 @@ public final class ServerConfig {
         } catch (IllegalArgumentException e) {
             throw new ServerConfigException("CLOUDRUN_BACKEND must be auto, local or docker, was '" + text("CLOUDRUN_BACKEND") + "'");
         }
+    }
+
+    /** @return whether clients may ask for missing packages to be installed (auto-install) */
+    public boolean packageInstall() {
+        return Boolean.parseBoolean(text("CLOUDRUN_PACKAGE_INSTALL"));
+    }
+
+    /** @return {@code project} (one package cache per project) or {@code user} (one per user) */
+    public String packageCacheScope() {
+        String scope = text("CLOUDRUN_PACKAGE_CACHE_SCOPE").toLowerCase(Locale.ROOT);
+        if (!scope.equals("project") && !scope.equals("user")) {
+            throw new ServerConfigException("CLOUDRUN_PACKAGE_CACHE_SCOPE must be project or user, was '" + scope + "'");
+        }
+        return scope;
+    }
+
+    /** @return the Python package index to install from, or empty for PyPI */
+    public Optional<String> pypiIndexUrl() {
+        return Optional.of(text("CLOUDRUN_PYPI_INDEX_URL")).filter(url -> !url.isBlank());
+    }
+
+    /** @return the npm registry to install from, or empty for the public one */
+    public Optional<String> npmRegistryUrl() {
+        return Optional.of(text("CLOUDRUN_NPM_REGISTRY_URL")).filter(url -> !url.isBlank());
     }
 
     /** @return extra allowed browser origins ({@code *} for all) */

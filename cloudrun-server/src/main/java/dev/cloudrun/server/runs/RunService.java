@@ -58,9 +58,14 @@ public final class RunService {
      * @param scheduler runs deadline cancellations
      * @param deadline the longest any run may take, whatever it asked for
      * @param clock the time source
+     * @param packageInstall whether clients may ask for auto-install
+     * @param packageCacheScope {@code project} or {@code user}: whose runs share installed packages
      */
     public RunService(CodeRunner runner, String unavailableReason, ProjectService projects, RunRepository history,
-                      RunQuota quota, ScheduledExecutorService scheduler, Duration deadline, Clock clock) {
+                      RunQuota quota, ScheduledExecutorService scheduler, Duration deadline, Clock clock,
+                      boolean packageInstall, String packageCacheScope) {
+        this.packageInstall = packageInstall;
+        this.packageCacheScope = packageCacheScope;
         this.runner = runner;
         this.unavailableReason = unavailableReason;
         this.projects = projects;
@@ -112,7 +117,11 @@ public final class RunService {
         RunQuota.Permit permit = quota.acquire(user);
         Execution execution;
         try {
-            execution = runner.start(prepared.request(), listener);
+            // The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY).
+            RunRequest request = "websocket".equals(via)
+                    ? prepared.request().withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color")
+                    : prepared.request();
+            execution = runner.start(request, listener);
         } catch (RuntimeException e) {
             permit.release();
             throw e;
@@ -145,6 +154,14 @@ public final class RunService {
     }
 
     private record Prepared(RunRequest request, Language language, String projectId) { }
+
+    private final boolean packageInstall;
+    private final String packageCacheScope;
+
+    /** @return whether clients may ask for missing packages to be installed */
+    public boolean packageInstall() {
+        return packageInstall;
+    }
 
     private Prepared prepare(Principal user, RunSpec spec) {
         Map<String, byte[]> files = new LinkedHashMap<>();
@@ -196,6 +213,15 @@ public final class RunService {
         if (spec.memoryBytes() != null) {
             long memoryBytes = spec.memoryBytes();
             request = request.withLimits(limits -> limits.withMemoryBytes(memoryBytes));
+        }
+        // Installed packages are kept per project (or per user), so the next run needs no install.
+        request = request.withPackageCache(packageCacheScope.equals("project") && spec.projectId() != null
+                ? "project-" + spec.projectId() : "user-" + user.userId());
+        if (spec.autoInstall()) {
+            if (!packageInstall) {
+                throw ApiError.badField("forbidden", "autoInstall", "installing packages is turned off on this server");
+            }
+            request = request.withAutoInstall();
         }
         return new Prepared(request, language, spec.projectId());
     }

@@ -237,6 +237,24 @@ public final class RunSocket {
                     event.put("data", text);
                     gate.emit(event);
                 }
+
+                @Override
+                public void onInstallStarted(java.util.List<String> packages) {
+                    Map<String, Object> event = new LinkedHashMap<>();
+                    event.put("type", "install_started");
+                    event.put("packages", packages);
+                    gate.emit(event);
+                }
+
+                @Override
+                public void onInstallFinished(java.util.List<String> packages, boolean success, String message) {
+                    Map<String, Object> event = new LinkedHashMap<>();
+                    event.put("type", "install_finished");
+                    event.put("packages", packages);
+                    event.put("success", success);
+                    event.put("message", message);
+                    gate.emit(event);
+                }
             };
             // Synchronised with finished(): a run that ends at once must not stay 'current'.
             synchronized (this) {
@@ -259,11 +277,16 @@ public final class RunSocket {
             synchronized (this) {
                 current = null;
             }
-            for (String module : outcome.missingDependencies()) {
+            java.util.List<String> modules = outcome.missingDependencies();
+            java.util.List<String> packages = outcome.result().missingPackages();
+            if (!modules.isEmpty() || !packages.isEmpty()) {
                 Map<String, Object> missing = new LinkedHashMap<>();
                 missing.put("type", "missing_dependency");
                 missing.put("language", outcome.result().language());
-                missing.put("module", module);
+                missing.put("module", modules.isEmpty() ? packages.get(0) : modules.get(0));
+                missing.put("modules", modules);
+                missing.put("packages", packages);
+                missing.put("canInstall", !packages.isEmpty() && runs.packageInstall());
                 gate.emit(missing);
             }
             Map<String, Object> finished = new LinkedHashMap<>();

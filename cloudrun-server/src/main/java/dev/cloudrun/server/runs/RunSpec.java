@@ -22,9 +22,11 @@ import java.util.Map;
  * @param args the program's arguments
  * @param wallTime the requested wall-clock limit, or null for the default
  * @param memoryBytes the requested memory limit, or null for the default
+ * @param autoInstall whether missing packages are installed and the program run again
  */
 public record RunSpec(String language, String source, Map<String, byte[]> files, String entry, String projectId,
-                      String stdin, boolean interactive, List<String> args, Duration wallTime, Long memoryBytes) {
+                      String stdin, boolean interactive, List<String> args, Duration wallTime, Long memoryBytes,
+                      boolean autoInstall) {
 
     /**
      * Reads a spec.
@@ -70,9 +72,14 @@ public record RunSpec(String language, String source, Map<String, byte[]> files,
                 memoryBytes = number(limits, "memoryBytes");
             }
         }
+        JsonNode autoInstallNode = body.get("autoInstall");
+        if (autoInstallNode != null && !autoInstallNode.isNull() && !autoInstallNode.isBoolean()) {
+            throw ApiError.badField("invalid_field", "autoInstall", "autoInstall must be true or false");
+        }
+        boolean autoInstall = autoInstallNode != null && autoInstallNode.asBoolean(false);
         return new RunSpec(Json.optionalText(body, "language").orElse(null), source, files,
                 Json.optionalText(body, "entry").orElse(null), projectId, stdin, interactive, List.copyOf(args),
-                wallTime, memoryBytes);
+                wallTime, memoryBytes, autoInstall);
     }
 
     private static long number(JsonNode limits, String field) {
