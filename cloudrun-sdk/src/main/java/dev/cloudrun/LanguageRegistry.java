@@ -140,9 +140,11 @@ public final class LanguageRegistry {
         }
         Map<String, String> runEnv = new LinkedHashMap<>();
         node.path("runEnv").fields().forEachRemaining(entry -> runEnv.put(entry.getKey(), entry.getValue().asText()));
+        Map<String, String> installEnv = new LinkedHashMap<>();
+        node.path("installEnv").fields().forEachRemaining(entry -> installEnv.put(entry.getKey(), entry.getValue().asText()));
         return new PackageManager(node.path("ecosystem").asText(null), node.path("manifest").asText(null),
                 strings(node, "install"), node.path("installMount").asText(null), node.path("runMount").asText(null),
-                runEnv, node.path("defaultIndex").asText(null));
+                runEnv, installEnv, node.path("defaultIndex").asText(null));
     }
 
     private static List<String> strings(JsonNode node, String field) {

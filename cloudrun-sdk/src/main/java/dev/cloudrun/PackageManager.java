@@ -20,15 +20,19 @@ import java.util.Objects;
  * @param installMount where the cache is mounted, writable, during installation
  * @param runMount where the cache is mounted, read-only, during runs
  * @param runEnv environment variables that make the runtime find the cache
+ * @param installEnv environment variables of the install step (for example the system CA bundle, so
+ *     that installs work behind a TLS-inspecting proxy whose CA the host trusts)
  * @param defaultIndex the public index used when none is configured
  */
 public record PackageManager(String ecosystem, String manifest, List<String> installCommand, String installMount,
-                             String runMount, Map<String, String> runEnv, String defaultIndex) {
+                             String runMount, Map<String, String> runEnv, Map<String, String> installEnv,
+                             String defaultIndex) {
     /** Checks and copies the components. */
     public PackageManager {
         Objects.requireNonNull(ecosystem, "ecosystem");
         installCommand = List.copyOf(installCommand);
         runEnv = Map.copyOf(runEnv);
+        installEnv = Map.copyOf(installEnv);
         Objects.requireNonNull(installMount, "installMount");
         Objects.requireNonNull(runMount, "runMount");
         if (installCommand.isEmpty()) {
