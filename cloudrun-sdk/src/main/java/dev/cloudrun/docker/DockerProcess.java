@@ -127,7 +127,8 @@ final class DockerProcess implements SandboxProcess {
      */
     private void sampleFromStatsApi() {
         long now = System.nanoTime();
-        if (outcome.isDone() || now - lastStatsNanos < TimeUnit.SECONDS.toNanos(1)
+        // Not once output has ended: the container is stopping, and asking would only log errors.
+        if (outcome.isDone() || outputDone.getCount() == 0 || now - lastStatsNanos < TimeUnit.SECONDS.toNanos(1)
                 || !statsInFlight.compareAndSet(false, true)) {
             return;
         }
