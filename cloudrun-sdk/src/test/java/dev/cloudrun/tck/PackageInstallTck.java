@@ -157,6 +157,7 @@ public abstract class PackageInstallTck {
         RunResult cleared = runner.run(RunRequest.of("python", program).withPackageCache(cache));
         assertThat(cleared.status()).isEqualTo(Status.RUNTIME_ERROR);
         assertThat(cleared.missingPackages()).containsExactly("cloudrun_demo");
+        runner.clearPackageCache(cache);
     }
 
     @Test
