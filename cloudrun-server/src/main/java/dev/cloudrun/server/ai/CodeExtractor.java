@@ -58,7 +58,7 @@ final class CodeExtractor {
                 .filter(b -> !b.code().isBlank())
                 .max(Comparator.comparing((Block b) -> ENTRY_POINT.matcher(b.code()).find())
                         .thenComparingInt(b -> b.code().length()))
-                .map(Block::code)
+                .map(b -> b.code().stripTrailing() + "\n")
                 .orElse(null);
     }
 
