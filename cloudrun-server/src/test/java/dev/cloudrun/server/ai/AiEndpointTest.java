@@ -289,6 +289,25 @@ class AiEndpointTest {
     }
 
     @Test
+    void a_client_that_goes_away_stops_the_provider_call_without_counting_a_failure() throws Exception {
+        start(Map.of());
+        String[] chunks = new String[100];
+        java.util.Arrays.fill(chunks, "word ");
+        groq.always(Reply.text(Duration.ofMillis(50), chunks));
+
+        HttpResponse<java.io.InputStream> response = http.send(assistRequest(guest(), FIX).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream body = response.body()) {
+            assertThat(new String(body.readNBytes(40), java.nio.charset.StandardCharsets.UTF_8)).startsWith("event: start");
+        }
+
+        assertThat(groq.awaitAbandoned(Duration.ofSeconds(4))).as("the server hung up on the provider").isTrue();
+        JsonNode providers = json(status(guest()).body()).path("providers");
+        assertThat(providers.path(0).path("state").asText()).isEqualTo("ready");
+        assertThat(providers.path(0).has("lastError")).isFalse();
+    }
+
+    @Test
     void the_hourly_quota_answers_429_with_retry_after_per_user() {
         start(Map.of("CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR", "2"));
         String token = guest();

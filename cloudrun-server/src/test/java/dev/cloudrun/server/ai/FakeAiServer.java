@@ -83,6 +83,7 @@ final class FakeAiServer implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final Deque<Reply> script = new ArrayDeque<>();
+    private final CountDownLatch abandoned = new CountDownLatch(1);
     private Reply fallback = Reply.text("fake answer");
 
     private FakeAiServer(Protocol protocol) throws IOException {
@@ -133,6 +134,11 @@ final class FakeAiServer implements AutoCloseable {
     synchronized FakeAiServer then(Reply... replies) {
         script.addAll(List.of(replies));
         return this;
+    }
+
+    /** @return whether a client hung up on a streamed answer within the time given */
+    boolean awaitAbandoned(Duration timeout) throws InterruptedException {
+        return abandoned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     List<Recorded> requests() {
@@ -186,7 +192,7 @@ final class FakeAiServer implements AutoCloseable {
                 out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
-            // the client gave up (as CloudRun does on a timeout)
+            abandoned.countDown(); // the client gave up (as CloudRun does on a timeout or when its own client left)
         }
     }
 
