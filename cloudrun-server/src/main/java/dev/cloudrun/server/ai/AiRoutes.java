@@ -62,7 +62,13 @@ public final class AiRoutes implements AutoCloseable {
         Principal caller = auth.principal(ctx);
         service.checkAvailable();
         AiRequest request = AiRequest.parse(Json.body(ctx));
-        service.takeQuota(caller);
+        try (AiService.Slot slot = service.enter(caller)) {
+            service.takeQuota(caller);
+            answer(ctx, request);
+        }
+    }
+
+    private void answer(Context ctx, AiRequest request) {
         Prompt prompt = Prompts.build(request);
         if (wantsJson(ctx.header("Accept"))) {
             ProviderChain.Answer answer;

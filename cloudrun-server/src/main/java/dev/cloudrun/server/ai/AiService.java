@@ -15,14 +15,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The assistant's state: the provider chain built from the configuration, the off switch and the per-user quota. */
 final class AiService implements AutoCloseable {
     static final List<String> PROVIDER_NAMES = List.of("groq", "gemini", "generic");
     static final int FAILURES_BEFORE_COOLDOWN = 3;
+    static final int CONCURRENT_REQUESTS_PER_USER = 2;
 
     private final boolean enabled;
     private final ProviderChain chain;
@@ -32,6 +36,8 @@ final class AiService implements AutoCloseable {
     private final int userRequestsPerHour;
     private final int guestRequestsPerHour;
     private final ExecutorService httpExecutor;
+    private final Semaphore serverSlots;
+    private final Map<String, AtomicInteger> activePerUser = new ConcurrentHashMap<>();
 
     AiService(ServerConfig config, Clock clock) {
         this.enabled = config.aiEnabled();
@@ -46,6 +52,7 @@ final class AiService implements AutoCloseable {
         this.guestRequestsPerHour = config.aiRequestsPerHour(true);
         this.userRequests = new KeyedRateLimiter(userRequestsPerHour, Duration.ofHours(1));
         this.guestRequests = new KeyedRateLimiter(guestRequestsPerHour, Duration.ofHours(1));
+        this.serverSlots = new Semaphore(config.aiMaxConcurrentRequests());
         AtomicInteger threads = new AtomicInteger();
         this.httpExecutor = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "cloudrun-ai-http-" + threads.incrementAndGet());
@@ -139,6 +146,40 @@ final class AiService implements AutoCloseable {
         });
     }
 
+    /** A slot for one AI request in progress; give it back exactly once with {@link #close()}. */
+    interface Slot extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Takes a slot for one request: at most {@value #CONCURRENT_REQUESTS_PER_USER} per user and
+     * {@code CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS} for the server, since each holds a connection while it streams.
+     *
+     * @param caller the caller
+     * @return the slot
+     * @throws ApiError 429 {@code ai_concurrent_limit} or {@code ai_busy}
+     */
+    Slot enter(Principal caller) {
+        AtomicInteger mine = activePerUser.computeIfAbsent(caller.userId(), id -> new AtomicInteger());
+        if (mine.incrementAndGet() > CONCURRENT_REQUESTS_PER_USER) {
+            mine.decrementAndGet();
+            throw ApiError.tooManyRequests("ai_concurrent_limit", "you already have " + CONCURRENT_REQUESTS_PER_USER
+                    + " AI requests in progress; wait for one to finish", Duration.ofSeconds(2));
+        }
+        if (!serverSlots.tryAcquire()) {
+            mine.decrementAndGet();
+            throw ApiError.tooManyRequests("ai_busy", "the assistant is busy; try again in a few seconds", Duration.ofSeconds(5));
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                serverSlots.release();
+                mine.decrementAndGet();
+            }
+        };
+    }
+
     /** @return the status document: whether AI is on and each provider, without any key */
     Map<String, Object> status() {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -164,6 +205,7 @@ final class AiService implements AutoCloseable {
     }
 
     void evictIdle() {
+        activePerUser.values().removeIf(count -> count.get() == 0);
         userRequests.evictIdle();
         guestRequests.evictIdle();
     }

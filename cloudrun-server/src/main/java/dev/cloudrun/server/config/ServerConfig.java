@@ -63,6 +63,7 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_AI_PROVIDER_ORDER", "groq,gemini,generic"),
             Map.entry("CLOUDRUN_AI_REQUESTS_PER_HOUR", "60"),
             Map.entry("CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR", "20"),
+            Map.entry("CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS", "32"),
             Map.entry("CLOUDRUN_AI_TIMEOUT_SECONDS", "90"),
             Map.entry("CLOUDRUN_AI_FIRST_BYTE_SECONDS", "20"),
             Map.entry("CLOUDRUN_AI_COOLDOWN_SECONDS", "60"),
@@ -426,6 +427,11 @@ public final class ServerConfig {
      */
     public int aiRequestsPerHour(boolean guest) {
         return (int) positive(guest ? "CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR" : "CLOUDRUN_AI_REQUESTS_PER_HOUR");
+    }
+
+    /** @return how many AI requests the whole server serves at once (each holds a connection while it streams) */
+    public int aiMaxConcurrentRequests() {
+        return (int) positive("CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS");
     }
 
     /** @return the longest one call to an AI provider may take, answer included */

@@ -308,6 +308,34 @@ class AiEndpointTest {
     }
 
     @Test
+    void one_user_may_have_two_requests_in_progress() throws Exception {
+        start(Map.of("CLOUDRUN_AI_PROVIDER_ORDER", "groq"));
+        groq.always(Reply.hang());
+        String token = guest();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> running = List.of(
+                http.sendAsync(assistRequest(token, FIX).build(), HttpResponse.BodyHandlers.ofString()),
+                http.sendAsync(assistRequest(token, FIX).build(), HttpResponse.BodyHandlers.ofString()));
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (groq.requests().size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(groq.requests()).hasSize(2);
+
+        HttpResponse<String> third = assistJson(token, FIX);
+
+        assertThat(third.statusCode()).isEqualTo(429);
+        assertThat(json(third.body()).path("error").path("code").asText()).isEqualTo("ai_concurrent_limit");
+        assertThat(third.headers().firstValue("Retry-After")).isPresent();
+        assertThat(assistJson(guest(), Map.of("action", "explain_code", "language", "python", "code", "x")).statusCode())
+                .as("another user is not held up").isEqualTo(502);
+        for (var request : running) {
+            assertThat(request.get(10, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(502);
+        }
+        groq.always(Reply.text("free again"));
+        assertThat(assistJson(token, FIX).statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void the_hourly_quota_answers_429_with_retry_after_per_user() {
         start(Map.of("CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR", "2"));
         String token = guest();
