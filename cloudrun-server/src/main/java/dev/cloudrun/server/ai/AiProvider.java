@@ -25,9 +25,11 @@ abstract class AiProvider {
     private final HttpClient client;
     private final Duration silence;
     private final Duration overall;
+    private final String apiKey;
 
-    AiProvider(String name, String model, HttpClient client, Duration silence, Duration overall) {
+    AiProvider(String name, String model, String apiKey, HttpClient client, Duration silence, Duration overall) {
         this.name = name;
+        this.apiKey = apiKey;
         this.model = model;
         this.client = client;
         this.silence = silence;
@@ -131,7 +133,7 @@ abstract class AiProvider {
             } catch (ProviderException e) {
                 body = "";
             }
-            LOG.warn("AI provider {} answered HTTP {}: {}", name, status, errorMessage(body));
+            LOG.warn("AI provider {} answered HTTP {}: {}", name, status, redact(errorMessage(body)));
             throw new ProviderException(name + " answered HTTP " + status + describeStatus(status));
         }
     }
@@ -143,6 +145,16 @@ abstract class AiProvider {
             case 429 -> " (rate limited or out of quota)";
             default -> status >= 500 ? " (provider error)" : "";
         };
+    }
+
+    /** Some providers quote the key they were given in their error message; it must not reach the log. */
+    private String redact(String text) {
+        return apiKey == null || apiKey.length() < 4 ? text : text.replace(apiKey, "***");
+    }
+
+    /** @return the key, or null for a provider that needs none */
+    final String apiKey() {
+        return apiKey;
     }
 
     /** The provider's own error message if the body has the usual {@code {"error":{"message"}}} shape. */

@@ -15,12 +15,10 @@ import java.util.Map;
  */
 final class GeminiProvider extends AiProvider {
     private final String baseUrl;
-    private final String apiKey;
 
     GeminiProvider(String baseUrl, String apiKey, String model, HttpClient client, Duration silence, Duration overall) {
-        super("gemini", model, client, silence, overall);
+        super("gemini", model, apiKey, client, silence, overall);
         this.baseUrl = baseUrl;
-        this.apiKey = apiKey;
     }
 
     @Override
@@ -40,7 +38,7 @@ final class GeminiProvider extends AiProvider {
                 "generationConfig", Map.of("temperature", 0.2));
         String model = URLEncoder.encode(model(), StandardCharsets.UTF_8);
         return HttpRequest.newBuilder(uri(baseUrl, "/v1beta/models/" + model + method))
-                .header("x-goog-api-key", apiKey)
+                .header("x-goog-api-key", apiKey())
                 .POST(HttpRequest.BodyPublishers.ofString(body(body)));
     }
 

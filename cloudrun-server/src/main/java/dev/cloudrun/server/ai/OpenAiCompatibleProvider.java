@@ -14,13 +14,11 @@ import java.util.Map;
  */
 final class OpenAiCompatibleProvider extends AiProvider {
     private final String baseUrl;
-    private final String apiKey;
 
     OpenAiCompatibleProvider(String name, String baseUrl, String apiKey, String model, HttpClient client, Duration silence,
             Duration overall) {
-        super(name, model, client, silence, overall);
+        super(name, model, apiKey, client, silence, overall);
         this.baseUrl = baseUrl;
-        this.apiKey = apiKey;
     }
 
     @Override
@@ -42,8 +40,8 @@ final class OpenAiCompatibleProvider extends AiProvider {
         body.put("stream", stream);
         HttpRequest.Builder builder = HttpRequest.newBuilder(uri(baseUrl, "/chat/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString(body(body)));
-        if (apiKey != null && !apiKey.isEmpty()) {
-            builder.header("Authorization", "Bearer " + apiKey);
+        if (apiKey() != null && !apiKey().isEmpty()) {
+            builder.header("Authorization", "Bearer " + apiKey());
         }
         return builder;
     }
