@@ -98,7 +98,7 @@ public final class AiRoutes implements AutoCloseable {
         } catch (ProviderChain.AllFailedException e) {
             throw unavailable(e); // nothing was sent yet: a plain JSON error with its status
         } catch (ProviderChain.BrokenStreamException e) {
-            events.send("error", ErrorBody.of("ai_stream_failed", e.getMessage(), null));
+            sendQuietly(events, ErrorBody.of("ai_stream_failed", e.getMessage(), null));
         } catch (UncheckedIOException e) {
             LOG.debug("AI client went away: {}", e.getMessage()); // closing the call stopped the provider too
         } catch (RuntimeException e) {
