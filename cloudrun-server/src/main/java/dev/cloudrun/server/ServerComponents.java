@@ -3,6 +3,7 @@ package dev.cloudrun.server;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Limits;
+import dev.cloudrun.server.ai.AiRoutes;
 import dev.cloudrun.server.auth.AuthRoutes;
 import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.JwtSecret;
@@ -48,6 +49,7 @@ final class ServerComponents implements AutoCloseable {
     final Javalin app;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService sendExecutor;
+    private AiRoutes ai;
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
@@ -81,6 +83,8 @@ final class ServerComponents implements AutoCloseable {
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, config.wsMaxMessageBytes(), config.wsPingInterval());
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), config.requestsPerMinutePerIp());
             AuthRoutes authRoutes = new AuthRoutes(auth);
+            AiRoutes aiRoutes = AiRoutes.create(config, authRoutes);
+            this.ai = aiRoutes;
 
             this.app = Javalin.create(javalin -> {
                 javalin.showJavalinBanner = false;
@@ -101,12 +105,14 @@ final class ServerComponents implements AutoCloseable {
             authRoutes.register(app);
             new ProjectRoutes(projects, authRoutes).register(app);
             new RunRoutes(runs, history, authRoutes).register(app);
+            aiRoutes.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
 
             scheduler.scheduleAtFixedRate(() -> {
                 guards.evictIdle();
                 auth.evictIdleThrottles();
                 quota.evictIdle();
+                aiRoutes.evictIdle();
             }, 5, 5, TimeUnit.MINUTES);
         } catch (RuntimeException e) {
             close();
@@ -156,6 +162,9 @@ final class ServerComponents implements AutoCloseable {
         }
         if (sendExecutor != null) {
             sendExecutor.shutdownNow();
+        }
+        if (ai != null) {
+            ai.close();
         }
         database.close();
     }

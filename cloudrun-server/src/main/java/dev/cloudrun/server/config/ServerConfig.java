@@ -58,7 +58,28 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_PACKAGE_INSTALL", "true"),
             Map.entry("CLOUDRUN_PACKAGE_CACHE_SCOPE", "project"),
             Map.entry("CLOUDRUN_PYPI_INDEX_URL", ""),
-            Map.entry("CLOUDRUN_NPM_REGISTRY_URL", ""));
+            Map.entry("CLOUDRUN_NPM_REGISTRY_URL", ""),
+            Map.entry("CLOUDRUN_AI_ENABLED", "true"),
+            Map.entry("CLOUDRUN_AI_PROVIDER_ORDER", "groq,gemini,generic"),
+            Map.entry("CLOUDRUN_AI_REQUESTS_PER_HOUR", "60"),
+            Map.entry("CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR", "20"),
+            Map.entry("CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS", "32"),
+            Map.entry("CLOUDRUN_AI_TIMEOUT_SECONDS", "90"),
+            Map.entry("CLOUDRUN_AI_FIRST_BYTE_SECONDS", "20"),
+            Map.entry("CLOUDRUN_AI_COOLDOWN_SECONDS", "60"),
+            Map.entry("CLOUDRUN_AI_BASE_URL", ""),
+            Map.entry("CLOUDRUN_AI_API_KEY", ""),
+            Map.entry("CLOUDRUN_AI_MODEL", ""),
+            Map.entry("GROQ_API_KEY", ""),
+            Map.entry("GROQ_BASE_URL", "https://api.groq.com/openai/v1"),
+            Map.entry("GROQ_MODEL", "llama-3.3-70b-versatile"),
+            Map.entry("GEMINI_API_KEY", ""),
+            Map.entry("GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
+            Map.entry("GEMINI_MODEL", "gemini-2.0-flash"));
+
+    /** Settings whose values are secrets: never shown by {@link #toString()}. */
+    private static final List<String> SECRET_SETTINGS = List.of("CLOUDRUN_JWT_SECRET", "GROQ_API_KEY", "GEMINI_API_KEY",
+            "CLOUDRUN_AI_API_KEY");
 
     /** Secrets everybody knows; refused in production. */
     private static final List<String> WELL_KNOWN_SECRETS = List.of("secret", "changeme", "change-me", "password",
@@ -389,10 +410,62 @@ public final class ServerConfig {
         return Duration.ofHours(positive("CLOUDRUN_TOKEN_TTL_HOURS"));
     }
 
+    /** @return whether the AI assistant is on (the operator's off switch is {@code CLOUDRUN_AI_ENABLED=false}) */
+    public boolean aiEnabled() {
+        return Boolean.parseBoolean(text("CLOUDRUN_AI_ENABLED"));
+    }
+
+    /** @return the AI providers to try, in order ({@code groq}, {@code gemini}, {@code generic}) */
+    public List<String> aiProviderOrder() {
+        return Arrays.stream(text("CLOUDRUN_AI_PROVIDER_ORDER").split(",")).map(String::trim)
+                .map(name -> name.toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * @param guest whether the user is a guest
+     * @return how many AI requests one user may make per hour
+     */
+    public int aiRequestsPerHour(boolean guest) {
+        return (int) positive(guest ? "CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR" : "CLOUDRUN_AI_REQUESTS_PER_HOUR");
+    }
+
+    /** @return how many AI requests the whole server serves at once (each holds a connection while it streams) */
+    public int aiMaxConcurrentRequests() {
+        return (int) positive("CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS");
+    }
+
+    /** @return the longest one call to an AI provider may take, answer included */
+    public Duration aiTimeout() {
+        return Duration.ofSeconds(positive("CLOUDRUN_AI_TIMEOUT_SECONDS"));
+    }
+
+    /** @return how long a provider may stay silent (before its first byte, or between two chunks) */
+    public Duration aiFirstByteTimeout() {
+        return Duration.ofSeconds(Math.min(positive("CLOUDRUN_AI_FIRST_BYTE_SECONDS"), positive("CLOUDRUN_AI_TIMEOUT_SECONDS")));
+    }
+
+    /** @return how long a provider that failed several times in a row is skipped */
+    public Duration aiCooldown() {
+        return Duration.ofSeconds(positive("CLOUDRUN_AI_COOLDOWN_SECONDS"));
+    }
+
+    /**
+     * One AI provider setting, such as {@code GROQ_API_KEY} or {@code CLOUDRUN_AI_BASE_URL}.
+     *
+     * @param name the setting's name (one of the {@code GROQ_*}, {@code GEMINI_*} or {@code CLOUDRUN_AI_*} settings)
+     * @return the value, empty when unset or blank
+     */
+    public Optional<String> aiSetting(String name) {
+        if (!DEFAULTS.containsKey(name) || !(name.startsWith("GROQ_") || name.startsWith("GEMINI_") || name.startsWith("CLOUDRUN_AI_"))) {
+            throw new IllegalArgumentException("not an AI setting: " + name);
+        }
+        return Optional.of(text(name)).filter(value -> !value.isBlank());
+    }
+
     @Override
     public String toString() {
         Map<String, String> shown = new HashMap<>(values);
-        shown.computeIfPresent("CLOUDRUN_JWT_SECRET", (name, value) -> "***");
+        SECRET_SETTINGS.forEach(secret -> shown.computeIfPresent(secret, (name, value) -> value.isEmpty() ? value : "***"));
         shown.computeIfPresent("DATABASE_URL", (name, value) -> value.replaceAll(":[^:@/]*@", ":***@"));
         return "ServerConfig" + new java.util.TreeMap<>(shown);
     }
