@@ -388,8 +388,8 @@ export class Ide {
     if (!language) { error.textContent = 'Please pick a language.'; return; }
     const files: Record<string, string> = { [language.sourceFile]: language.template };
     if (language.id === 'html') {
-      files['style.css'] = 'body {\n  font-family: system-ui, sans-serif;\n  margin: 2rem;\n}\n';
-      files['script.js'] = "console.log('Hello from script.js');\n";
+      files['style.css'] = 'body {\n  font-family: system-ui, sans-serif;\n  margin: 2rem;\n}\n\nh1 {\n  color: #0e7ad3;\n}\n';
+      files['script.js'] = "const note = document.createElement('p');\nnote.textContent = 'JavaScript says hello at ' + new Date().toLocaleTimeString();\ndocument.body.appendChild(note);\n";
     }
     try {
       const project = await this.api.createProject(name, language.id, language.sourceFile, files);
@@ -917,7 +917,14 @@ export class Ide {
         break;
       case 'error':
         this.terminal.note(`${ANSI.red}✖ ${message.message}${ANSI.reset}`);
-        if (message.code === 'unauthorized' || message.code === 'token_expired') this.api.onSessionExpired();
+        if (message.code === 'unauthorized') this.api.onSessionExpired();
+        if (this.session && !this.session.wasAccepted) {
+          clearInterval(this.elapsedTimer);
+          this.terminal.stopInput();
+          this.setRunState('Not started', false, 'error');
+        }
+        break;
+      case 'authenticated':
         break;
       case 'finished':
         this.finishRun(message.result);

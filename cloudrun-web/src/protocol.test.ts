@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServerMessage, startMessage, statusTone } from './protocol';
+import { closeStdinMessage, parseServerMessage, startMessage, statusTone } from './protocol';
 
 describe('protocol', () => {
   it('parses output, phases and acceptance', () => {
@@ -33,6 +33,12 @@ describe('protocol', () => {
       .toEqual({ kind: 'error', code: 'unauthorized', message: 'log in' });
   });
 
+  it('parses the server\'s missing_dependency message', () => {
+    expect(parseServerMessage('{"type":"missing_dependency","language":"python","module":"requests"}'))
+      .toEqual({ kind: 'missingDependency', packages: ['requests'], message: null });
+    expect(parseServerMessage('{"type":"authenticated","userId":"u"}')).toEqual({ kind: 'authenticated' });
+  });
+
   it('ignores what it does not know', () => {
     expect(parseServerMessage('not json')).toBeNull();
     expect(parseServerMessage('{"type":"pong"}')).toBeNull();
@@ -43,6 +49,7 @@ describe('protocol', () => {
     const interactive = startMessage({ token: 't', projectId: 'p', entry: 'main.py' });
     expect(interactive).toMatchObject({ type: 'start', token: 't', projectId: 'p', entry: 'main.py', interactive: true });
     expect(interactive.env).toMatchObject({ FORCE_COLOR: '1' });
+    expect(closeStdinMessage()).toEqual({ type: 'stdin_close' });
     const batch = startMessage({ token: 't', projectId: 'p', entry: 'main.py', stdin: '42\n' });
     expect(batch.stdin).toBe('42\n');
     expect(batch.interactive).toBeUndefined();

@@ -21,6 +21,7 @@ export interface RunResult {
 }
 
 export type ServerMessage =
+  | { kind: 'authenticated' }
   | { kind: 'accepted'; runId: string }
   | { kind: 'phase'; phase: string }
   | { kind: 'output'; stream: Stream; data: string }
@@ -70,6 +71,8 @@ export function parseServerMessage(raw: string): ServerMessage | null {
   if (!type) return null;
   const data = text(message.data) ?? text(message.text) ?? text(message.chunk) ?? '';
   switch (normalType(type)) {
+    case 'authenticated':
+      return { kind: 'authenticated' };
     case 'accepted':
     case 'started':
       return { kind: 'accepted', runId: text(message.runId) ?? text(message.id) ?? '' };
@@ -135,7 +138,7 @@ export function startMessage(options: StartOptions): Json {
 }
 
 export const stdinMessage = (data: string): Json => ({ type: 'stdin', data });
-export const closeStdinMessage = (): Json => ({ type: 'closeStdin' });
+export const closeStdinMessage = (): Json => ({ type: 'stdin_close' });
 export const stopMessage = (): Json => ({ type: 'stop' });
 
 /** Statuses that end a run well or badly, with the colour the result line uses. */

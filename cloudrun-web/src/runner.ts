@@ -5,6 +5,7 @@ import { closeStdinMessage, parseServerMessage, startMessage, stdinMessage, stop
 export class RunSession {
   private readonly socket: WebSocket;
   private finished = false;
+  private accepted = false;
   private stopRequested = false;
 
   constructor(options: StartOptions, onMessage: (message: ServerMessage) => void, onClosed: (reason: string | null) => void) {
@@ -14,8 +15,12 @@ export class RunSession {
       if (typeof event.data !== 'string') return;
       const message = parseServerMessage(event.data);
       if (!message) return;
+      if (message.kind === 'accepted') this.accepted = true;
       if (message.kind === 'finished') this.finished = true;
+      // An error before 'accepted' means the run never started (quota, bad request): nothing will follow.
+      if (message.kind === 'error' && !this.accepted) this.finished = true;
       onMessage(message);
+      if (message.kind === 'error' && !this.accepted && this.socket.readyState === WebSocket.OPEN) this.socket.close(1000, 'not started');
       if (message.kind === 'finished' && this.socket.readyState === WebSocket.OPEN) this.socket.close(1000, 'finished');
     });
     this.socket.addEventListener('close', (event) => {
@@ -27,6 +32,11 @@ export class RunSession {
         onClosed(event.reason ? `${event.reason} (code ${event.code})` : `the connection closed (code ${event.code})`);
       }
     });
+  }
+
+  /** Whether the server accepted the run (an error before that means it never started). */
+  get wasAccepted(): boolean {
+    return this.accepted;
   }
 
   get isFinished(): boolean {
