@@ -1,19 +1,98 @@
 package dev.cloudrun.server;
 
+import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.config.ServerConfigException;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
 /**
- * The IDE server's entry point. The REST and WebSocket server is built by its own issue; until
- * then this class only says so, so that {@code ./cloudrun serve} fails clearly instead of oddly.
+ * The IDE server: REST and WebSocket API over the SDK, with accounts, projects, run history and
+ * quotas, and the browser IDE at {@code /}. {@code ./cloudrun serve} calls {@link #main(String[])}.
+ *
+ * <pre>{@code
+ * try (CloudRunServer server = CloudRunServer.create(ServerConfig.of(Map.of("CLOUDRUN_PORT", "0"))).start()) {
+ *     System.out.println("listening on " + server.port());
+ * }
+ * }</pre>
  */
-public final class CloudRunServer {
-    private CloudRunServer() { }
+public final class CloudRunServer implements AutoCloseable {
+    private final ServerConfig config;
+    private final ServerComponents components;
+
+    private CloudRunServer(ServerConfig config) {
+        this.config = config;
+        this.components = new ServerComponents(config);
+    }
 
     /**
-     * Explains that the server is not available yet.
+     * Builds the server: opens and migrates the database and picks the sandbox. Nothing listens yet.
      *
-     * @param args ignored
+     * @param config the configuration
+     * @return the server
+     */
+    public static CloudRunServer create(ServerConfig config) {
+        return new CloudRunServer(config);
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @return this server
+     */
+    public CloudRunServer start() {
+        components.app.start(config.host(), config.port());
+        return this;
+    }
+
+    /** @return the port the server listens on (useful with port 0) */
+    public int port() {
+        return components.app.port();
+    }
+
+    /** @return the name of the sandbox backend in use, or empty when none is available */
+    public java.util.Optional<String> backendName() {
+        return java.util.Optional.ofNullable(components.runner).map(dev.cloudrun.CodeRunner::backendName);
+    }
+
+    /** Stops listening, cancels running programs and closes the database. */
+    public void stop() {
+        components.close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /**
+     * Starts the server and blocks until the process is stopped.
+     *
+     * @param args {@code --port N}, {@code --host H}, {@code --data-dir D}, {@code --database-url U},
+     *     {@code --backend B}, {@code --config FILE}
      */
     public static void main(String[] args) {
-        System.err.println("cloudrun serve: the IDE server is not built yet; use './cloudrun run FILE'.");
-        System.exit(2);
+        CloudRunServer server;
+        try {
+            server = create(ServerConfig.load(args, System.getenv())).start();
+        } catch (ServerConfigException e) {
+            System.err.println("cloudrun serve: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            stopped.countDown();
+        }, "cloudrun-server-shutdown"));
+        String shownHost = server.config.host().equals("0.0.0.0") ? "localhost" : server.config.host();
+        System.out.println("CloudRun server listening on http://" + shownHost + ":" + server.port()
+                + " (sandbox: " + server.backendName().orElse("unavailable") + ", data: " + server.config.dataDir() + ")");
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
+
 }

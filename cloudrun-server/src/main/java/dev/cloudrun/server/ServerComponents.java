@@ -1,0 +1,158 @@
+package dev.cloudrun.server;
+
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Limits;
+import dev.cloudrun.server.auth.AuthRoutes;
+import dev.cloudrun.server.auth.AuthService;
+import dev.cloudrun.server.auth.JwtSecret;
+import dev.cloudrun.server.auth.PasswordHasher;
+import dev.cloudrun.server.auth.TokenService;
+import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.db.Database;
+import dev.cloudrun.server.db.DatabaseUrl;
+import dev.cloudrun.server.db.ProjectRepository;
+import dev.cloudrun.server.db.RunRepository;
+import dev.cloudrun.server.db.UserRepository;
+import dev.cloudrun.server.http.ErrorHandling;
+import dev.cloudrun.server.http.Json;
+import dev.cloudrun.server.http.OriginPolicy;
+import dev.cloudrun.server.http.RequestGuards;
+import dev.cloudrun.server.http.SystemRoutes;
+import dev.cloudrun.server.projects.ProjectRoutes;
+import dev.cloudrun.server.projects.ProjectService;
+import dev.cloudrun.server.runs.RunQuota;
+import dev.cloudrun.server.runs.RunRoutes;
+import dev.cloudrun.server.runs.RunService;
+import dev.cloudrun.server.runs.RunSocket;
+import dev.cloudrun.server.web.WebAssets;
+import io.javalin.Javalin;
+import io.javalin.json.JavalinJackson;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the server's parts from its configuration and wires them into a Javalin application. */
+final class ServerComponents implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerComponents.class);
+    static final String WEBSOCKET_PATH = "/ws/run";
+
+    final Database database;
+    final CodeRunner runner;
+    final Javalin app;
+    private final ScheduledExecutorService scheduler;
+    private final ExecutorService sendExecutor;
+
+    ServerComponents(ServerConfig config) {
+        Clock clock = Clock.systemUTC();
+        this.database = Database.open(DatabaseUrl.parse(config.databaseUrl()));
+        try {
+            this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));
+            this.sendExecutor = Executors.newCachedThreadPool(daemonThreads("cloudrun-ws-send"));
+            RunRepository history = new RunRepository(database.jdbi());
+            int interrupted = history.markInterrupted(clock.millis());
+            if (interrupted > 0) {
+                LOG.info("marked {} run(s) interrupted by the previous shutdown", interrupted);
+            }
+            String sandboxProblem = null;
+            CodeRunner created = null;
+            try {
+                created = createRunner(config);
+            } catch (CloudRunException e) {
+                sandboxProblem = e.getMessage();
+                LOG.warn("no sandbox is available, runs will be refused: {}", sandboxProblem);
+            }
+            this.runner = created;
+
+            TokenService tokens = new TokenService(JwtSecret.load(config), config.tokenTtl(), clock);
+            AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
+                    config.loginAttemptsPerAccountPerMinute(), config.loginAttemptsPerIpPerMinute(), config.guestsPerIpPerHour(), clock);
+            ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, config.maxFileBytes(),
+                    config.maxProjectFiles(), config.maxProjectBytes(), config.maxProjectsPerUser());
+            RunQuota quota = new RunQuota(config);
+            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler, config.runDeadline(), clock);
+            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, config.wsMaxMessageBytes(), config.wsPingInterval());
+            RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), config.requestsPerMinutePerIp());
+            AuthRoutes authRoutes = new AuthRoutes(auth);
+
+            this.app = Javalin.create(javalin -> {
+                javalin.showJavalinBanner = false;
+                javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+                javalin.http.maxRequestSize = config.maxFileBytes() + 1024 * 1024;
+                javalin.router.ignoreTrailingSlashes = true;
+                WebAssets.configure(javalin);
+                javalin.jetty.modifyWebSocketServletFactory(factory -> {
+                    factory.setIdleTimeout(config.wsIdleTimeout());
+                    // Twice the protocol's limit: the endpoint answers slightly larger messages with a JSON error itself.
+                    factory.setMaxTextMessageSize(2L * config.wsMaxMessageBytes());
+                    factory.setMaxBinaryMessageSize(64 * 1024);
+                });
+            });
+            ErrorHandling.install(app);
+            guards.register(app, WEBSOCKET_PATH);
+            new SystemRoutes(database, runner, sandboxProblem).register(app);
+            authRoutes.register(app);
+            new ProjectRoutes(projects, authRoutes).register(app);
+            new RunRoutes(runs, history, authRoutes).register(app);
+            app.ws(WEBSOCKET_PATH, socket::configure);
+
+            scheduler.scheduleAtFixedRate(() -> {
+                guards.evictIdle();
+                auth.evictIdleThrottles();
+                quota.evictIdle();
+            }, 5, 5, TimeUnit.MINUTES);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static CodeRunner createRunner(ServerConfig config) {
+        Limits defaults = Limits.defaults()
+                .withWallTime(config.defaultWallTime())
+                .withMemoryBytes(config.defaultMemoryBytes())
+                .withMaxOutputBytes(Math.min(Limits.defaults().maxOutputBytes(), config.maxOutputBytes()));
+        Limits ceiling = Limits.defaultCeiling()
+                .withWallTime(config.maxWallTime())
+                .withCpuTime(config.maxWallTime())
+                .withMemoryBytes(config.maxMemoryBytes())
+                .withMaxOutputBytes(config.maxOutputBytes());
+        return CodeRunner.create(runnerConfig -> runnerConfig
+                .backend(config.backend())
+                .defaultLimits(defaults)
+                .maxLimits(ceiling)
+                .maxConcurrentRuns(config.maxConcurrentRuns()));
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public void close() {
+        if (app != null) {
+            app.stop();
+        }
+        if (runner != null) {
+            runner.close();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        if (sendExecutor != null) {
+            sendExecutor.shutdownNow();
+        }
+        database.close();
+    }
+}

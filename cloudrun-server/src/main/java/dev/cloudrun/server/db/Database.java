@@ -1,0 +1,122 @@
+package dev.cloudrun.server.db;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Jdbi;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The server's database: a pooled connection, Jdbi on top, and the schema brought up to date with
+ * Flyway's versioned migrations ({@code db/migration/V*.sql}, the same files on SQLite and
+ * PostgreSQL; only the binary column type differs, through the {@code blob_type} placeholder).
+ *
+ * <p>SQLite runs in WAL mode with {@code synchronous=FULL} (a committed transaction survives the
+ * process being killed, and the machine losing power), a busy timeout, and {@code BEGIN IMMEDIATE}
+ * transactions so that concurrent writers wait for each other instead of failing.
+ */
+public final class Database implements AutoCloseable {
+    private final DatabaseUrl url;
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+
+    private Database(DatabaseUrl url, HikariDataSource dataSource) {
+        this.url = url;
+        this.dataSource = dataSource;
+        this.jdbi = Jdbi.create(dataSource);
+    }
+
+    /**
+     * Connects and migrates.
+     *
+     * @param url the database location
+     * @return the open database
+     */
+    public static Database open(DatabaseUrl url) {
+        HikariConfig pool = new HikariConfig();
+        pool.setPoolName("cloudrun-db");
+        if (url.kind() == DatabaseUrl.Kind.SQLITE) {
+            createParentDirectory(url.jdbcUrl());
+            SQLiteConfig sqlite = new SQLiteConfig();
+            sqlite.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            sqlite.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+            sqlite.setBusyTimeout(15_000);
+            sqlite.enforceForeignKeys(true);
+            sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            SQLiteDataSource sqliteSource = new SQLiteDataSource(sqlite);
+            sqliteSource.setUrl(url.jdbcUrl());
+            pool.setDataSource(sqliteSource);
+            // One writer at a time is all SQLite allows; a few connections let reads go on meanwhile.
+            pool.setMaximumPoolSize(4);
+        } else {
+            pool.setJdbcUrl(url.jdbcUrl());
+            if (url.user() != null) {
+                pool.setUsername(url.user());
+            }
+            if (url.password() != null) {
+                pool.setPassword(url.password());
+            }
+            pool.setMaximumPoolSize(10);
+        }
+        pool.setConnectionTimeout(20_000);
+        HikariDataSource dataSource = new HikariDataSource(pool);
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:dev/cloudrun/server/db/migration")
+                    .placeholders(Map.of("blob_type", url.kind() == DatabaseUrl.Kind.SQLITE ? "BLOB" : "BYTEA"))
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+        return new Database(url, dataSource);
+    }
+
+    private static void createParentDirectory(String jdbcUrl) {
+        String location = jdbcUrl.substring("jdbc:sqlite:".length());
+        int query = location.indexOf('?');
+        if (query >= 0) {
+            location = location.substring(0, query);
+        }
+        if (location.isEmpty() || location.startsWith(":memory:") || location.startsWith("file:")) {
+            return;
+        }
+        Path parent = Path.of(location).toAbsolutePath().getParent();
+        try {
+            Files.createDirectories(parent);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create the database directory " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** @return Jdbi over the pool */
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    /** @return which database this is */
+    public DatabaseUrl.Kind kind() {
+        return url.kind();
+    }
+
+    /** @return whether a trivial query answers */
+    public boolean isHealthy() {
+        try {
+            return jdbi.withHandle(handle -> handle.createQuery("SELECT 1").mapTo(Integer.class).one()) == 1;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}

@@ -1,0 +1,96 @@
+package dev.cloudrun.server.db;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** Stores every run: inserted when it starts, completed when it ends. */
+public final class RunRepository {
+    private static final String COLUMNS = "id, user_id, project_id, language, via, status, exit_code, wall_time_ms, cpu_time_ms,"
+            + " memory_bytes, stdout_bytes, stderr_bytes, message, started_at, finished_at";
+    private static final RowMapper<RunRecord> MAPPER = (rs, ctx) -> new RunRecord(rs.getString("id"), rs.getString("user_id"),
+            rs.getString("project_id"), rs.getString("language"), rs.getString("via"), rs.getString("status"),
+            (Integer) nullable(rs.getInt("exit_code"), rs.wasNull()), (Long) nullable(rs.getLong("wall_time_ms"), rs.wasNull()),
+            (Long) nullable(rs.getLong("cpu_time_ms"), rs.wasNull()), (Long) nullable(rs.getLong("memory_bytes"), rs.wasNull()),
+            (Long) nullable(rs.getLong("stdout_bytes"), rs.wasNull()), (Long) nullable(rs.getLong("stderr_bytes"), rs.wasNull()),
+            rs.getString("message"), rs.getLong("started_at"), (Long) nullable(rs.getLong("finished_at"), rs.wasNull()));
+
+    private final Jdbi jdbi;
+
+    /**
+     * Creates the repository.
+     *
+     * @param jdbi the database
+     */
+    public RunRepository(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    private static Object nullable(Object value, boolean wasNull) {
+        return wasNull ? null : value;
+    }
+
+    /**
+     * Records a run that just started.
+     *
+     * @param run the record, status {@code RUNNING}
+     */
+    public void insertStarted(RunRecord run) {
+        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO runs (id, user_id, project_id, language, via, status, started_at)"
+                        + " VALUES (:id, :user, :project, :language, :via, :status, :started)")
+                .bind("id", run.id()).bind("user", run.userId()).bind("project", run.projectId())
+                .bind("language", run.language()).bind("via", run.via()).bind("status", run.status())
+                .bind("started", run.startedAtMillis())
+                .execute());
+    }
+
+    /**
+     * Records how a run ended.
+     *
+     * @param run the completed record (matched by id)
+     */
+    public void complete(RunRecord run) {
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE runs SET status = :status, exit_code = :exitCode,"
+                        + " wall_time_ms = :wall, cpu_time_ms = :cpu, memory_bytes = :memory, stdout_bytes = :stdout,"
+                        + " stderr_bytes = :stderr, message = :message, finished_at = :finished WHERE id = :id")
+                .bind("status", run.status()).bind("exitCode", run.exitCode()).bind("wall", run.wallTimeMs())
+                .bind("cpu", run.cpuTimeMs()).bind("memory", run.memoryBytes()).bind("stdout", run.stdoutBytes())
+                .bind("stderr", run.stderrBytes()).bind("message", run.message()).bind("finished", run.finishedAtMillis())
+                .bind("id", run.id())
+                .execute());
+    }
+
+    /**
+     * @param userId the user
+     * @param limit at most this many
+     * @return the user's runs, newest first
+     */
+    public List<RunRecord> listByUser(String userId, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM runs WHERE user_id = :user"
+                        + " ORDER BY started_at DESC, id DESC LIMIT :limit")
+                .bind("user", userId).bind("limit", limit).map(MAPPER).list());
+    }
+
+    /**
+     * @param userId the user (someone else's run is not found)
+     * @param runId the run
+     * @return the run
+     */
+    public Optional<RunRecord> find(String userId, String runId) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM runs WHERE id = :id AND user_id = :user")
+                .bind("id", runId).bind("user", userId).map(MAPPER).findOne());
+    }
+
+    /**
+     * Marks runs left {@code RUNNING} by a previous process that died as {@code INTERNAL_ERROR}.
+     *
+     * @param nowMillis the time
+     * @return how many were marked
+     */
+    public int markInterrupted(long nowMillis) {
+        return jdbi.withHandle(handle -> handle.createUpdate("UPDATE runs SET status = 'INTERNAL_ERROR',"
+                        + " message = 'the server stopped during this run', finished_at = :now WHERE status = 'RUNNING'")
+                .bind("now", nowMillis).execute());
+    }
+}

@@ -1,0 +1,78 @@
+package dev.cloudrun.server.http;
+
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
+import java.time.Duration;
+
+/**
+ * What every API request and WebSocket upgrade passes first: the Origin allow-list (with CORS
+ * headers for allowed browser origins) and the per-IP request rate.
+ */
+public final class RequestGuards {
+    private final OriginPolicy origins;
+    private final KeyedRateLimiter requestsPerIp;
+
+    /**
+     * Creates the guards.
+     *
+     * @param origins the allowed origins
+     * @param requestsPerMinutePerIp how many requests one address may make per minute
+     */
+    public RequestGuards(OriginPolicy origins, int requestsPerMinutePerIp) {
+        this.origins = origins;
+        this.requestsPerIp = new KeyedRateLimiter(requestsPerMinutePerIp, Duration.ofMinutes(1));
+    }
+
+    /**
+     * Registers the before-handlers.
+     *
+     * @param app the application
+     * @param webSocketPath the WebSocket endpoint, guarded before its upgrade
+     */
+    public void register(Javalin app, String webSocketPath) {
+        app.before("/api/*", this::guardApi);
+        app.options("/api/*", ctx -> ctx.status(204));
+        app.wsBeforeUpgrade(webSocketPath, ctx -> {
+            checkOrigin(ctx);
+            checkRate(ctx);
+        });
+    }
+
+    private void guardApi(Context ctx) {
+        checkOrigin(ctx);
+        String origin = ctx.header("Origin");
+        if (origin != null) {
+            ctx.header("Access-Control-Allow-Origin", origin);
+            ctx.header("Vary", "Origin");
+            ctx.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+            ctx.header("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+            ctx.header("Access-Control-Expose-Headers", "Retry-After");
+            ctx.header("Access-Control-Max-Age", "600");
+        }
+        if (ctx.method() == HandlerType.OPTIONS) {
+            ctx.status(204);
+            ctx.skipRemainingHandlers();
+            return;
+        }
+        checkRate(ctx);
+    }
+
+    private void checkOrigin(Context ctx) {
+        if (!origins.allows(ctx.header("Origin"), ctx.header("Host"))) {
+            throw ApiError.of(403, "origin_not_allowed", "requests from origin " + ctx.header("Origin")
+                    + " are not allowed (see CLOUDRUN_CORS_ORIGINS)");
+        }
+    }
+
+    private void checkRate(Context ctx) {
+        requestsPerIp.tryAcquire(ctx.ip()).ifPresent(wait -> {
+            throw ApiError.tooManyRequests("rate_limited", "too many requests from this address; slow down", wait);
+        });
+    }
+
+    /** Forgets idle addresses. */
+    public void evictIdle() {
+        requestsPerIp.evictIdle();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.cloudrun.server.runs;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.websocket.api.Session;
+
+/**
+ * The one way anything is written to a WebSocket. Jetty's blocking send must not be called from
+ * several threads at once, yet output, phase changes, results and pings come from different
+ * threads; so every frame goes into a queue that one task at a time drains, in order.
+ */
+final class SocketSender {
+    private interface Frame {
+        void write(Session session) throws IOException;
+    }
+
+    private final Session session;
+    private final Executor executor;
+    private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean broken;
+
+    SocketSender(Session session, Executor executor) {
+        this.session = session;
+        this.executor = executor;
+    }
+
+    /** Queues a text message. */
+    void send(String text) {
+        enqueue(session -> session.getRemote().sendString(text));
+    }
+
+    /** Queues a ping; the client's pong keeps the connection from idling out. */
+    void ping() {
+        enqueue(session -> session.getRemote().sendPing(ByteBuffer.allocate(0)));
+    }
+
+    /** Queues a close after everything already queued. */
+    void close(int code, String reason) {
+        enqueue(session -> session.close(code, reason));
+    }
+
+    private void enqueue(Frame frame) {
+        if (broken) {
+            return;
+        }
+        queue.add(frame);
+        schedule();
+    }
+
+    private void schedule() {
+        if (draining.compareAndSet(false, true)) {
+            executor.execute(this::drain);
+        }
+    }
+
+    private void drain() {
+        try {
+            Frame frame;
+            while ((frame = queue.poll()) != null) {
+                if (broken || !session.isOpen()) {
+                    broken = true;
+                    queue.clear();
+                    return;
+                }
+                try {
+                    frame.write(session);
+                } catch (IOException | RuntimeException e) {
+                    broken = true;
+                    queue.clear();
+                    return;
+                }
+            }
+        } finally {
+            draining.set(false);
+            if (!queue.isEmpty() && !broken) {
+                schedule();
+            }
+        }
+    }
+}

@@ -1,0 +1,477 @@
+package dev.cloudrun.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cloudrun.server.config.ServerConfig;
+import java.net.http.HttpRequest;
+import java.net.http.WebSocketHandshakeException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The server's behaviour, written once and run against each database (see the subclasses): a real
+ * server on a free port, driven with the JDK's HTTP and WebSocket clients, running real programs in
+ * the local sandbox.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ServerTestKit {
+    static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
+
+    Path dataDir;
+
+    CloudRunServer server;
+    ApiClient api;
+    String wsUrl;
+
+    /** @return the settings that choose this kit's database */
+    abstract Map<String, String> databaseSettings();
+
+    @BeforeAll
+    void startServer(@TempDir Path temporaryDirectory) {
+        dataDir = temporaryDirectory;
+        Map<String, String> settings = new HashMap<>(databaseSettings());
+        settings.put("CLOUDRUN_PORT", "0");
+        settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
+        settings.put("CLOUDRUN_BACKEND", "local");
+        settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
+        settings.put("CLOUDRUN_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "1000");
+        settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_GUEST_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_WS_MAX_MESSAGE_BYTES", "65536");
+        server = CloudRunServer.create(ServerConfig.of(settings)).start();
+        api = new ApiClient("http://127.0.0.1:" + server.port());
+        wsUrl = "ws://127.0.0.1:" + server.port() + "/ws/run";
+    }
+
+    @AfterAll
+    void stopServer() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    // ---- helpers ----
+
+    String uniqueName() {
+        return "u" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    /** Registers an account and returns its token. */
+    String register(String username) {
+        ApiClient.Response response = api.post("/api/auth/register", null,
+                Map.of("username", username, "email", username + "@example.com", "password", "correct horse battery"));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        return response.json().path("token").asText();
+    }
+
+    String guest() {
+        ApiClient.Response response = api.post("/api/auth/guest", null, Map.of());
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        assertThat(response.json().path("user").path("guest").asBoolean()).isTrue();
+        return response.json().path("token").asText();
+    }
+
+    String createProject(String token, String name, Map<String, String> files, String entry) {
+        ApiClient.Response response = api.post("/api/projects", token,
+                Map.of("name", name, "language", "python", "files", files, "entry", entry));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        return response.json().path("id").asText();
+    }
+
+    static String type(JsonNode message) {
+        return message.path("type").asText();
+    }
+
+    // ---- health, languages, docs ----
+
+    @Test
+    void health_reports_database_and_sandbox() {
+        ApiClient.Response health = api.get("/api/health", null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().path("status").asText()).isEqualTo("up");
+        assertThat(health.json().path("database").path("status").asText()).isEqualTo("up");
+        assertThat(health.json().path("sandbox").path("backend").asText()).isEqualTo("local");
+    }
+
+    @Test
+    void languages_and_openapi_are_public() {
+        JsonNode languages = api.get("/api/languages", null).json().path("languages");
+        assertThat(languages.findValuesAsText("id")).contains("python", "javascript", "java");
+        JsonNode openApi = api.get("/api/openapi.json", null).json();
+        assertThat(openApi.path("openapi").asText()).startsWith("3.");
+        assertThat(openApi.path("paths").has("/api/runs")).isTrue();
+        assertThat(openApi.path("paths").has("/api/auth/register")).isTrue();
+        assertThat(api.get("/", null).text()).contains("<html");
+    }
+
+    // ---- accounts ----
+
+    @Test
+    void register_then_login_by_username_and_by_email() {
+        String name = uniqueName();
+        String token = register(name);
+        JsonNode me = api.get("/api/auth/me", token).json().path("user");
+        assertThat(me.path("username").asText()).isEqualTo(name);
+        assertThat(me.path("guest").asBoolean()).isFalse();
+        assertThat(api.get("/api/me", token).json().path("user").path("id").asText()).isEqualTo(me.path("id").asText());
+
+        ApiClient.Response byName = api.post("/api/auth/login", null, Map.of("login", name.toUpperCase(), "password", "correct horse battery"));
+        assertThat(byName.status()).isEqualTo(200);
+        ApiClient.Response byEmail = api.post("/api/auth/login", null, Map.of("login", name + "@EXAMPLE.com", "password", "correct horse battery"));
+        assertThat(byEmail.status()).isEqualTo(200);
+        assertThat(byEmail.json().path("user").path("id").asText()).isEqualTo(me.path("id").asText());
+        assertThat(api.get("/api/auth/me", byEmail.json().path("token").asText()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void login_errors_do_not_reveal_which_accounts_exist() {
+        String name = uniqueName();
+        register(name);
+        ApiClient.Response wrongPassword = api.post("/api/auth/login", null, Map.of("login", name, "password", "wrong password!"));
+        ApiClient.Response noSuchUser = api.post("/api/auth/login", null, Map.of("login", uniqueName(), "password", "wrong password!"));
+        assertThat(wrongPassword.status()).isEqualTo(401);
+        assertThat(noSuchUser.status()).isEqualTo(401);
+        assertThat(wrongPassword.json()).isEqualTo(noSuchUser.json());
+
+        ApiClient.Response duplicate = api.post("/api/auth/register", null,
+                Map.of("username", name, "email", "other-" + name + "@example.com", "password", "another password"));
+        assertThat(duplicate.status()).isEqualTo(409);
+        assertThat(duplicate.errorCode()).isEqualTo("account_unavailable");
+
+        ApiClient.Response missing = api.post("/api/auth/register", null, Map.of("username", uniqueName()));
+        assertThat(missing.status()).isEqualTo(400);
+        assertThat(missing.json().path("error").path("field").asText()).isEqualTo("email");
+    }
+
+    @Test
+    void guest_upgrades_to_an_account_and_keeps_its_projects() {
+        String guestToken = guest();
+        String guestId = api.get("/api/auth/me", guestToken).json().path("user").path("id").asText();
+        String projectId = createProject(guestToken, "scratch", Map.of("main.py", "print('kept')"), "main.py");
+
+        String name = uniqueName();
+        ApiClient.Response upgraded = api.post("/api/auth/upgrade", guestToken,
+                Map.of("username", name, "email", name + "@example.com", "password", "upgrade password"));
+        assertThat(upgraded.status()).as(upgraded.text()).isEqualTo(200);
+        assertThat(upgraded.json().path("user").path("id").asText()).isEqualTo(guestId);
+        assertThat(upgraded.json().path("user").path("guest").asBoolean()).isFalse();
+
+        String token = api.post("/api/auth/login", null, Map.of("login", name, "password", "upgrade password")).json().path("token").asText();
+        JsonNode projects = api.get("/api/projects", token).json().path("projects");
+        assertThat(projects.findValuesAsText("id")).containsExactly(projectId);
+        assertThat(api.get("/api/projects/" + projectId + "/files/main.py", token).text()).isEqualTo("print('kept')");
+    }
+
+    // ---- tokens ----
+
+    @Test
+    void forged_none_other_algorithm_and_expired_tokens_are_rejected() throws Exception {
+        String realToken = guest();
+        String subject = JWT.decode(realToken).getSubject();
+        byte[] secret = Files.readString(dataDir.resolve("jwt-secret")).trim().getBytes(StandardCharsets.UTF_8);
+
+        String forged = JWT.create().withIssuer("cloudrun").withSubject(subject)
+                .withExpiresAt(Instant.now().plusSeconds(3600)).sign(Algorithm.HMAC256("not the server's secret at all, forged"));
+        String noneAlgorithm = base64Url("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "."
+                + base64Url("{\"iss\":\"cloudrun\",\"sub\":\"" + subject + "\",\"exp\":" + (Instant.now().getEpochSecond() + 3600) + "}") + ".";
+        String otherAlgorithm = JWT.create().withIssuer("cloudrun").withSubject(subject)
+                .withExpiresAt(Instant.now().plusSeconds(3600)).sign(Algorithm.HMAC512(secret));
+        String expired = JWT.create().withIssuer("cloudrun").withSubject(subject)
+                .withIssuedAt(Instant.now().minus(Duration.ofDays(8))).withExpiresAt(Instant.now().minus(Duration.ofDays(1)))
+                .sign(Algorithm.HMAC256(secret));
+        String tampered = realToken.substring(0, realToken.length() - 3) + (realToken.endsWith("A") ? "BBB" : "AAA");
+
+        assertThat(api.get("/api/auth/me", realToken).status()).isEqualTo(200);
+        for (String token : List.of(forged, noneAlgorithm, otherAlgorithm, expired, tampered, "garbage")) {
+            ApiClient.Response response = api.get("/api/projects", token);
+            assertThat(response.status()).as(token).isEqualTo(401);
+            assertThat(response.errorCode()).isEqualTo("unauthorized");
+        }
+        assertThat(api.get("/api/projects", null).status()).isEqualTo(401);
+        assertThat(api.post("/api/runs", null, Map.of("language", "python", "source", "print(1)")).status()).isEqualTo(401);
+
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + forged)) {
+            JsonNode error = socket.next(Duration.ofSeconds(5));
+            assertThat(error.path("code").asText()).isEqualTo("unauthorized");
+            assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(4401);
+        }
+    }
+
+    private static String base64Url(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- projects ----
+
+    @Test
+    void project_files_are_saved_read_renamed_and_deleted_binary_safe() {
+        String token = register(uniqueName());
+        String projectId = createProject(token, "files", Map.of("main.py", "print('hi')"), "main.py");
+        String base = "/api/projects/" + projectId;
+
+        byte[] binary = new byte[256 * 3];
+        for (int index = 0; index < binary.length; index++) {
+            binary[index] = (byte) index;
+        }
+        assertThat(api.put(base + "/files/assets/data.bin", token, binary).status()).isEqualTo(200);
+        assertThat(api.get(base + "/files/assets/data.bin", token).body()).isEqualTo(binary);
+        assertThat(api.put(base + "/files/notes/" + "r%C3%A9sum%C3%A9.txt", token, "é ü 漢字".getBytes(StandardCharsets.UTF_8)).status()).isEqualTo(200);
+        assertThat(api.get(base + "/files/notes/r%C3%A9sum%C3%A9.txt", token).text()).isEqualTo("é ü 漢字");
+
+        assertThat(api.post(base + "/folders", token, Map.of("path", "empty/folder")).status()).isEqualTo(201);
+        assertThat(api.post(base + "/move", token, Map.of("from", "assets", "to", "static")).json().path("moved").asInt()).isEqualTo(1);
+        assertThat(api.get(base + "/files/static/data.bin", token).body()).isEqualTo(binary);
+        assertThat(api.get(base + "/files/assets/data.bin", token).status()).isEqualTo(404);
+        assertThat(api.post(base + "/move", token, Map.of("from", "main.py", "to", "app.py")).status()).isEqualTo(200);
+        assertThat(api.post(base + "/move", token, Map.of("from", "app.py", "to", "static/data.bin")).status()).isEqualTo(409);
+
+        JsonNode tree = api.get(base, token).json();
+        assertThat(tree.path("files").findValuesAsText("path"))
+                .containsExactlyInAnyOrder("app.py", "empty/folder", "notes/résumé.txt", "static/data.bin");
+        assertThat(api.delete(base + "/files/static", token).json().path("deleted").asInt()).isEqualTo(1);
+        assertThat(api.get(base + "/files", token).json().path("files").findValuesAsText("path"))
+                .containsExactlyInAnyOrder("app.py", "empty/folder", "notes/résumé.txt");
+
+        assertThat(api.patch(base, token, Map.of("name", "renamed", "entry", "app.py")).json().path("name").asText()).isEqualTo("renamed");
+        assertThat(api.get("/api/projects", token).json().path("projects").findValuesAsText("name")).containsExactly("renamed");
+
+        String stranger = guest();
+        assertThat(api.get(base, stranger).status()).isEqualTo(404);
+        assertThat(api.put(base + "/files/x.py", stranger, new byte[1]).status()).isEqualTo(404);
+
+        assertThat(api.delete(base, token).status()).isEqualTo(204);
+        assertThat(api.get(base, token).status()).isEqualTo(404);
+    }
+
+    @Test
+    void paths_escaping_the_project_are_rejected() {
+        String token = guest();
+        String projectId = createProject(token, "confined", Map.of("main.py", "print(1)"), "main.py");
+        String base = "/api/projects/" + projectId;
+        for (String path : List.of("..%2F..%2Fetc%2Fpasswd", "%2e%2e/secret", "a/%2E%2E/%2E%2E/b", "%2Fetc%2Fpasswd", "a%5C..%5Cb")) {
+            ApiClient.Response write = api.put(base + "/files/" + path, token, "x".getBytes(StandardCharsets.UTF_8));
+            assertThat(write.status()).as(path).isEqualTo(400);
+            assertThat(write.errorCode()).as(path).isEqualTo("invalid_path");
+        }
+        ApiClient.Response rawDots = api.send(api.request(base + "/files/a/../../../../etc/passwd", token).GET());
+        assertThat(rawDots.status()).isIn(400, 404);
+        for (String path : List.of("../escape.py", "/etc/passwd", "a/../../b", "./../x")) {
+            ApiClient.Response move = api.post(base + "/move", token, Map.of("from", "main.py", "to", path));
+            assertThat(move.status()).as(path).isEqualTo(400);
+            assertThat(move.json().path("error").path("field").asText()).isEqualTo("to");
+            ApiClient.Response create = api.post("/api/projects", token, Map.of("name", uniqueName(), "files", Map.of(path, "x")));
+            assertThat(create.status()).as(path).isEqualTo(400);
+            ApiClient.Response run = api.post("/api/runs", token, Map.of("language", "python", "files", Map.of(path, "print(1)"), "entry", path));
+            assertThat(run.status()).as(path).isEqualTo(400);
+        }
+        assertThat(api.get(base + "/files", token).json().path("files").findValuesAsText("path")).containsExactly("main.py");
+    }
+
+    // ---- runs over WebSocket ----
+
+    @Test
+    void runs_a_saved_project_over_websocket_with_interactive_stdin() {
+        String token = register(uniqueName());
+        String program = "import sys\nname = input('Name? ')\nprint('Hello, ' + name + '!', flush=True)\n"
+                + "rest = sys.stdin.read()\nprint('rest', len(rest))\nprint('oops', file=sys.stderr)\n";
+        String projectId = createProject(token, "greeter", Map.of("src/app.py", program, "README.md", "not run"), "src/app.py");
+
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            assertThat(type(socket.next(Duration.ofSeconds(5)))).isEqualTo("authenticated");
+            socket.send(Map.of("type", "start", "projectId", projectId));
+            JsonNode accepted = socket.next(RUN_TIMEOUT);
+            assertThat(type(accepted)).isEqualTo("accepted");
+            String runId = accepted.path("runId").asText();
+            assertThat(runId).isNotBlank();
+
+            socket.awaitStdout("Name? ", RUN_TIMEOUT);
+            socket.send(Map.of("type", "stdin", "data", "Ada\n"));
+            socket.awaitStdout("Hello, Ada!", RUN_TIMEOUT);
+            socket.send(Map.of("type", "stdin", "data", "four"));
+            socket.send(Map.of("type", "stdin_close"));
+            List<JsonNode> rest = socket.untilType("finished", RUN_TIMEOUT);
+            JsonNode finished = rest.get(rest.size() - 1);
+            assertThat(rest).anyMatch(m -> type(m).equals("stdout") && m.path("data").asText().contains("rest 4"));
+            assertThat(rest).anyMatch(m -> type(m).equals("stderr") && m.path("data").asText().contains("oops"));
+            assertThat(rest).allMatch(m -> m.path("runId").asText().equals(runId));
+            assertThat(finished.path("status").asText()).isEqualTo("OK");
+            assertThat(finished.path("exitCode").asInt()).isZero();
+            assertThat(finished.path("wallTimeMs").asLong()).isPositive();
+            assertThat(finished.has("cpuTimeMs")).isTrue();
+            assertThat(finished.path("memoryBytes").asLong()).isPositive();
+
+            // The same socket carries the next run.
+            socket.send(Map.of("type", "start", "language", "python", "source", "import numpy_is_not_here\n"));
+            List<JsonNode> second = socket.untilType("finished", RUN_TIMEOUT);
+            assertThat(second).anyMatch(m -> type(m).equals("missing_dependency") && m.path("module").asText().equals("numpy_is_not_here"));
+            assertThat(second.get(second.size() - 1).path("status").asText()).isEqualTo("RUNTIME_ERROR");
+        }
+
+        JsonNode history = api.get("/api/runs", token).json().path("runs");
+        assertThat(history).hasSize(2);
+        assertThat(history.get(1).path("projectId").asText()).isEqualTo(projectId);
+        assertThat(history.get(1).path("status").asText()).isEqualTo("OK");
+        assertThat(history.get(1).path("via").asText()).isEqualTo("websocket");
+        assertThat(history.get(1).path("stdoutBytes").asLong()).isPositive();
+    }
+
+    @Test
+    void stop_cancels_a_run_and_closing_the_socket_cancels_too() {
+        String token = guest();
+        try (WsSession socket = WsSession.open(wsUrl)) {
+            socket.send(Map.of("type", "auth", "token", token));
+            assertThat(type(socket.next(Duration.ofSeconds(5)))).isEqualTo("authenticated");
+            socket.send(Map.of("type", "start", "language", "python",
+                    "source", "import time\nprint('started', flush=True)\nwhile True:\n    time.sleep(0.05)\n"));
+            socket.awaitStdout("started", RUN_TIMEOUT);
+            socket.send(Map.of("type", "stop"));
+            List<JsonNode> messages = socket.untilType("finished", RUN_TIMEOUT);
+            assertThat(messages.get(messages.size() - 1).path("status").asText()).isEqualTo("CANCELLED");
+
+            // A guest may have one run at a time: while one runs, another is refused with 429.
+            socket.send(Map.of("type", "start", "language", "python",
+                    "source", "import time\nprint('again', flush=True)\ntime.sleep(60)\n"));
+            socket.awaitStdout("again", RUN_TIMEOUT);
+            ApiClient.Response refused = api.post("/api/runs", token, Map.of("language", "python", "source", "print(1)"));
+            assertThat(refused.status()).isEqualTo(429);
+            assertThat(refused.header("Retry-After")).isPresent();
+            assertThat(refused.errorCode()).isEqualTo("concurrent_run_limit");
+        }
+        // The socket closed with the run going: the server cancels it.
+        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
+        JsonNode last;
+        do {
+            last = api.get("/api/runs?limit=1", token).json().path("runs").get(0);
+        } while (last.path("status").asText().equals("RUNNING") && System.nanoTime() < deadline && pause());
+        assertThat(last.path("status").asText()).isEqualTo("CANCELLED");
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
+    }
+
+    @Test
+    void bad_websocket_messages_get_json_errors_and_the_socket_keeps_serving() {
+        String token = guest();
+        try (WsSession socket = WsSession.open(wsUrl)) {
+            socket.send(Map.of("type", "start", "language", "python", "source", "print(1)"));
+            JsonNode unauthorized = socket.next(Duration.ofSeconds(5));
+            assertThat(unauthorized.path("code").asText()).isEqualTo("unauthorized");
+            assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(4401);
+        }
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            assertThat(type(socket.next(Duration.ofSeconds(5)))).isEqualTo("authenticated");
+            socket.send("{not json");
+            assertThat(socket.next(Duration.ofSeconds(5)).path("code").asText()).isEqualTo("malformed_json");
+            socket.send(Map.of("type", "launch_missiles"));
+            assertThat(socket.next(Duration.ofSeconds(5)).path("code").asText()).isEqualTo("unknown_type");
+            socket.send(Map.of("no", "type"));
+            JsonNode missingType = socket.next(Duration.ofSeconds(5));
+            assertThat(missingType.path("code").asText()).isEqualTo("missing_field");
+            assertThat(missingType.path("field").asText()).isEqualTo("type");
+            socket.send(Map.of("type", "start", "language", "python"));
+            assertThat(socket.next(Duration.ofSeconds(5)).path("code").asText()).isEqualTo("missing_field");
+            socket.send(Map.of("type", "start", "language", "cobol-9000", "source", "x"));
+            assertThat(socket.next(Duration.ofSeconds(5)).path("field").asText()).isEqualTo("language");
+            socket.send(Map.of("type", "stdin", "data", "x"));
+            assertThat(socket.next(Duration.ofSeconds(5)).path("code").asText()).isEqualTo("no_active_run");
+
+            socket.send(Map.of("type", "start", "language", "python", "source", "print(6 * 7)", "stdin", ""));
+            List<JsonNode> run = socket.untilType("finished", RUN_TIMEOUT);
+            assertThat(run).anyMatch(m -> type(m).equals("stdout") && m.path("data").asText().contains("42"));
+        }
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            socket.next(Duration.ofSeconds(5));
+            socket.send(Map.of("type", "start", "language", "python", "source", "#" + "x".repeat(70_000)));
+            assertThat(socket.next(Duration.ofSeconds(5)).path("code").asText()).isEqualTo("message_too_big");
+            assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(1009);
+        }
+        assertThat(api.get("/api/health", null).status()).isEqualTo(200);
+    }
+
+    @Test
+    void foreign_origins_are_refused() {
+        assertThatThrownBy(() -> WsSession.open(wsUrl, "http://evil.example"))
+                .isInstanceOf(CompletionException.class)
+                .hasCauseInstanceOf(WebSocketHandshakeException.class);
+        ApiClient.Response api403 = api.send(api.request("/api/health", null).header("Origin", "https://evil.example").GET());
+        assertThat(api403.status()).isEqualTo(403);
+        assertThat(api403.errorCode()).isEqualTo("origin_not_allowed");
+        ApiClient.Response local = api.send(api.request("/api/health", null).header("Origin", "http://localhost:5173").GET());
+        assertThat(local.status()).isEqualTo(200);
+        assertThat(local.header("Access-Control-Allow-Origin")).contains("http://localhost:5173");
+        try (WsSession socket = WsSession.open(wsUrl, "http://localhost:5173")) {
+            socket.send(Map.of("type", "ping"));
+            assertThat(type(socket.next(Duration.ofSeconds(5)))).isEqualTo("pong");
+        }
+    }
+
+    // ---- runs over REST ----
+
+    @Test
+    void post_runs_returns_the_result_as_json_and_records_history() {
+        String token = register(uniqueName());
+        ApiClient.Response response = api.post("/api/runs", token, Map.of("language", "python",
+                "files", List.of(Map.of("path", "main.py", "content", Base64.getEncoder().encodeToString(
+                        "import sys\nprint(sys.argv[1], input())\nsys.exit(3)\n".getBytes(StandardCharsets.UTF_8)), "encoding", "base64")),
+                "stdin", "there\n", "args", List.of("hello")));
+        assertThat(response.status()).as(response.text()).isEqualTo(200);
+        JsonNode result = response.json();
+        assertThat(result.path("status").asText()).isEqualTo("RUNTIME_ERROR");
+        assertThat(result.path("exitCode").asInt()).isEqualTo(3);
+        assertThat(result.path("stdout").asText()).isEqualTo("hello there\n");
+
+        JsonNode runs = api.get("/api/runs", token).json().path("runs");
+        assertThat(runs).hasSize(1);
+        assertThat(runs.get(0).path("id").asText()).isEqualTo(result.path("runId").asText());
+        assertThat(runs.get(0).path("via").asText()).isEqualTo("api");
+        assertThat(api.get("/api/runs/" + result.path("runId").asText(), token).json().path("exitCode").asInt()).isEqualTo(3);
+        assertThat(api.get("/api/runs/" + result.path("runId").asText(), guest()).status()).isEqualTo(404);
+    }
+
+    @Test
+    void malformed_requests_get_json_errors() {
+        String token = guest();
+        ApiClient.Response malformed = api.send(api.request("/api/runs", token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"language\": ")));
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.errorCode()).isEqualTo("malformed_json");
+        ApiClient.Response array = api.post("/api/projects", token, "[1, 2]");
+        assertThat(array.errorCode()).isEqualTo("malformed_json");
+        ApiClient.Response wrongType = api.post("/api/projects", token, Map.of("name", 42));
+        assertThat(wrongType.status()).isEqualTo(400);
+        assertThat(wrongType.json().path("error").path("field").asText()).isEqualTo("name");
+        ApiClient.Response badLimits = api.post("/api/runs", token, Map.of("language", "python", "source", "print(1)",
+                "limits", Map.of("wallTimeMs", 3_600_000)));
+        assertThat(badLimits.status()).isEqualTo(400);
+        assertThat(badLimits.json().path("error").path("field").asText()).isEqualTo("limits.wallTime");
+        ApiClient.Response unknown = api.get("/api/no-such-thing", token);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.errorCode()).isEqualTo("not_found");
+        assertThat(api.get("/api/health", null).status()).isEqualTo(200);
+    }
+}
