@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // The server serves the build from its classpath folder cloudrun-web/ at "/"; relative asset
 // URLs keep the build independent of where it is mounted. `npm run dev` proxies the API to a
 // server started with `./cloudrun serve`.
+const server = process.env.CLOUDRUN_SERVER ?? 'http://localhost:8080';
+
 export default defineConfig({
   base: './',
   build: {
@@ -14,8 +16,8 @@ export default defineConfig({
   worker: { format: 'es' },
   server: {
     proxy: {
-      '/api': 'http://localhost:8080',
-      '/ws': { target: 'ws://localhost:8080', ws: true },
+      '/api': server,
+      '/ws': { target: server.replace(/^http/, 'ws'), ws: true },
     },
   },
   test: {

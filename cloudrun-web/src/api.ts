@@ -42,7 +42,7 @@ export class Api {
     else localStorage.removeItem(TOKEN_KEY);
   }
 
-  private async request(method: string, path: string, body?: BodyInit | object, raw = false): Promise<Response> {
+  private async request(method: string, path: string, body?: BodyInit | object): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     let payload: BodyInit | undefined;
@@ -82,7 +82,7 @@ export class Api {
       }
       throw new ApiError(response.status, code, message, field);
     }
-    return raw ? response : response;
+    return response;
   }
 
   private async json<T>(method: string, path: string, body?: object): Promise<T> {
@@ -113,16 +113,6 @@ export class Api {
 
   async me(): Promise<User> {
     return (await this.json<{ user: User }>('GET', '/api/auth/me')).user;
-  }
-
-  /** Swaps the token for a fresh one when the server offers it; a failure leaves the current token. */
-  async refresh(): Promise<void> {
-    try {
-      const session = await this.json<{ token?: string }>('POST', '/api/auth/refresh', {});
-      if (session?.token) this.token = session.token;
-    } catch {
-      // Older servers have no refresh endpoint: the token simply lives until it expires.
-    }
   }
 
   logout(): void {

@@ -48,7 +48,7 @@ const ICONS: Record<string, string> = {
   rename: 'M2 14l1-4 8-8 3 3-8 8z',
   trash: 'M3 4h10 M6 4V2.5h4V4 M4.5 4l.5 10h6l.5-10',
   download: 'M8 2v8 M4.5 6.5L8 10l3.5-3.5 M2.5 13.5h11',
-  clear: 'M3 3l10 10 M13 3L3 13',
+  clear: 'M2 4h9 M2 7.5h6 M2 11h4 M9.5 9.5l4 4 M13.5 9.5l-4 4',
   preview: 'M1 8s2.5-5 7-5 7 5 7 5-2.5 5-7 5-7-5-7-5z M8 6a2 2 0 1 0 0 4 2 2 0 0 0 0-4z',
   help: 'M6 6a2 2 0 1 1 3 1.7c-.7.4-1 .8-1 1.6 M8 12v.5',
   chevron: 'M6 4l4 4-4 4',

@@ -19,8 +19,6 @@ async function openIde(): Promise<void> {
     const user = await api.me();
     ide = new Ide(root, api, user, () => signIn(null));
     await ide.start();
-    // Keep long sessions alive: swap the token for a fresh one now and every hour.
-    void api.refresh();
   } catch (problem) {
     if (problem instanceof ApiError && problem.status === 401) return; // onSessionExpired shows the screen
     root.replaceChildren();
@@ -35,7 +33,6 @@ api.onSessionExpired = () => {
   api.logout();
   signIn('Your session has expired. Please sign in again.');
 };
-setInterval(() => { if (api.token && ide) void api.refresh(); }, 60 * 60 * 1000);
 
 const theme = (() => {
   try {
