@@ -1,13 +1,16 @@
 package dev.cloudrun.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Frame;
+import com.microsoft.playwright.Mouse;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.BoundingBox;
 import com.microsoft.playwright.options.FilePayload;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.cloudrun.server.CloudRunServer;
@@ -129,6 +132,22 @@ class IdeBrowserTest {
     }
 
     @Test
+    void inputGivenUpFrontInTheInputTab() {
+        register();
+        createProject("Adder", "python");
+        setEditorText("a = int(input())\nb = int(input())\nprint('sum', a + b)\n");
+        page.click(".panel-tab[data-tab=input]");
+        page.fill(".stdin-input", "20\n22\n");
+        page.click("[data-action=run]");
+        waitForTerminal("sum 42");
+        waitForRunEnd();
+        assertThat(page.isVisible(".terminal-host")).isTrue();
+
+        page.click(".panel-tab[data-tab=ai]");
+        assertThat(page.textContent(".ai-pane")).contains("not configured");
+    }
+
+    @Test
     void stopAnEndlessLoop() {
         register();
         createProject("Forever", "python");
@@ -151,6 +170,36 @@ class IdeBrowserTest {
         waitForTerminal("waiting");
         page.keyboard().press("Control+Shift+S");
         waitForTerminal("CANCELLED");
+
+        page.keyboard().press("F1");
+        page.waitForSelector(".help-overlay");
+        assertThat(page.textContent(".help-overlay")).contains("Ctrl/Cmd + Enter").contains("Ctrl/Cmd + Shift + S")
+                .contains("Ctrl/Cmd + K").contains("Ctrl/Cmd + S");
+        page.keyboard().press("Escape");
+        page.waitForSelector(".help-overlay", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+
+        page.keyboard().press("Control+K");
+        page.waitForFunction("() => !document.querySelector('.xterm-rows').textContent.includes('CANCELLED')");
+    }
+
+    @Test
+    void guestSessionAndExpiredToken() {
+        page.navigate(baseUrl);
+        page.click("text=Continue as guest");
+        page.waitForSelector(".ide");
+        assertThat(page.textContent(".user-name")).isEqualTo("Guest");
+
+        // A token the server no longer accepts: the IDE says so instead of failing oddly.
+        page.evaluate("() => localStorage.setItem('cloudrun.token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged')");
+        page.reload();
+        page.waitForSelector(".auth-card");
+        assertThat(page.textContent(".form-notice")).contains("session has expired");
+
+        page.click("text=Continue as guest");
+        page.click("[data-testid=user-badge]");
+        page.click(".menu-item:has-text('Log out')");
+        page.waitForSelector(".auth-card");
+        assertThat(page.evaluate("() => localStorage.getItem('cloudrun.token')")).isNull();
     }
 
     @Test
@@ -161,8 +210,18 @@ class IdeBrowserTest {
         page.waitForSelector(".editor-tab.dirty");
         page.keyboard().press("Control+S");
         page.waitForSelector(".editor-tab.dirty", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+        // Panel sizes are remembered too: widen the side bar, then reload.
+        double before = sidebarWidth();
+        BoundingBox splitter = page.locator(".splitter.vertical").first().boundingBox();
+        page.mouse().move(splitter.x + 2, splitter.y + 200);
+        page.mouse().down();
+        page.mouse().move(splitter.x + 122, splitter.y + 200, new Mouse.MoveOptions().setSteps(5));
+        page.mouse().up();
+        assertThat(sidebarWidth()).isCloseTo(before + 120, offset(4.0));
+
         page.reload();
         page.waitForSelector(".editor-tab[data-path='main.py']");
+        assertThat(sidebarWidth()).isCloseTo(before + 120, offset(4.0));
         page.waitForFunction("() => (document.querySelector('.monaco-editor .view-lines')?.textContent ?? '').includes('saved_marker_42')");
         assertThat(page.textContent(".monaco-editor .view-lines")).contains("saved_marker_42");
     }
@@ -299,6 +358,10 @@ class IdeBrowserTest {
 
     private void waitForRunEnd() {
         page.waitForSelector("body[data-running=false]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+    }
+
+    private double sidebarWidth() {
+        return ((Number) page.evaluate("() => document.querySelector('.sidebar').getBoundingClientRect().width")).doubleValue();
     }
 
     private String terminalText() {
