@@ -584,6 +584,8 @@ export class Ide {
     const target = join(dirname(path), name);
     await this.guard(async () => {
       await this.api.move(this.project!.id, path, target);
+      this.selectedFolder = moved(this.selectedFolder, path, target);
+      this.expanded = new Set([...this.expanded].map((folder) => moved(folder, path, target)));
       for (const file of this.openFiles) {
         const next = moved(file.path, path, target);
         if (next !== file.path) this.retarget(file, next);
@@ -604,6 +606,7 @@ export class Ide {
     await this.guard(async () => {
       await this.api.deleteEntry(this.project!.id, path);
       for (const file of [...this.openFiles]) if (isWithin(file.path, path)) this.closeFile(file, true);
+      if (isWithin(this.selectedFolder, path)) this.selectedFolder = dirname(path);
       await this.reloadTree();
     });
   }

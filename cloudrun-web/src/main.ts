@@ -2,7 +2,7 @@
 import './styles.css';
 import { Api, ApiError } from './api';
 import { showAuthScreen } from './auth';
-import { Ide } from './ide';
+import type { Ide } from './ide';
 
 const root = document.getElementById('app')!;
 const api = new Api();
@@ -16,7 +16,8 @@ function signIn(notice: string | null): void {
 
 async function openIde(): Promise<void> {
   try {
-    const user = await api.me();
+    // The workbench (and xterm.js) loads only after sign-in, so the sign-in screen paints from a small script.
+    const [user, { Ide }] = await Promise.all([api.me(), import('./ide')]);
     ide = new Ide(root, api, user, () => signIn(null));
     await ide.start();
   } catch (problem) {

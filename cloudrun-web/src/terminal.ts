@@ -28,7 +28,8 @@ export class RunTerminal {
   private readonly fit = new FitAddon();
   private readonly buffer: OutputBuffer;
   private readonly lineEditor = new LineEditor();
-  private lastStream: Stream | 'local' = 'local';
+  /** Whether what was pushed so far ends a line (xterm's cursor lags behind the batched writes). */
+  private atLineStart = true;
   /** Set while a program runs: where typed lines go. */
   onInput: ((action: LineAction) => void) | null = null;
 
@@ -48,7 +49,7 @@ export class RunTerminal {
     this.xterm.onData((data) => {
       if (!this.onInput) return;
       for (const action of this.lineEditor.feed(data)) {
-        if (action.type === 'echo') this.buffer.push(action.text);
+        if (action.type === 'echo') this.push(action.text);
         this.onInput?.(action);
       }
     });
@@ -75,20 +76,23 @@ export class RunTerminal {
   /** Program output; stderr shows in red so it stands out from stdout. */
   output(stream: Stream, data: string): void {
     if (stream === 'stderr' || stream === 'compiler') {
-      this.buffer.push(`${ANSI.red}${data}${ANSI.reset}`);
+      this.push(`${ANSI.red}${data}${ANSI.reset}`, data);
     } else if (stream === 'install') {
-      this.buffer.push(`${ANSI.dim}${data}${ANSI.reset}`);
+      this.push(`${ANSI.dim}${data}${ANSI.reset}`, data);
     } else {
-      this.buffer.push(data);
+      this.push(data);
     }
-    this.lastStream = stream;
+  }
+
+  private push(data: string, visible = data): void {
+    if (!data) return;
+    this.buffer.push(data);
+    if (visible) this.atLineStart = visible.endsWith('\n');
   }
 
   /** A line of the IDE's own (run header, result), on a line of its own. */
   note(text: string): void {
-    const needsNewline = this.lastStream !== 'local' && this.xterm.buffer.active.cursorX > 0;
-    this.buffer.push(`${needsNewline ? '\r\n' : ''}${text}\r\n`);
-    this.lastStream = 'local';
+    this.push(`${this.atLineStart ? '' : '\r\n'}${text}\r\n`);
   }
 
   startInput(handler: (action: LineAction) => void): void {
@@ -103,6 +107,7 @@ export class RunTerminal {
 
   clear(): void {
     this.buffer.clear();
+    this.atLineStart = true;
     this.xterm.clear();
     this.xterm.write('\x1b[2J\x1b[H');
   }

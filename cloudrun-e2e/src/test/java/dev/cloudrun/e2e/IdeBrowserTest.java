@@ -227,6 +227,38 @@ class IdeBrowserTest {
     }
 
     @Test
+    void explorerCreatesRenamesAndDeletesFilesAndFolders() {
+        register();
+        createProject("Tree", "python");
+        page.click("[aria-label='New folder']");
+        answer("lib");
+        page.waitForSelector(".tree-row[data-path='lib'][data-kind=folder]");
+        page.click(".tree-row[data-path='lib']");
+        page.click("[aria-label='New file']");
+        answer("util.py");
+        page.waitForSelector(".editor-tab.active[data-path='lib/util.py']");
+
+        page.hover(".tree-row[data-path='lib/util.py']");
+        page.click("[aria-label='Rename util.py']");
+        answer("helpers.py");
+        page.waitForSelector(".tree-row[data-path='lib/helpers.py']");
+        page.waitForSelector(".editor-tab[data-path='lib/helpers.py']");
+        assertThat(page.querySelector(".tree-row[data-path='lib/util.py']")).isNull();
+
+        page.hover(".tree-row[data-path='lib']");
+        page.click("[aria-label='Delete lib']");
+        page.click(".modal .button.danger");
+        page.waitForSelector(".tree-row[data-path='lib']", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+        assertThat(page.querySelector(".editor-tab[data-path='lib/helpers.py']")).isNull();
+
+        // Files dropped on the explorer are uploaded.
+        page.evaluate("() => { const transfer = new DataTransfer();"
+                + " transfer.items.add(new File(['dropped text'], 'dropped.txt', { type: 'text/plain' }));"
+                + " document.querySelector('.sidebar').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true })); }");
+        page.waitForSelector(".tree-row[data-path='dropped.txt']");
+    }
+
+    @Test
     void anHtmlProjectRendersInASandboxedPreview() {
         register();
         createProject("Site", "html");
@@ -349,6 +381,12 @@ class IdeBrowserTest {
         page.keyboard().press("Control+A");
         page.keyboard().press("Delete");
         page.keyboard().insertText(text);
+    }
+
+    private void answer(String text) {
+        page.fill(".modal input", text);
+        page.press(".modal input", "Enter");
+        page.waitForSelector(".modal", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
     }
 
     private void waitForTerminal(String text) {
