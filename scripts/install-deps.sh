@@ -17,6 +17,7 @@ declare -A NEEDED=(
   [prlimit]=util-linux
   [dockerd]=docker.io
   [mmdebstrap]=mmdebstrap
+  [pg_ctlcluster]=postgresql
   [chromium]=chromium
 )
 

@@ -8,6 +8,7 @@ cd "$ROOT"
 started=$(date +%s)
 scripts/install-deps.sh
 scripts/start-docker.sh
+scripts/start-postgres.sh
 if [ -x images/build.sh ]; then
   images/build.sh
 fi

@@ -42,7 +42,9 @@ public final class CodeRunner implements AutoCloseable {
         this.backend = config.backendInstance != null ? config.backendInstance
                 : Backends.create(config.backend, config.maxConcurrentRuns);
         this.engine = new RunEngine(backend, config.languages, config.defaultLimits, config.maxLimits,
-                config.maxConcurrentRuns, config.workspaceBytes);
+                config.maxConcurrentRuns, config.workspaceBytes,
+                new dev.cloudrun.internal.packages.PackageSettings(config.packageIndexes, config.installLimits,
+                        config.packageCacheMaxBytes));
     }
 
     /**
@@ -138,6 +140,16 @@ public final class CodeRunner implements AutoCloseable {
         return backend.name();
     }
 
+    /**
+     * Empties a named package cache ({@link RunRequest#withPackageCache(String)}), waiting for an
+     * install into it to finish first.
+     *
+     * @param name the cache's name
+     */
+    public void clearPackageCache(String name) {
+        engine.clearPackageCache(name);
+    }
+
     /** Cancels runs still going, waits briefly for them to clean up, and releases the backend. */
     @Override
     public void close() {
@@ -154,8 +166,56 @@ public final class CodeRunner implements AutoCloseable {
         private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors());
         private long workspaceBytes = 256L * 1024 * 1024;
         private LanguageRegistry languages = LanguageRegistry.loadDefault();
+        private final java.util.Map<String, String> packageIndexes = new java.util.HashMap<>();
+        private Limits installLimits = Limits.defaults().withWallTime(Duration.ofMinutes(3))
+                .withCpuTime(Duration.ofMinutes(3)).withMemoryBytes(1024L * 1024 * 1024).withMaxProcesses(256)
+                .withMaxFileSizeBytes(512L * 1024 * 1024).withMaxOpenFiles(1024);
+        private long packageCacheMaxBytes = 1024L * 1024 * 1024;
 
         private Config() { }
+
+        /**
+         * The package index or registry an ecosystem installs from: a private mirror, for example
+         * {@code packageIndex("pypi", "https://mirror.example/simple")} or
+         * {@code packageIndex("npm", "https://npm.example/")}. Default: the public one.
+         *
+         * @param ecosystem {@code pypi} or {@code npm}
+         * @param url the index URL (http or https)
+         * @return this configuration
+         */
+        public Config packageIndex(String ecosystem, String url) {
+            if (url == null || !url.matches("https?://[^\\s]+")) {
+                throw new InvalidRequestException("packageIndex", "must be an http or https URL, was " + url);
+            }
+            packageIndexes.put(Objects.requireNonNull(ecosystem, "ecosystem"), url);
+            return this;
+        }
+
+        /**
+         * Limits of install steps (default: 3 min, 1 GiB memory, 256 processes, 512 MiB per file).
+         *
+         * @param limits the limits
+         * @return this configuration
+         */
+        public Config installLimits(Limits limits) {
+            this.installLimits = Objects.requireNonNull(limits, "installLimits");
+            return this;
+        }
+
+        /**
+         * The most a package cache may hold (default 1 GiB); an install that grows it beyond fails
+         * and empties it.
+         *
+         * @param bytes the size in bytes
+         * @return this configuration
+         */
+        public Config packageCacheMaxBytes(long bytes) {
+            if (bytes < 1024 * 1024) {
+                throw new InvalidRequestException("packageCacheMaxBytes", "must be at least 1 MiB, was " + bytes);
+            }
+            this.packageCacheMaxBytes = bytes;
+            return this;
+        }
 
         /**
          * Chooses the backend (default {@link BackendKind#AUTO}).

@@ -32,6 +32,7 @@ public final class Language {
     private final String monacoLanguage;
     private final boolean previewOnly;
     private final String template;
+    private final PackageManager packageManager;
 
     private Language(Builder builder) {
         this.id = builder.id;
@@ -49,6 +50,7 @@ public final class Language {
         this.monacoLanguage = builder.monacoLanguage == null ? builder.id : builder.monacoLanguage;
         this.previewOnly = builder.previewOnly;
         this.template = builder.template == null ? "" : builder.template;
+        this.packageManager = builder.packageManager;
         if (!previewOnly && runCommand.isEmpty()) {
             throw new IllegalArgumentException("language " + id + " has no run command and is not preview-only");
         }
@@ -142,6 +144,11 @@ public final class Language {
         return previewOnly;
     }
 
+    /** @return how this language installs packages, if it can */
+    public Optional<PackageManager> packageManager() {
+        return Optional.ofNullable(packageManager);
+    }
+
     /** @return a starter program for editors */
     public String template() {
         return template;
@@ -201,6 +208,7 @@ public final class Language {
         private String monacoLanguage;
         private boolean previewOnly;
         private String template;
+        private PackageManager packageManager;
 
         private Builder(String id) {
             if (id == null || !id.matches("[a-z0-9][a-z0-9+#._-]*")) {
@@ -290,6 +298,12 @@ public final class Language {
         /** @param value starter program @return this builder */
         public Builder template(String value) {
             this.template = value;
+            return this;
+        }
+
+        /** @param value how the language installs packages (may be null) @return this builder */
+        public Builder packageManager(PackageManager value) {
+            this.packageManager = value;
             return this;
         }
 

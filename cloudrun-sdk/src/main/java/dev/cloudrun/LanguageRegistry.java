@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  * fields {@code id}, {@code aliases}, {@code displayName}, {@code sourceFile},
  * {@code sourceFilePattern}, {@code extensions}, {@code compile}, {@code run}, {@code image},
  * {@code version}, {@code missingDependencyPatterns}, {@code memoryErrorPatterns},
- * {@code monacoLanguage}, {@code previewOnly} and {@code template}; see {@link Language}.
+ * {@code monacoLanguage}, {@code previewOnly}, {@code template} and {@code packages}; see
+ * {@link Language} and {@link PackageManager}.
  */
 public final class LanguageRegistry {
     /** Where the SDK keeps its built-in languages. */
@@ -124,12 +125,26 @@ public final class LanguageRegistry {
                         .monacoLanguage(node.path("monacoLanguage").asText(null))
                         .previewOnly(node.path("previewOnly").asBoolean(false))
                         .template(node.path("template").asText(null))
+                        .packageManager(packageManager(node.path("packages")))
                         .build());
             } catch (RuntimeException e) {
                 throw new CloudRunException("language '" + id + "' in " + origin + " is invalid: " + e.getMessage(), e);
             }
         }
         return result;
+    }
+
+    private static PackageManager packageManager(JsonNode node) {
+        if (node.isMissingNode() || node.isNull()) {
+            return null;
+        }
+        Map<String, String> runEnv = new LinkedHashMap<>();
+        node.path("runEnv").fields().forEachRemaining(entry -> runEnv.put(entry.getKey(), entry.getValue().asText()));
+        Map<String, String> installEnv = new LinkedHashMap<>();
+        node.path("installEnv").fields().forEachRemaining(entry -> installEnv.put(entry.getKey(), entry.getValue().asText()));
+        return new PackageManager(node.path("ecosystem").asText(null), node.path("manifest").asText(null),
+                strings(node, "install"), node.path("installMount").asText(null), node.path("runMount").asText(null),
+                runEnv, installEnv, node.path("defaultIndex").asText(null));
     }
 
     private static List<String> strings(JsonNode node, String field) {

@@ -1,5 +1,7 @@
 package dev.cloudrun;
 
+import java.util.List;
+
 /**
  * Receives a run's live output and lifecycle events. Every method has an empty default, so
  * implement only what you need.
@@ -35,4 +37,27 @@ public interface RunListener {
      * @param text the decoded text; never empty
      */
     default void onText(StreamKind stream, String text) { }
+
+    /**
+     * The program failed because modules are missing; these packages would provide them.
+     *
+     * @param packages package names, valid in the language's ecosystem
+     */
+    default void onMissingPackages(List<String> packages) { }
+
+    /**
+     * An install step starts (auto-install). Its output follows as {@link StreamKind#INSTALL}.
+     *
+     * @param packages what is being installed (names, with version constraints for declared ones)
+     */
+    default void onInstallStarted(List<String> packages) { }
+
+    /**
+     * An install step ended.
+     *
+     * @param packages what was being installed
+     * @param success whether the installer succeeded
+     * @param message what happened, in words
+     */
+    default void onInstallFinished(List<String> packages, boolean success, String message) { }
 }

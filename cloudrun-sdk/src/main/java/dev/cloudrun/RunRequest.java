@@ -36,10 +36,18 @@ public final class RunRequest {
     private final Map<String, String> env;
     private final UnaryOperator<Limits> limits;
     private final boolean network;
+    private final int autoInstallAttempts;
+    private final String packageCache;
 
     private RunRequest(String language, byte[] source, String mainFileName, Map<String, byte[]> files,
                        byte[] stdin, boolean interactiveStdin, List<String> args, Map<String, String> env,
                        UnaryOperator<Limits> limits, boolean network) {
+        this(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network, 0, null);
+    }
+
+    private RunRequest(String language, byte[] source, String mainFileName, Map<String, byte[]> files,
+                       byte[] stdin, boolean interactiveStdin, List<String> args, Map<String, String> env,
+                       UnaryOperator<Limits> limits, boolean network, int autoInstallAttempts, String packageCache) {
         this.language = language;
         this.source = source;
         this.mainFileName = mainFileName;
@@ -50,7 +58,10 @@ public final class RunRequest {
         this.env = env;
         this.limits = limits;
         this.network = network;
+        this.autoInstallAttempts = autoInstallAttempts;
+        this.packageCache = packageCache;
     }
+
 
     /**
      * Starts a request for a language (id or alias, such as {@code python}, {@code js}, {@code cpp})
@@ -84,7 +95,8 @@ public final class RunRequest {
      * @return a copy with that main file name
      */
     public RunRequest withMainFileName(String fileName) {
-        return new RunRequest(language, source, fileName, files, stdin, interactiveStdin, args, env, limits, network);
+        return new RunRequest(language, source, fileName, files, stdin, interactiveStdin, args, env, limits, network,
+                autoInstallAttempts, packageCache);
     }
 
     /**
@@ -109,7 +121,7 @@ public final class RunRequest {
         Map<String, byte[]> copy = new LinkedHashMap<>(files);
         copy.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(content, "content").clone());
         return new RunRequest(language, source, mainFileName, Collections.unmodifiableMap(copy), stdin,
-                interactiveStdin, args, env, limits, network);
+                interactiveStdin, args, env, limits, network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -130,7 +142,7 @@ public final class RunRequest {
      */
     public RunRequest withStdin(byte[] bytes) {
         return new RunRequest(language, source, mainFileName, files, Objects.requireNonNull(bytes, "stdin").clone(),
-                false, args, env, limits, network);
+                false, args, env, limits, network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -141,7 +153,8 @@ public final class RunRequest {
      * @return a copy with interactive stdin
      */
     public RunRequest withInteractiveStdin() {
-        return new RunRequest(language, source, mainFileName, files, null, true, args, env, limits, network);
+        return new RunRequest(language, source, mainFileName, files, null, true, args, env, limits, network,
+                autoInstallAttempts, packageCache);
     }
 
     /**
@@ -162,7 +175,7 @@ public final class RunRequest {
      */
     public RunRequest withArgs(List<String> arguments) {
         return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin,
-                List.copyOf(arguments), env, limits, network);
+                List.copyOf(arguments), env, limits, network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -177,7 +190,7 @@ public final class RunRequest {
         Map<String, String> copy = new LinkedHashMap<>(env);
         copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
         return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args,
-                Collections.unmodifiableMap(copy), limits, network);
+                Collections.unmodifiableMap(copy), limits, network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -189,7 +202,7 @@ public final class RunRequest {
     public RunRequest withLimits(Limits newLimits) {
         Objects.requireNonNull(newLimits, "limits");
         return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
-                ignored -> newLimits, network);
+                ignored -> newLimits, network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -203,7 +216,7 @@ public final class RunRequest {
         Objects.requireNonNull(adjustment, "adjustment");
         UnaryOperator<Limits> previous = limits;
         return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
-                base -> adjustment.apply(previous.apply(base)), network);
+                base -> adjustment.apply(previous.apply(base)), network, autoInstallAttempts, packageCache);
     }
 
     /**
@@ -213,7 +226,52 @@ public final class RunRequest {
      * @return a copy with that setting
      */
     public RunRequest withNetwork(boolean enabled) {
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, enabled);
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, enabled,
+                autoInstallAttempts, packageCache);
+    }
+
+    /**
+     * Installs missing packages automatically: declared dependencies ({@code requirements.txt},
+     * {@code package.json} among the files) before the run, then, each time the program fails
+     * because a module is missing, installs its package and runs the program again, at most three
+     * times. Installation runs in its own sandbox step with network access; the program itself
+     * still runs with network off. Without this option missing packages are only reported
+     * ({@link RunResult#missingPackages()}, {@link RunListener#onMissingPackages}).
+     *
+     * @return a copy with auto-install on
+     */
+    public RunRequest withAutoInstall() {
+        return withAutoInstall(3);
+    }
+
+    /**
+     * Like {@link #withAutoInstall()} with a limit on install-and-re-run rounds.
+     *
+     * @param maxAttempts how many install rounds at most (0 turns auto-install off again)
+     * @return a copy with that setting
+     */
+    public RunRequest withAutoInstall(int maxAttempts) {
+        if (maxAttempts < 0 || maxAttempts > 10) {
+            throw new InvalidRequestException("autoInstall", "attempts must be between 0 and 10, was " + maxAttempts);
+        }
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network,
+                maxAttempts, packageCache);
+    }
+
+    /**
+     * Keeps installed packages in a named cache so later runs with the same name find them installed
+     * (mounted read-only). Use one name per project, or per user. Without a name, what a run
+     * installs is discarded when it ends.
+     *
+     * @param name letters, digits and {@code ._:-}, for example {@code project-42}
+     * @return a copy using that cache
+     */
+    public RunRequest withPackageCache(String name) {
+        if (name == null || !name.matches("[A-Za-z0-9._:-]{1,100}")) {
+            throw new InvalidRequestException("packageCache", "must be 1 to 100 letters, digits or ._:- characters");
+        }
+        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network,
+                autoInstallAttempts, name);
     }
 
     /** @return the language id or alias as given */
@@ -268,6 +326,16 @@ public final class RunRequest {
             throw new InvalidRequestException("limits", "the limits adjustment returned null");
         }
         return resolved;
+    }
+
+    /** @return how many install-and-re-run rounds auto-install may make (0: only report) */
+    public int autoInstallAttempts() {
+        return autoInstallAttempts;
+    }
+
+    /** @return the named package cache, if any */
+    public Optional<String> packageCache() {
+        return Optional.ofNullable(packageCache);
     }
 
     /** @return whether network access is on */

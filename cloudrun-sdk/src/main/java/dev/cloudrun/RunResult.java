@@ -26,6 +26,7 @@ public final class RunResult {
     private final String compilerOutput;
     private final String message;
     private final List<String> installedPackages;
+    private final List<String> missingPackages;
 
     private RunResult(Builder builder) {
         this.status = builder.status;
@@ -42,6 +43,7 @@ public final class RunResult {
         this.compilerOutput = builder.compilerOutput;
         this.message = builder.message;
         this.installedPackages = List.copyOf(builder.installedPackages);
+        this.missingPackages = List.copyOf(builder.missingPackages);
     }
 
     /**
@@ -144,6 +146,11 @@ public final class RunResult {
         return installedPackages;
     }
 
+    /** @return packages the program failed to import and that were not installed (it may need them) */
+    public List<String> missingPackages() {
+        return missingPackages;
+    }
+
     @Override
     public String toString() {
         return "RunResult{" + status + ", exitCode=" + exitCode + (signal > 0 ? ", signal=" + signal : "")
@@ -167,6 +174,7 @@ public final class RunResult {
         private String compilerOutput = "";
         private String message = "";
         private List<String> installedPackages = List.of();
+        private List<String> missingPackages = List.of();
 
         private Builder(Status status) {
             this.status = Objects.requireNonNull(status, "status");
@@ -237,6 +245,12 @@ public final class RunResult {
         /** @param value packages installed by auto-install @return this builder */
         public Builder installedPackages(List<String> value) {
             this.installedPackages = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value packages detected as missing and not installed @return this builder */
+        public Builder missingPackages(List<String> value) {
+            this.missingPackages = Objects.requireNonNull(value);
             return this;
         }
 

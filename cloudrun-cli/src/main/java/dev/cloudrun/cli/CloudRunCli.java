@@ -33,7 +33,8 @@ public final class CloudRunCli {
     static final int EXIT_UNAVAILABLE = 3;
 
     private static final String USAGE = String.join("\n",
-            "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--json] [-- ARGS...]",
+            "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--auto-install] [--json]",
+            "                         [-- ARGS...]",
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
@@ -135,6 +136,11 @@ public final class CloudRunCli {
                 request = request.withMainFileName(baseName);
             }
             request = stdin != null ? request.withStdin(stdin) : request.withInteractiveStdin();
+            if (options.autoInstall) {
+                // One package cache per folder: a folder is the command line's idea of a project.
+                Path folder = options.file.toAbsolutePath().normalize().getParent();
+                request = request.withAutoInstall().withPackageCache("cli-" + Integer.toHexString(folder.toString().hashCode()));
+            }
             RunResult result = stream(runner, request, stdin == null);
             if (options.json) {
                 out.println(toJson(result));
@@ -152,6 +158,22 @@ public final class CloudRunCli {
                 PrintStream target = stream == StreamKind.STDOUT ? out : err;
                 target.write(chunk, 0, chunk.length);
                 target.flush();
+            }
+
+            @Override
+            public void onMissingPackages(List<String> packages) {
+                err.println("[cloudrun] missing packages: " + String.join(", ", packages)
+                        + (request.autoInstallAttempts() > 0 ? "" : " (run with --auto-install to install them)"));
+            }
+
+            @Override
+            public void onInstallStarted(List<String> packages) {
+                err.println("[cloudrun] installing " + String.join(", ", packages) + " ...");
+            }
+
+            @Override
+            public void onInstallFinished(List<String> packages, boolean success, String message) {
+                err.println("[cloudrun] " + message);
             }
         };
         try (Execution execution = runner.start(request, listener)) {
@@ -219,6 +241,8 @@ public final class CloudRunCli {
         node.put("stdoutTruncated", result.stdoutTruncated());
         node.put("stderrTruncated", result.stderrTruncated());
         node.put("compilerOutput", result.compilerOutput());
+        result.installedPackages().forEach(node.putArray("installedPackages")::add);
+        result.missingPackages().forEach(node.putArray("missingPackages")::add);
         return node.toString();
     }
 
@@ -238,6 +262,7 @@ public final class CloudRunCli {
         Path stdinFile;
         BackendKind backend = BackendKind.AUTO;
         boolean json;
+        boolean autoInstall;
         final List<String> programArgs = new ArrayList<>();
 
         static RunOptions parse(List<String> args) {
@@ -256,6 +281,9 @@ public final class CloudRunCli {
                         break;
                     case "--json":
                         options.json = true;
+                        break;
+                    case "--auto-install":
+                        options.autoInstall = true;
                         break;
                     case "--":
                         options.programArgs.addAll(args.subList(i + 1, args.size()));

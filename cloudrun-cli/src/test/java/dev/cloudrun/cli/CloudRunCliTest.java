@@ -87,6 +87,28 @@ class CloudRunCliTest {
     }
 
     @Test
+    void autoInstallInstallsFromTheNpmRegistryAndKeepsThePackageForTheNextRun() throws IOException {
+        Path program = Files.writeString(dir.resolve("pad.js"),
+                "const isNumber = require('is-number');\nconsole.log(isNumber(42));\n");
+
+        int missing = cli("run", program.toString(), "--backend", "local");
+        assertThat(missing).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("missing packages: is-number", "--auto-install");
+
+        err.reset();
+        out.reset();
+        assertThat(cli("run", program.toString(), "--backend", "local", "--auto-install")).isZero();
+        assertThat(stdout()).isEqualTo("true\n");
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("installing is-number", "installed is-number");
+
+        err.reset();
+        out.reset();
+        assertThat(cli("run", program.toString(), "--backend", "local", "--auto-install", "--json")).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).doesNotContain("installing");
+        assertThat(stdout()).contains("\"installedPackages\":[]");
+    }
+
+    @Test
     void badUsageExplainsItselfWithoutAStackTrace() throws IOException {
         assertThat(cli("run")).isEqualTo(CloudRunCli.EXIT_USAGE);
         assertThat(cli("run", dir.resolve("missing.py").toString())).isEqualTo(CloudRunCli.EXIT_USAGE);

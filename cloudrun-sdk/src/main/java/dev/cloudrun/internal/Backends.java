@@ -1,6 +1,7 @@
 package dev.cloudrun.internal;
 
 import dev.cloudrun.BackendKind;
+import dev.cloudrun.docker.DockerSandboxBackend;
 import dev.cloudrun.local.LocalSandboxBackend;
 import dev.cloudrun.spi.SandboxBackend;
 
@@ -23,8 +24,12 @@ public final class Backends {
             case UNSAFE_UNSANDBOXED:
                 return LocalSandboxBackend.unsafeUnsandboxed();
             case DOCKER:
+                return DockerSandboxBackend.create(maxConcurrentRuns);
             case AUTO:
             default:
+                if (DockerSandboxBackend.daemonAnswers()) {
+                    return DockerSandboxBackend.create(maxConcurrentRuns);
+                }
                 return LocalSandboxBackend.create();
         }
     }

@@ -9,6 +9,10 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
+import dev.cloudrun.PackageManager;
+import dev.cloudrun.internal.packages.MissingModules;
+import dev.cloudrun.internal.packages.PackageCaches;
+import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxProcess;
@@ -18,7 +22,12 @@ import dev.cloudrun.spi.StepSpec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +59,7 @@ final class DefaultExecution implements Execution {
     private final ExecutorService threads;
     private final long workspaceBytes;
     private final Consumer<DefaultExecution> onDone;
+    private final PackageContext packages;
     private final StdinChannel stdin;
     private final CompletableFuture<RunResult> result = new CompletableFuture<>();
     private final Object lock = new Object();
@@ -61,7 +71,9 @@ final class DefaultExecution implements Execution {
     private SandboxProcess current;
 
     DefaultExecution(String id, PreparedRun run, SandboxBackend backend, RunListener listener, Semaphore slots,
-                     ExecutorService threads, long workspaceBytes, Consumer<DefaultExecution> onDone) {
+                     ExecutorService threads, long workspaceBytes, Consumer<DefaultExecution> onDone,
+                     PackageContext packages) {
+        this.packages = packages;
         this.id = id;
         this.run = run;
         this.backend = backend;
@@ -118,7 +130,16 @@ final class DefaultExecution implements Execution {
     private RunResult execute() throws InterruptedException {
         Language language = run.language();
         Limits limits = run.limits();
+        PackageManager packageManager = language.packageManager().orElse(null);
+        String cacheKey = packageManager == null ? null
+                : PackageCaches.key(run.request().packageCache(), id, packageManager.ecosystem());
+        Installs installs = new Installs();
         try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, run.files(), workspaceBytes))) {
+            int installRounds = run.request().autoInstallAttempts();
+            if (packageManager != null && installRounds > 0 && !run.declaredPackages().isEmpty()
+                    && !packages.caches().allInstalled(cacheKey, run.declaredPackages())) {
+                install(sandbox, packageManager, cacheKey, run.declaredPackages(), installs);
+            }
             String compilerOutput = "";
             if (language.isCompiled()) {
                 enter(Phase.COMPILING);
@@ -136,16 +157,130 @@ final class DefaultExecution implements Execution {
                     return failed;
                 }
             }
-            if (cancelled) {
-                return finished(Status.CANCELLED, "cancelled");
+            Set<String> attempted = new HashSet<>();
+            StdinChannel input = stdin;
+            while (true) {
+                if (cancelled) {
+                    return finished(Status.CANCELLED, "cancelled");
+                }
+                enter(Phase.RUNNING);
+                List<String> command = new ArrayList<>(CommandTemplate.expand(language.runCommand(), run.mainFile(), limits));
+                command.addAll(run.request().args());
+                Map<String, String> env = new LinkedHashMap<>(run.request().env());
+                List<CacheMount> mounts = new ArrayList<>();
+                if (packageManager != null && (installs.cacheUsed || !PackageCaches.isRunPrivate(cacheKey))) {
+                    mounts.add(new CacheMount(cacheKey, packageManager.runMount(), false));
+                    packageManager.runEnv().forEach(env::putIfAbsent);
+                }
+                StepSpec spec = new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts);
+                StepRun step = runStep(sandbox, spec, null, input);
+                RunResult result = classify(step, limits, compilerOutput, installs.installed, List.of());
+                if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
+                    return result;
+                }
+                List<String> missing = new ArrayList<>(MissingModules.packages(language, result.stderr(), packages.modules()));
+                missing.removeAll(attempted);
+                if (missing.isEmpty()) {
+                    return result;
+                }
+                listener.missingPackages(List.copyOf(missing));
+                if (installRounds <= 0 || cancelled) {
+                    return classify(step, limits, compilerOutput, installs.installed, missing);
+                }
+                installRounds--;
+                attempted.addAll(missing);
+                String failure = install(sandbox, packageManager, cacheKey, missing, installs);
+                if (failure != null) {
+                    RunResult failed = classify(step, limits, compilerOutput, installs.installed, missing);
+                    return RunResult.builder(failed.status()).language(failed.language()).exitCode(failed.exitCode())
+                            .signal(failed.signal().orElse(0)).wallTime(failed.wallTime()).cpuTime(failed.cpuTime())
+                            .memoryBytes(failed.memoryBytes()).stdout(failed.stdoutBytes(), failed.stdoutTruncated())
+                            .stderr(failed.stderrBytes(), failed.stderrTruncated()).compilerOutput(compilerOutput)
+                            .installedPackages(installs.installed).missingPackages(missing)
+                            .message(failed.message() + "; installing " + String.join(", ", missing) + " failed: " + failure)
+                            .build();
+                }
+                input = run.request().interactiveStdin() ? stdin : new StdinChannel(run.request().stdin().orElse(null), false);
             }
-            enter(Phase.RUNNING);
-            List<String> command = new ArrayList<>(CommandTemplate.expand(language.runCommand(), run.mainFile(), limits));
-            command.addAll(run.request().args());
-            StepSpec spec = new StepSpec(StepSpec.Kind.RUN, command, run.request().env(), limits, run.request().network());
-            StepRun step = runStep(sandbox, spec, null, stdin);
-            return classify(step, limits, compilerOutput);
+        } finally {
+            if (cacheKey != null && installs.cacheUsed && PackageCaches.isRunPrivate(cacheKey)) {
+                backend.clearPackageCache(cacheKey);
+            }
         }
+    }
+
+    /** What this run installed. */
+    private static final class Installs {
+        final List<String> installed = new ArrayList<>();
+        boolean cacheUsed;
+    }
+
+    /**
+     * Installs packages into the cache in an install step of their own (network on, the cache
+     * writable, nothing of the user's program running).
+     *
+     * @return null on success, else why it failed
+     */
+    private String install(Sandbox sandbox, PackageManager manager, String cacheKey, List<String> specs,
+                           Installs installs) throws InterruptedException {
+        ReentrantLock lock = packages.caches().lock(cacheKey);
+        lock.lockInterruptibly();
+        try {
+            enter(Phase.INSTALLING);
+            listener.installStarted(List.copyOf(specs));
+            List<String> command = new ArrayList<>();
+            String index = packages.settings().indexFor(manager);
+            for (String part : manager.installCommand()) {
+                command.add(part.replace("{index}", index));
+            }
+            command.addAll(specs);
+            Limits installLimits = packages.settings().installLimits();
+            Map<String, String> env = new LinkedHashMap<>(manager.installEnv());
+            env.put("HOME", "/tmp");
+            StepSpec spec = new StepSpec(StepSpec.Kind.INSTALL, command, env, installLimits, true,
+                    List.of(new CacheMount(cacheKey, manager.installMount(), true)));
+            installs.cacheUsed = true;
+            StepRun step = runStep(sandbox, spec, StreamKind.INSTALL, new StdinChannel(null, false));
+            String failure = installFailure(step, installLimits);
+            if (failure == null) {
+                long size = backend.packageCacheBytes(cacheKey);
+                if (size > packages.settings().cacheMaxBytes()) {
+                    backend.clearPackageCache(cacheKey);
+                    packages.caches().forget(cacheKey);
+                    failure = "the package cache would hold " + size + " bytes, more than the "
+                            + packages.settings().cacheMaxBytes() + " allowed, so it was emptied";
+                }
+            }
+            if (failure == null) {
+                installs.installed.addAll(specs);
+                packages.caches().remember(cacheKey, specs);
+            }
+            listener.installFinished(List.copyOf(specs), failure == null,
+                    failure == null ? "installed " + String.join(", ", specs) : failure);
+            return failure;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String installFailure(StepRun step, Limits limits) {
+        StepOutcome outcome = step.outcome;
+        if (outcome.failure() != null) {
+            return outcome.failure();
+        }
+        if (step.cancelled) {
+            return "cancelled";
+        }
+        if (step.wallTimeout || step.cpuTimeout) {
+            return "the installer exceeded its time limit of " + describe(limits.wallTime());
+        }
+        if (outcome.oomKilled()) {
+            return "the installer exceeded its memory limit";
+        }
+        if (outcome.exitCode() != 0) {
+            return "the installer exited with code " + outcome.exitCode();
+        }
+        return null;
     }
 
     private void enter(Phase next) {
@@ -264,7 +399,8 @@ final class DefaultExecution implements Execution {
                 .compilerOutput(compilerOutput).build();
     }
 
-    private RunResult classify(StepRun step, Limits limits, String compilerOutput) {
+    private RunResult classify(StepRun step, Limits limits, String compilerOutput, List<String> installed,
+                               List<String> missing) {
         StepOutcome outcome = step.outcome;
         OutputCollector output = step.output;
         byte[] stderr = output.bytes(StreamKind.STDERR);
@@ -311,6 +447,8 @@ final class DefaultExecution implements Execution {
                 .stdout(output.bytes(StreamKind.STDOUT), output.truncated(StreamKind.STDOUT))
                 .stderr(stderr, output.truncated(StreamKind.STDERR))
                 .compilerOutput(compilerOutput)
+                .installedPackages(List.copyOf(installed))
+                .missingPackages(List.copyOf(missing))
                 .message(message)
                 .build();
     }

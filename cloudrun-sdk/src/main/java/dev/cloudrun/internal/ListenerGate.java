@@ -28,6 +28,30 @@ final class ListenerGate {
         }
     }
 
+    synchronized void missingPackages(java.util.List<String> packages) {
+        try {
+            listener.onMissingPackages(packages);
+        } catch (RuntimeException e) {
+            LOG.warn("run {}: listener failed on missing packages", runId, e);
+        }
+    }
+
+    synchronized void installStarted(java.util.List<String> packages) {
+        try {
+            listener.onInstallStarted(packages);
+        } catch (RuntimeException e) {
+            LOG.warn("run {}: listener failed on install start", runId, e);
+        }
+    }
+
+    synchronized void installFinished(java.util.List<String> packages, boolean success, String message) {
+        try {
+            listener.onInstallFinished(packages, success, message);
+        } catch (RuntimeException e) {
+            LOG.warn("run {}: listener failed on install end", runId, e);
+        }
+    }
+
     /** @param chunk raw bytes, or null when only held-back text is flushed */
     synchronized void output(StreamKind kind, byte[] chunk, String text) {
         try {

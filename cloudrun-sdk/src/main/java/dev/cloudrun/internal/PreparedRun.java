@@ -5,6 +5,7 @@ import dev.cloudrun.Language;
 import dev.cloudrun.LanguageRegistry;
 import dev.cloudrun.Limits;
 import dev.cloudrun.RunRequest;
+import dev.cloudrun.internal.packages.DeclaredDependencies;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -22,8 +23,10 @@ import java.util.regex.Pattern;
  * @param files every workspace file, main file first
  * @param limits the run's limits
  * @param request the original request
+ * @param declaredPackages dependencies the files declare, to install first when auto-install is on
  */
-record PreparedRun(Language language, String mainFile, Map<String, byte[]> files, Limits limits, RunRequest request) {
+record PreparedRun(Language language, String mainFile, Map<String, byte[]> files, Limits limits, RunRequest request,
+                   List<String> declaredPackages) {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static PreparedRun of(RunRequest request, LanguageRegistry languages, Limits defaults, Limits ceiling,
@@ -83,7 +86,9 @@ record PreparedRun(Language language, String mainFile, Map<String, byte[]> files
 
         Limits limits = request.limits(defaults);
         limits.validateAgainst(ceiling);
-        return new PreparedRun(language, mainFile, files, limits, request);
+        List<String> declared = request.autoInstallAttempts() > 0 && language.packageManager().isPresent()
+                ? DeclaredDependencies.from(language.packageManager().get(), files) : List.of();
+        return new PreparedRun(language, mainFile, files, limits, request, declared);
     }
 
     private static String decodeStrict(byte[] source) {

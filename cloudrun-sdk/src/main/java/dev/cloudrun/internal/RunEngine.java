@@ -6,6 +6,9 @@ import dev.cloudrun.LanguageRegistry;
 import dev.cloudrun.Limits;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
+import dev.cloudrun.internal.packages.ModulePackageMap;
+import dev.cloudrun.internal.packages.PackageCaches;
+import dev.cloudrun.internal.packages.PackageSettings;
 import dev.cloudrun.spi.SandboxBackend;
 import java.time.Duration;
 import java.util.Set;
@@ -29,6 +32,9 @@ public final class RunEngine {
     private final Semaphore slots;
     private final ExecutorService threads = Executors.newCachedThreadPool(new NamedThreadFactory("run"));
     private final Set<DefaultExecution> active = ConcurrentHashMap.newKeySet();
+    private final PackageSettings packageSettings;
+    private final PackageCaches packageCaches = new PackageCaches();
+    private final ModulePackageMap modulePackages = ModulePackageMap.loadDefault();
     private volatile boolean closed;
 
     /**
@@ -38,9 +44,11 @@ public final class RunEngine {
      * @param ceiling largest limits allowed
      * @param maxConcurrentRuns runs executing at once
      * @param workspaceBytes size of each run's writable workspace
+     * @param packageSettings package indexes, install limits and the cache cap
      */
     public RunEngine(SandboxBackend backend, LanguageRegistry languages, Limits defaults, Limits ceiling,
-                     int maxConcurrentRuns, long workspaceBytes) {
+                     int maxConcurrentRuns, long workspaceBytes, PackageSettings packageSettings) {
+        this.packageSettings = packageSettings;
         this.backend = backend;
         this.languages = languages;
         this.defaults = defaults;
@@ -64,11 +72,32 @@ public final class RunEngine {
         backend.checkLanguage(prepared.language());
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         DefaultExecution execution = new DefaultExecution(id, prepared, backend, listener, slots, threads,
-                workspaceBytes, active::remove);
+                workspaceBytes, active::remove, new PackageContext(packageSettings, packageCaches, modulePackages));
         active.add(execution);
         execution.queued();
         threads.execute(execution::run);
         return execution;
+    }
+
+    /**
+     * Empties a named package cache of every ecosystem.
+     *
+     * @param name the cache's name
+     */
+    public void clearPackageCache(String name) {
+        for (dev.cloudrun.Language language : languages.all()) {
+            language.packageManager().ifPresent(manager -> {
+                String key = PackageCaches.key(java.util.Optional.of(name), "", manager.ecosystem());
+                java.util.concurrent.locks.ReentrantLock lock = packageCaches.lock(key);
+                lock.lock();
+                try {
+                    backend.clearPackageCache(key);
+                    packageCaches.forget(key);
+                } finally {
+                    lock.unlock();
+                }
+            });
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.cloudrun.local;
 
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Limits;
+import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.OutputSink;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxProcess;
@@ -193,7 +194,12 @@ final class LocalSandbox implements Sandbox {
         }
         args.addAll(List.of("--proc", "/proc", "--dev", "/dev",
                 "--size", Long.toString(spec.workspaceBytes()), "--tmpfs", "/tmp",
-                "--bind", work.toString(), "/work", "--chdir", "/work", "--remount-ro", "/"));
+                "--bind", work.toString(), "/work", "--chdir", "/work"));
+        for (CacheMount mount : step.cacheMounts()) {
+            Path folder = backend.packageCaches().folder(mount.cacheKey());
+            args.addAll(List.of(mount.writable() ? "--bind" : "--ro-bind", folder.toString(), mount.path()));
+        }
+        args.addAll(List.of("--remount-ro", "/"));
         environment(step).forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
         args.add("--");
         return args;

@@ -42,6 +42,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private final boolean sandboxed;
     private final HostTools tools;
     private final Path instanceDir;
+    private final PackageCacheFolders packageCaches;
     private final Optional<Cgroups> cgroups;
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
@@ -54,6 +55,8 @@ public final class LocalSandboxBackend implements SandboxBackend {
         String instanceName = Cgroups.FOLDER_PREFIX + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
         this.instanceDir = createInstanceDir(options.baseDirectory, instanceName);
+        this.packageCaches = new PackageCacheFolders(options.packageCacheDirectory,
+                tools.root() ? options.sandboxUid : -1);
         this.cgroups = Cgroups.detect(instanceName);
         if (cgroups.isEmpty()) {
             LOG.warn("no writable cgroup hierarchy: memory limits and CPU/memory measurement are unavailable; "
@@ -99,22 +102,33 @@ public final class LocalSandboxBackend implements SandboxBackend {
 
     private static Path createInstanceDir(Path baseDirectory, String instanceName) {
         try {
-            Files.createDirectories(baseDirectory);
-            // In a shared /tmp someone else could have made this folder (or a link) first: it must be ours.
-            java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(baseDirectory,
-                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            Object owner = Files.getAttribute(baseDirectory, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory() || !owner.equals(HostTools.currentUid())) {
-                throw new CloudRunException(baseDirectory + " is not a folder owned by this user; remove it or choose "
-                        + "another LocalSandboxBackend.Options.baseDirectory");
-            }
-            Files.setPosixFilePermissions(baseDirectory, PosixFilePermissions.fromString("rwx--x--x"));
+            requireOwnFolder(baseDirectory);
             sweepStaleDirectories(baseDirectory);
             Path dir = baseDirectory.resolve(instanceName);
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             return dir;
         } catch (IOException e) {
             throw new CloudRunException("cannot create the sandbox folder under " + baseDirectory + ": " + e, e);
+        }
+    }
+
+    /**
+     * Creates a folder (mode 0711) or checks that an existing one is a real folder owned by this
+     * user: in a shared /tmp someone else could have made it, or a link, first.
+     */
+    static void requireOwnFolder(Path folder) {
+        try {
+            Files.createDirectories(folder);
+            java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(folder,
+                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Object owner = Files.getAttribute(folder, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isDirectory() || !owner.equals(HostTools.currentUid())) {
+                throw new CloudRunException(folder + " is not a folder owned by this user; remove it or choose "
+                        + "another folder in LocalSandboxBackend.Options");
+            }
+            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx--x--x"));
+        } catch (IOException e) {
+            throw new CloudRunException("cannot create " + folder + ": " + e, e);
         }
     }
 
@@ -196,6 +210,20 @@ public final class LocalSandboxBackend implements SandboxBackend {
         return instanceDir;
     }
 
+    PackageCacheFolders packageCaches() {
+        return packageCaches;
+    }
+
+    @Override
+    public long packageCacheBytes(String cacheKey) {
+        return packageCaches.sizeBytes(cacheKey);
+    }
+
+    @Override
+    public void clearPackageCache(String cacheKey) {
+        packageCaches.clear(cacheKey);
+    }
+
     Optional<Cgroups> cgroups() {
         return cgroups;
     }
@@ -221,6 +249,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
             // No instance folder: nothing left in it.
         }
         Mounts.under(instanceDir).forEach(mount -> found.add("mount " + mount));
+        packageCaches.runPrivateFolders().forEach(folder -> found.add("run-private package cache " + folder));
         return found;
     }
 
@@ -243,6 +272,8 @@ public final class LocalSandboxBackend implements SandboxBackend {
     public static final class Options {
         private Path baseDirectory = Path.of(System.getProperty("java.io.tmpdir"),
                 "cloudrun-sandboxes-" + HostTools.currentUid());
+        private Path packageCacheDirectory = Path.of(System.getProperty("java.io.tmpdir"),
+                "cloudrun-packages-" + HostTools.currentUid());
         private int sandboxUid = 61_000;
         private String bwrapPath;
         private List<String> etcEntries = List.of("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
@@ -260,6 +291,17 @@ public final class LocalSandboxBackend implements SandboxBackend {
          */
         public Options baseDirectory(Path directory) {
             this.baseDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Where package caches are kept (default {@code $java.io.tmpdir/cloudrun-packages-UID}).
+         *
+         * @param directory the folder
+         * @return these options
+         */
+        public Options packageCacheDirectory(Path directory) {
+            this.packageCacheDirectory = directory;
             return this;
         }
 

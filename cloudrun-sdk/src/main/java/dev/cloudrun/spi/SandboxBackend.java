@@ -30,6 +30,23 @@ public interface SandboxBackend extends AutoCloseable {
      */
     Sandbox open(SandboxSpec spec);
 
+    /**
+     * How much a package cache holds now.
+     *
+     * @param cacheKey the cache's key (see {@link CacheMount#cacheKey()})
+     * @return its size in bytes, 0 when it does not exist
+     */
+    default long packageCacheBytes(String cacheKey) {
+        return 0;
+    }
+
+    /**
+     * Empties a package cache. Never called while a step that mounts it runs.
+     *
+     * @param cacheKey the cache's key
+     */
+    default void clearPackageCache(String cacheKey) { }
+
     /** Releases the backend's resources; sandboxes still open are destroyed. */
     @Override
     void close();

@@ -16,8 +16,10 @@ import java.util.Objects;
  *     files and CPU time (as the kernel allows); the caller also enforces wall time, CPU time and
  *     output volume by killing the step
  * @param network whether the step may use the network
+ * @param cacheMounts package caches to mount into the step
  */
-public record StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network) {
+public record StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
+                       List<CacheMount> cacheMounts) {
 
     /** What a step is for. */
     public enum Kind {
@@ -29,12 +31,26 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
         INSTALL
     }
 
+    /**
+     * A step without package caches.
+     *
+     * @param kind compile, run or install
+     * @param command the argument list
+     * @param env the environment
+     * @param limits the limits
+     * @param network whether the step may use the network
+     */
+    public StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network) {
+        this(kind, command, env, limits, network, List.of());
+    }
+
     /** Checks and copies the components. */
     public StepSpec {
         Objects.requireNonNull(kind, "kind");
         command = List.copyOf(command);
         env = Map.copyOf(env);
         Objects.requireNonNull(limits, "limits");
+        cacheMounts = List.copyOf(cacheMounts);
         if (command.isEmpty()) {
             throw new IllegalArgumentException("command is empty");
         }

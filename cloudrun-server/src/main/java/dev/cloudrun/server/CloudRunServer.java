@@ -78,6 +78,13 @@ public final class CloudRunServer implements AutoCloseable {
             System.err.println("cloudrun serve: " + e.getMessage());
             System.exit(2);
             return;
+        } catch (RuntimeException e) {
+            // A database that does not answer, a port in use: say so in one line, not a stack trace.
+            String cause = e.getCause() == null ? null : e.getCause().getMessage();
+            System.err.println("cloudrun serve: cannot start: " + e.getMessage()
+                    + (cause != null && !String.valueOf(e.getMessage()).contains(cause) ? " (" + cause + ")" : ""));
+            System.exit(1);
+            return;
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

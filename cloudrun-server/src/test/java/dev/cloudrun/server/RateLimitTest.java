@@ -60,6 +60,47 @@ class RateLimitTest {
         }
     }
 
+    @Test
+    void uploads_are_limited_in_size_and_count(@TempDir Path dataDir) {
+        try (CloudRunServer server = start(dataDir, Map.of("CLOUDRUN_MAX_FILE_BYTES", "1000", "CLOUDRUN_MAX_PROJECT_FILES", "3",
+                "CLOUDRUN_MAX_PROJECT_BYTES", "2500"))) {
+            ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
+            String token = api.post("/api/auth/guest", null, Map.of()).json().path("token").asText();
+            String base = "/api/projects/" + api.post("/api/projects", token, Map.of("name", "small")).json().path("id").asText();
+            ApiClient.Response tooBig = api.put(base + "/files/big.bin", token, new byte[1001]);
+            assertThat(tooBig.status()).isEqualTo(413);
+            assertThat(tooBig.errorCode()).isEqualTo("file_too_large");
+            assertThat(api.put(base + "/files/a.bin", token, new byte[1000]).status()).isEqualTo(200);
+            assertThat(api.put(base + "/files/b.bin", token, new byte[1000]).status()).isEqualTo(200);
+            assertThat(api.put(base + "/files/c.bin", token, new byte[1000]).errorCode()).isEqualTo("project_too_large");
+            assertThat(api.put(base + "/files/c.bin", token, new byte[10]).status()).isEqualTo(200);
+            assertThat(api.put(base + "/files/d.bin", token, new byte[10]).errorCode()).isEqualTo("too_many_files");
+            assertThat(api.put(base + "/files/a.bin", token, new byte[5]).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void the_server_deadline_cancels_runs_and_pings_keep_idle_sockets_open(@TempDir Path dataDir) throws Exception {
+        try (CloudRunServer server = start(dataDir, Map.of("CLOUDRUN_RUN_DEADLINE_SECONDS", "2",
+                "CLOUDRUN_WS_IDLE_TIMEOUT_SECONDS", "2", "CLOUDRUN_WS_PING_SECONDS", "1"))) {
+            ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
+            String token = api.post("/api/auth/guest", null, Map.of()).json().path("token").asText();
+            long started = System.nanoTime();
+            ApiClient.Response run = api.post("/api/runs", token, Map.of("language", "python",
+                    "source", "import time\ntime.sleep(30)\n", "limits", Map.of("wallTimeMs", 40_000)));
+            assertThat(run.json().path("status").asText()).isEqualTo("CANCELLED");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(15));
+
+            try (WsSession socket = WsSession.open("ws://127.0.0.1:" + server.port() + "/ws/run?token=" + token)) {
+                assertThat(socket.next(java.time.Duration.ofSeconds(5)).path("type").asText()).isEqualTo("authenticated");
+                // Silent for twice the idle timeout: only the server's pings (and our client's pongs) keep it open.
+                Thread.sleep(4_000);
+                socket.send(Map.of("type", "ping"));
+                assertThat(socket.next(java.time.Duration.ofSeconds(5)).path("type").asText()).isEqualTo("pong");
+            }
+        }
+    }
+
     private static CloudRunServer start(Path dataDir, Map<String, String> overrides) {
         Map<String, String> settings = new java.util.HashMap<>(overrides);
         settings.put("CLOUDRUN_PORT", "0");

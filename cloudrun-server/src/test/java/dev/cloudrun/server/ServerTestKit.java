@@ -67,6 +67,7 @@ abstract class ServerTestKit {
         if (server != null) {
             server.stop();
         }
+        assertNoSandboxProcessesLeft();
     }
 
     // ---- helpers ----
@@ -95,6 +96,13 @@ abstract class ServerTestKit {
                 Map.of("name", name, "language", "python", "files", files, "entry", entry));
         assertThat(response.status()).as(response.text()).isEqualTo(201);
         return response.json().path("id").asText();
+    }
+
+    /** The text of one stream across a run's messages (output arrives in chunks of any size). */
+    static String joined(List<JsonNode> messages, String stream) {
+        StringBuilder text = new StringBuilder();
+        messages.stream().filter(m -> type(m).equals(stream)).forEach(m -> text.append(m.path("data").asText()));
+        return text.toString();
     }
 
     static String type(JsonNode message) {
@@ -179,6 +187,18 @@ abstract class ServerTestKit {
         JsonNode projects = api.get("/api/projects", token).json().path("projects");
         assertThat(projects.findValuesAsText("id")).containsExactly(projectId);
         assertThat(api.get("/api/projects/" + projectId + "/files/main.py", token).text()).isEqualTo("print('kept')");
+        assertThat(api.post("/api/auth/upgrade", token, Map.of("username", uniqueName(), "email", "x@example.com",
+                "password", "another password")).errorCode()).isEqualTo("not_a_guest");
+
+        // Registering while holding a guest token upgrades that guest too.
+        String otherGuest = guest();
+        String otherProject = createProject(otherGuest, "second", Map.of("a.py", "print(2)"), "a.py");
+        String otherName = uniqueName();
+        ApiClient.Response registered = api.post("/api/auth/register", otherGuest,
+                Map.of("username", otherName, "email", otherName + "@example.com", "password", "register password"));
+        assertThat(registered.status()).isEqualTo(200);
+        assertThat(api.get("/api/projects", registered.json().path("token").asText()).json().path("projects").findValuesAsText("id"))
+                .containsExactly(otherProject);
     }
 
     // ---- tokens ----
@@ -310,8 +330,8 @@ abstract class ServerTestKit {
             socket.send(Map.of("type", "stdin_close"));
             List<JsonNode> rest = socket.untilType("finished", RUN_TIMEOUT);
             JsonNode finished = rest.get(rest.size() - 1);
-            assertThat(rest).anyMatch(m -> type(m).equals("stdout") && m.path("data").asText().contains("rest 4"));
-            assertThat(rest).anyMatch(m -> type(m).equals("stderr") && m.path("data").asText().contains("oops"));
+            assertThat(joined(rest, "stdout")).contains("rest 4");
+            assertThat(joined(rest, "stderr")).contains("oops");
             assertThat(rest).allMatch(m -> m.path("runId").asText().equals(runId));
             assertThat(finished.path("status").asText()).isEqualTo("OK");
             assertThat(finished.path("exitCode").asInt()).isZero();
@@ -332,6 +352,25 @@ abstract class ServerTestKit {
         assertThat(history.get(1).path("status").asText()).isEqualTo("OK");
         assertThat(history.get(1).path("via").asText()).isEqualTo("websocket");
         assertThat(history.get(1).path("stdoutBytes").asLong()).isPositive();
+    }
+
+    @Test
+    void many_small_writes_arrive_complete_and_in_order_in_few_messages() {
+        String token = guest();
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
+            socket.next(Duration.ofSeconds(5));
+            socket.send(Map.of("type", "start", "language", "python", "stdin", "",
+                    "source", "import sys\nfor i in range(3000):\n    print(i)\n    if i % 1000 == 0: print('e', i, file=sys.stderr)\n"));
+            List<JsonNode> messages = socket.untilType("finished", RUN_TIMEOUT);
+            StringBuilder expected = new StringBuilder();
+            for (int index = 0; index < 3000; index++) {
+                expected.append(index).append('\n');
+            }
+            assertThat(joined(messages, "stdout")).isEqualTo(expected.toString());
+            assertThat(joined(messages, "stderr")).isEqualTo("e 0\ne 1000\ne 2000\n");
+            assertThat(messages.stream().filter(m -> type(m).equals("stdout")).count()).isLessThan(500);
+            assertThat(messages.get(messages.size() - 1).path("status").asText()).isEqualTo("OK");
+        }
     }
 
     @Test
@@ -363,6 +402,22 @@ abstract class ServerTestKit {
             last = api.get("/api/runs?limit=1", token).json().path("runs").get(0);
         } while (last.path("status").asText().equals("RUNNING") && System.nanoTime() < deadline && pause());
         assertThat(last.path("status").asText()).isEqualTo("CANCELLED");
+        assertNoSandboxProcessesLeft();
+    }
+
+    /** Leak check: every program the server started has ended (they are this JVM's descendants). */
+    static void assertNoSandboxProcessesLeft() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        List<ProcessHandle> alive = List.of();
+        while (System.nanoTime() < deadline) {
+            alive = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
+            if (alive.isEmpty()) {
+                return;
+            }
+            pause();
+        }
+        assertThat(alive).as("processes left running: %s",
+                alive.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList()).isEmpty();
     }
 
     private static boolean pause() {
@@ -402,7 +457,7 @@ abstract class ServerTestKit {
 
             socket.send(Map.of("type", "start", "language", "python", "source", "print(6 * 7)", "stdin", ""));
             List<JsonNode> run = socket.untilType("finished", RUN_TIMEOUT);
-            assertThat(run).anyMatch(m -> type(m).equals("stdout") && m.path("data").asText().contains("42"));
+            assertThat(joined(run, "stdout")).isEqualTo("42\n");
         }
         try (WsSession socket = WsSession.open(wsUrl + "?token=" + token)) {
             socket.next(Duration.ofSeconds(5));

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.http.ApiError;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -26,9 +25,7 @@ public final class FileSpecs {
     public static Map<String, byte[]> parse(JsonNode files) {
         Map<String, byte[]> result = new LinkedHashMap<>();
         if (files.isObject()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = files.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : files.properties()) {
                 JsonNode value = field.getValue();
                 if (value.isTextual()) {
                     result.put(field.getKey(), value.asText().getBytes(StandardCharsets.UTF_8));

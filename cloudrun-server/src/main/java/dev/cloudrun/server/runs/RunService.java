@@ -262,6 +262,7 @@ public final class RunService {
         view.put("compilerOutput", result.compilerOutput());
         view.put("message", result.message());
         view.put("missingDependencies", outcome.missingDependencies());
+        view.put("missingPackages", result.missingPackages());
         return view;
     }
 }

@@ -40,6 +40,11 @@ public final class RunSocket {
     public static final int CLOSE_TOO_BIG = 1009;
 
     private static final Logger LOG = LoggerFactory.getLogger(RunSocket.class);
+    private static final java.util.Set<String> OUTPUT_TYPES = java.util.Set.of("stdout", "stderr", "compiler", "install");
+    /** How long output is held to merge small writes. */
+    private static final Duration OUTPUT_BATCH = Duration.ofMillis(15);
+    /** How much output is merged at most into one message. */
+    private static final int OUTPUT_BATCH_CHARS = 32 * 1024;
 
     private final RunService runs;
     private final AuthService auth;
@@ -268,26 +273,71 @@ public final class RunSocket {
         }
 
         /**
-         * Holds a run's events until 'accepted' (which carries the run id) has been sent, so that
-         * clients always see 'accepted' first; every event then carries the run id.
+         * Orders and batches one run's events. Holds them until 'accepted' (which carries the run id)
+         * has been sent, so clients always see 'accepted' first, and every event carries the run id.
+         * Output arriving in many small writes is merged per stream for up to {@link #OUTPUT_BATCH}
+         * (or {@link #OUTPUT_BATCH_CHARS}), so a chatty program sends a few messages, not thousands.
          */
         private final class EventGate {
             private java.util.List<Map<String, Object>> pending = new java.util.ArrayList<>();
             private String runId;
+            private String bufferedType;
+            private final StringBuilder buffered = new StringBuilder();
+            private ScheduledFuture<?> flushTask;
 
             synchronized void emit(Map<String, Object> event) {
-                if (pending != null) {
-                    pending.add(event);
-                } else {
-                    sendWithId(event);
+                String type = (String) event.get("type");
+                if (OUTPUT_TYPES.contains(type)) {
+                    if (!type.equals(bufferedType)) {
+                        flushOutput();
+                        bufferedType = type;
+                    }
+                    buffered.append((String) event.get("data"));
+                    if (buffered.length() >= OUTPUT_BATCH_CHARS) {
+                        flushOutput();
+                    } else if (flushTask == null) {
+                        flushTask = scheduler.schedule(this::flushLater, OUTPUT_BATCH.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    return;
                 }
+                flushOutput();
+                deliver(event);
             }
 
             synchronized void open(String id, Map<String, Object> accepted) {
                 runId = id;
                 sendWithId(accepted);
-                pending.forEach(this::sendWithId);
+                java.util.List<Map<String, Object>> held = pending;
                 pending = null;
+                held.forEach(this::sendWithId);
+            }
+
+            private synchronized void flushLater() {
+                flushTask = null;
+                flushOutput();
+            }
+
+            private void flushOutput() {
+                if (flushTask != null) {
+                    flushTask.cancel(false);
+                    flushTask = null;
+                }
+                if (buffered.length() > 0) {
+                    Map<String, Object> output = new LinkedHashMap<>();
+                    output.put("type", bufferedType);
+                    output.put("data", buffered.toString());
+                    buffered.setLength(0);
+                    deliver(output);
+                }
+                bufferedType = null;
+            }
+
+            private void deliver(Map<String, Object> event) {
+                if (pending != null) {
+                    pending.add(event);
+                } else {
+                    sendWithId(event);
+                }
             }
 
             private void sendWithId(Map<String, Object> event) {

@@ -1,0 +1,308 @@
+package dev.cloudrun.docker;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Statistics;
+import dev.cloudrun.spi.OutputSink;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.StepOutcome;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One step in its own container. A pump thread streams the attach connection to the sink; a
+ * monitor thread samples the container's cgroup while it runs (runc deletes it at exit), waits for
+ * the output to end and the container to stop, inspects it and removes it.
+ */
+final class DockerProcess implements SandboxProcess {
+    private static final Logger LOG = LoggerFactory.getLogger(DockerProcess.class);
+    private static final long SAMPLE_MILLIS = 25;
+
+    private final DockerSandboxBackend backend;
+    private final String containerId;
+    private final ContainerAttach attach;
+    private final long startNanos;
+    private final CountDownLatch outputDone = new CountDownLatch(1);
+    private final CompletableFuture<StepOutcome> outcome = new CompletableFuture<>();
+    private final AtomicLong cpuNanos = new AtomicLong();
+    private final AtomicLong peakMemoryBytes = new AtomicLong();
+    private final AtomicLong lastKillNanos = new AtomicLong();
+    private volatile ContainerCgroup cgroup;
+    /** The step's own parent cgroup, which outlives the container, or null. */
+    private String cgroupParentName;
+    private long memoryLimitBytes = Long.MAX_VALUE;
+    private volatile boolean oomSeen;
+    private volatile String streamFailure;
+    private volatile boolean killRequested;
+    private final AtomicBoolean statsInFlight = new AtomicBoolean();
+    private volatile long lastStatsNanos;
+
+    private DockerProcess(DockerSandboxBackend backend, String containerId, ContainerAttach attach, long startNanos) {
+        this.backend = backend;
+        this.containerId = containerId;
+        this.attach = attach;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Starts a created container whose streams are already attached.
+     *
+     * @return the running step
+     */
+    static DockerProcess start(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
+                               String cgroupParentName, long memoryLimitBytes, OutputSink sink) {
+        DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+        process.cgroupParentName = cgroupParentName;
+        process.memoryLimitBytes = memoryLimitBytes;
+        backend.ioThreads().execute(() -> process.pump(sink));
+        backend.client().startContainerCmd(containerId).exec();
+        if (cgroupParentName != null) {
+            process.cgroup = ContainerCgroup.parent(cgroupParentName).orElse(null);
+        } else if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {
+            process.cgroup = ContainerCgroup.find(containerId).orElse(null);
+        }
+        process.sample();
+        backend.ioThreads().execute(process::monitor);
+        return process;
+    }
+
+    String containerId() {
+        return containerId;
+    }
+
+    private void pump(OutputSink sink) {
+        try {
+            attach.pumpOutput(sink);
+        } catch (IOException e) {
+            if (!attach.isClosed()) {
+                streamFailure = "the output stream from the Docker daemon broke: " + e.getMessage();
+            }
+        } catch (RuntimeException e) {
+            streamFailure = "delivering output failed: " + e;
+            LOG.warn("output sink of container {} failed", containerId, e);
+        } finally {
+            sample();
+            outputDone.countDown();
+        }
+    }
+
+    private void sample() {
+        ContainerCgroup group = cgroup;
+        if (group == null) {
+            sampleFromStatsApi();
+            return;
+        }
+        long cpu = group.cpuNanos();
+        if (cpu >= 0) {
+            cpuNanos.accumulateAndGet(cpu, Math::max);
+        }
+        // The parent also carries a little of runc's set-up outside the container's limit.
+        long peak = Math.min(group.peakMemoryBytes(), memoryLimitBytes);
+        if (peak >= 0) {
+            peakMemoryBytes.accumulateAndGet(peak, Math::max);
+        }
+        if (group.oomKills() > 0) {
+            oomSeen = true;
+        }
+    }
+
+    /**
+     * For a daemon on another host: asks the stats API at most once a second, in the background (a
+     * one-shot stats call takes about a second). Less precise than the cgroup files, and the last
+     * moments of a step are not seen.
+     */
+    private void sampleFromStatsApi() {
+        long now = System.nanoTime();
+        if (outcome.isDone() || now - lastStatsNanos < TimeUnit.SECONDS.toNanos(1)
+                || !statsInFlight.compareAndSet(false, true)) {
+            return;
+        }
+        lastStatsNanos = now;
+        try {
+            backend.ioThreads().execute(() -> {
+                try (ResultCallback.Adapter<Statistics> callback = backend.client().statsCmd(containerId).withNoStream(true)
+                        .exec(new ResultCallback.Adapter<>() {
+                            @Override
+                            public void onNext(Statistics stats) {
+                                record(stats);
+                            }
+                        })) {
+                    callback.awaitCompletion(5, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("stats of container {} unavailable: {}", containerId, e.toString());
+                } finally {
+                    statsInFlight.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            statsInFlight.set(false);
+        }
+    }
+
+    private void record(Statistics stats) {
+        if (stats.getCpuStats() != null && stats.getCpuStats().getCpuUsage() != null
+                && stats.getCpuStats().getCpuUsage().getTotalUsage() != null) {
+            cpuNanos.accumulateAndGet(stats.getCpuStats().getCpuUsage().getTotalUsage(), Math::max);
+        }
+        if (stats.getMemoryStats() != null) {
+            Long peak = stats.getMemoryStats().getMaxUsage() != null ? stats.getMemoryStats().getMaxUsage()
+                    : stats.getMemoryStats().getUsage();
+            if (peak != null) {
+                peakMemoryBytes.accumulateAndGet(peak, Math::max);
+            }
+        }
+    }
+
+    private void monitor() {
+        StepOutcome result;
+        try {
+            while (!outputDone.await(SAMPLE_MILLIS, TimeUnit.MILLISECONDS)) {
+                sample();
+            }
+            InspectContainerResponse.ContainerState state = waitStopped();
+            long wallNanos = System.nanoTime() - startNanos;
+            int exitCode = state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
+            boolean oom = Boolean.TRUE.equals(state.getOOMKilled()) || oomSeen;
+            String failure = streamFailure;
+            if (failure == null && state.getError() != null && !state.getError().isEmpty()) {
+                failure = "the container failed: " + state.getError();
+            }
+            result = new StepOutcome(exitCode, Duration.ofNanos(wallNanos), Duration.ofNanos(cpuNanos.get()),
+                    peakMemoryBytes.get(), oom, failure);
+        } catch (InterruptedException e) {
+            result = failed("interrupted while waiting for the container");
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            result = failed("lost the container " + shortId() + ": " + describe(e) + " (was the Docker daemon restarted?)");
+        }
+        // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
+        attach.close();
+        backend.removeContainer(containerId);
+        if (cgroupParentName != null) {
+            // The parent's counters are hierarchical and survive the container: the final figures.
+            sample();
+            if (result.failure() == null) {
+                result = new StepOutcome(result.exitCode(), result.wallTime(), Duration.ofNanos(cpuNanos.get()),
+                        peakMemoryBytes.get(), result.oomKilled(), null);
+            }
+            backend.removeCgroupParent(cgroupParentName);
+        }
+        outcome.complete(result);
+    }
+
+    /**
+     * Polls inspect until the container is no longer running, sampling its cgroup meanwhile. Output
+     * ends when the container stops, unless the program closed stdout and stderr itself; then the
+     * engine's wall-time limit ends the wait through {@link #kill()}.
+     */
+    private InspectContainerResponse.ContainerState waitStopped() throws InterruptedException {
+        long pause = 2;
+        while (true) {
+            InspectContainerResponse.ContainerState state = backend.client().inspectContainerCmd(containerId).exec().getState();
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                return state;
+            }
+            sample();
+            Thread.sleep(pause);
+            pause = Math.min(100, pause * 2);
+        }
+    }
+
+    private StepOutcome failed(String message) {
+        return new StepOutcome(-1, Duration.ofNanos(System.nanoTime() - startNanos), Duration.ofNanos(cpuNanos.get()),
+                peakMemoryBytes.get(), false, message);
+    }
+
+    private String shortId() {
+        return containerId.substring(0, Math.min(12, containerId.length()));
+    }
+
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return root == e ? message : message + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return attach.stdin();
+    }
+
+    @Override
+    public void kill() {
+        killRequested = true;
+        long now = System.nanoTime();
+        long last = lastKillNanos.get();
+        if (outcome.isDone() || (last != 0 && now - last < TimeUnit.MILLISECONDS.toNanos(500))
+                || !lastKillNanos.compareAndSet(last, now)) {
+            return;
+        }
+        // Never block the caller (it may be the output pump, when the output limit is hit).
+        backend.ioThreads().execute(this::killNow);
+    }
+
+    void killNow() {
+        try {
+            backend.client().killContainerCmd(containerId).withSignal("KILL").exec();
+        } catch (NotFoundException | ConflictException e) {
+            // Gone or not running any more: nothing to kill.
+        } catch (RuntimeException e) {
+            LOG.debug("killing container {} failed: {}", containerId, e.toString());
+        }
+    }
+
+    @Override
+    public Duration cpuTimeSoFar() {
+        sample();
+        return Duration.ofNanos(cpuNanos.get());
+    }
+
+    @Override
+    public Optional<StepOutcome> await(Duration timeout) throws InterruptedException {
+        try {
+            return Optional.of(outcome.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Kills the container and waits (bounded) until it is removed. */
+    void destroy(Duration timeout) {
+        if (!outcome.isDone()) {
+            killNow();
+            attach.close();
+            try {
+                outcome.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.warn("container {} did not stop within {}", containerId, timeout);
+            }
+        }
+    }
+
+    boolean finished() {
+        return outcome.isDone();
+    }
+}

@@ -1,0 +1,192 @@
+package dev.cloudrun.docker;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.Mount;
+import com.github.dockerjava.api.model.MountType;
+import com.github.dockerjava.api.model.Ulimit;
+import dev.cloudrun.BackendUnavailableException;
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.Limits;
+import dev.cloudrun.spi.OutputSink;
+import dev.cloudrun.spi.Sandbox;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.SandboxSpec;
+import dev.cloudrun.spi.StepSpec;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One run: a labelled volume holding the workspace, mounted at {@code /work} in one fresh container
+ * per step. The files are copied into the volume through the first step's container before it
+ * starts (so before any untrusted code has run); later steps see what earlier ones wrote.
+ */
+final class DockerSandbox implements Sandbox {
+    static final String WORK_DIR = "/work";
+
+    private final DockerSandboxBackend backend;
+    private final SandboxSpec spec;
+    private final String image;
+    private final String volumeName;
+    private final List<DockerProcess> steps = new ArrayList<>();
+    private byte[] pendingFiles;
+    private boolean closed;
+
+    private DockerSandbox(DockerSandboxBackend backend, SandboxSpec spec, String image, String volumeName) {
+        this.backend = backend;
+        this.spec = spec;
+        this.image = image;
+        this.volumeName = volumeName;
+    }
+
+    static DockerSandbox create(DockerSandboxBackend backend, SandboxSpec spec) {
+        String image = spec.language().image().orElseThrow(() -> new BackendUnavailableException(
+                "language " + spec.language().id() + " has no Docker image in languages.json"));
+        String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try {
+            backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId())).exec();
+        } catch (RuntimeException e) {
+            throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
+        }
+        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName);
+        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), backend.options().uid(), backend.options().gid());
+        return sandbox;
+    }
+
+    private static String safeName(String runId) {
+        String cleaned = runId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+        return cleaned.length() > 40 ? cleaned.substring(0, 40) : cleaned;
+    }
+
+    String volumeName() {
+        return volumeName;
+    }
+
+    @Override
+    public synchronized SandboxProcess start(StepSpec step, OutputSink sink) {
+        if (closed) {
+            throw new CloudRunException("the sandbox is closed");
+        }
+        String containerId;
+        String cgroupParentName = backend.nextCgroupParentName();
+        try {
+            containerId = createContainer(step, cgroupParentName).exec().getId();
+        } catch (NotFoundException e) {
+            throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
+                    + " (or images/build.sh) to build the language images", e);
+        } catch (RuntimeException e) {
+            throw new CloudRunException("cannot create a container from " + image + ": " + backend.explain(e), e);
+        }
+        ContainerAttach attach = null;
+        try {
+            if (pendingFiles != null) {
+                backend.client().copyArchiveToContainerCmd(containerId)
+                        .withRemotePath(WORK_DIR)
+                        .withTarInputStream(new ByteArrayInputStream(pendingFiles))
+                        .withNoOverwriteDirNonDir(true)
+                        .exec();
+                pendingFiles = null;
+            }
+            attach = ContainerAttach.open(backend.endpoint(), containerId);
+            DockerProcess process = DockerProcess.start(backend, containerId, attach, cgroupParentName,
+                    step.limits().memoryBytes(), sink);
+            steps.add(process);
+            return process;
+        } catch (IOException | RuntimeException e) {
+            if (attach != null) {
+                attach.close();
+            }
+            backend.removeContainer(containerId);
+            if (cgroupParentName != null) {
+                backend.removeCgroupParent(cgroupParentName);
+            }
+            throw new CloudRunException("cannot start the container for " + step.kind().name().toLowerCase(Locale.ROOT)
+                    + ": " + backend.explain(e), e);
+        }
+    }
+
+    private CreateContainerCmd createContainer(StepSpec step, String cgroupParentName) {
+        Limits limits = step.limits();
+        DockerSandboxBackend.Options options = backend.options();
+        long memory = limits.memoryBytes();
+        HostConfig host = HostConfig.newHostConfig()
+                .withInit(true)
+                .withPrivileged(false)
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withNetworkMode(step.network() ? options.networkMode() : "none")
+                .withMemory(memory)
+                .withMemorySwap(memory)
+                .withNanoCPUs(options.nanoCpus())
+                .withPidsLimit((long) limits.maxProcesses() + 1)
+                .withUlimits(List.of(
+                        new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
+                        new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
+                        new Ulimit("core", 0L, 0L)))
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + options.tmpBytes()))
+                .withShmSize(options.tmpBytes())
+                .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
+                // Output reaches us over the attach stream; a log driver would copy it to the host's disk.
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        if (cgroupParentName != null) {
+            host.withCgroupParent("/" + ContainerCgroup.PARENT_ROOT + "/" + cgroupParentName);
+        }
+        return backend.client().createContainerCmd(image)
+                .withName(volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
+                        + UUID.randomUUID().toString().substring(0, 4))
+                .withLabels(backend.labels(spec.runId()))
+                .withUser(options.uid() + ":" + options.gid())
+                .withWorkingDir(WORK_DIR)
+                .withHostName("sandbox")
+                .withEntrypoint(List.of())
+                .withCmd(step.command())
+                .withEnv(environment(step))
+                .withTty(false)
+                .withAttachStdin(true)
+                .withAttachStdout(true)
+                .withAttachStderr(true)
+                .withStdinOpen(true)
+                .withStdInOnce(true)
+                .withHostConfig(host);
+    }
+
+    private static List<String> environment(StepSpec step) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        env.put("HOME", WORK_DIR);
+        env.put("LANG", "C.UTF-8");
+        env.putAll(step.env());
+        List<String> list = new ArrayList<>();
+        env.forEach((name, value) -> list.add(name + "=" + value));
+        return list;
+    }
+
+    @Override
+    public void close() {
+        List<DockerProcess> running;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            running = List.copyOf(steps);
+        }
+        for (DockerProcess process : running) {
+            process.destroy(Duration.ofSeconds(15));
+        }
+        backend.removeVolume(volumeName);
+        backend.closed(this);
+        backend.retryPendingRemovals();
+    }
+}
