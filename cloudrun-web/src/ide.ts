@@ -63,6 +63,8 @@ export class Ide {
   private lastMissing: string[] = [];
   private sidebarView: 'explorer' | 'projects' = 'explorer';
   private previewVisible = false;
+  /** Removes the window and document listeners when this workbench goes away (logout). */
+  private readonly listeners = new AbortController();
 
   // Elements
   private readonly root: HTMLElement;
@@ -107,7 +109,7 @@ export class Ide {
     this.installShortcuts();
     window.addEventListener('beforeunload', (event) => {
       if (this.openFiles.some((file) => this.isDirty(file))) event.preventDefault();
-    });
+    }, { signal: this.listeners.signal });
     const [languages, projects] = await Promise.all([this.api.languages(), this.api.projects()]);
     this.languages = languages;
     this.projects = projects;
@@ -288,7 +290,7 @@ export class Ide {
     const badge = h('button', { class: 'user-badge', type: 'button', 'aria-haspopup': 'menu', title: name, 'data-testid': 'user-badge',
       onclick: (event: Event) => { event.stopPropagation(); menu.hidden = !menu.hidden; } },
       h('span', { class: 'avatar', text: name.slice(0, 1).toUpperCase() }), h('span', { class: 'user-name', text: name }));
-    document.addEventListener('click', () => { menu.hidden = true; });
+    document.addEventListener('click', () => { menu.hidden = true; }, { signal: this.listeners.signal });
     return h('div', { class: 'user' }, badge, menu);
   }
 
@@ -343,7 +345,7 @@ export class Ide {
         event.preventDefault();
         event.stopPropagation();
       }
-    }, true);
+    }, { capture: true, signal: this.listeners.signal });
   }
 
   // ---------------------------------------------------------------- projects
@@ -665,9 +667,6 @@ export class Ide {
       if (this.previewVisible) this.schedulePreview();
     });
     document.body.dataset.editorReady = 'true';
-    for (const file of this.openFiles) {
-      if (file.model === null && file.binary === null) file.model = null;
-    }
     this.renderEditorArea();
   }
 
@@ -1010,7 +1009,9 @@ export class Ide {
   }
 
   dispose(): void {
+    this.listeners.abort();
     clearInterval(this.elapsedTimer);
+    clearTimeout(this.previewTimer);
     this.session?.dispose();
     this.closeAllFiles();
     this.editor?.dispose();
