@@ -148,6 +148,23 @@ class IdeBrowserTest {
     }
 
     @Test
+    void aMissingModuleOffersInstallAndRerun() {
+        register();
+        createProject("Needs", "python");
+        setEditorText("import cloudrun_missing_module\n");
+        page.keyboard().press("Control+Enter");
+        page.waitForSelector("[data-action=install-rerun]:visible");
+        assertThat(page.textContent("[data-action=install-rerun]")).isEqualTo("Install cloudrun_missing_module & Re-run");
+        assertThat(page.textContent("[data-status=run]")).isEqualTo("RUNTIME_ERROR");
+        assertThat(terminalSpans("xterm-fg-1")).anyMatch(text -> text.contains("No module named"));
+
+        // Until the package-install protocol lands, the action re-runs the program.
+        page.click("[data-action=install-rerun]");
+        page.waitForFunction("() => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".filter(row => row.textContent.includes('RUNTIME_ERROR')).length >= 2");
+    }
+
+    @Test
     void stopAnEndlessLoop() {
         register();
         createProject("Forever", "python");
