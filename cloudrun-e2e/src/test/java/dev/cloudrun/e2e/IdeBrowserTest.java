@@ -118,6 +118,7 @@ class IdeBrowserTest {
         page.keyboard().type("Ada");
         page.keyboard().press("Enter");
         waitForTerminal("Hello, Ada!");
+        waitForTerminal("OK · exit code 0");
         waitForRunEnd();
 
         // The greeting is green (ANSI 32 -> xterm's fg-2 class); stderr shows red (fg-1).
@@ -153,6 +154,7 @@ class IdeBrowserTest {
         createProject("Needs", "python");
         setEditorText("import cloudrun_missing_module\n");
         page.keyboard().press("Control+Enter");
+        waitForTerminal("RUNTIME_ERROR");
         page.waitForSelector("[data-action=install-rerun]:visible");
         assertThat(page.textContent("[data-action=install-rerun]")).isEqualTo("Install cloudrun_missing_module & Re-run");
         assertThat(page.textContent("[data-status=run]")).isEqualTo("RUNTIME_ERROR");
