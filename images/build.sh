@@ -19,7 +19,10 @@ suite=${CLOUDRUN_DEBIAN_SUITE:-bookworm}
 mirror=${CLOUDRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 languages=()
 # Bump when the mmdebstrap command below changes, so existing images count as outdated.
-recipe=2
+recipe=3
+# Certificate authorities this host added (a company's or school's TLS-inspecting proxy, say) are
+# trusted inside the images too, so that package installs work on the same network as the host.
+extra_ca_dir=${CLOUDRUN_EXTRA_CA_DIR:-/usr/local/share/ca-certificates}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --upstream) mode=upstream ;;
@@ -48,6 +51,9 @@ definition_hash() {
     echo "mode=$mode suite=$suite recipe=$recipe"
     if [[ $mode == debian ]]; then
       cat "$here/Dockerfile.debian" "$here/$lang/packages"
+      if grep -qx 'ca-certificates' "$here/$lang/packages"; then
+        find "$extra_ca_dir" -name '*.crt' -type f -exec sha256sum {} + 2>/dev/null | sort
+      fi
     else
       cat "$here/$lang/Dockerfile.upstream"
     fi
@@ -73,8 +79,14 @@ build_one() {
     packages="$( { grep -v '^\s*#' "$here/$lang/packages" || true; } | xargs | tr ' ' ',')"
     if ! docker image inspect "$base" >/dev/null 2>&1; then
       log "$lang" "mmdebstrap --variant=essential ${packages:+--include=$packages} $suite"
+      local ca_hooks=()
+      if grep -qx 'ca-certificates' "$here/$lang/packages" && compgen -G "$extra_ca_dir/*.crt" >/dev/null; then
+        ca_hooks=(--customize-hook="copy-in $(printf '%s ' "$extra_ca_dir"/*.crt)/usr/local/share/ca-certificates/"
+                  --customize-hook='chroot "$1" update-ca-certificates --fresh >/dev/null')
+      fi
       mmdebstrap --variant=essential ${packages:+--include="$packages"} \
           --aptopt='APT::Install-Recommends "false"' \
+          "${ca_hooks[@]}" \
           --essential-hook='mkdir -p "$1/usr/share/man/man1"' \
           --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
           --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \

@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.Ulimit;
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Limits;
+import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.OutputSink;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxProcess;
@@ -136,7 +137,7 @@ final class DockerSandbox implements Sandbox {
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + options.tmpBytes()))
                 .withShmSize(options.tmpBytes())
-                .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
+                .withMounts(mounts(step))
                 // Output reaches us over the attach stream; a log driver would copy it to the host's disk.
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
         if (cgroupParentName != null) {
@@ -159,6 +160,16 @@ final class DockerSandbox implements Sandbox {
                 .withStdinOpen(true)
                 .withStdInOnce(true)
                 .withHostConfig(host);
+    }
+
+    private List<Mount> mounts(StepSpec step) {
+        List<Mount> mounts = new ArrayList<>();
+        mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR));
+        for (CacheMount cache : step.cacheMounts()) {
+            mounts.add(new Mount().withType(MountType.VOLUME).withSource(backend.packageCacheVolume(cache.cacheKey()))
+                    .withTarget(cache.path()).withReadOnly(!cache.writable()));
+        }
+        return mounts;
     }
 
     private static List<String> environment(StepSpec step) {

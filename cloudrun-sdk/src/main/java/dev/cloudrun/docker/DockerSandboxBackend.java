@@ -60,6 +60,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     public static final String LABEL_INSTANCE = "dev.cloudrun.instance";
     /** Label with the run's id. */
     public static final String LABEL_RUN = "dev.cloudrun.run";
+    /** Label of package cache volumes: the cache key. Named caches carry no owner, so no sweep removes them. */
+    public static final String LABEL_PACKAGE_CACHE = "dev.cloudrun.package-cache";
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandboxBackend.class);
 
@@ -237,6 +239,88 @@ public final class DockerSandboxBackend implements SandboxBackend {
 
     Map<String, String> labels(String runId) {
         return Map.of(LABEL_BACKEND, "docker", LABEL_OWNER, owner, LABEL_INSTANCE, instanceId, LABEL_RUN, runId);
+    }
+
+    /**
+     * The volume that holds a package cache, created when missing. A run-private cache carries this
+     * instance's labels (so the leak check and the stale sweep see it); a named one only the
+     * backend and cache labels, so that it outlives this process.
+     */
+    String packageCacheVolume(String cacheKey) {
+        String name = packageCacheVolumeName(cacheKey);
+        Map<String, String> labels = new java.util.HashMap<>();
+        if (cacheKey.startsWith("run:")) {
+            labels.putAll(labels(cacheKey.split(":")[1]));
+        } else {
+            labels.put(LABEL_BACKEND, "docker");
+        }
+        labels.put(LABEL_PACKAGE_CACHE, cacheKey);
+        try {
+            client.inspectVolumeCmd(name).exec();
+        } catch (NotFoundException missing) {
+            try {
+                client.createVolumeCmd().withName(name).withLabels(labels).exec();
+            } catch (RuntimeException e) {
+                throw new CloudRunException("cannot create the package cache volume " + name + ": " + explain(e), e);
+            }
+        }
+        return name;
+    }
+
+    static String packageCacheVolumeName(String cacheKey) {
+        String readable = cacheKey.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_.-]", "-");
+        if (readable.length() > 60) {
+            readable = readable.substring(0, 60);
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(cacheKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "cloudrun-pkg-" + readable + "-" + java.util.HexFormat.of().formatHex(hash, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Adds up the sizes in the cache volume without following links, when the volume's folder is
+     * readable from here (a daemon on this host); otherwise the size is unknown and 0 is returned.
+     */
+    @Override
+    public long packageCacheBytes(String cacheKey) {
+        String mountpoint;
+        try {
+            mountpoint = client.inspectVolumeCmd(packageCacheVolumeName(cacheKey)).exec().getMountpoint();
+        } catch (NotFoundException e) {
+            return 0;
+        }
+        java.nio.file.Path folder = mountpoint == null ? null : java.nio.file.Path.of(mountpoint);
+        if (folder == null || !java.nio.file.Files.isReadable(folder)) {
+            return 0;
+        }
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
+        try {
+            java.nio.file.Files.walkFileTree(folder, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
+                                                               java.nio.file.attribute.BasicFileAttributes attributes) {
+                    total.addAndGet(attributes.size());
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException error) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            return 0;
+        }
+        return total.get();
+    }
+
+    @Override
+    public void clearPackageCache(String cacheKey) {
+        removeVolume(packageCacheVolumeName(cacheKey));
     }
 
     /** Removes a container and its anonymous volumes; if the daemon is unavailable, retries later. */

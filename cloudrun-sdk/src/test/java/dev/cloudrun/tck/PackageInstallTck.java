@@ -211,18 +211,19 @@ public abstract class PackageInstallTck {
     @Test
     void nodePackageFromTheNpmRegistryIsInstalledOnceAndKept() {
         String cache = uniqueCache();
-        String program = "const isNumber = require('is-number');\nconsole.log(isNumber(5), isNumber('x'));\n";
+        // is-odd is in no runtime image (Debian's npm brings many modules along) and depends on is-number.
+        String program = "const isOdd = require('is-odd');\nconsole.log(isOdd(5), isOdd(4));\n";
         Events events = new Events();
 
         RunResult result = runner.run(RunRequest.of("javascript", program).withAutoInstall().withPackageCache(cache), events);
 
         assertThat(result.status()).as(result.message() + result.stderr() + events.installOutput).isEqualTo(Status.OK);
         assertThat(result.stdout()).isEqualTo("true false\n");
-        assertThat(result.installedPackages()).containsExactly("is-number");
-        assertThat(events.log).containsSubsequence("missing [is-number]", "install [is-number]", "installed [is-number] true");
+        assertThat(result.installedPackages()).containsExactly("is-odd");
+        assertThat(events.log).containsSubsequence("missing [is-odd]", "install [is-odd]", "installed [is-odd] true");
 
         Events second = new Events();
-        RunResult again = runner.run(RunRequest.of("javascript", "import isNumber from 'is-number';\nconsole.log(isNumber(7));\n")
+        RunResult again = runner.run(RunRequest.of("javascript", "import isOdd from 'is-odd';\nconsole.log(isOdd(7));\n")
                 .withMainFileName("main.mjs").withAutoInstall().withPackageCache(cache), second);
 
         assertThat(again.status()).as(again.stderr()).isEqualTo(Status.OK);
