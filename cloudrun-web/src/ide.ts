@@ -956,7 +956,11 @@ export class Ide {
     }
     if (result.message && result.status !== 'OK') this.terminal.note(`${ANSI.dim}${result.message}${ANSI.reset}`);
     this.terminal.note(`${colour}■ ${parts.join(' · ')}${ANSI.reset}`);
-    if (result.missingDependencies.length > 0) this.offerInstall(result.missingDependencies);
+    if (result.missingDependencies.length > 0) {
+      // The result is authoritative (package names rather than module names when the server knows them).
+      this.lastMissing = [];
+      this.offerInstall(result.missingDependencies);
+    }
     this.setRunState(result.status, false, tone);
     this.statusElapsed.textContent = formatMillis(time);
     this.statusExit.textContent = result.exitCode !== null ? `exit ${result.exitCode}` : '';

@@ -22,6 +22,8 @@ describe('protocol', () => {
     expect(message.result.exitCode).toBe(1);
     expect(message.result.memoryBytes).toBe(9_000_000);
     expect(message.result.missingDependencies).toEqual(['requests']);
+    const both = parseServerMessage('{"type":"finished","status":"RUNTIME_ERROR","missingDependencies":["yaml"],"missingPackages":["PyYAML"]}');
+    expect(both?.kind === 'finished' && both.result.missingDependencies).toEqual(['PyYAML']);
   });
 
   it('parses a nested result and errors in both shapes', () => {
@@ -53,6 +55,8 @@ describe('protocol', () => {
     const batch = startMessage({ token: 't', projectId: 'p', entry: 'main.py', stdin: '42\n' });
     expect(batch.stdin).toBe('42\n');
     expect(batch.interactive).toBeUndefined();
+    expect(startMessage({ token: 't', projectId: 'p', entry: 'main.py', installPackages: ['requests'] }))
+      .toMatchObject({ autoInstall: true, install: ['requests'] });
   });
 
   it('tones statuses', () => {

@@ -53,7 +53,8 @@ export function parseResult(raw: Json): RunResult {
     stdoutTruncated: source.stdoutTruncated === true,
     stderrTruncated: source.stderrTruncated === true,
     message: text(source.message),
-    missingDependencies: strings(source.missingDependencies),
+    // The packages to install when the server names them, else the modules the program failed to import.
+    missingDependencies: strings(source.missingPackages).length > 0 ? strings(source.missingPackages) : strings(source.missingDependencies),
   };
 }
 
@@ -133,7 +134,11 @@ export function startMessage(options: StartOptions): Json {
   } else {
     message.interactive = true;
   }
-  if (options.installPackages && options.installPackages.length > 0) message.install = options.installPackages;
+  if (options.installPackages && options.installPackages.length > 0) {
+    // The SDK's auto-install (RunRequest.withAutoInstall); servers that do not know these fields ignore them.
+    message.autoInstall = true;
+    message.install = options.installPackages;
+  }
   return message;
 }
 
