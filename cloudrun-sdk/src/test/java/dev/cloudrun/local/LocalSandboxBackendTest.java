@@ -49,8 +49,16 @@ class LocalSandboxBackendTest {
                 }
             })) {
                 assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
-                Optional<ProcessHandle> sleeper = ProcessHandle.current().descendants()
-                        .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false)).findFirst();
+                // "up" is printed just before bash execs sleep: wait for the exec.
+                Optional<ProcessHandle> sleeper = Optional.empty();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (sleeper.isEmpty() && System.nanoTime() < deadline) {
+                    sleeper = ProcessHandle.current().descendants()
+                            .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false)).findFirst();
+                    if (sleeper.isEmpty()) {
+                        Thread.sleep(20);
+                    }
+                }
                 assertThat(sleeper).isPresent();
                 String uidLine = Files.readAllLines(Path.of("/proc/" + sleeper.get().pid() + "/status")).stream()
                         .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow();
