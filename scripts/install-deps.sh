@@ -18,6 +18,7 @@ declare -A NEEDED=(
   [dockerd]=docker.io
   [mmdebstrap]=mmdebstrap
   [pg_ctlcluster]=postgresql
+  [chromium]=chromium
 )
 
 missing=()

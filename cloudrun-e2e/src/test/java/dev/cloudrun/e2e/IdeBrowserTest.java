@@ -1,0 +1,441 @@
+package dev.cloudrun.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserContext;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Frame;
+import com.microsoft.playwright.Mouse;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.BoundingBox;
+import com.microsoft.playwright.options.FilePayload;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import dev.cloudrun.server.CloudRunServer;
+import dev.cloudrun.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The browser IDE in Debian's headless Chromium against a real server (SQLite in a temporary folder,
+ * the local bubblewrap sandbox): what a person does at http://localhost:8080, click by click.
+ */
+class IdeBrowserTest {
+    private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+    private static final Path ARTIFACTS = Paths.get(System.getProperty("cloudrun.e2e.artifacts", "target"));
+    private static final AtomicInteger USERS = new AtomicInteger();
+    private static final double TIMEOUT_MS = 30_000;
+
+    @TempDir
+    static Path dataDir;
+
+    private static CloudRunServer server;
+    private static Playwright playwright;
+    private static Browser browser;
+    private static String baseUrl;
+
+    private BrowserContext context;
+    private Page page;
+
+    @BeforeAll
+    static void startServerAndBrowser() {
+        server = CloudRunServer.create(ServerConfig.of(Map.of(
+                "CLOUDRUN_PORT", "0",
+                "CLOUDRUN_DATA_DIR", dataDir.toString(),
+                "CLOUDRUN_BACKEND", "local",
+                "CLOUDRUN_WALL_TIME_SECONDS", "30"))).start();
+        baseUrl = "http://127.0.0.1:" + server.port() + "/";
+        assertThat(CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
+        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(CHROMIUM)
+                .setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--no-first-run")));
+    }
+
+    @AfterAll
+    static void stopServerAndBrowser() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (playwright != null) {
+            playwright.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @BeforeEach
+    void openPage() {
+        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
+        context.setDefaultTimeout(TIMEOUT_MS);
+        page = context.newPage();
+    }
+
+    @AfterEach
+    void closePage(TestInfo test) throws IOException {
+        Files.createDirectories(ARTIFACTS);
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("ide-" + test.getTestMethod().orElseThrow().getName() + ".png")));
+        context.close();
+    }
+
+    @Test
+    void registerRunAnInteractiveProgramAndSeeColouredOutput() throws IOException {
+        register();
+        createProject("Greeter", "python");
+        setEditorText("import sys\n"
+                + "name = input('What is your name? ')\n"
+                + "print(f'\\033[32mHello, {name}!\\033[0m')\n"
+                + "print('a warning', file=sys.stderr)\n");
+        page.keyboard().press("Control+Enter");
+        waitForTerminal("What is your name?");
+        page.click(".terminal-host");
+        page.keyboard().type("Ada");
+        page.keyboard().press("Enter");
+        waitForTerminal("Hello, Ada!");
+        waitForTerminal("OK · exit code 0");
+        waitForRunEnd();
+
+        // The greeting is green (ANSI 32 -> xterm's fg-2 class); stderr shows red (fg-1).
+        assertThat(terminalSpans("xterm-fg-2")).anyMatch(text -> text.contains("Hello, Ada!"));
+        assertThat(terminalSpans("xterm-fg-1")).anyMatch(text -> text.contains("a warning"));
+        assertThat(terminalText()).contains("What is your name? Ada").contains("OK · exit code 0");
+        assertThat(page.textContent("[data-status=run]")).isEqualTo("OK");
+        assertThat(page.textContent("[data-status=exit]")).isEqualTo("exit 0");
+        assertThat(page.textContent("[data-status=memory]")).contains("peak");
+        Files.createDirectories(ARTIFACTS);
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("ide-after-run.png")));
+    }
+
+    @Test
+    void inputGivenUpFrontInTheInputTab() {
+        register();
+        createProject("Adder", "python");
+        setEditorText("a = int(input())\nb = int(input())\nprint('sum', a + b)\n");
+        page.click(".panel-tab[data-tab=input]");
+        page.fill(".stdin-input", "20\n22\n");
+        page.click("[data-action=run]");
+        waitForTerminal("sum 42");
+        waitForRunEnd();
+        assertThat(page.isVisible(".terminal-host")).isTrue();
+
+        page.click(".panel-tab[data-tab=ai]");
+        assertThat(page.textContent(".ai-pane")).contains("not configured");
+    }
+
+    @Test
+    void aMissingModuleOffersInstallAndRerun() {
+        register();
+        createProject("Needs", "python");
+        setEditorText("import cloudrun_missing_module\n");
+        page.keyboard().press("Control+Enter");
+        waitForTerminal("RUNTIME_ERROR");
+        page.waitForSelector("[data-action=install-rerun]:visible");
+        assertThat(page.textContent("[data-action=install-rerun]")).startsWith("Install ").contains("cloudrun").endsWith(" & Re-run");
+        assertThat(page.textContent("[data-status=run]")).isEqualTo("RUNTIME_ERROR");
+        assertThat(terminalSpans("xterm-fg-1")).anyMatch(text -> text.contains("No module named"));
+
+        // Until the package-install protocol lands, the action re-runs the program.
+        page.click("[data-action=install-rerun]");
+        page.waitForFunction("() => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".filter(row => row.textContent.includes('RUNTIME_ERROR')).length >= 2");
+    }
+
+    @Test
+    void stopAnEndlessLoop() {
+        register();
+        createProject("Forever", "python");
+        setEditorText("import time\nprint('looping', flush=True)\nwhile True: time.sleep(0.05)\n");
+        page.click("[data-action=run]");
+        waitForTerminal("looping");
+        assertThat(page.getAttribute("body", "data-running")).isEqualTo("true");
+        page.click("[data-action=stop]");
+        waitForTerminal("CANCELLED");
+        waitForRunEnd();
+        assertThat(page.textContent("[data-status=run]")).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void stopWithTheKeyboardShortcut() {
+        register();
+        createProject("Shortcut", "python");
+        setEditorText("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n");
+        page.keyboard().press("Control+Enter");
+        waitForTerminal("waiting");
+        page.keyboard().press("Control+Shift+S");
+        waitForTerminal("CANCELLED");
+
+        page.keyboard().press("F1");
+        page.waitForSelector(".help-overlay");
+        assertThat(page.textContent(".help-overlay")).contains("Ctrl/Cmd + Enter").contains("Ctrl/Cmd + Shift + S")
+                .contains("Ctrl/Cmd + K").contains("Ctrl/Cmd + S");
+        page.keyboard().press("Escape");
+        page.waitForSelector(".help-overlay", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+
+        page.keyboard().press("Control+K");
+        page.waitForFunction("() => !document.querySelector('.xterm-rows').textContent.includes('CANCELLED')");
+    }
+
+    @Test
+    void guestSessionAndExpiredToken() {
+        page.navigate(baseUrl);
+        page.click("text=Continue as guest");
+        page.waitForSelector(".ide");
+        assertThat(page.textContent(".user-name")).isEqualTo("Guest");
+
+        // A token the server no longer accepts: the IDE says so instead of failing oddly.
+        page.evaluate("() => localStorage.setItem('cloudrun.token', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged')");
+        page.reload();
+        page.waitForSelector(".auth-card");
+        assertThat(page.textContent(".form-notice")).contains("session has expired");
+
+        page.click("text=Continue as guest");
+        page.click("[data-testid=user-badge]");
+        page.click(".menu-item:has-text('Log out')");
+        page.waitForSelector(".auth-card");
+        assertThat(page.evaluate("() => localStorage.getItem('cloudrun.token')")).isNull();
+    }
+
+    @Test
+    void savedEditsSurviveAReload() {
+        register();
+        createProject("Persisted", "python");
+        setEditorText("print('saved_marker_42')\n");
+        page.waitForSelector(".editor-tab.dirty");
+        page.keyboard().press("Control+S");
+        page.waitForSelector(".editor-tab.dirty", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+        // Panel sizes are remembered too: widen the side bar, then reload.
+        double before = sidebarWidth();
+        BoundingBox splitter = page.locator(".splitter.vertical").first().boundingBox();
+        page.mouse().move(splitter.x + 2, splitter.y + 200);
+        page.mouse().down();
+        page.mouse().move(splitter.x + 122, splitter.y + 200, new Mouse.MoveOptions().setSteps(5));
+        page.mouse().up();
+        assertThat(sidebarWidth()).isCloseTo(before + 120, offset(4.0));
+
+        page.reload();
+        page.waitForSelector(".editor-tab[data-path='main.py']");
+        assertThat(sidebarWidth()).isCloseTo(before + 120, offset(4.0));
+        page.waitForFunction("() => (document.querySelector('.monaco-editor .view-lines')?.textContent ?? '').includes('saved_marker_42')");
+        assertThat(page.textContent(".monaco-editor .view-lines")).contains("saved_marker_42");
+    }
+
+    @Test
+    void explorerCreatesRenamesAndDeletesFilesAndFolders() {
+        register();
+        createProject("Tree", "python");
+        page.click("[aria-label='New folder']");
+        answer("lib");
+        page.waitForSelector(".tree-row[data-path='lib'][data-kind=folder]");
+        page.click(".tree-row[data-path='lib']");
+        page.click("[aria-label='New file']");
+        answer("util.py");
+        page.waitForSelector(".editor-tab.active[data-path='lib/util.py']");
+
+        page.hover(".tree-row[data-path='lib/util.py']");
+        page.click("[aria-label='Rename util.py']");
+        answer("helpers.py");
+        page.waitForSelector(".tree-row[data-path='lib/helpers.py']");
+        page.waitForSelector(".editor-tab[data-path='lib/helpers.py']");
+        assertThat(page.querySelector(".tree-row[data-path='lib/util.py']")).isNull();
+
+        page.hover(".tree-row[data-path='lib']");
+        page.click("[aria-label='Delete lib']");
+        page.click(".modal .button.danger");
+        page.waitForSelector(".tree-row[data-path='lib']", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+        assertThat(page.querySelector(".editor-tab[data-path='lib/helpers.py']")).isNull();
+
+        // Files dropped on the explorer are uploaded.
+        page.evaluate("() => { const transfer = new DataTransfer();"
+                + " transfer.items.add(new File(['dropped text'], 'dropped.txt', { type: 'text/plain' }));"
+                + " document.querySelector('.sidebar').dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true })); }");
+        page.waitForSelector(".tree-row[data-path='dropped.txt']");
+    }
+
+    @Test
+    void anHtmlProjectRendersInASandboxedPreview() {
+        register();
+        createProject("Site", "html");
+        page.waitForSelector(".preview-pane:not([hidden])");
+        page.frameLocator(".preview-frame").locator("h1").waitFor();
+        assertThat(page.frameLocator(".preview-frame").locator("h1").textContent()).isEqualTo("Hello, CloudRun!");
+        // style.css and script.js of the project are applied inside the preview.
+        assertThat(page.frameLocator(".preview-frame").locator("h1").evaluate("h => getComputedStyle(h).color"))
+                .isEqualTo("rgb(14, 122, 211)");
+        page.frameLocator(".preview-frame").locator("text=JavaScript says hello").waitFor();
+        // The iframe has an opaque origin: it cannot read the IDE's token.
+        assertThat(page.getAttribute(".preview-frame", "sandbox")).contains("allow-scripts").doesNotContain("allow-same-origin");
+        Frame preview = page.mainFrame().childFrames().get(0);
+        assertThat(preview.evaluate("() => { try { return String(localStorage.getItem('cloudrun.token')); } catch (e) { return 'blocked'; } }"))
+                .isEqualTo("blocked");
+        assertThat(preview.evaluate("() => { try { return String(parent.document.title); } catch (e) { return 'blocked'; } }"))
+                .isEqualTo("blocked");
+    }
+
+    @Test
+    void anUploadedBinaryFileComesBackByteIdentical() throws Exception {
+        register();
+        createProject("Assets", "python");
+        byte[] bytes = new byte[70_000];
+        new Random(42).nextBytes(bytes);
+        for (int value = 0; value < 256; value++) {
+            bytes[value] = (byte) value;
+        }
+        // Looks like markup once HTML-decoded: it must show literally.
+        String name = "&lt;b&gt;logo (1).bin";
+        page.setInputFiles("input[data-testid=upload-input]", new FilePayload(name, "application/octet-stream", bytes));
+        page.waitForSelector(".tree-row[data-path='" + name + "']");
+        // Names are shown as text, never as HTML.
+        assertThat(page.textContent(".tree-row[data-path='" + name + "'] .tree-name")).isEqualTo(name);
+
+        String token = (String) page.evaluate("() => localStorage.getItem('cloudrun.token')");
+        String projectId = projectId(token, "Assets");
+        HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl
+                        + "api/projects/" + projectId + "/files/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20")))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(download.statusCode()).isEqualTo(200);
+        assertThat(download.body()).isEqualTo(bytes);
+
+        // Opening it in the IDE shows a binary placeholder instead of garbling it in the editor.
+        page.click(".tree-row[data-path='" + name + "']");
+        page.waitForSelector("text=is a binary file");
+    }
+
+    @Test
+    void megabytesOfOutputKeepThePageResponsiveAndEndWithANotice() {
+        register();
+        createProject("Flood", "python");
+        setEditorText("import sys\nline = 'x' * 99 + '\\n'\nfor i in range(100_000): sys.stdout.write(line)\n");
+        page.keyboard().press("Control+Enter");
+        page.waitForSelector("body[data-running=true]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+        long slowest = 0;
+        do {
+            long started = System.nanoTime();
+            page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve(1)))");
+            slowest = Math.max(slowest, (System.nanoTime() - started) / 1_000_000);
+        } while ("true".equals(page.getAttribute("body", "data-running")));
+        waitForTerminal("more output than the server keeps");
+        assertThat(page.textContent("[data-status=run]")).isEqualTo("OUTPUT_LIMIT");
+        assertThat(slowest).as("slowest animation frame round trip while output streamed, ms").isLessThan(2_000);
+    }
+
+    @Test
+    void firstLoadIsFast() throws IOException {
+        long started = System.nanoTime();
+        page.navigate(baseUrl);
+        page.waitForSelector(".auth-card");
+        long signInScreenMs = (System.nanoTime() - started) / 1_000_000;
+        register();
+        started = System.nanoTime();
+        page.reload();
+        page.waitForSelector("body[data-editor-ready=true]");
+        long ideReadyMs = (System.nanoTime() - started) / 1_000_000;
+        Object navigation = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
+                + " return Math.round(n.domContentLoadedEventEnd) + ' ms DOMContentLoaded, ' + Math.round(n.loadEventEnd) + ' ms load'; }");
+        String report = "sign-in screen shown after " + signInScreenMs + " ms; IDE with editor ready after " + ideReadyMs
+                + " ms (reload with a kept token); navigation timing: " + navigation + "\n";
+        Files.createDirectories(ARTIFACTS);
+        Files.writeString(ARTIFACTS.resolve("ide-load-time.txt"), report);
+        System.out.print("IDE load time: " + report);
+        assertThat(signInScreenMs).isLessThan(5_000);
+        assertThat(ideReadyMs).isLessThan(10_000);
+    }
+
+    // ------------------------------------------------------------------ steps
+
+    private void register() {
+        if (!page.url().startsWith(baseUrl)) {
+            page.navigate(baseUrl);
+        }
+        page.waitForSelector(".auth-card");
+        String username = "user" + USERS.incrementAndGet() + "x" + (System.nanoTime() % 1_000_000);
+        page.click(".auth-tab:has-text('Create account')");
+        page.fill("input[name=username]", username);
+        page.fill("input[name=email]", username + "@example.com");
+        page.fill("input[name=password]", "correct horse battery staple");
+        page.click("form.auth-form button[type=submit]");
+        page.waitForSelector(".ide");
+        assertThat(page.textContent(".user-name")).isEqualTo(username);
+    }
+
+    private void createProject(String name, String language) {
+        if (page.querySelector("input[name=project-name]") == null) {
+            page.click(".activity-item[data-view=projects]");
+        }
+        page.fill("input[name=project-name]", name);
+        page.selectOption("select[name=project-language]", language);
+        page.click("form.new-project button[type=submit]");
+        page.waitForSelector(".explorer-project:has-text('" + name + "')");
+        page.waitForSelector("body[data-editor-ready=true]");
+        page.waitForSelector(".editor-tab.active");
+    }
+
+    private void setEditorText(String text) {
+        page.click(".monaco-editor .view-lines");
+        page.keyboard().press("Control+A");
+        page.keyboard().press("Delete");
+        page.keyboard().insertText(text);
+    }
+
+    private void answer(String text) {
+        page.fill(".modal input", text);
+        page.press(".modal input", "Enter");
+        page.waitForSelector(".modal", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
+    }
+
+    private void waitForTerminal(String text) {
+        page.waitForFunction("text => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n').includes(text)", text);
+    }
+
+    private void waitForRunEnd() {
+        page.waitForSelector("body[data-running=false]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+    }
+
+    private double sidebarWidth() {
+        return ((Number) page.evaluate("() => document.querySelector('.sidebar').getBoundingClientRect().width")).doubleValue();
+    }
+
+    private String terminalText() {
+        return (String) page.evaluate("() => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n')");
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> terminalSpans(String cssClass) {
+        return (List<String>) page.evaluate("cls => [...document.querySelectorAll('.xterm-rows span.' + cls)].map(s => s.textContent)", cssClass);
+    }
+
+    private String projectId(String token, String name) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl + "api/projects"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+        Matcher matcher = Pattern.compile("\"id\":\"([^\"]+)\",\"name\":\"" + Pattern.quote(name) + "\"").matcher(response.body());
+        assertThat(matcher.find()).as("project %s in %s", name, response.body()).isTrue();
+        return matcher.group(1);
+    }
+}

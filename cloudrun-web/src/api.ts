@@ -1,0 +1,183 @@
+/** The REST API of cloudrun-server, with the session token kept in localStorage. */
+import type { Entry, LanguageInfo } from './paths';
+
+const TOKEN_KEY = 'cloudrun.token';
+
+export interface User {
+  id: string;
+  username: string;
+  email: string | null;
+  guest: boolean;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  language: string | null;
+  entry: string | null;
+  updatedAt?: number;
+}
+
+export interface ProjectWithFiles extends Project {
+  files: Entry[];
+}
+
+/** An error the server answered with: {"error": {"code", "message", "field"?}}. */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+export class Api {
+  /** Called when the server says the token is no longer valid (expired, or the account is gone). */
+  onSessionExpired: () => void = () => {};
+
+  get token(): string | null {
+    return localStorage.getItem(TOKEN_KEY);
+  }
+
+  set token(value: string | null) {
+    if (value) localStorage.setItem(TOKEN_KEY, value);
+    else localStorage.removeItem(TOKEN_KEY);
+  }
+
+  private async request(method: string, path: string, body?: BodyInit | object): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    let payload: BodyInit | undefined;
+    if (body instanceof Uint8Array || body instanceof Blob || body instanceof ArrayBuffer) {
+      headers['Content-Type'] = 'application/octet-stream';
+      payload = body as BodyInit;
+    } else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await fetch(path, { method, headers, body: payload });
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach the CloudRun server. Is it running?');
+    }
+    if (!response.ok) {
+      let code = `http_${response.status}`;
+      let message = `The server answered ${response.status} ${response.statusText}`;
+      let field: string | undefined;
+      try {
+        const error = (await response.json())?.error;
+        if (error) {
+          code = error.code ?? code;
+          message = error.message ?? message;
+          field = error.field ?? undefined;
+        }
+      } catch {
+        // Not JSON: keep the HTTP status as the message.
+      }
+      if (response.status === 429) {
+        const retry = response.headers.get('Retry-After');
+        if (retry) message += ` (try again in ${retry} s)`;
+      }
+      if (response.status === 401 && this.token && !path.startsWith('/api/auth/login')) {
+        this.onSessionExpired();
+      }
+      throw new ApiError(response.status, code, message, field);
+    }
+    return response;
+  }
+
+  private async json<T>(method: string, path: string, body?: object): Promise<T> {
+    const response = await this.request(method, path, body);
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  private static fileUrl(projectId: string, path: string): string {
+    return `/api/projects/${encodeURIComponent(projectId)}/files/${path.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  async register(username: string, email: string, password: string): Promise<User> {
+    return this.signIn(await this.json('POST', '/api/auth/register', { username, email, password }));
+  }
+
+  async login(login: string, password: string): Promise<User> {
+    return this.signIn(await this.json('POST', '/api/auth/login', { login, password }));
+  }
+
+  async guest(): Promise<User> {
+    return this.signIn(await this.json('POST', '/api/auth/guest', {}));
+  }
+
+  private signIn(session: { token: string; user: User }): User {
+    this.token = session.token;
+    return session.user;
+  }
+
+  async me(): Promise<User> {
+    return (await this.json<{ user: User }>('GET', '/api/auth/me')).user;
+  }
+
+  logout(): void {
+    this.token = null;
+  }
+
+  async languages(): Promise<LanguageInfo[]> {
+    const body = await this.json<{ languages?: unknown[] } | unknown[]>('GET', '/api/languages');
+    const list = (Array.isArray(body) ? body : (body.languages ?? [])) as Array<Record<string, unknown>>;
+    return list.map((raw) => ({
+      id: String(raw.id),
+      displayName: String(raw.displayName ?? raw.name ?? raw.id),
+      extensions: Array.isArray(raw.extensions) ? raw.extensions.map(String) : [],
+      monacoLanguage: String(raw.monacoLanguage ?? raw.monaco ?? raw.monacoId ?? 'plaintext'),
+      sourceFile: String(raw.sourceFile ?? raw.mainFile ?? 'main.txt'),
+      template: String(raw.template ?? ''),
+      previewOnly: raw.previewOnly === true,
+    }));
+  }
+
+  async projects(): Promise<Project[]> {
+    return (await this.json<{ projects: Project[] }>('GET', '/api/projects')).projects;
+  }
+
+  async createProject(name: string, language: string, entry: string, files: Record<string, string>): Promise<ProjectWithFiles> {
+    return this.json('POST', '/api/projects', { name, language, entry, files });
+  }
+
+  async project(id: string): Promise<ProjectWithFiles> {
+    return this.json('GET', `/api/projects/${encodeURIComponent(id)}`);
+  }
+
+  async updateProject(id: string, changes: { name?: string; language?: string; entry?: string }): Promise<Project> {
+    return this.json('PATCH', `/api/projects/${encodeURIComponent(id)}`, changes);
+  }
+
+  async deleteProject(id: string): Promise<void> {
+    await this.request('DELETE', `/api/projects/${encodeURIComponent(id)}`);
+  }
+
+  async readFile(projectId: string, path: string): Promise<Uint8Array> {
+    const response = await this.request('GET', Api.fileUrl(projectId, path));
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async writeFile(projectId: string, path: string, content: Uint8Array | string): Promise<void> {
+    const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+    await this.request('PUT', Api.fileUrl(projectId, path), bytes);
+  }
+
+  async deleteEntry(projectId: string, path: string): Promise<void> {
+    await this.request('DELETE', Api.fileUrl(projectId, path));
+  }
+
+  async createFolder(projectId: string, path: string): Promise<void> {
+    await this.json('POST', `/api/projects/${encodeURIComponent(projectId)}/folders`, { path });
+  }
+
+  async move(projectId: string, from: string, to: string): Promise<void> {
+    await this.json('POST', `/api/projects/${encodeURIComponent(projectId)}/move`, { from, to });
+  }
+
+  /** The run WebSocket's URL on this server. */
+  static runSocketUrl(): string {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}/ws/run`;
+  }
+}

@@ -1,0 +1,122 @@
+/** The xterm.js terminal of the bottom panel: batched output, local line editing for stdin, themes. */
+import { Terminal, type ITheme } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import '@xterm/xterm/css/xterm.css';
+import { LineEditor, type LineAction } from './lineEditor';
+import { OutputBuffer } from './outputBuffer';
+import type { Stream } from './protocol';
+
+const DARK: ITheme = {
+  background: '#1e1e1e', foreground: '#cccccc', cursor: '#cccccc', selectionBackground: '#264f78',
+  black: '#000000', red: '#f14c4c', green: '#23d18b', yellow: '#f5f543', blue: '#3b8eea', magenta: '#d670d6',
+  cyan: '#29b8db', white: '#e5e5e5', brightBlack: '#666666', brightRed: '#f14c4c', brightGreen: '#23d18b',
+  brightYellow: '#f5f543', brightBlue: '#3b8eea', brightMagenta: '#d670d6', brightCyan: '#29b8db', brightWhite: '#e5e5e5',
+};
+const LIGHT: ITheme = {
+  background: '#ffffff', foreground: '#333333', cursor: '#333333', selectionBackground: '#add6ff',
+  black: '#000000', red: '#cd3131', green: '#00bc00', yellow: '#949800', blue: '#0451a5', magenta: '#bc05bc',
+  cyan: '#0598bc', white: '#555555', brightBlack: '#666666', brightRed: '#cd3131', brightGreen: '#14ce14',
+  brightYellow: '#b5ba00', brightBlue: '#0451a5', brightMagenta: '#bc05bc', brightCyan: '#0598bc', brightWhite: '#a5a5a5',
+};
+
+export const ANSI = {
+  reset: '\x1b[0m', dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m',
+};
+
+export class RunTerminal {
+  readonly xterm: Terminal;
+  private readonly fit = new FitAddon();
+  private readonly buffer: OutputBuffer;
+  private readonly lineEditor = new LineEditor();
+  /** Whether what was pushed so far ends a line (xterm's cursor lags behind the batched writes). */
+  private atLineStart = true;
+  /** Set while a program runs: where typed lines go. */
+  onInput: ((action: LineAction) => void) | null = null;
+
+  constructor(host: HTMLElement, theme: 'dark' | 'light', fontSize: number) {
+    this.xterm = new Terminal({
+      convertEol: true,
+      cursorBlink: true,
+      fontFamily: "'Cascadia Mono', 'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace",
+      fontSize,
+      scrollback: 5000,
+      theme: theme === 'dark' ? DARK : LIGHT,
+      allowProposedApi: false,
+    });
+    this.xterm.loadAddon(this.fit);
+    this.xterm.open(host);
+    this.buffer = new OutputBuffer({ write: (data, done) => this.xterm.write(data, done) });
+    this.xterm.onData((data) => {
+      if (!this.onInput) return;
+      for (const action of this.lineEditor.feed(data)) {
+        if (action.type === 'echo') this.push(action.text);
+        this.onInput?.(action);
+      }
+    });
+    new ResizeObserver(() => this.resize()).observe(host);
+  }
+
+  resize(): void {
+    try {
+      if (this.xterm.element && this.xterm.element.offsetParent !== null) this.fit.fit();
+    } catch {
+      // Not laid out yet.
+    }
+  }
+
+  setTheme(theme: 'dark' | 'light'): void {
+    this.xterm.options.theme = theme === 'dark' ? DARK : LIGHT;
+  }
+
+  setFontSize(size: number): void {
+    this.xterm.options.fontSize = size;
+    this.resize();
+  }
+
+  /** Program output; stderr shows in red so it stands out from stdout. */
+  output(stream: Stream, data: string): void {
+    if (stream === 'stderr' || stream === 'compiler') {
+      this.push(`${ANSI.red}${data}${ANSI.reset}`, data);
+    } else if (stream === 'install') {
+      this.push(`${ANSI.dim}${data}${ANSI.reset}`, data);
+    } else {
+      this.push(data);
+    }
+  }
+
+  private push(data: string, visible = data): void {
+    if (!data) return;
+    this.buffer.push(data);
+    if (visible) this.atLineStart = visible.endsWith('\n');
+  }
+
+  /** A line of the IDE's own (run header, result), on a line of its own. */
+  note(text: string): void {
+    this.push(`${this.atLineStart ? '' : '\r\n'}${text}\r\n`);
+  }
+
+  startInput(handler: (action: LineAction) => void): void {
+    this.lineEditor.reset();
+    this.onInput = handler;
+  }
+
+  stopInput(): void {
+    this.onInput = null;
+    this.lineEditor.reset();
+  }
+
+  clear(): void {
+    this.buffer.clear();
+    this.atLineStart = true;
+    this.xterm.clear();
+    this.xterm.write('\x1b[2J\x1b[H');
+  }
+
+  focus(): void {
+    this.xterm.focus();
+  }
+
+  whenIdle(): Promise<void> {
+    return this.buffer.whenIdle();
+  }
+}
