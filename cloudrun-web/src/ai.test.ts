@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AI_OUTPUT_CAP, RunRecord, tailBytes } from './ai';
+import { AI_OUTPUT_CAP, describeAiError, RunRecord, tailBytes } from './ai';
 import type { RunResult } from './protocol';
 
 const result = (status: string, exitCode: number | null = 1): RunResult => ({
@@ -42,5 +42,16 @@ describe('tailBytes', () => {
     expect(new TextEncoder().encode(capped).length).toBeLessThanOrEqual(8);
     expect(capped.endsWith('end')).toBe(true);
     expect(capped).not.toContain('\uFFFD');
+  });
+});
+
+describe('describeAiError', () => {
+  it('explains the server\'s JSON errors', () => {
+    expect(describeAiError(503, 'ai_not_configured', 'no AI provider is configured', null))
+      .toBe('The AI assistant is not configured on this server: no AI provider is configured');
+    expect(describeAiError(429, 'ai_quota_exceeded', 'limit of 60 an hour', '120')).toBe('You have used up your AI requests for now: limit of 60 an hour (try again in 120 s)');
+    expect(describeAiError(502, 'ai_unavailable', 'groq: HTTP 500', null)).toBe('No AI provider could answer: groq: HTTP 500');
+    expect(describeAiError(401, 'unauthorized', 'bad token', null)).toBe('Your session has expired; sign in again.');
+    expect(describeAiError(500, null, null, null)).toBe('The server answered HTTP 500');
   });
 });

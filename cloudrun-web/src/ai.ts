@@ -349,20 +349,8 @@ export class AiPanel {
   }
 }
 
-/** A readable message for an answer that is not the stream: the server's JSON error, else the status. */
-async function errorOf(response: Response): Promise<ApiError> {
-  let code = `http_${response.status}`;
-  let message = `The server answered ${response.status} ${response.statusText}`;
-  try {
-    const error = (await response.json())?.error;
-    if (error) {
-      code = error.code ?? code;
-      message = error.message ?? message;
-    }
-  } catch {
-    // not JSON
-  }
-  const retry = response.headers.get('Retry-After');
+/** A readable message for an error answer (JSON `{"error": {code, message}}`) instead of the stream. */
+export function describeAiError(status: number, code: string | null, message: string | null, retryAfter: string | null): string {
   const explain: Record<string, string> = {
     ai_not_configured: 'The AI assistant is not configured on this server',
     ai_disabled: 'The AI assistant is turned off on this server',
@@ -371,8 +359,25 @@ async function errorOf(response: Response): Promise<ApiError> {
     ai_busy: 'The AI assistant is busy',
     ai_unavailable: 'No AI provider could answer',
   };
-  let text = explain[code] ? `${explain[code]}: ${message}` : message;
-  if (response.status === 401) text = 'Your session has expired; sign in again.';
-  if (response.status === 429 && retry) text += ` (try again in ${retry} s)`;
-  return new ApiError(response.status, code, text);
+  if (status === 401) return 'Your session has expired; sign in again.';
+  const detail = message ?? `The server answered HTTP ${status}`;
+  let text = code && explain[code] ? `${explain[code]}: ${detail}` : detail;
+  if (status === 429 && retryAfter) text += ` (try again in ${retryAfter} s)`;
+  return text;
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  let code: string | null = null;
+  let message: string | null = null;
+  try {
+    const error = (await response.json())?.error;
+    if (error) {
+      code = typeof error.code === 'string' ? error.code : null;
+      message = typeof error.message === 'string' ? error.message : null;
+    }
+  } catch {
+    // not JSON
+  }
+  return new ApiError(response.status, code ?? `http_${response.status}`,
+    describeAiError(response.status, code, message, response.headers.get('Retry-After')));
 }

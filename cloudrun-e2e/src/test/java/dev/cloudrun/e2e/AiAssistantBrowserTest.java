@@ -139,6 +139,12 @@ class AiAssistantBrowserTest {
                 exchange.getResponseBody().write(bytes);
                 return;
             }
+            if (body.path("messages").toString().contains("FAIL_PROVIDER")) {
+                byte[] bytes = "{\"error\":{\"message\":\"fake overload\"}}".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(500, bytes.length);
+                exchange.getResponseBody().write(bytes);
+                return;
+            }
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
             OutputStream out = exchange.getResponseBody();
@@ -225,6 +231,22 @@ class AiAssistantBrowserTest {
         page.keyboard().press("Control+Z");
         page.waitForFunction("expected => " + EDITOR_TEXT_JS + " === expected", FAILING.stripTrailing());
         assertThat(editorText()).isEqualTo(FAILING.stripTrailing());
+    }
+
+    @Test
+    void aFailingProviderShowsTheServersErrorInThePanel() {
+        register(baseUrl);
+        createProject("Broken", "python");
+        setEditorText("# FAIL_PROVIDER\nprint(1)\n");
+        page.click(".panel-tab[data-tab=ai]");
+        page.waitForSelector(".ai-panel[data-state=ready]");
+        assertThat(page.isDisabled("[data-ai-action=fix_error]")).as("no failed run yet").isTrue();
+        assertThat(page.isDisabled("[data-ai-action=explain_error]")).as("no failed run yet").isTrue();
+        page.click("[data-ai-action=explain_code]");
+        page.waitForSelector("[data-testid=ai-reply-status].error");
+        assertThat(page.textContent("[data-testid=ai-reply-status]")).startsWith("No AI provider could answer");
+        assertThat(page.isEnabled("[data-ai-action=explain_code]")).as("ready for another try").isTrue();
+        assertThat(page.isVisible("[data-testid=ai-diff]")).isFalse();
     }
 
     @Test
