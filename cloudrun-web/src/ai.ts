@@ -89,6 +89,8 @@ export class AiPanel {
   private busy: AbortController | null = null;
   private readonly buttons = new Map<AiAction, HTMLButtonElement>();
   private readonly header = h('div', { class: 'ai-header' });
+  private readonly stopButton = h('button', { class: 'button secondary ai-stop', type: 'button', 'data-ai-action': 'stop', text: 'Stop', hidden: true,
+    title: 'Stop the answer (what arrived so far stays)', onclick: () => this.busy?.abort() });
   private readonly notice = h('div', { class: 'ai-notice', 'data-testid': 'ai-notice' });
   private readonly reply = h('div', { class: 'ai-reply', 'data-testid': 'ai-reply', 'aria-live': 'polite' });
   private readonly replyStatus = h('div', { class: 'ai-reply-status', 'data-testid': 'ai-reply-status' });
@@ -111,7 +113,7 @@ export class AiPanel {
     root.replaceChildren(
       h('div', { class: 'ai-main' }, this.header, this.notice, this.replyStatus, this.reply),
       this.diffPane);
-    this.header.append(h('div', { class: 'ai-buttons' }, ...this.buttons.values()));
+    this.header.append(h('div', { class: 'ai-buttons' }, ...this.buttons.values(), this.stopButton));
     this.notice.textContent = 'Checking whether the AI assistant is available…';
     // Loaded up front so the panel is ready when first opened; every opening refreshes it.
     this.refreshStatus();
@@ -181,6 +183,7 @@ export class AiPanel {
   }
 
   private updateButtons(): void {
+    this.stopButton.hidden = this.busy === null;
     const usable = !!this.status && this.status.enabled && this.status.configured;
     for (const { action, needsError } of ACTIONS) {
       const button = this.buttons.get(action)!;
@@ -266,7 +269,10 @@ export class AiPanel {
       for (const event of parser.end()) handle(event.event, event.data);
       if (!finished) this.setReplyStatus('The connection closed before the answer was complete.', 'error');
     } catch (problem) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted) {
+        this.setReplyStatus('Stopped; the answer is incomplete.', 'done');
+        return;
+      }
       this.setReplyStatus(problem instanceof Error ? problem.message : String(problem), 'error');
     } finally {
       if (this.busy === controller) this.busy = null;
@@ -344,7 +350,9 @@ export class AiPanel {
   }
 
   dispose(): void {
-    this.busy?.abort();
+    const busy = this.busy;
+    this.busy = null;
+    busy?.abort();
     this.closeDiff();
   }
 }

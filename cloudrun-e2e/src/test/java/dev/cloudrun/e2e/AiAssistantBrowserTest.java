@@ -196,6 +196,7 @@ class AiAssistantBrowserTest {
         assertThat(page.textContent("[data-testid=ai-reply]")).doesNotContain("Define the variable first");
         assertThat(page.isVisible("[data-testid=ai-diff]")).isFalse();
         assertThat(page.isDisabled("[data-ai-action=explain_code]")).as("no second request while one streams").isTrue();
+        assertThat(page.isVisible("[data-ai-action=stop]")).as("the answer can be stopped while it streams").isTrue();
         assertThat(page.innerHTML("[data-testid=ai-reply]")).contains("<strong>NameError</strong>").contains("<code>undefined_name</code>");
         resume.countDown();
 
@@ -207,6 +208,7 @@ class AiAssistantBrowserTest {
         assertThat(page.querySelectorAll("[data-testid=ai-reply] script")).isEmpty();
         assertThat(page.textContent("[data-testid=ai-reply] pre code")).isEqualTo(FIXED.stripTrailing());
         assertThat(page.textContent("[data-testid=ai-reply-status]")).contains("Answered by groq");
+        assertThat(page.isHidden("[data-ai-action=stop]")).isTrue();
         page.waitForFunction("() => [...document.querySelectorAll('[data-testid=ai-diff] .view-lines')]"
                 + ".some(lines => lines.textContent.includes('CloudRun'))");
         Files.createDirectories(ARTIFACTS);
