@@ -1,4 +1,5 @@
 /** The workbench: activity bar, explorer, editor tabs, preview, bottom panel, status bar. */
+import { AiPanel } from './ai';
 import { Api, ApiError, type Project, type ProjectWithFiles, type User } from './api';
 import { append, askText, clear, confirmAction, h, icon, toast } from './dom';
 import type { Monaco } from './editor';
@@ -62,6 +63,7 @@ export class Ide {
   private elapsedTimer = 0;
   private lastMissing: string[] = [];
   private sidebarView: 'explorer' | 'projects' = 'explorer';
+  private ai!: AiPanel;
   private previewVisible = false;
   /** Removes the window and document listeners when this workbench goes away (logout). */
   private readonly listeners = new AbortController();
@@ -171,9 +173,14 @@ export class Ide {
       this.installButton,
       h('button', { class: 'icon-button', type: 'button', title: 'Clear terminal (Ctrl+K)', 'aria-label': 'Clear terminal',
         onclick: () => this.terminal.clear() }, icon('clear')));
-    this.aiPane.append(
-      h('div', { class: 'placeholder-title', text: 'AI Assistant' }),
-      h('p', { text: 'The AI assistant is not configured yet on this server. When it is, you will be able to ask it to explain errors and suggest fixes here.' }));
+    this.ai = new AiPanel(this.aiPane, {
+      token: () => this.api.token,
+      monaco: () => this.monaco,
+      editor: () => this.editor,
+      language: () => (this.active ? languageOfFile(this.active.path, this.languages)?.id : undefined) ?? this.project?.language ?? null,
+      theme: () => this.settings.theme,
+      onSessionExpired: () => this.api.onSessionExpired(),
+    });
     this.inputPane.append(
       h('p', { class: 'hint', text: 'Text here is given to the program as its standard input when you press Run. Leave it empty to type input in the terminal while the program runs.' }),
       this.inputBox);
@@ -255,6 +262,7 @@ export class Ide {
     this.aiPane.hidden = tab !== 'ai';
     this.inputPane.hidden = tab !== 'input';
     if (tab === 'terminal') requestAnimationFrame(() => this.terminal?.resize());
+    if (tab === 'ai') this.ai?.opened();
   }
 
   private applyTheme(): void {
@@ -889,6 +897,7 @@ export class Ide {
       this.statusElapsed.textContent = formatMillis(performance.now() - this.runStartedAt);
     }, 100);
     const token = this.api.token ?? '';
+    this.ai.runStarted();
     const session = new RunSession({ token, projectId: this.project.id, entry, language, stdin: stdin || undefined, installPackages },
       (message) => this.onRunMessage(message),
       (problem) => this.onRunClosed(session, problem));
@@ -913,6 +922,7 @@ export class Ide {
         break;
       case 'output':
         this.terminal.output(message.stream, message.data);
+        this.ai.run.output(message.stream, message.data);
         break;
       case 'missingDependency':
         this.offerInstall(message.packages);
@@ -962,6 +972,7 @@ export class Ide {
       this.offerInstall(result.missingDependencies);
     }
     this.setRunState(result.status, false, tone);
+    this.ai.runFinished(result);
     this.statusElapsed.textContent = formatMillis(time);
     this.statusExit.textContent = result.exitCode !== null ? `exit ${result.exitCode}` : '';
     this.statusMemory.textContent = result.memoryBytes ? `${formatBytes(result.memoryBytes)} peak` : '';
@@ -1017,6 +1028,7 @@ export class Ide {
     clearInterval(this.elapsedTimer);
     clearTimeout(this.previewTimer);
     this.session?.dispose();
+    this.ai?.dispose();
     this.closeAllFiles();
     this.editor?.dispose();
     this.terminal?.xterm.dispose();
