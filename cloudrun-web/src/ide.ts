@@ -927,6 +927,14 @@ export class Ide {
       case 'missingDependency':
         this.offerInstall(message.packages);
         break;
+      case 'installStarted':
+        this.terminal.note(`${ANSI.cyan}⬇ Installing ${message.packages.join(', ')}…${ANSI.reset}`);
+        break;
+      case 'installFinished':
+        this.terminal.note(message.success
+          ? `${ANSI.green}✔ ${message.message}${ANSI.reset}`
+          : `${ANSI.red}✖ ${message.message}${ANSI.reset}`);
+        break;
       case 'error':
         this.terminal.note(`${ANSI.red}✖ ${message.message}${ANSI.reset}`);
         if (message.code === 'unauthorized') this.api.onSessionExpired();

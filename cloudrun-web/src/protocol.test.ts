@@ -38,7 +38,17 @@ describe('protocol', () => {
   it('parses the server\'s missing_dependency message', () => {
     expect(parseServerMessage('{"type":"missing_dependency","language":"python","module":"requests"}'))
       .toEqual({ kind: 'missingDependency', packages: ['requests'], message: null });
+    expect(parseServerMessage('{"type":"missing_dependency","language":"python","module":"cv2","modules":["cv2"],'
+      + '"packages":["opencv-python-headless"],"canInstall":true}'))
+      .toEqual({ kind: 'missingDependency', packages: ['opencv-python-headless'], message: null });
     expect(parseServerMessage('{"type":"authenticated","userId":"u"}')).toEqual({ kind: 'authenticated' });
+  });
+
+  it('parses install events', () => {
+    expect(parseServerMessage('{"type":"install_started","runId":"r","packages":["requests"]}'))
+      .toEqual({ kind: 'installStarted', packages: ['requests'] });
+    expect(parseServerMessage('{"type":"install_finished","runId":"r","packages":["requests"],"success":false,"message":"no"}'))
+      .toEqual({ kind: 'installFinished', packages: ['requests'], success: false, message: 'no' });
   });
 
   it('ignores what it does not know', () => {

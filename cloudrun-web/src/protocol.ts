@@ -26,6 +26,8 @@ export type ServerMessage =
   | { kind: 'phase'; phase: string }
   | { kind: 'output'; stream: Stream; data: string }
   | { kind: 'missingDependency'; packages: string[]; message: string | null }
+  | { kind: 'installStarted'; packages: string[] }
+  | { kind: 'installFinished'; packages: string[]; success: boolean; message: string }
   | { kind: 'finished'; result: RunResult }
   | { kind: 'error'; code: string; message: string };
 
@@ -92,8 +94,19 @@ export function parseServerMessage(raw: string): ServerMessage | null {
     case 'missingdependencies':
       return {
         kind: 'missingDependency',
-        packages: [...strings(message.packages), ...strings(message.modules), ...strings(message.module), ...strings(message.package)],
+        // Package names when the server knows them (cv2 is installed as opencv-python-headless), else module names.
+        packages: strings(message.packages).length > 0 ? strings(message.packages)
+          : [...strings(message.modules), ...strings(message.module), ...strings(message.package)],
         message: text(message.message),
+      };
+    case 'installstarted':
+      return { kind: 'installStarted', packages: strings(message.packages) };
+    case 'installfinished':
+      return {
+        kind: 'installFinished',
+        packages: strings(message.packages),
+        success: message.success === true,
+        message: text(message.message) ?? '',
       };
     case 'finished':
     case 'result':

@@ -15,7 +15,10 @@ import com.microsoft.playwright.options.FilePayload;
 import com.microsoft.playwright.options.WaitForSelectorState;
 import dev.cloudrun.server.CloudRunServer;
 import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.tck.LocalPackageIndex;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -56,17 +59,26 @@ class IdeBrowserTest {
     private static Playwright playwright;
     private static Browser browser;
     private static String baseUrl;
+    private static LocalPackageIndex packageIndex;
 
     private BrowserContext context;
     private Page page;
 
     @BeforeAll
     static void startServerAndBrowser() {
+        try {
+            // PyPI is out of reach here: packages come from a PEP 503 index the test serves on loopback.
+            packageIndex = new LocalPackageIndex(InetAddress.getLoopbackAddress(), "cloudrun-missing-module",
+                    "cloudrun_missing_module", "hi from the wheel");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         server = CloudRunServer.create(ServerConfig.of(Map.of(
                 "CLOUDRUN_PORT", "0",
                 "CLOUDRUN_DATA_DIR", dataDir.toString(),
                 "CLOUDRUN_BACKEND", "local",
-                "CLOUDRUN_WALL_TIME_SECONDS", "30"))).start();
+                "CLOUDRUN_WALL_TIME_SECONDS", "30",
+                "CLOUDRUN_PYPI_INDEX_URL", packageIndex.url()))).start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
         assertThat(CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
         playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
@@ -87,6 +99,9 @@ class IdeBrowserTest {
         }
         if (server != null) {
             server.close();
+        }
+        if (packageIndex != null) {
+            packageIndex.close();
         }
     }
 
@@ -152,18 +167,29 @@ class IdeBrowserTest {
     void aMissingModuleOffersInstallAndRerun() {
         register();
         createProject("Needs", "python");
-        setEditorText("import cloudrun_missing_module\n");
+        setEditorText("import cloudrun_missing_module\nprint(cloudrun_missing_module.hello())\n");
         page.keyboard().press("Control+Enter");
         waitForTerminal("RUNTIME_ERROR");
         page.waitForSelector("[data-action=install-rerun]:visible");
-        assertThat(page.textContent("[data-action=install-rerun]")).startsWith("Install ").contains("cloudrun").endsWith(" & Re-run");
+        assertThat(page.textContent("[data-action=install-rerun]")).isEqualTo("Install cloudrun_missing_module & Re-run");
         assertThat(page.textContent("[data-status=run]")).isEqualTo("RUNTIME_ERROR");
         assertThat(terminalSpans("xterm-fg-1")).anyMatch(text -> text.contains("No module named"));
 
-        // Until the package-install protocol lands, the action re-runs the program.
+        // Install & Re-run: the server installs the package in its own sandbox step, then runs the program again.
+        long downloads = packageIndex.downloads();
         page.click("[data-action=install-rerun]");
+        waitForTerminal("Installing cloudrun_missing_module");
+        waitForTerminal("hi from the wheel");
+        page.waitForFunction("() => document.querySelector('[data-status=run]').textContent === 'OK'");
+        assertThat(packageIndex.downloads()).isEqualTo(downloads + 1);
+        assertThat(page.isVisible("[data-action=install-rerun]")).isFalse();
+
+        // The project keeps the package: the next run needs no install.
+        page.keyboard().press("Control+Enter");
         page.waitForFunction("() => [...document.querySelectorAll('.xterm-rows > div')]"
-                + ".filter(row => row.textContent.includes('RUNTIME_ERROR')).length >= 2");
+                + ".filter(row => row.textContent.includes('hi from the wheel')).length >= 2");
+        page.waitForFunction("() => document.querySelector('[data-status=run]').textContent === 'OK'");
+        assertThat(packageIndex.downloads()).isEqualTo(downloads + 1);
     }
 
     @Test
