@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.options.WaitForSelectorState;
@@ -28,7 +27,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,9 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a failing run, "Fix Error", the explanation streaming in, the diff, Accept, a passing run, and undo.
  */
 class AiAssistantBrowserTest {
-    private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
     private static final Path ARTIFACTS = Paths.get(System.getProperty("cloudrun.e2e.artifacts", "target"));
-    private static final AtomicInteger USERS = new AtomicInteger();
     private static final double TIMEOUT_MS = 30_000;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -73,6 +69,7 @@ class AiAssistantBrowserTest {
 
     private BrowserContext context;
     private Page page;
+    private IdeSteps ide;
 
     @BeforeAll
     static void startFakeProviderServerAndBrowser() throws IOException {
@@ -88,13 +85,9 @@ class AiAssistantBrowserTest {
                 "GROQ_API_KEY", "test-key",
                 "GROQ_BASE_URL", "http://127.0.0.1:" + fakeProvider.getAddress().getPort() + "/openai/v1"))).start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        assertThat(CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(CHROMIUM)
-                .setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--no-first-run")));
+        assertThat(IdeSteps.CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
+        playwright = IdeSteps.playwright();
+        browser = IdeSteps.launchChromium(playwright);
     }
 
     @AfterAll
@@ -119,6 +112,7 @@ class AiAssistantBrowserTest {
         context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
         context.setDefaultTimeout(TIMEOUT_MS);
         page = context.newPage();
+        ide = new IdeSteps(page);
     }
 
     @AfterEach
@@ -176,11 +170,11 @@ class AiAssistantBrowserTest {
         received.clear();
         resume = new CountDownLatch(1);
         register(baseUrl);
-        createProject("Fixer", "python");
-        setEditorText(FAILING);
+        ide.createProject("Fixer", "python");
+        ide.setEditorText(FAILING);
         page.keyboard().press("Control+Enter");
-        waitForTerminal("RUNTIME_ERROR");
-        waitForRunEnd();
+        ide.waitForTerminal("RUNTIME_ERROR");
+        ide.waitForRunEnd();
 
         page.click(".panel-tab[data-tab=ai]");
         page.waitForSelector(".ai-panel[data-state=ready]");
@@ -225,9 +219,9 @@ class AiAssistantBrowserTest {
         assertThat(editorText()).isEqualTo(FIXED.stripTrailing());
 
         page.keyboard().press("Control+Enter");
-        waitForTerminal("Hello, CloudRun");
-        waitForTerminal("OK · exit code 0");
-        waitForRunEnd();
+        ide.waitForTerminal("Hello, CloudRun");
+        ide.waitForTerminal("OK · exit code 0");
+        ide.waitForRunEnd();
 
         page.click(".editor-host .view-lines");
         page.keyboard().press("Control+Z");
@@ -238,8 +232,8 @@ class AiAssistantBrowserTest {
     @Test
     void aFailingProviderShowsTheServersErrorInThePanel() {
         register(baseUrl);
-        createProject("Broken", "python");
-        setEditorText("# FAIL_PROVIDER\nprint(1)\n");
+        ide.createProject("Broken", "python");
+        ide.setEditorText("# FAIL_PROVIDER\nprint(1)\n");
         page.click(".panel-tab[data-tab=ai]");
         page.waitForSelector(".ai-panel[data-state=ready]");
         assertThat(page.isDisabled("[data-ai-action=fix_error]")).as("no failed run yet").isTrue();
@@ -281,42 +275,7 @@ class AiAssistantBrowserTest {
     }
 
     private void register(String url) {
-        page.navigate(url);
-        page.waitForSelector(".auth-card");
-        String username = "ai" + USERS.incrementAndGet() + "x" + (System.nanoTime() % 1_000_000);
-        page.click(".auth-tab:has-text('Create account')");
-        page.fill("input[name=username]", username);
-        page.fill("input[name=email]", username + "@example.com");
-        page.fill("input[name=password]", "correct horse battery staple");
-        page.click("form.auth-form button[type=submit]");
-        page.waitForSelector(".ide");
+        ide.register(url, "ai");
     }
 
-    private void createProject(String name, String language) {
-        if (page.querySelector("input[name=project-name]") == null) {
-            page.click(".activity-item[data-view=projects]");
-        }
-        page.fill("input[name=project-name]", name);
-        page.selectOption("select[name=project-language]", language);
-        page.click("form.new-project button[type=submit]");
-        page.waitForSelector(".explorer-project:has-text('" + name + "')");
-        page.waitForSelector("body[data-editor-ready=true]");
-        page.waitForSelector(".editor-tab.active");
-    }
-
-    private void setEditorText(String text) {
-        page.click(".editor-host .view-lines");
-        page.keyboard().press("Control+A");
-        page.keyboard().press("Delete");
-        page.keyboard().insertText(text);
-    }
-
-    private void waitForTerminal(String text) {
-        page.waitForFunction("text => [...document.querySelectorAll('.xterm-rows > div')]"
-                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n').includes(text)", text);
-    }
-
-    private void waitForRunEnd() {
-        page.waitForSelector("body[data-running=false]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
-    }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.offset;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Frame;
 import com.microsoft.playwright.Mouse;
 import com.microsoft.playwright.Page;
@@ -31,7 +30,6 @@ import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -47,9 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the local bubblewrap sandbox): what a person does at http://localhost:8080, click by click.
  */
 class IdeBrowserTest {
-    private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
     private static final Path ARTIFACTS = Paths.get(System.getProperty("cloudrun.e2e.artifacts", "target"));
-    private static final AtomicInteger USERS = new AtomicInteger();
     private static final double TIMEOUT_MS = 30_000;
 
     @TempDir
@@ -63,6 +59,7 @@ class IdeBrowserTest {
 
     private BrowserContext context;
     private Page page;
+    private IdeSteps ide;
 
     @BeforeAll
     static void startServerAndBrowser() {
@@ -80,13 +77,9 @@ class IdeBrowserTest {
                 "CLOUDRUN_WALL_TIME_SECONDS", "30",
                 "CLOUDRUN_PYPI_INDEX_URL", packageIndex.url()))).start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        assertThat(CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(CHROMIUM)
-                .setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                        "--disable-component-update", "--no-first-run")));
+        assertThat(IdeSteps.CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
+        playwright = IdeSteps.playwright();
+        browser = IdeSteps.launchChromium(playwright);
     }
 
     @AfterAll
@@ -110,6 +103,7 @@ class IdeBrowserTest {
         context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
         context.setDefaultTimeout(TIMEOUT_MS);
         page = context.newPage();
+        ide = new IdeSteps(page);
     }
 
     @AfterEach
@@ -122,19 +116,19 @@ class IdeBrowserTest {
     @Test
     void registerRunAnInteractiveProgramAndSeeColouredOutput() throws IOException {
         register();
-        createProject("Greeter", "python");
-        setEditorText("import sys\n"
+        ide.createProject("Greeter", "python");
+        ide.setEditorText("import sys\n"
                 + "name = input('What is your name? ')\n"
                 + "print(f'\\033[32mHello, {name}!\\033[0m')\n"
                 + "print('a warning', file=sys.stderr)\n");
         page.keyboard().press("Control+Enter");
-        waitForTerminal("What is your name?");
+        ide.waitForTerminal("What is your name?");
         page.click(".terminal-host");
         page.keyboard().type("Ada");
         page.keyboard().press("Enter");
-        waitForTerminal("Hello, Ada!");
-        waitForTerminal("OK · exit code 0");
-        waitForRunEnd();
+        ide.waitForTerminal("Hello, Ada!");
+        ide.waitForTerminal("OK · exit code 0");
+        ide.waitForRunEnd();
 
         // The greeting is green (ANSI 32 -> xterm's fg-2 class); stderr shows red (fg-1).
         assertThat(terminalSpans("xterm-fg-2")).anyMatch(text -> text.contains("Hello, Ada!"));
@@ -150,13 +144,13 @@ class IdeBrowserTest {
     @Test
     void inputGivenUpFrontInTheInputTab() {
         register();
-        createProject("Adder", "python");
-        setEditorText("a = int(input())\nb = int(input())\nprint('sum', a + b)\n");
+        ide.createProject("Adder", "python");
+        ide.setEditorText("a = int(input())\nb = int(input())\nprint('sum', a + b)\n");
         page.click(".panel-tab[data-tab=input]");
         page.fill(".stdin-input", "20\n22\n");
         page.click("[data-action=run]");
-        waitForTerminal("sum 42");
-        waitForRunEnd();
+        ide.waitForTerminal("sum 42");
+        ide.waitForRunEnd();
         assertThat(page.isVisible(".terminal-host")).isTrue();
 
         page.click(".panel-tab[data-tab=ai]");
@@ -166,10 +160,10 @@ class IdeBrowserTest {
     @Test
     void aMissingModuleOffersInstallAndRerun() {
         register();
-        createProject("Needs", "python");
-        setEditorText("import cloudrun_missing_module\nprint(cloudrun_missing_module.hello())\n");
+        ide.createProject("Needs", "python");
+        ide.setEditorText("import cloudrun_missing_module\nprint(cloudrun_missing_module.hello())\n");
         page.keyboard().press("Control+Enter");
-        waitForTerminal("RUNTIME_ERROR");
+        ide.waitForTerminal("RUNTIME_ERROR");
         page.waitForSelector("[data-action=install-rerun]:visible");
         assertThat(page.textContent("[data-action=install-rerun]")).isEqualTo("Install cloudrun_missing_module & Re-run");
         assertThat(page.textContent("[data-status=run]")).isEqualTo("RUNTIME_ERROR");
@@ -178,8 +172,8 @@ class IdeBrowserTest {
         // Install & Re-run: the server installs the package in its own sandbox step, then runs the program again.
         long downloads = packageIndex.downloads();
         page.click("[data-action=install-rerun]");
-        waitForTerminal("Installing cloudrun_missing_module");
-        waitForTerminal("hi from the wheel");
+        ide.waitForTerminal("Installing cloudrun_missing_module");
+        ide.waitForTerminal("hi from the wheel");
         page.waitForFunction("() => document.querySelector('[data-status=run]').textContent === 'OK'");
         assertThat(packageIndex.downloads()).isEqualTo(downloads + 1);
         assertThat(page.isVisible("[data-action=install-rerun]")).isFalse();
@@ -195,26 +189,26 @@ class IdeBrowserTest {
     @Test
     void stopAnEndlessLoop() {
         register();
-        createProject("Forever", "python");
-        setEditorText("import time\nprint('looping', flush=True)\nwhile True: time.sleep(0.05)\n");
+        ide.createProject("Forever", "python");
+        ide.setEditorText("import time\nprint('looping', flush=True)\nwhile True: time.sleep(0.05)\n");
         page.click("[data-action=run]");
-        waitForTerminal("looping");
+        ide.waitForTerminal("looping");
         assertThat(page.getAttribute("body", "data-running")).isEqualTo("true");
         page.click("[data-action=stop]");
-        waitForTerminal("CANCELLED");
-        waitForRunEnd();
+        ide.waitForTerminal("CANCELLED");
+        ide.waitForRunEnd();
         assertThat(page.textContent("[data-status=run]")).isEqualTo("CANCELLED");
     }
 
     @Test
     void stopWithTheKeyboardShortcut() {
         register();
-        createProject("Shortcut", "python");
-        setEditorText("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n");
+        ide.createProject("Shortcut", "python");
+        ide.setEditorText("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n");
         page.keyboard().press("Control+Enter");
-        waitForTerminal("waiting");
+        ide.waitForTerminal("waiting");
         page.keyboard().press("Control+Shift+S");
-        waitForTerminal("CANCELLED");
+        ide.waitForTerminal("CANCELLED");
 
         page.keyboard().press("F1");
         page.waitForSelector(".help-overlay");
@@ -250,8 +244,8 @@ class IdeBrowserTest {
     @Test
     void savedEditsSurviveAReload() {
         register();
-        createProject("Persisted", "python");
-        setEditorText("print('saved_marker_42')\n");
+        ide.createProject("Persisted", "python");
+        ide.setEditorText("print('saved_marker_42')\n");
         page.waitForSelector(".editor-tab.dirty");
         page.keyboard().press("Control+S");
         page.waitForSelector(".editor-tab.dirty", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
@@ -274,7 +268,7 @@ class IdeBrowserTest {
     @Test
     void explorerCreatesRenamesAndDeletesFilesAndFolders() {
         register();
-        createProject("Tree", "python");
+        ide.createProject("Tree", "python");
         page.click("[aria-label='New folder']");
         answer("lib");
         page.waitForSelector(".tree-row[data-path='lib'][data-kind=folder]");
@@ -306,7 +300,7 @@ class IdeBrowserTest {
     @Test
     void anHtmlProjectRendersInASandboxedPreview() {
         register();
-        createProject("Site", "html");
+        ide.createProject("Site", "html");
         page.waitForSelector(".preview-pane:not([hidden])");
         page.frameLocator(".preview-frame").locator("h1").waitFor();
         assertThat(page.frameLocator(".preview-frame").locator("h1").textContent()).isEqualTo("Hello, CloudRun!");
@@ -326,7 +320,7 @@ class IdeBrowserTest {
     @Test
     void anUploadedBinaryFileComesBackByteIdentical() throws Exception {
         register();
-        createProject("Assets", "python");
+        ide.createProject("Assets", "python");
         byte[] bytes = new byte[70_000];
         new Random(42).nextBytes(bytes);
         for (int value = 0; value < 256; value++) {
@@ -355,8 +349,8 @@ class IdeBrowserTest {
     @Test
     void megabytesOfOutputKeepThePageResponsiveAndEndWithANotice() {
         register();
-        createProject("Flood", "python");
-        setEditorText("import sys\nline = 'x' * 99 + '\\n'\nfor i in range(100_000): sys.stdout.write(line)\n");
+        ide.createProject("Flood", "python");
+        ide.setEditorText("import sys\nline = 'x' * 99 + '\\n'\nfor i in range(100_000): sys.stdout.write(line)\n");
         page.keyboard().press("Control+Enter");
         page.waitForSelector("body[data-running=true]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
         long slowest = 0;
@@ -365,7 +359,7 @@ class IdeBrowserTest {
             page.evaluate("() => new Promise(resolve => requestAnimationFrame(() => resolve(1)))");
             slowest = Math.max(slowest, (System.nanoTime() - started) / 1_000_000);
         } while ("true".equals(page.getAttribute("body", "data-running")));
-        waitForTerminal("more output than the server keeps");
+        ide.waitForTerminal("more output than the server keeps");
         assertThat(page.textContent("[data-status=run]")).isEqualTo("OUTPUT_LIMIT");
         assertThat(slowest).as("slowest animation frame round trip while output streamed, ms").isLessThan(2_000);
     }
@@ -395,52 +389,14 @@ class IdeBrowserTest {
     // ------------------------------------------------------------------ steps
 
     private void register() {
-        if (!page.url().startsWith(baseUrl)) {
-            page.navigate(baseUrl);
-        }
-        page.waitForSelector(".auth-card");
-        String username = "user" + USERS.incrementAndGet() + "x" + (System.nanoTime() % 1_000_000);
-        page.click(".auth-tab:has-text('Create account')");
-        page.fill("input[name=username]", username);
-        page.fill("input[name=email]", username + "@example.com");
-        page.fill("input[name=password]", "correct horse battery staple");
-        page.click("form.auth-form button[type=submit]");
-        page.waitForSelector(".ide");
+        String username = ide.register(baseUrl, "user");
         assertThat(page.textContent(".user-name")).isEqualTo(username);
-    }
-
-    private void createProject(String name, String language) {
-        if (page.querySelector("input[name=project-name]") == null) {
-            page.click(".activity-item[data-view=projects]");
-        }
-        page.fill("input[name=project-name]", name);
-        page.selectOption("select[name=project-language]", language);
-        page.click("form.new-project button[type=submit]");
-        page.waitForSelector(".explorer-project:has-text('" + name + "')");
-        page.waitForSelector("body[data-editor-ready=true]");
-        page.waitForSelector(".editor-tab.active");
-    }
-
-    private void setEditorText(String text) {
-        page.click(".monaco-editor .view-lines");
-        page.keyboard().press("Control+A");
-        page.keyboard().press("Delete");
-        page.keyboard().insertText(text);
     }
 
     private void answer(String text) {
         page.fill(".modal input", text);
         page.press(".modal input", "Enter");
         page.waitForSelector(".modal", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
-    }
-
-    private void waitForTerminal(String text) {
-        page.waitForFunction("text => [...document.querySelectorAll('.xterm-rows > div')]"
-                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n').includes(text)", text);
-    }
-
-    private void waitForRunEnd() {
-        page.waitForSelector("body[data-running=false]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
     }
 
     private double sidebarWidth() {

@@ -79,6 +79,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final java.util.concurrent.atomic.AtomicLong stepCounter = new java.util.concurrent.atomic.AtomicLong();
     private final boolean stepCgroups;
     private final java.util.concurrent.atomic.AtomicBoolean retryScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.ScheduledThreadPoolExecutor retries = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+            new NamedThreadFactory("docker-retry"));
     private volatile boolean closed;
 
     private DockerSandboxBackend(Options options) {
@@ -297,25 +299,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
         if (folder == null || !java.nio.file.Files.isReadable(folder)) {
             return 0;
         }
-        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong();
         try {
-            java.nio.file.Files.walkFileTree(folder, new java.nio.file.SimpleFileVisitor<>() {
-                @Override
-                public java.nio.file.FileVisitResult visitFile(java.nio.file.Path file,
-                                                               java.nio.file.attribute.BasicFileAttributes attributes) {
-                    total.addAndGet(attributes.size());
-                    return java.nio.file.FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public java.nio.file.FileVisitResult visitFileFailed(java.nio.file.Path file, IOException error) {
-                    return java.nio.file.FileVisitResult.CONTINUE;
-                }
-            });
+            return dev.cloudrun.internal.FolderSize.bytes(folder);
         } catch (IOException e) {
             return 0;
         }
-        return total.get();
     }
 
     @Override
@@ -415,19 +403,12 @@ public final class DockerSandboxBackend implements SandboxBackend {
         if (pending && !closed && retryScheduled.compareAndSet(false, true)) {
             // The daemon may be back any moment (or still killing a crashed container): try again soon.
             try {
-                ioThreads.execute(() -> {
-                    try {
-                        Thread.sleep(1000);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    } finally {
-                        retryScheduled.set(false);
-                    }
+                retries.schedule(() -> {
+                    retryScheduled.set(false);
                     if (!closed) {
                         retryPendingRemovals();
                     }
-                });
+                }, 1, TimeUnit.SECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 retryScheduled.set(false);
             }
@@ -554,6 +535,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
             sandbox.close();
         }
         retryPendingRemovals();
+        retries.shutdownNow();
         ioThreads.shutdown();
         try {
             if (!ioThreads.awaitTermination(10, TimeUnit.SECONDS)) {

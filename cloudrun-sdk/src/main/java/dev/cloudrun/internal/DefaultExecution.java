@@ -174,7 +174,7 @@ final class DefaultExecution implements Execution {
                 }
                 StepSpec spec = new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts);
                 StepRun step = runStep(sandbox, spec, null, input);
-                RunResult result = classify(step, limits, compilerOutput, installs.installed, List.of());
+                RunResult result = classify(step, limits, compilerOutput, installs.installed, List.of(), "");
                 if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
                     return result;
                 }
@@ -185,20 +185,14 @@ final class DefaultExecution implements Execution {
                 }
                 listener.missingPackages(List.copyOf(missing));
                 if (installRounds <= 0 || cancelled) {
-                    return classify(step, limits, compilerOutput, installs.installed, missing);
+                    return classify(step, limits, compilerOutput, installs.installed, missing, "");
                 }
                 installRounds--;
                 attempted.addAll(missing);
                 String failure = install(sandbox, packageManager, cacheKey, missing, installs);
                 if (failure != null) {
-                    RunResult failed = classify(step, limits, compilerOutput, installs.installed, missing);
-                    return RunResult.builder(failed.status()).language(failed.language()).exitCode(failed.exitCode())
-                            .signal(failed.signal().orElse(0)).wallTime(failed.wallTime()).cpuTime(failed.cpuTime())
-                            .memoryBytes(failed.memoryBytes()).stdout(failed.stdoutBytes(), failed.stdoutTruncated())
-                            .stderr(failed.stderrBytes(), failed.stderrTruncated()).compilerOutput(compilerOutput)
-                            .installedPackages(installs.installed).missingPackages(missing)
-                            .message(failed.message() + "; installing " + String.join(", ", missing) + " failed: " + failure)
-                            .build();
+                    return classify(step, limits, compilerOutput, installs.installed, missing,
+                            "; installing " + String.join(", ", missing) + " failed: " + failure);
                 }
                 input = run.request().interactiveStdin() ? stdin : new StdinChannel(run.request().stdin().orElse(null), false);
             }
@@ -400,7 +394,7 @@ final class DefaultExecution implements Execution {
     }
 
     private RunResult classify(StepRun step, Limits limits, String compilerOutput, List<String> installed,
-                               List<String> missing) {
+                               List<String> missing, String messageSuffix) {
         StepOutcome outcome = step.outcome;
         OutputCollector output = step.output;
         byte[] stderr = output.bytes(StreamKind.STDERR);
@@ -449,7 +443,7 @@ final class DefaultExecution implements Execution {
                 .compilerOutput(compilerOutput)
                 .installedPackages(List.copyOf(installed))
                 .missingPackages(List.copyOf(missing))
-                .message(message)
+                .message(message + messageSuffix)
                 .build();
     }
 

@@ -1,22 +1,19 @@
 package dev.cloudrun.local;
 
 import dev.cloudrun.CloudRunException;
+import dev.cloudrun.internal.FolderSize;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Package caches as host folders, one per cache key, below a folder of this user's. Installers
@@ -52,27 +49,11 @@ final class PackageCacheFolders {
 
     long sizeBytes(String cacheKey) {
         Path folder = root.resolve(name(cacheKey));
-        if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-            return 0;
-        }
-        AtomicLong total = new AtomicLong();
         try {
-            Files.walkFileTree(folder, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
-                    total.addAndGet(attributes.size());
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException error) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            return FolderSize.bytes(folder);
         } catch (IOException e) {
             throw new CloudRunException("cannot measure the package cache " + folder + ": " + e, e);
         }
-        return total.get();
     }
 
     void clear(String cacheKey) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
 import dev.cloudrun.InvalidRequestException;
-import dev.cloudrun.Limits;
 import dev.cloudrun.Phase;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
@@ -589,10 +588,5 @@ public abstract class SandboxBackendTck {
                     assertThat(e.field()).isEqualTo("language");
                     assertThat(e.getMessage()).contains("preview-only");
                 });
-    }
-
-    /** @return the default limits of the runner under test */
-    protected Limits defaultLimits() {
-        return runner.defaultLimits();
     }
 }

@@ -1,0 +1,90 @@
+package dev.cloudrun.e2e;
+
+import com.microsoft.playwright.Browser;
+import com.microsoft.playwright.BrowserType;
+import com.microsoft.playwright.Page;
+import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.options.WaitForSelectorState;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What a person does in the IDE, as browser steps shared by the browser tests. */
+final class IdeSteps {
+    /** Debian's Chromium: Playwright never downloads a browser here. */
+    static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+
+    private static final AtomicInteger USERS = new AtomicInteger();
+
+    private final Page page;
+
+    IdeSteps(Page page) {
+        this.page = page;
+    }
+
+    /** @return a Playwright that will not try to download browsers */
+    static Playwright playwright() {
+        return Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+    }
+
+    /** @return headless Chromium with the flags this machine needs */
+    static Browser launchChromium(Playwright playwright) {
+        return playwright.chromium().launch(new BrowserType.LaunchOptions()
+                .setExecutablePath(CHROMIUM)
+                .setHeadless(true)
+                .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--no-first-run")));
+    }
+
+    /**
+     * Creates an account through the sign-in screen.
+     *
+     * @param baseUrl the IDE's address
+     * @param prefix the start of the generated user name
+     * @return the user name
+     */
+    String register(String baseUrl, String prefix) {
+        if (!page.url().startsWith(baseUrl)) {
+            page.navigate(baseUrl);
+        }
+        page.waitForSelector(".auth-card");
+        String username = prefix + USERS.incrementAndGet() + "x" + (System.nanoTime() % 1_000_000);
+        page.click(".auth-tab:has-text('Create account')");
+        page.fill("input[name=username]", username);
+        page.fill("input[name=email]", username + "@example.com");
+        page.fill("input[name=password]", "correct horse battery staple");
+        page.click("form.auth-form button[type=submit]");
+        page.waitForSelector(".ide");
+        return username;
+    }
+
+    void createProject(String name, String language) {
+        if (page.querySelector("input[name=project-name]") == null) {
+            page.click(".activity-item[data-view=projects]");
+        }
+        page.fill("input[name=project-name]", name);
+        page.selectOption("select[name=project-language]", language);
+        page.click("form.new-project button[type=submit]");
+        page.waitForSelector(".explorer-project:has-text('" + name + "')");
+        page.waitForSelector("body[data-editor-ready=true]");
+        page.waitForSelector(".editor-tab.active");
+    }
+
+    void setEditorText(String text) {
+        page.click(".editor-host .view-lines");
+        page.keyboard().press("Control+A");
+        page.keyboard().press("Delete");
+        page.keyboard().insertText(text);
+    }
+
+    void waitForTerminal(String text) {
+        page.waitForFunction("text => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n').includes(text)", text);
+    }
+
+    void waitForRunEnd() {
+        page.waitForSelector("body[data-running=false]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+    }
+}
