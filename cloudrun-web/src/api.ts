@@ -111,6 +111,11 @@ export class Api {
     return session.user;
   }
 
+  /** Replaces the kept token by a new one with a full lifetime (the current one must still be valid). */
+  async refresh(): Promise<User> {
+    return this.signIn(await this.json('POST', '/api/auth/refresh', {}));
+  }
+
   async me(): Promise<User> {
     return (await this.json<{ user: User }>('GET', '/api/auth/me')).user;
   }

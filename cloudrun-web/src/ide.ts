@@ -128,6 +128,8 @@ export class Ide {
       this.showSidebar('projects');
       this.renderEditorArea();
     }
+    // The workbench has its projects and its first view: what a person (or a browser test) clicks now stays put.
+    document.body.dataset.ideReady = 'true';
   }
 
   // ---------------------------------------------------------------- layout
@@ -1032,6 +1034,7 @@ export class Ide {
   }
 
   dispose(): void {
+    delete document.body.dataset.ideReady;
     this.listeners.abort();
     clearInterval(this.elapsedTimer);
     clearTimeout(this.previewTimer);

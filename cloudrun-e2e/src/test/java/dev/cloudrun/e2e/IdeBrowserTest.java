@@ -3,6 +3,9 @@ package dev.cloudrun.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Frame;
@@ -27,6 +30,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -222,10 +227,36 @@ class IdeBrowserTest {
     }
 
     @Test
+    void aTokenPastHalfItsLifeIsRenewedWhileTheIdeIsOpen() throws IOException {
+        register();
+        String subject = JWT.decode(storedToken()).getSubject();
+        // The same account signed in six days ago: its token has a day left.
+        byte[] secret = Files.readString(dataDir.resolve("jwt-secret")).trim().getBytes(StandardCharsets.UTF_8);
+        String ageing = JWT.create().withIssuer("cloudrun").withSubject(subject).withClaim("guest", false)
+                .withIssuedAt(Instant.now().minus(Duration.ofDays(6))).withExpiresAt(Instant.now().plus(Duration.ofDays(1)))
+                .sign(Algorithm.HMAC256(secret));
+        page.evaluate("token => localStorage.setItem('cloudrun.token', token)", ageing);
+        page.reload();
+        ide.waitForIde();
+
+        page.waitForFunction("old => localStorage.getItem('cloudrun.token') !== old", ageing);
+        DecodedJWT renewed = JWT.decode(storedToken());
+        assertThat(renewed.getSubject()).isEqualTo(subject);
+        assertThat(renewed.getExpiresAtAsInstant()).isAfter(Instant.now().plus(Duration.ofDays(6)));
+        // The IDE goes on with the new token, without a sign-in screen.
+        ide.createProject("Renewed", "python");
+        assertThat(page.isVisible(".auth-card")).isFalse();
+    }
+
+    private String storedToken() {
+        return (String) page.evaluate("() => localStorage.getItem('cloudrun.token')");
+    }
+
+    @Test
     void guestSessionAndExpiredToken() {
         page.navigate(baseUrl);
         page.click("text=Continue as guest");
-        page.waitForSelector(".ide");
+        ide.waitForIde();
         assertThat(page.textContent(".user-name")).isEqualTo("Guest");
 
         // A token the server no longer accepts: the IDE says so instead of failing oddly.

@@ -56,12 +56,19 @@ final class IdeSteps {
         page.fill("input[name=email]", username + "@example.com");
         page.fill("input[name=password]", "correct horse battery staple");
         page.click("form.auth-form button[type=submit]");
-        page.waitForSelector(".ide");
+        waitForIde();
         return username;
     }
 
+    /** Waits until the workbench has loaded its projects and shown its first view, which may switch the sidebar. */
+    void waitForIde() {
+        page.waitForSelector("body[data-ide-ready=true]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
+    }
+
     void createProject(String name, String language) {
-        if (page.querySelector("input[name=project-name]") == null) {
+        waitForIde();
+        // The Projects button toggles: press it only when the form is not already showing.
+        if (!page.isVisible("input[name=project-name]")) {
             page.click(".activity-item[data-view=projects]");
         }
         page.fill("input[name=project-name]", name);

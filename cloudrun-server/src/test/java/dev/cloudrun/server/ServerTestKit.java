@@ -5,9 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.config.ServerConfig;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,7 +136,31 @@ abstract class ServerTestKit {
         assertThat(openApi.path("openapi").asText()).startsWith("3.");
         assertThat(openApi.path("paths").has("/api/runs")).isTrue();
         assertThat(openApi.path("paths").has("/api/auth/register")).isTrue();
+        assertThat(openApi.path("paths").has("/api/auth/refresh")).isTrue();
         assertThat(api.get("/", null).text()).contains("<html");
+    }
+
+    @Test
+    void the_ide_is_served_gzipped_with_its_hashed_bundles_cached_for_good() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + server.port();
+        HttpResponse<String> index = http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(index.headers().firstValue("Cache-Control")).hasValue("no-cache");
+        Matcher script = Pattern.compile("src=\"\\.?(/assets/[^\"]+\\.js)\"").matcher(index.body());
+        assertThat(script.find()).as(index.body()).isTrue();
+
+        HttpRequest bundle = HttpRequest.newBuilder(URI.create(base + script.group(1))).header("Accept-Encoding", "gzip").build();
+        HttpResponse<byte[]> gzipped = http.send(bundle, HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(gzipped.statusCode()).isEqualTo(200);
+        assertThat(gzipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        assertThat(gzipped.headers().firstValue("Cache-Control")).hasValue("public, max-age=31536000, immutable");
+        byte[] plain = http.send(HttpRequest.newBuilder(URI.create(base + script.group(1))).build(),
+                HttpResponse.BodyHandlers.ofByteArray()).body();
+        try (GZIPInputStream unzipped = new GZIPInputStream(new ByteArrayInputStream(gzipped.body()))) {
+            assertThat(unzipped.readAllBytes()).isEqualTo(plain);
+        }
+        assertThat(gzipped.body().length).isLessThan(plain.length / 2);
+        assertThat(new String(plain, StandardCharsets.UTF_8)).contains("cloudrun.token");
     }
 
     // ---- accounts ----
@@ -233,6 +265,44 @@ abstract class ServerTestKit {
             JsonNode error = socket.next(Duration.ofSeconds(5));
             assertThat(error.path("code").asText()).isEqualTo("unauthorized");
             assertThat(socket.awaitClose(Duration.ofSeconds(5))).isEqualTo(4401);
+        }
+    }
+
+    @Test
+    void a_valid_token_is_renewed_with_a_full_lifetime_and_an_expired_one_is_not() throws Exception {
+        String guestToken = guest();
+        String subject = JWT.decode(guestToken).getSubject();
+        byte[] secret = Files.readString(dataDir.resolve("jwt-secret")).trim().getBytes(StandardCharsets.UTF_8);
+        // A session opened six days ago, one day before it runs out.
+        String ageing = JWT.create().withIssuer("cloudrun").withSubject(subject).withClaim("guest", true)
+                .withIssuedAt(Instant.now().minus(Duration.ofDays(6))).withExpiresAt(Instant.now().plus(Duration.ofDays(1)))
+                .sign(Algorithm.HMAC256(secret));
+
+        ApiClient.Response renewed = api.post("/api/auth/refresh", ageing, Map.of());
+        assertThat(renewed.status()).as(renewed.text()).isEqualTo(200);
+        String fresh = renewed.json().path("token").asText();
+        DecodedJWT decoded = JWT.decode(fresh);
+        assertThat(decoded.getSubject()).isEqualTo(subject);
+        assertThat(decoded.getClaim("guest").asBoolean()).isTrue();
+        assertThat(decoded.getExpiresAtAsInstant()).isAfter(Instant.now().plus(Duration.ofDays(6)));
+        assertThat(renewed.json().path("expiresAt").asLong()).isEqualTo(decoded.getExpiresAtAsInstant().toEpochMilli());
+        assertThat(renewed.json().path("user").path("id").asText()).isEqualTo(subject);
+        assertThat(api.get("/api/projects", fresh).status()).isEqualTo(200);
+
+        // Every way of signing in says when its token expires.
+        ApiClient.Response login = api.post("/api/auth/guest", null, Map.of());
+        assertThat(login.json().path("expiresAt").asLong())
+                .isEqualTo(JWT.decode(login.json().path("token").asText()).getExpiresAtAsInstant().toEpochMilli());
+
+        String expired = JWT.create().withIssuer("cloudrun").withSubject(subject)
+                .withIssuedAt(Instant.now().minus(Duration.ofDays(8))).withExpiresAt(Instant.now().minus(Duration.ofMinutes(1)))
+                .sign(Algorithm.HMAC256(secret));
+        String forged = JWT.create().withIssuer("cloudrun").withSubject(subject)
+                .withExpiresAt(Instant.now().plusSeconds(3600)).sign(Algorithm.HMAC256("not the server's secret at all, forged"));
+        for (String token : new String[] {expired, forged, null}) {
+            ApiClient.Response refused = api.post("/api/auth/refresh", token, Map.of());
+            assertThat(refused.status()).isEqualTo(401);
+            assertThat(refused.errorCode()).isEqualTo("unauthorized");
         }
     }
 

@@ -47,6 +47,7 @@ public final class AuthRoutes {
             respond(ctx, 200, auth.upgrade(principal(ctx), Json.requiredText(body, "username"),
                     Json.requiredText(body, "email"), Json.requiredText(body, "password")));
         });
+        app.post("/api/auth/refresh", ctx -> respond(ctx, 200, auth.refresh(principal(ctx))));
         app.get("/api/auth/me", this::me);
         app.get("/api/me", this::me);
     }
@@ -72,6 +73,7 @@ public final class AuthRoutes {
     private static void respond(Context ctx, int status, AuthService.Session session) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", session.token());
+        body.put("expiresAt", session.expiresAt().toEpochMilli());
         body.put("user", describe(session.user()));
         ctx.status(status).json(body);
     }

@@ -6,6 +6,7 @@ import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.KeyedRateLimiter;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
@@ -56,9 +57,15 @@ public final class AuthService {
      * The result of registering, logging in or opening a guest session.
      *
      * @param token the bearer token
+     * @param expiresAt when the token stops being accepted
      * @param user the user
      */
-    public record Session(String token, User user) { }
+    public record Session(String token, Instant expiresAt, User user) { }
+
+    private Session session(User user) {
+        TokenService.IssuedToken issued = tokens.issue(user.id(), user.guest());
+        return new Session(issued.token(), issued.expiresAt(), user);
+    }
 
     /**
      * Creates an account.
@@ -75,7 +82,7 @@ public final class AuthService {
         if (!users.insert(user)) {
             throw accountUnavailable();
         }
-        return new Session(tokens.issue(user.id(), false), user);
+        return session(user);
     }
 
     /**
@@ -96,7 +103,7 @@ public final class AuthService {
             throw accountUnavailable();
         }
         User user = users.findById(guest.userId()).orElseThrow(ApiError::unauthorized);
-        return new Session(tokens.issue(user.id(), false), user);
+        return session(user);
     }
 
     /**
@@ -120,7 +127,7 @@ public final class AuthService {
         if (!hasher.matches(password, hash)) {
             throw ApiError.of(401, "invalid_credentials", "wrong username, e-mail or password");
         }
-        return new Session(tokens.issue(user.get().id(), false), user.get());
+        return session(user.get());
     }
 
     /**
@@ -135,7 +142,20 @@ public final class AuthService {
         });
         User user = new User(UUID.randomUUID().toString(), null, null, null, true, clock.millis());
         users.insert(user);
-        return new Session(tokens.issue(user.id(), true), user);
+        return session(user);
+    }
+
+    /**
+     * Renews a session: a fresh token with a full lifetime for a caller whose token is still valid,
+     * so that someone who keeps using the IDE is never signed out in the middle of their work.
+     * Expired tokens cannot be renewed: their owner signs in again.
+     *
+     * @param principal the caller, authenticated by a valid token
+     * @return the new session
+     * @throws ApiError 401 if the account is gone
+     */
+    public Session refresh(Principal principal) {
+        return session(user(principal));
     }
 
     /**

@@ -8,6 +8,7 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -39,22 +40,33 @@ public final class TokenService {
     }
 
     /**
+     * A signed token and the instant it expires.
+     *
+     * @param token the JWT
+     * @param expiresAt its {@code exp}
+     */
+    public record IssuedToken(String token, Instant expiresAt) { }
+
+    /**
      * Issues a token.
      *
      * @param userId the subject
      * @param guest whether it is a guest session
-     * @return the signed token
+     * @return the signed token and its expiry
      */
-    public String issue(String userId, boolean guest) {
-        Instant now = clock.instant();
-        return JWT.create()
+    public IssuedToken issue(String userId, boolean guest) {
+        // JWT times have whole seconds: report the expiry exactly as the token states it.
+        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiresAt = now.plus(ttl);
+        String token = JWT.create()
                 .withIssuer(ISSUER)
                 .withSubject(userId)
                 .withClaim("guest", guest)
                 .withIssuedAt(now)
-                .withExpiresAt(now.plus(ttl))
+                .withExpiresAt(expiresAt)
                 .withJWTId(UUID.randomUUID().toString())
                 .sign(algorithm);
+        return new IssuedToken(token, expiresAt);
     }
 
     /**
