@@ -40,7 +40,7 @@ public final class CodeRunner implements AutoCloseable {
         }
         this.config = config;
         this.backend = config.backendInstance != null ? config.backendInstance
-                : Backends.create(config.backend, config.maxConcurrentRuns);
+                : Backends.create(config.backend, config.maxConcurrentRuns, config.allowUnfencedNetwork);
         this.engine = new RunEngine(backend, config.languages, config.defaultLimits, config.maxLimits,
                 config.maxConcurrentRuns, config.workspaceBytes,
                 new dev.cloudrun.internal.packages.PackageSettings(config.packageIndexes, config.installLimits,
@@ -171,8 +171,23 @@ public final class CodeRunner implements AutoCloseable {
                 .withCpuTime(Duration.ofMinutes(3)).withMemoryBytes(1024L * 1024 * 1024).withMaxProcesses(256)
                 .withMaxFileSizeBytes(512L * 1024 * 1024).withMaxOpenFiles(1024);
         private long packageCacheMaxBytes = 1024L * 1024 * 1024;
+        private boolean allowUnfencedNetwork;
 
         private Config() { }
+
+        /**
+         * Whether runs and installs with network on may go ahead where the backend cannot fence
+         * them off this host's services and private networks (a JVM that is not root, a Docker
+         * daemon reached over TCP, no iptables). Default false: they end INTERNAL_ERROR with a
+         * message that says why. Applies to the backends the runner creates itself.
+         *
+         * @param allow true to let them run unfenced
+         * @return this configuration
+         */
+        public Config allowUnfencedNetwork(boolean allow) {
+            this.allowUnfencedNetwork = allow;
+            return this;
+        }
 
         /**
          * The package index or registry an ecosystem installs from: a private mirror, for example

@@ -45,6 +45,7 @@ final class DockerProcess implements SandboxProcess {
     /** The step's own parent cgroup, which outlives the container, or null. */
     private String cgroupParentName;
     private long memoryLimitBytes = Long.MAX_VALUE;
+    private Runnable onRemoved = () -> { };
     private volatile boolean oomSeen;
     private volatile String streamFailure;
     private volatile boolean killRequested;
@@ -64,8 +65,9 @@ final class DockerProcess implements SandboxProcess {
      * @return the running step
      */
     static DockerProcess start(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
-                               String cgroupParentName, long memoryLimitBytes, OutputSink sink) {
+                               String cgroupParentName, long memoryLimitBytes, OutputSink sink, Runnable onRemoved) {
         DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+        process.onRemoved = onRemoved;
         process.cgroupParentName = cgroupParentName;
         process.memoryLimitBytes = memoryLimitBytes;
         backend.ioThreads().execute(() -> process.pump(sink));
@@ -195,6 +197,7 @@ final class DockerProcess implements SandboxProcess {
         // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
         attach.close();
         backend.removeContainer(containerId);
+        onRemoved.run();
         if (cgroupParentName != null) {
             // The parent's counters are hierarchical and survive the container: the final figures.
             sample();

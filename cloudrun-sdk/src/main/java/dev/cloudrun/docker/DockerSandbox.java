@@ -80,12 +80,25 @@ final class DockerSandbox implements Sandbox {
         }
         String containerId;
         String cgroupParentName = backend.nextCgroupParentName();
+        List<Runnable> releases = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable releaseNetwork = () -> {
+            if (released.compareAndSet(false, true)) {
+                releases.forEach(Runnable::run);
+            }
+        };
         try {
-            containerId = createContainer(step, cgroupParentName).exec().getId();
+            String network = backend.prepareNetwork(step, releases::add);
+            containerId = createContainer(step, network, cgroupParentName).exec().getId();
         } catch (NotFoundException e) {
+            releaseNetwork.run();
             throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
                     + " (or images/build.sh) to build the language images", e);
+        } catch (CloudRunException e) {
+            releaseNetwork.run();
+            throw e;
         } catch (RuntimeException e) {
+            releaseNetwork.run();
             throw new CloudRunException("cannot create a container from " + image + ": " + backend.explain(e), e);
         }
         ContainerAttach attach = null;
@@ -100,7 +113,7 @@ final class DockerSandbox implements Sandbox {
             }
             attach = ContainerAttach.open(backend.endpoint(), containerId);
             DockerProcess process = DockerProcess.start(backend, containerId, attach, cgroupParentName,
-                    step.limits().memoryBytes(), sink);
+                    step.limits().memoryBytes(), sink, releaseNetwork);
             steps.add(process);
             return process;
         } catch (IOException | RuntimeException e) {
@@ -108,6 +121,7 @@ final class DockerSandbox implements Sandbox {
                 attach.close();
             }
             backend.removeContainer(containerId);
+            releaseNetwork.run();
             if (cgroupParentName != null) {
                 backend.removeCgroupParent(cgroupParentName);
             }
@@ -116,7 +130,7 @@ final class DockerSandbox implements Sandbox {
         }
     }
 
-    private CreateContainerCmd createContainer(StepSpec step, String cgroupParentName) {
+    private CreateContainerCmd createContainer(StepSpec step, String network, String cgroupParentName) {
         Limits limits = step.limits();
         DockerSandboxBackend.Options options = backend.options();
         long memory = limits.memoryBytes();
@@ -125,7 +139,7 @@ final class DockerSandbox implements Sandbox {
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges:true"))
-                .withNetworkMode(step.network() ? options.networkMode() : "none")
+                .withNetworkMode(network)
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 .withNanoCPUs(options.nanoCpus())

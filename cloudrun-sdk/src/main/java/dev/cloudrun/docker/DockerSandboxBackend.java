@@ -13,6 +13,7 @@ import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Language;
 import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.internal.NetworkFence;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxSpec;
@@ -50,6 +51,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every container and volume carries the labels {@value #LABEL_BACKEND} and {@value #LABEL_OWNER};
  * at start-up the backend removes those whose owning JVM on this host is gone.
+ *
+ * <p>Steps with network on join CloudRun's own bridge network ({@value #NETWORK}, interface
+ * {@value #BRIDGE}, no traffic between containers), which iptables rules fence off this host and
+ * private networks when the daemon runs on this host and the JVM is root ({@link NetworkFence});
+ * when they cannot be installed, network-enabled steps are refused unless
+ * {@link Options#allowUnfencedNetwork(boolean)} says otherwise.
  */
 public final class DockerSandboxBackend implements SandboxBackend {
     /** Label on every container and volume of this backend. */
@@ -62,6 +69,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
     public static final String LABEL_RUN = "dev.cloudrun.run";
     /** Label of package cache volumes: the cache key. Named caches carry no owner, so no sweep removes them. */
     public static final String LABEL_PACKAGE_CACHE = "dev.cloudrun.package-cache";
+
+    /** The Docker network of steps with network on (unless {@link Options#networkMode} names another). */
+    public static final String NETWORK = "cloudrun-sandboxes";
+    /** The host interface of {@link #NETWORK}, which the fence's rules match. */
+    public static final String BRIDGE = "cloudrun0";
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandboxBackend.class);
 
@@ -78,6 +90,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final Set<String> pendingCgroupRemovals = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong stepCounter = new java.util.concurrent.atomic.AtomicLong();
     private final boolean stepCgroups;
+    private NetworkFence fence;
+    private String fenceProblem;
+    private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicBoolean retryScheduled = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.ScheduledThreadPoolExecutor retries = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
             new NamedThreadFactory("docker-retry"));
@@ -109,6 +124,74 @@ public final class DockerSandboxBackend implements SandboxBackend {
         this.stepCgroups = options.cgroupFiles && endpoint.isLocal() && ContainerCgroup.parentsSupported()
                 && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
         sweepStale();
+        if (options.networkMode == null) {
+            fenceNetwork();
+        }
+    }
+
+    /** Creates CloudRun's network if it is missing and fences it off this host and private networks. */
+    private void fenceNetwork() {
+        try {
+            ensureNetwork();
+            if (endpoint.unixSocket() == null) {
+                fenceProblem = "the daemon is reached over TCP, so this host's firewall cannot see its containers";
+            } else {
+                fence = NetworkFence.forDockerBridge(BRIDGE);
+            }
+        } catch (RuntimeException e) {
+            fenceProblem = explain(e);
+        }
+        if (fence == null) {
+            LOG.warn("containers with network on cannot be fenced off the Docker host and private networks: {}", fenceProblem);
+        }
+    }
+
+    private void ensureNetwork() {
+        try {
+            client.inspectNetworkCmd().withNetworkId(NETWORK).exec();
+            return;
+        } catch (NotFoundException e) {
+            // Create it below.
+        }
+        try {
+            client.createNetworkCmd().withName(NETWORK).withDriver("bridge").withCheckDuplicate(true)
+                    .withLabels(Map.of(LABEL_BACKEND, "docker"))
+                    .withOptions(Map.of("com.docker.network.bridge.name", BRIDGE,
+                            "com.docker.network.bridge.enable_icc", "false"))
+                    .exec();
+        } catch (ConflictException e) {
+            // Another CloudRun instance created it first.
+        }
+    }
+
+    /**
+     * The network a step's container joins, after readying it: the step's private endpoints are let
+     * through the fence until the returned release runs; a step that would not be fenced is refused.
+     *
+     * @param step the step
+     * @param releases receives what takes the step's allowances back
+     * @return the network mode
+     * @throws CloudRunException if the network cannot be fenced and unfenced network was not allowed
+     */
+    String prepareNetwork(dev.cloudrun.spi.StepSpec step, java.util.function.Consumer<Runnable> releases) {
+        if (!step.network()) {
+            return "none";
+        }
+        if (options.networkMode != null) {
+            if (unfencedWarned.compareAndSet(false, true)) {
+                LOG.warn("containers with network on use the network '{}', which CloudRun does not fence off this host "
+                        + "and private networks", options.networkMode);
+            }
+            return options.networkMode;
+        }
+        if (fence != null) {
+            releases.accept(fence.allow(step.privateEndpoints()));
+        } else if (!options.allowUnfencedNetwork) {
+            throw new CloudRunException("this run asks for network access, but containers cannot be fenced off the "
+                    + "Docker host and private networks here (" + fenceProblem + "); fix that, or allow unfenced network "
+                    + "with DockerSandboxBackend.Options.allowUnfencedNetwork(true)");
+        }
+        return NETWORK;
     }
 
     /**
@@ -560,7 +643,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
         private long tmpBytes = 64L * 1024 * 1024;
         private int uid = 1000;
         private int gid = 1000;
-        private String networkMode = "bridge";
+        private String networkMode;
+        private boolean allowUnfencedNetwork;
         private boolean cgroupFiles = true;
 
         /** Creates the default options. */
@@ -630,14 +714,30 @@ public final class DockerSandboxBackend implements SandboxBackend {
         }
 
         /**
-         * The Docker network of steps that may use the network (default {@code bridge}); steps
-         * without network get {@code none}.
+         * The Docker network of steps that may use the network, instead of CloudRun's own fenced
+         * {@value DockerSandboxBackend#NETWORK}; CloudRun does not fence a network named here
+         * (such as {@code host}, which shares this host's network). Steps without network always
+         * get {@code none}.
          *
          * @param mode a network name
          * @return these options
          */
         public Options networkMode(String mode) {
             this.networkMode = mode;
+            return this;
+        }
+
+        /**
+         * Whether steps with network on may run when CloudRun cannot fence its network off the
+         * Docker host and private networks (a daemon reached over TCP, a JVM that is not root, no
+         * iptables). Default false: such steps are refused with a message that says why. Set it
+         * when you fence the daemon's host yourself (for example with rules in {@code DOCKER-USER}).
+         *
+         * @param allow true to run them unfenced
+         * @return these options
+         */
+        public Options allowUnfencedNetwork(boolean allow) {
+            this.allowUnfencedNetwork = allow;
             return this;
         }
 
@@ -674,8 +774,5 @@ public final class DockerSandboxBackend implements SandboxBackend {
             return gid;
         }
 
-        String networkMode() {
-            return networkMode;
-        }
     }
 }

@@ -13,12 +13,14 @@ import dev.cloudrun.PackageManager;
 import dev.cloudrun.internal.packages.MissingModules;
 import dev.cloudrun.internal.packages.PackageCaches;
 import dev.cloudrun.spi.CacheMount;
+import dev.cloudrun.spi.NetworkEndpoint;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxProcess;
 import dev.cloudrun.spi.SandboxSpec;
 import dev.cloudrun.spi.StepOutcome;
 import dev.cloudrun.spi.StepSpec;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -231,8 +233,10 @@ final class DefaultExecution implements Execution {
             Limits installLimits = packages.settings().installLimits();
             Map<String, String> env = new LinkedHashMap<>(manager.installEnv());
             env.put("HOME", "/tmp");
+            // The index may be a mirror in a private network (or on this host): the install may reach it.
             StepSpec spec = new StepSpec(StepSpec.Kind.INSTALL, command, env, installLimits, true,
-                    List.of(new CacheMount(cacheKey, manager.installMount(), true)));
+                    List.of(new CacheMount(cacheKey, manager.installMount(), true)),
+                    List.of(NetworkEndpoint.of(URI.create(index))));
             installs.cacheUsed = true;
             StepRun step = runStep(sandbox, spec, StreamKind.INSTALL, new StdinChannel(null, false));
             String failure = installFailure(step, installLimits);

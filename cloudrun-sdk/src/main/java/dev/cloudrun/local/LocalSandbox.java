@@ -117,7 +117,11 @@ final class LocalSandbox implements Sandbox {
         }
         String stepName = spec.runId() + "-" + (++steps) + "-" + step.kind().name().toLowerCase(java.util.Locale.ROOT);
         Cgroup cgroup = null;
+        Runnable releaseNetwork = () -> { };
         try {
+            if (step.network() && backend.sandboxed()) {
+                releaseNetwork = backend.prepareNetwork(step);
+            }
             if (backend.cgroups().isPresent()) {
                 cgroup = backend.cgroups().get().create(stepName, step.limits());
             }
@@ -127,10 +131,15 @@ final class LocalSandbox implements Sandbox {
             if (!backend.sandboxed()) {
                 builder.environment().putAll(environment(step));
             }
-            LocalProcess process = LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), processes::remove);
+            Runnable release = releaseNetwork;
+            LocalProcess process = LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), exited -> {
+                processes.remove(exited);
+                release.run();
+            });
             processes.add(process);
             return process;
         } catch (IOException | RuntimeException e) {
+            releaseNetwork.run();
             if (cgroup != null) {
                 cgroup.destroy();
             }

@@ -3,6 +3,7 @@ package dev.cloudrun.local;
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.internal.NetworkFence;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxSpec;
@@ -33,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>When the JVM runs as root, sandboxes run as an unprivileged host uid ({@link Options#sandboxUid})
  * and each workspace is a fresh size-limited tmpfs, so the host never walks a folder that user code
- * has written to.
+ * has written to. Steps with network on share the host's network, fenced off this host's own
+ * addresses and private networks by iptables rules on that uid ({@link NetworkFence}); when the
+ * fence cannot be installed, network-enabled steps are refused unless
+ * {@link Options#allowUnfencedNetwork(boolean)} says otherwise.
  */
 public final class LocalSandboxBackend implements SandboxBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxBackend.class);
@@ -44,6 +48,9 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private final Path instanceDir;
     private final PackageCacheFolders packageCaches;
     private final Optional<Cgroups> cgroups;
+    private final NetworkFence fence;
+    private final String fenceProblem;
+    private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -65,6 +72,45 @@ public final class LocalSandboxBackend implements SandboxBackend {
         if (sandboxed) {
             probe();
         }
+        NetworkFence installed = null;
+        String problem = null;
+        if (sandboxed && tools.root()) {
+            try {
+                installed = NetworkFence.forSandboxUid(options.sandboxUid);
+            } catch (CloudRunException e) {
+                problem = e.getMessage();
+                LOG.warn("sandboxes with network on cannot be fenced off this host and private networks: {}", problem);
+            }
+        }
+        this.fence = installed;
+        this.fenceProblem = problem;
+    }
+
+    /**
+     * Readies the network for a step with network on: lets it reach the private endpoints it names,
+     * or refuses it when it would not be fenced.
+     *
+     * @return what takes the step's endpoint allowances back
+     * @throws CloudRunException if the fence is missing and unfenced network was not allowed
+     */
+    Runnable prepareNetwork(dev.cloudrun.spi.StepSpec step) {
+        if (!tools.root()) {
+            // The sandbox runs as this JVM's own user, which no rule could single out.
+            if (unfencedWarned.compareAndSet(false, true)) {
+                LOG.warn("a sandbox with network on can reach this host's services and private networks: "
+                        + "only a root JVM (sandboxes under their own uid) can fence them off");
+            }
+            return () -> { };
+        }
+        if (fence != null) {
+            return fence.allow(step.privateEndpoints());
+        }
+        if (!options.allowUnfencedNetwork) {
+            throw new CloudRunException("this run asks for network access, but sandboxes cannot be fenced off this "
+                    + "host's services and private networks here (" + fenceProblem + "); fix that, or allow "
+                    + "unfenced network with LocalSandboxBackend.Options.allowUnfencedNetwork(true)");
+        }
+        return () -> { };
     }
 
     /**
@@ -276,6 +322,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
                 "cloudrun-packages-" + HostTools.currentUid());
         private int sandboxUid = 61_000;
         private String bwrapPath;
+        private boolean allowUnfencedNetwork;
         private List<String> etcEntries = List.of("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
                 "ssl", "ca-certificates", "localtime", "nsswitch.conf", "hosts", "mime.types", "java-17-openjdk",
                 "java-21-openjdk", "java-25-openjdk", "python3", "python3.11", "python3.12", "fonts");
@@ -339,6 +386,19 @@ public final class LocalSandboxBackend implements SandboxBackend {
          */
         public Options etcEntries(List<String> entries) {
             this.etcEntries = List.copyOf(entries);
+            return this;
+        }
+
+        /**
+         * Whether steps with network on may run when this host cannot fence them off its own
+         * services and private networks (no iptables, say). Default false: such steps are refused
+         * with a message that says why. Only for hosts with nothing to protect on their network.
+         *
+         * @param allow true to run them unfenced
+         * @return these options
+         */
+        public Options allowUnfencedNetwork(boolean allow) {
+            this.allowUnfencedNetwork = allow;
             return this;
         }
 

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
 import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.Language;
+import dev.cloudrun.Limits;
 import dev.cloudrun.Phase;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
@@ -13,18 +15,30 @@ import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
 import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.spi.NetworkEndpoint;
+import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
+import dev.cloudrun.spi.SandboxProcess;
+import dev.cloudrun.spi.SandboxSpec;
+import dev.cloudrun.spi.StepSpec;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -456,6 +470,136 @@ public abstract class SandboxBackendTck {
             assertThat(result.status()).isEqualTo(Status.OK);
             assertThat(result.stdout()).contains("blocked").doesNotContain("connected");
             assertThat(result.stdout()).doesNotContain("eth0", "docker0", "wlan0", "ens");
+        }
+    }
+
+    /**
+     * With network on, a sandbox still cannot reach this host's services or private networks (a
+     * database on loopback, the LAN, a cloud metadata service): the kernel rejects the connection at
+     * once. Names resolve and public hosts answer.
+     */
+    @Test
+    void networkOnReachesPublicHostsButNeitherThisHostNorPrivateNetworks() throws Exception {
+        try (HostGreeter host = new HostGreeter()) {
+            String program = "import socket\n"
+                    + "for host, port in [('127.0.0.1', " + host.port() + "), ('" + host.address() + "', " + host.port() + "), "
+                    + "('10.0.0.1', 9), ('192.168.1.1', 80), ('169.254.169.254', 80), ('registry.npmjs.org', 443)]:\n"
+                    + "    try:\n"
+                    + "        socket.create_connection((host, port), timeout=10).close()\n"
+                    + "        print(host, 'reached')\n"
+                    + "    except OSError as e:\n"
+                    + "        print(host, type(e).__name__)\n";
+
+            RunResult on = run(RunRequest.of("python", program).withNetwork(true)
+                    .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(60)).withCpuTime(Duration.ofSeconds(30))));
+
+            // Refused by the rules (unfenced, the host would answer and private addresses would time out).
+            assertThat(on.stdout().lines()).as(on.stderr()).containsExactly(
+                    "127.0.0.1 ConnectionRefusedError",
+                    host.address() + " ConnectionRefusedError",
+                    "10.0.0.1 ConnectionRefusedError",
+                    "192.168.1.1 ConnectionRefusedError",
+                    "169.254.169.254 ConnectionRefusedError",
+                    "registry.npmjs.org reached");
+            assertThat(host.greeted()).isZero();
+        }
+    }
+
+    /**
+     * An endpoint a step names (the package index mirror of an install step) is reachable from that
+     * step even on this host, and only while a step holds it.
+     */
+    @Test
+    void aStepReachesThePrivateEndpointsItNamesAndOnlyThose() throws Exception {
+        try (HostGreeter host = new HostGreeter()) {
+            String program = "import socket\ntry:\n"
+                    + "    print(socket.create_connection(('" + host.address() + "', " + host.port() + "), timeout=10).recv(100).decode().strip())\n"
+                    + "except OSError as e:\n    print(type(e).__name__)\n";
+            Language python = runner.languages().require("python");
+            NetworkEndpoint endpoint = new NetworkEndpoint(host.address(), host.port());
+
+            assertThat(spiRun(python, program, List.of(endpoint))).isEqualTo("hello from host\n");
+            assertThat(spiRun(python, program, List.of())).isEqualTo("ConnectionRefusedError\n");
+            assertThat(host.greeted()).isEqualTo(1);
+        }
+    }
+
+    /** Runs a Python program through the SPI with network on, in a sandbox of its own; returns its stdout. */
+    private String spiRun(Language python, String program, List<NetworkEndpoint> endpoints) throws InterruptedException {
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        SandboxSpec spec = new SandboxSpec("tck-endpoint-" + System.nanoTime(), python,
+                Map.of("main.py", program.getBytes(StandardCharsets.UTF_8)), 64 * MIB);
+        try (Sandbox sandbox = backend.open(spec)) {
+            StepSpec step = new StepSpec(StepSpec.Kind.RUN, List.of("python3", "main.py"), Map.of(),
+                    Limits.defaults().withWallTime(Duration.ofSeconds(30)), true, List.of(), endpoints);
+            SandboxProcess process = sandbox.start(step, (stream, buffer, offset, length) -> {
+                if (stream == StreamKind.STDOUT) {
+                    synchronized (stdout) {
+                        stdout.write(buffer, offset, length);
+                    }
+                }
+            });
+            process.stdin().close();
+            assertThat(process.await(Duration.ofSeconds(30))).isPresent();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        synchronized (stdout) {
+            return stdout.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A TCP server on every address of this host that greets whoever connects. */
+    private static final class HostGreeter implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50);
+        private final AtomicInteger greeted = new AtomicInteger();
+        private final Thread acceptor = new Thread(this::serve, "tck-host-greeter");
+        private final String address;
+
+        HostGreeter() throws IOException {
+            address = NetworkInterface.networkInterfaces().filter(HostGreeter::usable)
+                    .flatMap(NetworkInterface::inetAddresses).filter(candidate -> candidate instanceof Inet4Address)
+                    .map(InetAddress::getHostAddress).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("this host has no IPv4 address besides loopback"));
+            acceptor.start();
+        }
+
+        private static boolean usable(NetworkInterface nic) {
+            try {
+                return nic.isUp() && !nic.isLoopback();
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (Socket client = server.accept()) {
+                    client.getOutputStream().write("hello from host\n".getBytes(StandardCharsets.UTF_8));
+                    greeted.incrementAndGet();
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        }
+
+        /** @return an address of this host that is not loopback */
+        String address() {
+            return address;
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int greeted() {
+            return greeted.get();
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+            acceptor.join(5_000);
         }
     }
 

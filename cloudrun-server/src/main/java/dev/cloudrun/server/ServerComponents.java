@@ -134,7 +134,8 @@ final class ServerComponents implements AutoCloseable {
             runnerConfig.backend(config.backend())
                     .defaultLimits(defaults)
                     .maxLimits(ceiling)
-                    .maxConcurrentRuns(config.maxConcurrentRuns());
+                    .maxConcurrentRuns(config.maxConcurrentRuns())
+                    .allowUnfencedNetwork(config.allowUnfencedNetwork());
             config.pypiIndexUrl().ifPresent(url -> runnerConfig.packageIndex("pypi", url));
             config.npmRegistryUrl().ifPresent(url -> runnerConfig.packageIndex("npm", url));
         });

@@ -56,6 +56,7 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_RUN_DEADLINE_SECONDS", "180"),
             Map.entry("CLOUDRUN_TOKEN_TTL_HOURS", "168"),
             Map.entry("CLOUDRUN_PACKAGE_INSTALL", "true"),
+            Map.entry("CLOUDRUN_ALLOW_UNFENCED_NETWORK", "false"),
             Map.entry("CLOUDRUN_PACKAGE_CACHE_SCOPE", "project"),
             Map.entry("CLOUDRUN_PYPI_INDEX_URL", ""),
             Map.entry("CLOUDRUN_NPM_REGISTRY_URL", ""),
@@ -273,6 +274,14 @@ public final class ServerConfig {
     /** @return whether clients may ask for missing packages to be installed (auto-install) */
     public boolean packageInstall() {
         return Boolean.parseBoolean(text("CLOUDRUN_PACKAGE_INSTALL"));
+    }
+
+    /**
+     * @return whether installs (and runs with network) may go ahead where the sandbox cannot be
+     *     fenced off this host's services and private networks
+     */
+    public boolean allowUnfencedNetwork() {
+        return Boolean.parseBoolean(text("CLOUDRUN_ALLOW_UNFENCED_NETWORK"));
     }
 
     /** @return {@code project} (one package cache per project) or {@code user} (one per user) */
