@@ -31,14 +31,22 @@ import java.util.UUID;
  * One run: a labelled volume holding the workspace, mounted at {@code /work} in one fresh container
  * per step. The files are copied into the volume through the first step's container before it
  * starts (so before any untrusted code has run); later steps see what earlier ones wrote.
+ *
+ * <p>The volume is a tmpfs of {@link SandboxSpec#workspaceBytes()}, so the kernel caps what a run
+ * can write (a program creating file after file gets {@code ENOSPC}, never the Docker host's disk
+ * full), and its pages count against the writing container's memory. A tmpfs volume lives only
+ * while a container has it mounted, so a keeper container (a long {@code sleep}, no network, no
+ * capabilities, a few MiB) holds it from the sandbox's creation to its close.
  */
 final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";
+    private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
 
     private final DockerSandboxBackend backend;
     private final SandboxSpec spec;
     private final String image;
     private final String volumeName;
+    private String keeperId;
     private final List<DockerProcess> steps = new ArrayList<>();
     private byte[] pendingFiles;
     private boolean closed;
@@ -54,14 +62,58 @@ final class DockerSandbox implements Sandbox {
         String image = spec.language().image().orElseThrow(() -> new BackendUnavailableException(
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
         String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        DockerSandboxBackend.Options options = backend.options();
         try {
-            backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId())).exec();
+            backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
+                    .withDriver("local")
+                    .withDriverOpts(Map.of("type", "tmpfs", "device", "tmpfs", "o", "size=" + spec.workspaceBytes()
+                            + ",uid=" + options.uid() + ",gid=" + options.gid() + ",mode=0755,nosuid,nodev"))
+                    .exec();
         } catch (RuntimeException e) {
             throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
         }
         DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName);
-        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), backend.options().uid(), backend.options().gid());
+        try {
+            sandbox.startKeeper();
+        } catch (NotFoundException e) {
+            sandbox.close();
+            throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
+                    + " (or images/build.sh) to build the language images", e);
+        } catch (RuntimeException e) {
+            sandbox.close();
+            throw new CloudRunException("cannot start the workspace keeper: " + backend.explain(e), e);
+        }
+        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
         return sandbox;
+    }
+
+    /** Starts the container that keeps the tmpfs workspace mounted while the run lasts. */
+    private void startKeeper() {
+        DockerSandboxBackend.Options options = backend.options();
+        HostConfig host = HostConfig.newHostConfig()
+                .withInit(true)
+                .withPrivileged(false)
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withNetworkMode("none")
+                .withMemory(KEEPER_MEMORY_BYTES)
+                .withMemorySwap(KEEPER_MEMORY_BYTES)
+                .withNanoCPUs(100_000_000L)
+                .withPidsLimit(4L)
+                .withReadonlyRootfs(true)
+                .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+        keeperId = backend.client().createContainerCmd(image)
+                .withName(volumeName + "-keeper")
+                .withLabels(labels("keeper"))
+                .withUser(options.uid() + ":" + options.gid())
+                .withHostName("sandbox")
+                .withEntrypoint(List.of())
+                .withCmd(List.of("sleep", "2147483647"))
+                .withEnv(List.of("PATH=/usr/local/bin:/usr/bin:/bin"))
+                .withHostConfig(host)
+                .exec().getId();
+        backend.client().startContainerCmd(keeperId).exec();
     }
 
     private static String safeName(String runId) {
@@ -160,7 +212,7 @@ final class DockerSandbox implements Sandbox {
         return backend.client().createContainerCmd(image)
                 .withName(volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
                         + UUID.randomUUID().toString().substring(0, 4))
-                .withLabels(backend.labels(spec.runId()))
+                .withLabels(labels("step"))
                 .withUser(options.uid() + ":" + options.gid())
                 .withWorkingDir(WORK_DIR)
                 .withHostName("sandbox")
@@ -174,6 +226,12 @@ final class DockerSandbox implements Sandbox {
                 .withStdinOpen(true)
                 .withStdInOnce(true)
                 .withHostConfig(host);
+    }
+
+    private Map<String, String> labels(String role) {
+        Map<String, String> labels = new LinkedHashMap<>(backend.labels(spec.runId()));
+        labels.put(DockerSandboxBackend.LABEL_ROLE, role);
+        return labels;
     }
 
     private List<Mount> mounts(StepSpec step) {
@@ -209,6 +267,9 @@ final class DockerSandbox implements Sandbox {
         }
         for (DockerProcess process : running) {
             process.destroy(Duration.ofSeconds(15));
+        }
+        if (keeperId != null) {
+            backend.removeContainer(keeperId);
         }
         backend.removeVolume(volumeName);
         backend.closed(this);

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -52,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every container and volume carries the labels {@value #LABEL_BACKEND} and {@value #LABEL_OWNER};
  * at start-up the backend removes those whose owning JVM on this host is gone.
  *
- * <p>Steps with network on join CloudRun's own bridge network ({@value #NETWORK}, interface
- * {@value #BRIDGE}, no traffic between containers), which iptables rules fence off this host and
- * private networks when the daemon runs on this host and the JVM is root ({@link NetworkFence});
+ * <p>Steps with network on join CloudRun's own bridge network ({@value #NETWORK}, created at the
+ * first such step, interface {@code crun-} plus the daemon's id, no traffic between containers),
+ * which iptables rules fence off this host and private networks when the daemon runs on this host
+ * and the JVM is root ({@link NetworkFence});
  * when they cannot be installed, network-enabled steps are refused unless
  * {@link Options#allowUnfencedNetwork(boolean)} says otherwise.
  */
@@ -67,13 +69,13 @@ public final class DockerSandboxBackend implements SandboxBackend {
     public static final String LABEL_INSTANCE = "dev.cloudrun.instance";
     /** Label with the run's id. */
     public static final String LABEL_RUN = "dev.cloudrun.run";
+    /** Label of containers: {@code step} (runs a step) or {@code keeper} (holds a run's workspace mounted). */
+    public static final String LABEL_ROLE = "dev.cloudrun.role";
     /** Label of package cache volumes: the cache key. Named caches carry no owner, so no sweep removes them. */
     public static final String LABEL_PACKAGE_CACHE = "dev.cloudrun.package-cache";
 
     /** The Docker network of steps with network on (unless {@link Options#networkMode} names another). */
     public static final String NETWORK = "cloudrun-sandboxes";
-    /** The host interface of {@link #NETWORK}, which the fence's rules match. */
-    public static final String BRIDGE = "cloudrun0";
 
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandboxBackend.class);
 
@@ -90,6 +92,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final Set<String> pendingCgroupRemovals = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong stepCounter = new java.util.concurrent.atomic.AtomicLong();
     private final boolean stepCgroups;
+    /** Set once CloudRun's network is ready: its fence, or why there is none. */
+    private volatile boolean networkReady;
     private NetworkFence fence;
     private String fenceProblem;
     private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();
@@ -124,19 +128,22 @@ public final class DockerSandboxBackend implements SandboxBackend {
         this.stepCgroups = options.cgroupFiles && endpoint.isLocal() && ContainerCgroup.parentsSupported()
                 && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
         sweepStale();
-        if (options.networkMode == null) {
-            fenceNetwork();
-        }
     }
 
-    /** Creates CloudRun's network if it is missing and fences it off this host and private networks. */
-    private void fenceNetwork() {
+    /**
+     * Readies CloudRun's network at the first step that needs it: creates it if missing and fences
+     * it off this host and private networks. Only for a daemon on this host's unix socket: over TCP
+     * this host's firewall cannot see the containers, so nothing is created.
+     */
+    private synchronized void readyNetwork() {
+        if (networkReady) {
+            return;
+        }
         try {
-            ensureNetwork();
             if (endpoint.unixSocket() == null) {
                 fenceProblem = "the daemon is reached over TCP, so this host's firewall cannot see its containers";
             } else {
-                fence = NetworkFence.forDockerBridge(BRIDGE);
+                fence = NetworkFence.forDockerBridge(ensureNetwork());
             }
         } catch (RuntimeException e) {
             fenceProblem = explain(e);
@@ -144,24 +151,38 @@ public final class DockerSandboxBackend implements SandboxBackend {
         if (fence == null) {
             LOG.warn("containers with network on cannot be fenced off the Docker host and private networks: {}", fenceProblem);
         }
+        networkReady = true;
     }
 
-    private void ensureNetwork() {
+    /**
+     * Creates CloudRun's network when missing. Its bridge is named after the daemon, so that two
+     * daemons on one host (a test's private one, say) never fight over one interface.
+     *
+     * @return the name of its bridge interface
+     */
+    private String ensureNetwork() {
+        String bridgeOption = "com.docker.network.bridge.name";
         try {
-            client.inspectNetworkCmd().withNetworkId(NETWORK).exec();
-            return;
+            String bridge = client.inspectNetworkCmd().withNetworkId(NETWORK).exec().getOptions().get(bridgeOption);
+            if (bridge == null) {
+                throw new CloudRunException("the Docker network " + NETWORK + " exists but was not made by CloudRun "
+                        + "(it names no bridge); remove it: docker network rm " + NETWORK);
+            }
+            return bridge;
         } catch (NotFoundException e) {
             // Create it below.
         }
+        String daemonId = client.infoCmd().exec().getId().replaceAll("[^A-Za-z0-9]", "");
+        String bridge = "crun-" + daemonId.substring(0, Math.min(8, daemonId.length())).toLowerCase(Locale.ROOT);
         try {
             client.createNetworkCmd().withName(NETWORK).withDriver("bridge").withCheckDuplicate(true)
                     .withLabels(Map.of(LABEL_BACKEND, "docker"))
-                    .withOptions(Map.of("com.docker.network.bridge.name", BRIDGE,
-                            "com.docker.network.bridge.enable_icc", "false"))
+                    .withOptions(Map.of(bridgeOption, bridge, "com.docker.network.bridge.enable_icc", "false"))
                     .exec();
         } catch (ConflictException e) {
-            // Another CloudRun instance created it first.
+            // Another CloudRun instance created it first (with the same name for the bridge).
         }
+        return bridge;
     }
 
     /**
@@ -184,12 +205,15 @@ public final class DockerSandboxBackend implements SandboxBackend {
             }
             return options.networkMode;
         }
+        readyNetwork();
         if (fence != null) {
             releases.accept(fence.allow(step.privateEndpoints()));
         } else if (!options.allowUnfencedNetwork) {
             throw new CloudRunException("this run asks for network access, but containers cannot be fenced off the "
                     + "Docker host and private networks here (" + fenceProblem + "); fix that, or allow unfenced network "
                     + "with DockerSandboxBackend.Options.allowUnfencedNetwork(true)");
+        } else if (endpoint.unixSocket() == null) {
+            return "bridge"; // unfenced, as allowed; CloudRun's network is only made where it can be fenced
         }
         return NETWORK;
     }

@@ -103,7 +103,8 @@ class DockerBackendTest {
             DockerClient client = backend.client();
             // All states: output can arrive before the daemon has marked the container as running.
             List<Container> running = client.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, backend.instanceId())).exec();
+                    .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, backend.instanceId(),
+                            DockerSandboxBackend.LABEL_ROLE, "step")).exec();
             assertThat(running).as("running containers; run: %s", execution.result().getNow(null)).hasSize(1);
             InspectContainerResponse inspect = client.inspectContainerCmd(running.get(0).getId()).exec();
             HostConfig host = inspect.getHostConfig();
@@ -128,6 +129,25 @@ class DockerBackendTest {
             assertThat(inspect.getConfig().getTty()).isFalse();
             assertThat(inspect.getConfig().getLabels()).containsKeys(DockerSandboxBackend.LABEL_BACKEND,
                     DockerSandboxBackend.LABEL_OWNER, DockerSandboxBackend.LABEL_RUN);
+
+            // The keeper that holds the run's tmpfs workspace mounted is locked down as tightly.
+            List<Container> keepers = client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, backend.instanceId(),
+                            DockerSandboxBackend.LABEL_ROLE, "keeper")).exec();
+            assertThat(keepers).hasSize(1);
+            InspectContainerResponse keeper = client.inspectContainerCmd(keepers.get(0).getId()).exec();
+            assertThat(keeper.getConfig().getUser()).isEqualTo("1000:1000");
+            assertThat(keeper.getHostConfig().getCapDrop()).containsExactly(Capability.ALL);
+            assertThat(keeper.getHostConfig().getNetworkMode()).isEqualTo("none");
+            assertThat(keeper.getHostConfig().getReadonlyRootfs()).isTrue();
+            assertThat(keeper.getHostConfig().getPidsLimit()).isEqualTo(4L);
+            assertThat(keeper.getMounts()).singleElement().satisfies(mount -> {
+                assertThat(mount.getDestination().getPath()).isEqualTo("/work");
+                assertThat(mount.getName()).isEqualTo(inspect.getMounts().get(0).getName());
+            });
+            Map<String, String> volumeOptions = client.inspectVolumeCmd(inspect.getMounts().get(0).getName()).exec().getOptions();
+            assertThat(volumeOptions).containsEntry("type", "tmpfs");
+            assertThat(volumeOptions.get("o")).contains("size=");
             execution.cancel();
             assertThat(execution.await(Duration.ofSeconds(20)).orElseThrow().status()).isEqualTo(Status.CANCELLED);
         }

@@ -40,6 +40,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -447,6 +449,29 @@ public abstract class SandboxBackendTck {
         assertThat(result.stdout()).startsWith("fork failed after");
         int kids = Integer.parseInt(result.stdout().split(" ")[3]);
         assertThat(kids).isLessThan(16);
+    }
+
+    /**
+     * File after file, each under the file-size limit, cannot fill the host's disk: the workspace
+     * (256 MiB by default) runs out of space first.
+     */
+    @Test
+    void manySmallFilesCannotFillTheDisk() {
+        String program = "import errno\nwritten = 0\ntry:\n"
+                + "    for i in range(1024):\n"
+                + "        with open(f'fill{i}.bin', 'wb') as f:\n"
+                + "            f.write(b'x' * (1024 * 1024))\n"
+                + "        written += 1\n"
+                + "    print('wrote', written, 'MiB')\n"
+                + "except OSError as e:\n"
+                + "    print('stopped after', written, 'MiB:', errno.errorcode[e.errno])\n";
+        RunResult result = run(RunRequest.of("python", program)
+                .withLimits(limits -> limits.withMemoryBytes(1024 * MIB).withMaxFileSizeBytes(2 * MIB)));
+
+        assertThat(result.status()).as(result.stderr()).isEqualTo(Status.OK);
+        Matcher stopped = Pattern.compile("stopped after (\\d+) MiB: ENOSPC\n").matcher(result.stdout());
+        assertThat(stopped.matches()).as(result.stdout()).isTrue();
+        assertThat(Integer.parseInt(stopped.group(1))).isBetween(200, 256);
     }
 
     @Test
