@@ -11,6 +11,7 @@ import com.github.dockerjava.api.model.Ulimit;
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Limits;
+import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.OutputSink;
 import dev.cloudrun.spi.Sandbox;
@@ -19,6 +20,9 @@ import dev.cloudrun.spi.SandboxSpec;
 import dev.cloudrun.spi.StepSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,36 +30,47 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run: a labelled volume holding the workspace, mounted at {@code /work} in one fresh container
  * per step. The files are copied into the volume through the first step's container before it
  * starts (so before any untrusted code has run); later steps see what earlier ones wrote.
  *
- * <p>The volume is a tmpfs of {@link SandboxSpec#workspaceBytes()}, so the kernel caps what a run
- * can write (a program creating file after file gets {@code ENOSPC}, never the Docker host's disk
- * full), and its pages count against the writing container's memory. A tmpfs volume lives only
- * while a container has it mounted, so a keeper container (a long {@code sleep}, no network, no
- * capabilities, a few MiB) holds it from the sandbox's creation to its close.
+ * <p>The workspace is a tmpfs of {@link SandboxSpec#workspaceBytes()}, so the kernel caps what a
+ * run can write (a program creating file after file gets {@code ENOSPC}, never the Docker host's
+ * disk full), and its pages count against the writing container's memory. With a daemon on this
+ * host and a root JVM, the backend mounts that tmpfs itself under its workspace folder and binds it
+ * into each step (a millisecond). Otherwise it is a tmpfs volume; such a volume lives only while a
+ * container has it mounted, so a keeper container (a long {@code sleep}, no network, no
+ * capabilities, a few MiB) holds it from the sandbox's creation to its close (about half a second
+ * more per run).
  */
 final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";
+    private static final Logger LOG = LoggerFactory.getLogger(DockerSandbox.class);
     private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
 
     private final DockerSandboxBackend backend;
     private final SandboxSpec spec;
     private final String image;
     private final String volumeName;
-    private String keeperId;
+    /** The host folder with the run's own tmpfs, or null when the workspace is a volume. */
+    private final Path hostWorkspace;
+    /** The keeper's container id, once it runs; started in the background while the first step is created. */
+    private java.util.concurrent.CompletableFuture<String> keeper;
     private final List<DockerProcess> steps = new ArrayList<>();
     private byte[] pendingFiles;
     private boolean closed;
 
-    private DockerSandbox(DockerSandboxBackend backend, SandboxSpec spec, String image, String volumeName) {
+    private DockerSandbox(DockerSandboxBackend backend, SandboxSpec spec, String image, String volumeName,
+                          Path hostWorkspace) {
         this.backend = backend;
         this.spec = spec;
         this.image = image;
         this.volumeName = volumeName;
+        this.hostWorkspace = hostWorkspace;
     }
 
     static DockerSandbox create(DockerSandboxBackend backend, SandboxSpec spec) {
@@ -63,6 +78,24 @@ final class DockerSandbox implements Sandbox {
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
         String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
         DockerSandboxBackend.Options options = backend.options();
+        if (backend.hostWorkspaces() != null) {
+            Path folder = backend.hostWorkspaces().resolve(backend.workspacePrefix() + volumeName);
+            try {
+                Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Mounts.mountTmpfs(folder, spec.workspaceBytes(), options.uid(), options.gid(), "0755");
+            } catch (IOException e) {
+                try {
+                    Files.deleteIfExists(folder);
+                } catch (IOException ignored) {
+                    // Reported by the leak check.
+                }
+                throw new CloudRunException("cannot mount the workspace: " + e.getMessage(), e);
+            }
+            DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, folder);
+            sandbox.keeper = java.util.concurrent.CompletableFuture.completedFuture(null);
+            sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
+            return sandbox;
+        }
         try {
             backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
                     .withDriver("local")
@@ -72,23 +105,34 @@ final class DockerSandbox implements Sandbox {
         } catch (RuntimeException e) {
             throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
         }
-        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName);
-        try {
-            sandbox.startKeeper();
-        } catch (NotFoundException e) {
-            sandbox.close();
-            throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
-                    + " (or images/build.sh) to build the language images", e);
-        } catch (RuntimeException e) {
-            sandbox.close();
-            throw new CloudRunException("cannot start the workspace keeper: " + backend.explain(e), e);
-        }
+        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, null);
+        sandbox.keeper = java.util.concurrent.CompletableFuture.supplyAsync(sandbox::startKeeper, backend.ioThreads());
         sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
         return sandbox;
     }
 
-    /** Starts the container that keeps the tmpfs workspace mounted while the run lasts. */
-    private void startKeeper() {
+    /** Waits until the keeper holds the workspace mounted, so that files copied in stay. */
+    private void awaitKeeper() {
+        try {
+            keeper.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof NotFoundException) {
+                throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
+                        + " (or images/build.sh) to build the language images", cause);
+            }
+            throw new CloudRunException("cannot start the workspace keeper: "
+                    + (cause instanceof Exception problem ? backend.explain(problem) : cause.toString()), cause);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new CloudRunException("the workspace keeper did not start within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudRunException("interrupted while starting the workspace keeper", e);
+        }
+    }
+
+    /** Starts the container that keeps the tmpfs workspace mounted while the run lasts; returns its id. */
+    private String startKeeper() {
         DockerSandboxBackend.Options options = backend.options();
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
@@ -103,7 +147,7 @@ final class DockerSandbox implements Sandbox {
                 .withReadonlyRootfs(true)
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
-        keeperId = backend.client().createContainerCmd(image)
+        String keeperId = backend.client().createContainerCmd(image)
                 .withName(volumeName + "-keeper")
                 .withLabels(labels("keeper"))
                 .withUser(options.uid() + ":" + options.gid())
@@ -113,7 +157,13 @@ final class DockerSandbox implements Sandbox {
                 .withEnv(List.of("PATH=/usr/local/bin:/usr/bin:/bin"))
                 .withHostConfig(host)
                 .exec().getId();
-        backend.client().startContainerCmd(keeperId).exec();
+        try {
+            backend.client().startContainerCmd(keeperId).exec();
+        } catch (RuntimeException e) {
+            backend.removeContainer(keeperId);
+            throw e;
+        }
+        return keeperId;
     }
 
     private static String safeName(String runId) {
@@ -156,6 +206,7 @@ final class DockerSandbox implements Sandbox {
         ContainerAttach attach = null;
         try {
             if (pendingFiles != null) {
+                awaitKeeper();
                 backend.client().copyArchiveToContainerCmd(containerId)
                         .withRemotePath(WORK_DIR)
                         .withTarInputStream(new ByteArrayInputStream(pendingFiles))
@@ -236,7 +287,11 @@ final class DockerSandbox implements Sandbox {
 
     private List<Mount> mounts(StepSpec step) {
         List<Mount> mounts = new ArrayList<>();
-        mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR));
+        if (hostWorkspace != null) {
+            mounts.add(new Mount().withType(MountType.BIND).withSource(hostWorkspace.toString()).withTarget(WORK_DIR));
+        } else {
+            mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR));
+        }
         for (CacheMount cache : step.cacheMounts()) {
             mounts.add(new Mount().withType(MountType.VOLUME).withSource(backend.packageCacheVolume(cache.cacheKey()))
                     .withTarget(cache.path()).withReadOnly(!cache.writable()));
@@ -268,11 +323,38 @@ final class DockerSandbox implements Sandbox {
         for (DockerProcess process : running) {
             process.destroy(Duration.ofSeconds(15));
         }
-        if (keeperId != null) {
-            backend.removeContainer(keeperId);
-        }
-        backend.removeVolume(volumeName);
+        // Nothing of the run executes any more: the keeper and the volume go in the background, after
+        // the result is out (the backend waits for this work when it closes).
+        Runnable cleanup = () -> {
+            String keeperId = null;
+            try {
+                keeperId = keeper.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // It never ran (a failed start removes its container) or hangs: the stale sweep ends it.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (keeperId != null) {
+                backend.removeContainer(keeperId);
+            }
+            if (hostWorkspace != null) {
+                // Unmounting drops what the run wrote; the folder left is empty, so deleting it walks nothing.
+                Mounts.unmount(hostWorkspace);
+                try {
+                    Files.delete(hostWorkspace);
+                } catch (IOException e) {
+                    LOG.warn("could not remove the workspace folder {}: {}", hostWorkspace, e.toString());
+                }
+            } else {
+                backend.removeVolume(volumeName);
+            }
+            backend.retryPendingRemovals();
+        };
         backend.closed(this);
-        backend.retryPendingRemovals();
+        try {
+            backend.ioThreads().execute(cleanup);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            cleanup.run(); // the backend is closing
+        }
     }
 }

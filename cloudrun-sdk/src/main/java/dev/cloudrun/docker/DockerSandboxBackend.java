@@ -13,6 +13,7 @@ import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Language;
 import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.internal.NetworkFence;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
@@ -92,6 +93,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final Set<String> pendingCgroupRemovals = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong stepCounter = new java.util.concurrent.atomic.AtomicLong();
     private final boolean stepCgroups;
+    /** Where run workspaces are mounted as tmpfs, or null when they are tmpfs volumes held by a keeper. */
+    private final Path hostWorkspaces;
     /** Set once CloudRun's network is ready: its fence, or why there is none. */
     private volatile boolean networkReady;
     private NetworkFence fence;
@@ -127,7 +130,65 @@ public final class DockerSandboxBackend implements SandboxBackend {
                 new NamedThreadFactory("docker-io"));
         this.stepCgroups = options.cgroupFiles && endpoint.isLocal() && ContainerCgroup.parentsSupported()
                 && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
+        this.hostWorkspaces = prepareHostWorkspaces();
         sweepStale();
+    }
+
+    /**
+     * The folder for host-mounted workspaces: only with a daemon on this host's unix socket (so it
+     * sees this host's mounts) and a root JVM (which may mount). Leftovers of crashed JVMs are
+     * unmounted and removed.
+     */
+    private Path prepareHostWorkspaces() {
+        if (!options.hostWorkspaces || endpoint.unixSocket() == null || !"0".equals(currentUid())) {
+            return null;
+        }
+        Path root = options.workspaceDirectory;
+        try {
+            Files.createDirectories(root);
+            java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(root,
+                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            Object owner = Files.getAttribute(root, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (!attributes.isDirectory() || !Integer.valueOf(0).equals(owner)) {
+                LOG.warn("{} is not a folder owned by root: workspaces become tmpfs volumes", root);
+                return null;
+            }
+            Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+            try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+                for (Path entry : entries) {
+                    String[] parts = entry.getFileName().toString().split("-", 3);
+                    if (parts.length == 3 && isStale(hostName() + "/" + parts[0] + "/" + parts[1])) {
+                        LOG.info("removing stale CloudRun workspace {}", entry);
+                        Mounts.under(entry).forEach(Mounts::unmount);
+                        Files.deleteIfExists(entry);
+                    }
+                }
+            }
+            return root;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot use {} for workspaces ({}): they become tmpfs volumes", root, e.toString());
+            return null;
+        }
+    }
+
+    private static String currentUid() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("Uid:"))
+                    .map(line -> line.split("\\s+")[2]).findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** @return where workspaces are mounted, or null when they are volumes */
+    Path hostWorkspaces() {
+        return hostWorkspaces;
+    }
+
+    /** @return the start of this instance's workspace folder names: owner pid and start, instance */
+    String workspacePrefix() {
+        String[] parts = owner.split("/");
+        return parts[1] + "-" + parts[2] + "-" + instanceId.substring(0, 8) + "-";
     }
 
     /**
@@ -612,6 +673,13 @@ public final class DockerSandboxBackend implements SandboxBackend {
         ContainerCgroup.parentFolders(null).stream().filter(dir -> dir.getFileName().toString().startsWith(ownPrefix))
                 .forEach(dir -> found.add("cgroup " + dir));
         open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
+        if (hostWorkspaces != null) {
+            try (java.nio.file.DirectoryStream<Path> entries = Files.newDirectoryStream(hostWorkspaces, workspacePrefix() + "*")) {
+                entries.forEach(entry -> found.add("workspace " + entry));
+            } catch (IOException e) {
+                found.add("cannot list " + hostWorkspaces + ": " + e);
+            }
+        }
         if (ioThreads.getActiveCount() > 0) {
             found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
         }
@@ -669,6 +737,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
         private int gid = 1000;
         private String networkMode;
         private boolean allowUnfencedNetwork;
+        private boolean hostWorkspaces = true;
+        private Path workspaceDirectory = Path.of("/var/lib/cloudrun/docker-workspaces");
         private boolean cgroupFiles = true;
 
         /** Creates the default options. */
@@ -762,6 +832,32 @@ public final class DockerSandboxBackend implements SandboxBackend {
          */
         public Options allowUnfencedNetwork(boolean allow) {
             this.allowUnfencedNetwork = allow;
+            return this;
+        }
+
+        /**
+         * Whether run workspaces are tmpfs mounts that the backend makes itself under
+         * {@link #workspaceDirectory(Path)} and binds into the steps (default true; used only with a
+         * daemon on this host's unix socket and a root JVM). Otherwise, or when false, each workspace
+         * is a tmpfs volume held mounted by a keeper container, which costs about half a second per run.
+         *
+         * @param enabled false to always use tmpfs volumes
+         * @return these options
+         */
+        public Options hostWorkspaces(boolean enabled) {
+            this.hostWorkspaces = enabled;
+            return this;
+        }
+
+        /**
+         * Where host-mounted workspaces live (default {@code /var/lib/cloudrun/docker-workspaces}):
+         * a folder of root's that the Docker daemon sees (not under a private {@code /tmp}).
+         *
+         * @param directory the folder
+         * @return these options
+         */
+        public Options workspaceDirectory(Path directory) {
+            this.workspaceDirectory = java.util.Objects.requireNonNull(directory, "workspaceDirectory");
             return this;
         }
 

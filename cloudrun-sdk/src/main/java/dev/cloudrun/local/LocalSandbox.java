@@ -2,6 +2,7 @@ package dev.cloudrun.local;
 
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Limits;
+import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.OutputSink;
 import dev.cloudrun.spi.Sandbox;
@@ -60,7 +61,7 @@ final class LocalSandbox implements Sandbox {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             Files.createDirectory(work, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (root) {
-                Mounts.mountTmpfs(work, spec.workspaceBytes(), backend.options().sandboxUid());
+                Mounts.mountTmpfs(work, spec.workspaceBytes(), backend.options().sandboxUid(), backend.options().sandboxUid(), "0700");
                 mounted = true;
             }
             writeAccounts(dir);

@@ -2,6 +2,7 @@ package dev.cloudrun.local;
 
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
+import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.internal.NamedThreadFactory;
 import dev.cloudrun.internal.NetworkFence;
 import dev.cloudrun.spi.Sandbox;

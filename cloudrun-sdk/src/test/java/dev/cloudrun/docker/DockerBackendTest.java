@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -130,26 +132,67 @@ class DockerBackendTest {
             assertThat(inspect.getConfig().getLabels()).containsKeys(DockerSandboxBackend.LABEL_BACKEND,
                     DockerSandboxBackend.LABEL_OWNER, DockerSandboxBackend.LABEL_RUN);
 
-            // The keeper that holds the run's tmpfs workspace mounted is locked down as tightly.
-            List<Container> keepers = client.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, backend.instanceId(),
-                            DockerSandboxBackend.LABEL_ROLE, "keeper")).exec();
-            assertThat(keepers).hasSize(1);
-            InspectContainerResponse keeper = client.inspectContainerCmd(keepers.get(0).getId()).exec();
-            assertThat(keeper.getConfig().getUser()).isEqualTo("1000:1000");
-            assertThat(keeper.getHostConfig().getCapDrop()).containsExactly(Capability.ALL);
-            assertThat(keeper.getHostConfig().getNetworkMode()).isEqualTo("none");
-            assertThat(keeper.getHostConfig().getReadonlyRootfs()).isTrue();
-            assertThat(keeper.getHostConfig().getPidsLimit()).isEqualTo(4L);
-            assertThat(keeper.getMounts()).singleElement().satisfies(mount -> {
-                assertThat(mount.getDestination().getPath()).isEqualTo("/work");
-                assertThat(mount.getName()).isEqualTo(inspect.getMounts().get(0).getName());
-            });
-            Map<String, String> volumeOptions = client.inspectVolumeCmd(inspect.getMounts().get(0).getName()).exec().getOptions();
-            assertThat(volumeOptions).containsEntry("type", "tmpfs");
-            assertThat(volumeOptions.get("o")).contains("size=");
+            // /work is the run's own tmpfs, mounted by the backend and bound in: what the run writes is capped.
+            InspectContainerResponse.Mount work = inspect.getMounts().get(0);
+            assertThat(work.getSource()).startsWith("/var/lib/cloudrun/docker-workspaces/");
+            String mountLine = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .filter(line -> line.split(" ")[4].equals(work.getSource())).findFirst().orElseThrow();
+            assertThat(mountLine).contains(" - tmpfs ").contains("size=" + 256 * 1024 + "k");
             execution.cancel();
             assertThat(execution.await(Duration.ofSeconds(20)).orElseThrow().status()).isEqualTo(Status.CANCELLED);
+        }
+    }
+
+    /**
+     * Where the backend cannot mount workspaces itself (a daemon over TCP, a JVM that is not root),
+     * each is a tmpfs volume that a locked-down keeper container holds mounted: files still reach the
+     * program, compile output still reaches the run step, and the size is still capped.
+     */
+    @Test
+    void withoutHostMountsTheWorkspaceIsATmpfsVolumeHeldByAKeeper() throws Exception {
+        DockerSandboxBackend volumes = DockerSandboxBackend.create(new DockerSandboxBackend.Options().hostWorkspaces(false));
+        try (CodeRunner volumeRunner = CodeRunner.create(config -> config.backend(volumes))) {
+            String program = "#include <stdio.h>\n#include <unistd.h>\nint main(void) {\n"
+                    + "  char line[64]; FILE *f = fopen(\"data.txt\", \"r\"); fgets(line, sizeof line, f); printf(\"read %s\", line);\n"
+                    + "  fflush(stdout); sleep(3);\n"
+                    + "  FILE *out = fopen(\"big.bin\", \"w\"); long n = 0; static char block[1 << 20];\n"
+                    + "  while (n < 1024 && fwrite(block, 1, sizeof block, out) == sizeof block && fflush(out) == 0) n++;\n"
+                    + "  printf(\"wrote %ld MiB\\n\", n); return 0;\n}\n";
+            CountDownLatch reading = new CountDownLatch(1);
+            try (Execution execution = volumeRunner.start(RunRequest.of("c", program).withFile("data.txt", "from the host\n")
+                    .withLimits(limits -> limits.withMemoryBytes(1024 * MIB).withMaxFileSizeBytes(1024 * MIB)), new RunListener() {
+                        @Override
+                        public void onText(StreamKind stream, String text) {
+                            reading.countDown();
+                        }
+                    })) {
+                assertThat(reading.await(60, TimeUnit.SECONDS)).isTrue();
+                List<Container> keepers = volumes.client().listContainersCmd()
+                        .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, volumes.instanceId(),
+                                DockerSandboxBackend.LABEL_ROLE, "keeper")).exec();
+                assertThat(keepers).hasSize(1);
+                InspectContainerResponse keeper = volumes.client().inspectContainerCmd(keepers.get(0).getId()).exec();
+                assertThat(keeper.getConfig().getUser()).isEqualTo("1000:1000");
+                assertThat(keeper.getHostConfig().getCapDrop()).containsExactly(Capability.ALL);
+                assertThat(keeper.getHostConfig().getNetworkMode()).isEqualTo("none");
+                assertThat(keeper.getHostConfig().getReadonlyRootfs()).isTrue();
+                String volume = keeper.getMounts().get(0).getName();
+                assertThat(volumes.client().inspectVolumeCmd(volume).exec().getOptions()).containsEntry("type", "tmpfs");
+
+                RunResult result = execution.await(Duration.ofSeconds(60)).orElseThrow();
+                assertThat(result.status()).as(result.stderr()).isEqualTo(Status.OK);
+                assertThat(result.stdout()).startsWith("read from the host\n");
+                Matcher wrote = Pattern.compile("wrote (\\d+) MiB\n").matcher(result.stdout().lines().skip(1)
+                        .findFirst().orElse("") + "\n");
+                assertThat(wrote.matches()).as(result.stdout()).isTrue();
+                assertThat(Integer.parseInt(wrote.group(1))).isBetween(200, 256);
+            }
+        } finally {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!volumes.leftovers().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(volumes.leftovers()).isEmpty();
         }
     }
 

@@ -56,6 +56,11 @@ class DockerOverTcpTest {
                     assertThat(result.stdout()).isEqualTo("ready\ngot one\nthen 9 chars\n");
                     assertThat(result.stderr()).isEqualTo("oops\n");
                 }
+                // The keeper and the volume are removed in the background, after the result is out.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!backend.leftovers().isEmpty() && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
                 assertThat(backend.leftovers()).isEmpty();
             }
         }

@@ -1,4 +1,4 @@
-package dev.cloudrun.local;
+package dev.cloudrun.internal;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,17 +8,36 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Mounting and unmounting the per-run workspace tmpfs (root only). */
-final class Mounts {
+/**
+ * Mounting and unmounting per-run workspace tmpfs (root only). A fresh tmpfs caps what a run can
+ * write, and unmounting it removes everything the run wrote without the host ever walking a folder
+ * that user code touched.
+ */
+public final class Mounts {
     private Mounts() { }
 
-    static void mountTmpfs(Path target, long sizeBytes, int uid) throws IOException {
+    /**
+     * Mounts a fresh tmpfs.
+     *
+     * @param target an empty folder
+     * @param sizeBytes its size
+     * @param uid the owner of its root
+     * @param gid the group of its root
+     * @param mode the mode of its root, such as {@code 0700}
+     * @throws IOException if {@code mount} fails
+     */
+    public static void mountTmpfs(Path target, long sizeBytes, int uid, int gid, String mode) throws IOException {
         run(List.of("mount", "-t", "tmpfs", "-o",
-                "size=" + sizeBytes + ",mode=0700,uid=" + uid + ",gid=" + uid + ",nosuid,nodev",
+                "size=" + sizeBytes + ",mode=" + mode + ",uid=" + uid + ",gid=" + gid + ",nosuid,nodev",
                 "cloudrun-work", target.toString()));
     }
 
-    static void unmount(Path target) {
+    /**
+     * Unmounts, lazily if the mount is busy.
+     *
+     * @param target the mount point
+     */
+    public static void unmount(Path target) {
         try {
             run(List.of("umount", target.toString()));
         } catch (IOException e) {
@@ -30,8 +49,11 @@ final class Mounts {
         }
     }
 
-    /** @return the mount points at or below {@code dir}, deepest first */
-    static List<Path> under(Path dir) {
+    /**
+     * @param dir a folder
+     * @return the mount points at or below {@code dir}, deepest first
+     */
+    public static List<Path> under(Path dir) {
         List<Path> found = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
