@@ -13,6 +13,7 @@ import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Language;
 import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.internal.HostUser;
 import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.internal.NetworkFence;
 import dev.cloudrun.spi.Sandbox;
@@ -140,7 +141,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
      * unmounted and removed.
      */
     private Path prepareHostWorkspaces() {
-        if (!options.hostWorkspaces || endpoint.unixSocket() == null || !"0".equals(currentUid())) {
+        if (!options.hostWorkspaces || endpoint.unixSocket() == null || !HostUser.isRoot()) {
             return null;
         }
         Path root = options.workspaceDirectory;
@@ -168,15 +169,6 @@ public final class DockerSandboxBackend implements SandboxBackend {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot use {} for workspaces ({}): they become tmpfs volumes", root, e.toString());
             return null;
-        }
-    }
-
-    private static String currentUid() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("Uid:"))
-                    .map(line -> line.split("\\s+")[2]).findFirst().orElse("");
-        } catch (IOException e) {
-            return "";
         }
     }
 

@@ -105,7 +105,7 @@ public final class NetworkFence {
     }
 
     private static String tool(String name) {
-        if (!isRoot()) {
+        if (!HostUser.isRoot()) {
             throw new CloudRunException("only root can add the firewall rules");
         }
         return SEARCH_PATH.stream().map(dir -> Path.of(dir, name)).filter(Files::isExecutable).map(Path::toString)
@@ -192,15 +192,6 @@ public final class NetworkFence {
             if (!succeeds(tool, "-C", hook, jump)) {
                 run(tool, "-I", hook, List.of("1"), jump);
             }
-        }
-    }
-
-    private static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(line -> line.startsWith("Uid:"))
-                    .map(line -> line.split("\\s+")[2]).anyMatch("0"::equals);
-        } catch (IOException e) {
-            return false;
         }
     }
 

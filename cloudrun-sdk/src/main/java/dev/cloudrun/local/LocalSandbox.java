@@ -61,7 +61,8 @@ final class LocalSandbox implements Sandbox {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
             Files.createDirectory(work, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (root) {
-                Mounts.mountTmpfs(work, spec.workspaceBytes(), backend.options().sandboxUid(), backend.options().sandboxUid(), "0700");
+                int uid = backend.options().sandboxUid();
+                Mounts.mountTmpfs(work, spec.workspaceBytes(), uid, uid, "0700");
                 mounted = true;
             }
             writeAccounts(dir);
