@@ -15,6 +15,7 @@ import dev.cloudrun.server.db.DatabaseUrl;
 import dev.cloudrun.server.db.ProjectRepository;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
+import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.ErrorHandling;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
@@ -81,8 +82,9 @@ final class ServerComponents implements AutoCloseable {
             RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler, config.runDeadline(), clock,
                     config.packageInstall(), config.packageCacheScope());
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, config.wsMaxMessageBytes(), config.wsPingInterval());
-            RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), config.requestsPerMinutePerIp());
-            AuthRoutes authRoutes = new AuthRoutes(auth);
+            ClientAddress clients = config.clientAddress();
+            RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), clients, config.requestsPerMinutePerIp());
+            AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config, authRoutes);
             this.ai = aiRoutes;
 

@@ -57,8 +57,13 @@ final class ApiClient {
     }
 
     Response post(String path, String token, Object json) {
-        return send(request(path, token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(toJson(json))));
+        return post(path, token, json, Map.of());
+    }
+
+    Response post(String path, String token, Object json, Map<String, String> headers) {
+        HttpRequest.Builder request = request(path, token).header("Content-Type", "application/json");
+        headers.forEach(request::header);
+        return send(request.POST(HttpRequest.BodyPublishers.ofString(toJson(json))));
     }
 
     Response patch(String path, String token, Object json) {

@@ -26,6 +26,35 @@ class RateLimitTest {
     }
 
     @Test
+    void behind_a_trusted_proxy_limits_count_per_client_not_per_proxy(@TempDir Path dataDir) {
+        try (CloudRunServer server = start(dataDir, Map.of("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "2",
+                "CLOUDRUN_TRUSTED_PROXIES", "127.0.0.1"))) {
+            ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
+            Map<String, String> first = Map.of("X-Forwarded-For", "198.51.100.1");
+            assertThat(api.post("/api/auth/guest", null, Map.of(), first).status()).isEqualTo(201);
+            assertThat(api.post("/api/auth/guest", null, Map.of(), first).status()).isEqualTo(201);
+            ApiClient.Response limited = api.post("/api/auth/guest", null, Map.of(), first);
+            assertThat(limited.status()).isEqualTo(429);
+            assertThat(limited.errorCode()).isEqualTo("guest_throttled");
+            // Another client behind the same proxy has its own allowance.
+            assertThat(api.post("/api/auth/guest", null, Map.of(), Map.of("X-Forwarded-For", "198.51.100.2")).status())
+                    .isEqualTo(201);
+        }
+    }
+
+    @Test
+    void without_trusted_proxies_a_forwarded_for_header_changes_nothing(@TempDir Path dataDir) {
+        try (CloudRunServer server = start(dataDir, Map.of("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "2"))) {
+            ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());
+            for (String spoofed : new String[] {"198.51.100.1", "198.51.100.2"}) {
+                assertThat(api.post("/api/auth/guest", null, Map.of(), Map.of("X-Forwarded-For", spoofed)).status()).isEqualTo(201);
+            }
+            assertThat(api.post("/api/auth/guest", null, Map.of(), Map.of("X-Forwarded-For", "198.51.100.3")).status())
+                    .isEqualTo(429);
+        }
+    }
+
+    @Test
     void login_attempts_are_throttled_per_account(@TempDir Path dataDir) {
         try (CloudRunServer server = start(dataDir, Map.of("CLOUDRUN_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", "3"))) {
             ApiClient api = new ApiClient("http://127.0.0.1:" + server.port());

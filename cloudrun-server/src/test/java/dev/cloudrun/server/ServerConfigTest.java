@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cloudrun.BackendKind;
 import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.config.ServerConfigException;
 import dev.cloudrun.server.db.DatabaseUrl;
 import java.nio.file.Files;
@@ -70,5 +71,34 @@ class ServerConfigTest {
         assertThat(DatabaseUrl.parse("jdbc:sqlite:x.db").kind()).isEqualTo(DatabaseUrl.Kind.SQLITE);
         assertThatThrownBy(() -> DatabaseUrl.parse("mysql://u:secret@h/db"))
                 .isInstanceOf(ServerConfigException.class).hasMessageNotContaining("secret");
+    }
+
+    @Test
+    void trusted_proxies_must_be_addresses_or_ranges() {
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example")))
+                .isInstanceOf(ServerConfigException.class)
+                .hasMessageContaining("CLOUDRUN_TRUSTED_PROXIES").hasMessageContaining("proxy.example");
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_TRUSTED_PROXIES", "10.0.0.0/33")))
+                .isInstanceOf(ServerConfigException.class).hasMessageContaining("prefix");
+    }
+
+    @Test
+    void the_client_is_the_last_forwarded_hop_that_is_not_a_trusted_proxy() {
+        ClientAddress behindProxies = ServerConfig.of(Map.of("CLOUDRUN_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, fd00::/8"))
+                .clientAddress();
+        // Through the local proxy and a balancer in 10/8: the hop before them is the client.
+        assertThat(behindProxies.of("127.0.0.1", "198.51.100.7, 10.1.2.3")).isEqualTo("198.51.100.7");
+        // A client that sends its own X-Forwarded-For cannot hide behind it: the proxy appends the real address.
+        assertThat(behindProxies.of("127.0.0.1", "1.2.3.4, 203.0.113.9")).isEqualTo("203.0.113.9");
+        // Straight from an untrusted address, the header is ignored.
+        assertThat(behindProxies.of("203.0.113.9", "1.2.3.4")).isEqualTo("203.0.113.9");
+        assertThat(behindProxies.of("127.0.0.1", null)).isEqualTo("127.0.0.1");
+        assertThat(behindProxies.of("fd00::1", "2001:db8::5")).isEqualTo("2001:db8:0:0:0:0:0:5");
+        // Garbage in the header: the last address that could be trusted.
+        assertThat(behindProxies.of("127.0.0.1", "not-an-address")).isEqualTo("127.0.0.1");
+        assertThat(behindProxies.of("127.0.0.1", "evil.example, 10.0.0.5")).isEqualTo("10.0.0.5");
+
+        ClientAddress direct = ServerConfig.of(Map.of()).clientAddress();
+        assertThat(direct.of("127.0.0.1", "198.51.100.7")).isEqualTo("127.0.0.1");
     }
 }

@@ -3,6 +3,7 @@ package dev.cloudrun.server.auth;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloudrun.server.db.User;
 import dev.cloudrun.server.http.ApiError;
+import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -16,14 +17,17 @@ import java.util.Optional;
  */
 public final class AuthRoutes {
     private final AuthService auth;
+    private final ClientAddress clients;
 
     /**
      * Creates the routes.
      *
      * @param auth the auth service
+     * @param clients tells the client's address behind trusted proxies (for login and guest throttling)
      */
-    public AuthRoutes(AuthService auth) {
+    public AuthRoutes(AuthService auth, ClientAddress clients) {
         this.auth = auth;
+        this.clients = clients;
     }
 
     /**
@@ -39,9 +43,9 @@ public final class AuthRoutes {
                     .or(() -> Json.optionalText(body, "username"))
                     .or(() -> Json.optionalText(body, "email"))
                     .orElseThrow(() -> ApiError.badField("missing_field", "login", "login (a username or e-mail address) is required"));
-            respond(ctx, 200, auth.login(identifier, Json.requiredText(body, "password"), ctx.ip()));
+            respond(ctx, 200, auth.login(identifier, Json.requiredText(body, "password"), clients.of(ctx)));
         });
-        app.post("/api/auth/guest", ctx -> respond(ctx, 201, auth.guest(ctx.ip())));
+        app.post("/api/auth/guest", ctx -> respond(ctx, 201, auth.guest(clients.of(ctx))));
         app.post("/api/auth/upgrade", ctx -> {
             ObjectNode body = Json.body(ctx);
             respond(ctx, 200, auth.upgrade(principal(ctx), Json.requiredText(body, "username"),

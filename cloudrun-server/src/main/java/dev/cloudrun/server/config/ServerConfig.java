@@ -1,6 +1,7 @@
 package dev.cloudrun.server.config;
 
 import dev.cloudrun.BackendKind;
+import dev.cloudrun.server.http.ClientAddress;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,7 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_PRODUCTION", "false"),
             Map.entry("CLOUDRUN_BACKEND", "auto"),
             Map.entry("CLOUDRUN_CORS_ORIGINS", ""),
+            Map.entry("CLOUDRUN_TRUSTED_PROXIES", ""),
             Map.entry("CLOUDRUN_MAX_CONCURRENT_RUNS", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors()))),
             Map.entry("CLOUDRUN_WALL_TIME_SECONDS", "10"),
             Map.entry("CLOUDRUN_MAX_WALL_TIME_SECONDS", "60"),
@@ -181,6 +183,7 @@ public final class ServerConfig {
     private void validate() {
         port();
         backend();
+        clientAddress();
         for (String name : DEFAULTS.keySet()) {
             if (name.endsWith("_SECONDS") || name.endsWith("_MB") || name.endsWith("_BYTES") || name.endsWith("_RUNS")
                     || name.endsWith("_MINUTE") || name.endsWith("_HOUR") || name.endsWith("_FILES")
@@ -306,6 +309,21 @@ public final class ServerConfig {
     /** @return extra allowed browser origins ({@code *} for all) */
     public List<String> corsOrigins() {
         return Arrays.stream(text("CLOUDRUN_CORS_ORIGINS").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /**
+     * @return how to tell a client's address: behind the reverse proxies of
+     *     {@code CLOUDRUN_TRUSTED_PROXIES} (addresses or CIDR ranges), from {@code X-Forwarded-For}
+     * @throws ServerConfigException if an entry is not an address or range
+     */
+    public ClientAddress clientAddress() {
+        List<String> proxies = Arrays.stream(text("CLOUDRUN_TRUSTED_PROXIES").split(",")).map(String::trim)
+                .filter(s -> !s.isEmpty()).toList();
+        try {
+            return ClientAddress.trusting(proxies);
+        } catch (IllegalArgumentException e) {
+            throw new ServerConfigException("CLOUDRUN_TRUSTED_PROXIES: " + e.getMessage());
+        }
     }
 
     /** @return how many runs may execute at once on this server */

@@ -11,16 +11,19 @@ import java.time.Duration;
  */
 public final class RequestGuards {
     private final OriginPolicy origins;
+    private final ClientAddress clients;
     private final KeyedRateLimiter requestsPerIp;
 
     /**
      * Creates the guards.
      *
      * @param origins the allowed origins
+     * @param clients tells the client's address behind trusted proxies
      * @param requestsPerMinutePerIp how many requests one address may make per minute
      */
-    public RequestGuards(OriginPolicy origins, int requestsPerMinutePerIp) {
+    public RequestGuards(OriginPolicy origins, ClientAddress clients, int requestsPerMinutePerIp) {
         this.origins = origins;
+        this.clients = clients;
         this.requestsPerIp = new KeyedRateLimiter(requestsPerMinutePerIp, Duration.ofMinutes(1));
     }
 
@@ -66,7 +69,7 @@ public final class RequestGuards {
     }
 
     private void checkRate(Context ctx) {
-        requestsPerIp.tryAcquire(ctx.ip()).ifPresent(wait -> {
+        requestsPerIp.tryAcquire(clients.of(ctx)).ifPresent(wait -> {
             throw ApiError.tooManyRequests("rate_limited", "too many requests from this address; slow down", wait);
         });
     }
