@@ -31,6 +31,7 @@ import dev.cloudrun.server.web.WebAssets;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -116,6 +117,18 @@ final class ServerComponents implements AutoCloseable {
                 quota.evictIdle();
                 aiRoutes.evictIdle();
             }, 5, 5, TimeUnit.MINUTES);
+            Duration guestRetention = config.guestRetention();
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    int purged = auth.purgeIdleGuests(guestRetention);
+                    if (purged > 0) {
+                        LOG.info("deleted {} guest(s) idle for more than {} days, with their projects", purged,
+                                guestRetention.toDays());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("purging idle guests failed: {}", e.toString());
+                }
+            }, 1, 60, TimeUnit.MINUTES);
         } catch (RuntimeException e) {
             close();
             throw e;

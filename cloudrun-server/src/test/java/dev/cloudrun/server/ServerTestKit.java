@@ -8,6 +8,9 @@ import com.auth0.jwt.algorithms.Algorithm;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.db.UserRepository;
+import dev.cloudrun.server.db.DatabaseUrl;
+import dev.cloudrun.server.db.Database;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,6 +48,7 @@ abstract class ServerTestKit {
 
     Path dataDir;
 
+    ServerConfig config;
     CloudRunServer server;
     ApiClient api;
     String wsUrl;
@@ -65,7 +69,8 @@ abstract class ServerTestKit {
         settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
         settings.put("CLOUDRUN_GUEST_RUNS_PER_MINUTE", "1000");
         settings.put("CLOUDRUN_WS_MAX_MESSAGE_BYTES", "65536");
-        server = CloudRunServer.create(ServerConfig.of(settings)).start();
+        config = ServerConfig.of(settings);
+        server = CloudRunServer.create(config).start();
         api = new ApiClient("http://127.0.0.1:" + server.port());
         wsUrl = "ws://127.0.0.1:" + server.port() + "/ws/run";
     }
@@ -308,6 +313,37 @@ abstract class ServerTestKit {
 
     private static String base64Url(String json) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void guests_idle_past_the_retention_are_deleted_with_their_projects() {
+        String idle = guest();
+        String busy = guest();
+        String account = register(uniqueName());
+        String idleProject = createProject(idle, "old work", Map.of("main.py", "print(1)"), "main.py");
+        createProject(busy, "current work", Map.of("main.py", "print(2)"), "main.py");
+        String idleId = JWT.decode(idle).getSubject();
+        String busyId = JWT.decode(busy).getSubject();
+        long fortyDaysAgo = Instant.now().minus(Duration.ofDays(40)).toEpochMilli();
+        try (Database database = Database.open(DatabaseUrl.parse(config.databaseUrl()))) {
+            // Both guests arrived 40 days ago; only the busy one has saved something since.
+            database.jdbi().useHandle(handle -> {
+                handle.execute("UPDATE users SET created_at = ? WHERE id IN (?, ?)", fortyDaysAgo, idleId, busyId);
+                handle.execute("UPDATE projects SET updated_at = ? WHERE owner_id = ?", fortyDaysAgo, idleId);
+            });
+            int purged = new UserRepository(database.jdbi())
+                    .deleteIdleGuests(Instant.now().minus(Duration.ofDays(30)).toEpochMilli());
+
+            assertThat(purged).isGreaterThanOrEqualTo(1);
+            long filesLeft = database.jdbi().withHandle(handle -> handle.createQuery(
+                    "SELECT COUNT(*) FROM project_files WHERE project_id = :id").bind("id", idleProject).mapTo(Long.class).one());
+            assertThat(filesLeft).isZero();
+        }
+        ApiClient.Response gone = api.get("/api/auth/me", idle);
+        assertThat(gone.status()).isEqualTo(401);
+        assertThat(api.get("/api/auth/me", busy).status()).isEqualTo(200);
+        assertThat(api.get("/api/projects", busy).json().path("projects").size()).isEqualTo(1);
+        assertThat(api.get("/api/auth/me", account).status()).isEqualTo(200);
     }
 
     // ---- projects ----

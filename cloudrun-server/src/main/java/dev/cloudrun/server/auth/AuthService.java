@@ -146,6 +146,17 @@ public final class AuthService {
     }
 
     /**
+     * Deletes guests idle for longer than the retention, with their projects and history, so that
+     * abandoned guest sessions do not pile up.
+     *
+     * @param retention how long an idle guest is kept
+     * @return how many were deleted
+     */
+    public int purgeIdleGuests(Duration retention) {
+        return users.deleteIdleGuests(clock.millis() - retention.toMillis());
+    }
+
+    /**
      * Renews a session: a fresh token with a full lifetime for a caller whose token is still valid,
      * so that someone who keeps using the IDE is never signed out in the middle of their work.
      * Expired tokens cannot be renewed: their owner signs in again.

@@ -57,6 +57,7 @@ public final class ServerConfig {
             Map.entry("CLOUDRUN_WS_PING_SECONDS", "25"),
             Map.entry("CLOUDRUN_RUN_DEADLINE_SECONDS", "180"),
             Map.entry("CLOUDRUN_TOKEN_TTL_HOURS", "168"),
+            Map.entry("CLOUDRUN_GUEST_RETENTION_DAYS", "30"),
             Map.entry("CLOUDRUN_PACKAGE_INSTALL", "true"),
             Map.entry("CLOUDRUN_ALLOW_UNFENCED_NETWORK", "false"),
             Map.entry("CLOUDRUN_PACKAGE_CACHE_SCOPE", "project"),
@@ -187,7 +188,7 @@ public final class ServerConfig {
         for (String name : DEFAULTS.keySet()) {
             if (name.endsWith("_SECONDS") || name.endsWith("_MB") || name.endsWith("_BYTES") || name.endsWith("_RUNS")
                     || name.endsWith("_MINUTE") || name.endsWith("_HOUR") || name.endsWith("_FILES")
-                    || name.endsWith("_USER") || name.endsWith("_HOURS")) {
+                    || name.endsWith("_USER") || name.endsWith("_HOURS") || name.endsWith("_DAYS")) {
                 positive(name);
             }
         }
@@ -430,6 +431,11 @@ public final class ServerConfig {
     /** @return the server-side deadline after which any run is cancelled, whatever its limits */
     public Duration runDeadline() {
         return Duration.ofSeconds(positive("CLOUDRUN_RUN_DEADLINE_SECONDS"));
+    }
+
+    /** @return how long a guest with no saved project and no run is kept (default 30 days) */
+    public Duration guestRetention() {
+        return Duration.ofDays(positive("CLOUDRUN_GUEST_RETENTION_DAYS"));
     }
 
     /** @return how long an issued token is valid (default 7 days) */

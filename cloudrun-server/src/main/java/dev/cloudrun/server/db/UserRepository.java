@@ -83,6 +83,21 @@ public final class UserRepository {
     }
 
     /**
+     * Deletes guests that have been idle since a cutoff: created before it, with no project saved
+     * and no run started since. Their projects, files and run history go with them (foreign keys
+     * cascade).
+     *
+     * @param cutoffMillis the cutoff, epoch milliseconds
+     * @return how many guests were deleted
+     */
+    public int deleteIdleGuests(long cutoffMillis) {
+        return jdbi.withHandle(handle -> handle.createUpdate("DELETE FROM users WHERE guest = 1 AND created_at < :cutoff"
+                        + " AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.owner_id = users.id AND p.updated_at >= :cutoff)"
+                        + " AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.user_id = users.id AND r.started_at >= :cutoff)")
+                .bind("cutoff", cutoffMillis).execute());
+    }
+
+    /**
      * Finds a user by id.
      *
      * @param id the id
