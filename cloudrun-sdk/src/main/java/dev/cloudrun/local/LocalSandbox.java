@@ -172,6 +172,10 @@ final class LocalSandbox implements Sandbox {
         command.add("--");
         command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));
         if (backend.sandboxed()) {
+            if (backend.seccompFilter() != null) {
+                // bwrap reads the seccomp program from a file descriptor: open it as fd 3 for it.
+                command.addAll(List.of("/bin/sh", "-c", "exec 3<\"$0\" && exec \"$@\"", backend.seccompFilter().toString()));
+            }
             command.addAll(bwrapArguments(step));
         }
         command.addAll(step.command());
@@ -181,6 +185,7 @@ final class LocalSandbox implements Sandbox {
     private List<String> bwrapArguments(StepSpec step) {
         List<String> args = new ArrayList<>(List.of(backend.tools().bwrap(),
                 "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+                "--unshare-user", "--disable-userns",
                 "--uid", Integer.toString(INNER_UID), "--gid", Integer.toString(INNER_UID), "--hostname", "sandbox",
                 "--ro-bind", "/usr", "/usr"));
         for (String top : List.of("bin", "lib", "lib32", "lib64", "libx32", "sbin")) {
@@ -211,6 +216,9 @@ final class LocalSandbox implements Sandbox {
             args.addAll(List.of(mount.writable() ? "--bind" : "--ro-bind", folder.toString(), mount.path()));
         }
         args.addAll(List.of("--remount-ro", "/"));
+        if (backend.seccompFilter() != null) {
+            args.addAll(List.of("--seccomp", "3"));
+        }
         environment(step).forEach((name, value) -> args.addAll(List.of("--setenv", name, value)));
         args.add("--");
         return args;

@@ -42,6 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalSandboxBackend implements SandboxBackend {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSandboxBackend.class);
+    private static final String SECCOMP_FILE = "seccomp.bpf";
 
     private final Options options;
     private final boolean sandboxed;
@@ -49,6 +50,8 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private final Path instanceDir;
     private final PackageCacheFolders packageCaches;
     private final Optional<Cgroups> cgroups;
+    /** The seccomp program bubblewrap loads into every sandbox, or null where none is described. */
+    private final Path seccompFilter;
     private final NetworkFence fence;
     private final String fenceProblem;
     private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();
@@ -70,6 +73,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
             LOG.warn("no writable cgroup hierarchy: memory limits and CPU/memory measurement are unavailable; "
                     + "run as root or give this JVM a delegated cgroup");
         }
+        this.seccompFilter = sandboxed ? writeSeccompFilter(instanceDir) : null;
         if (sandboxed) {
             probe();
         }
@@ -85,6 +89,27 @@ public final class LocalSandboxBackend implements SandboxBackend {
         }
         this.fence = installed;
         this.fenceProblem = problem;
+    }
+
+    private static Path writeSeccompFilter(Path instanceDir) {
+        java.util.Optional<byte[]> program = SeccompFilter.forThisMachine();
+        if (program.isEmpty()) {
+            LOG.warn("no seccomp filter is described for {}: sandboxes run without one", System.getProperty("os.arch"));
+            return null;
+        }
+        Path file = instanceDir.resolve(SECCOMP_FILE);
+        try {
+            Files.write(file, program.get(), java.nio.file.StandardOpenOption.CREATE_NEW);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            return file;
+        } catch (IOException e) {
+            throw new CloudRunException("cannot write the seccomp filter to " + file + ": " + e, e);
+        }
+    }
+
+    /** @return the seccomp program's file, or null */
+    Path seccompFilter() {
+        return seccompFilter;
     }
 
     /**
@@ -291,7 +316,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
                 .forEach(child -> found.add("process " + child.pid() + " " + child.info().commandLine().orElse("")));
         cgroups.ifPresent(c -> c.children().forEach(dir -> found.add("cgroup " + dir)));
         try (DirectoryStream<Path> stream = Files.newDirectoryStream(instanceDir)) {
-            stream.forEach(dir -> found.add("folder " + dir));
+            for (Path entry : stream) {
+                if (!entry.getFileName().toString().equals(SECCOMP_FILE)) {
+                    found.add("folder " + entry);
+                }
+            }
         } catch (IOException e) {
             // No instance folder: nothing left in it.
         }

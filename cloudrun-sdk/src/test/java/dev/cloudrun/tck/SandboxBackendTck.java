@@ -628,6 +628,36 @@ public abstract class SandboxBackendTck {
         }
     }
 
+    /**
+     * System calls that ordinary programs never need and that widen the kernel's attack surface are
+     * refused with EPERM (Docker's default seccomp profile, the local backend's own filter): new
+     * user and network namespaces, the kernel keyring, BPF, perf events, mounting, handle-based opens.
+     */
+    @Test
+    void dangerousSystemCallsAreRefused() {
+        String program = "import ctypes, platform\n"
+                + "libc = ctypes.CDLL(None, use_errno=True)\n"
+                + "libc.syscall.restype = ctypes.c_long\n"
+                + "def report(name, result):\n"
+                + "    error = ctypes.get_errno()\n"
+                + "    print(name, 'refused' if result == -1 and error == 1 else 'ALLOWED %d errno %d' % (result, error))\n"
+                + "assert platform.machine() == 'x86_64', 'the system call numbers below are x86_64 ones'\n"
+                + "report('unshare(user)', libc.unshare(0x10000000))\n"
+                + "report('unshare(net)', libc.unshare(0x40000000))\n"
+                + "report('keyctl', libc.syscall(250, 0, 0, 0, 0, 0))\n"
+                + "report('add_key', libc.syscall(248, b'user', b'k', b'v', 1, 0xfffffffd))\n"
+                + "report('bpf', libc.syscall(321, 0, 0, 0))\n"
+                + "report('perf_event_open', libc.syscall(298, 0, 0, -1, -1, 0))\n"
+                + "report('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None))\n"
+                + "report('open_by_handle_at', libc.syscall(304, 0, 0, 0))\n";
+        RunResult result = run(RunRequest.of("python", program));
+
+        assertThat(result.status()).as(result.stderr()).isEqualTo(Status.OK);
+        assertThat(result.stdout().lines()).containsExactly("unshare(user) refused", "unshare(net) refused",
+                "keyctl refused", "add_key refused", "bpf refused", "perf_event_open refused", "mount refused",
+                "open_by_handle_at refused");
+    }
+
     @Test
     void systemFoldersAreReadOnlyAndTheWorkspaceWritable() {
         String program = "import os\nfor path in ['/usr/cloudrun-probe', '/etc/cloudrun-probe', '/cloudrun-probe']:\n"
