@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs programs on this host inside bubblewrap ({@code bwrap}): new user, pid, network, ipc and
- * uts namespaces, no capabilities, a cleared environment, read-only system folders, a private
- * workspace at {@code /work} and a size-limited {@code /tmp}. Memory, process count and CPU time are
+ * uts namespaces (and no nested ones), a seccomp filter ({@code SeccompFilter}), no capabilities,
+ * a cleared environment, read-only system folders, a private workspace at {@code /work} and a
+ * size-limited {@code /tmp}. Memory, process count and CPU time are
  * enforced and measured through cgroups when this JVM can write them (v1 or v2), and rlimits (CPU,
  * file size, open files, no core dumps) always apply.
  *
@@ -92,7 +93,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
     }
 
     private static Path writeSeccompFilter(Path instanceDir) {
-        java.util.Optional<byte[]> program = SeccompFilter.forThisMachine();
+        Optional<byte[]> program = SeccompFilter.forThisMachine();
         if (program.isEmpty()) {
             LOG.warn("no seccomp filter is described for {}: sandboxes run without one", System.getProperty("os.arch"));
             return null;
