@@ -44,6 +44,10 @@ public final class NetworkFence {
     private static final List<String> PRIVATE_V6 = List.of("::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8");
     private static final List<String> SEARCH_PATH = List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
+    /** The comment on this JVM's own endpoint rules. */
+    private static final String OWN_TAG = "cloudrun-" + ProcessHandle.current().pid();
+    private static final java.util.regex.Pattern STALE_TAG = java.util.regex.Pattern.compile("--comment \"?cloudrun-(\\d+)\"?");
+
     private final String iptables;
     private final String ip6tables;
     private final String chain;
@@ -69,8 +73,10 @@ public final class NetworkFence {
         NetworkFence fence = new NetworkFence(iptables, ip6tables, "CLOUDRUN-" + uid);
         List<String> match = List.of("-m", "owner", "--uid-owner", Integer.toString(uid));
         fence.installBase(iptables, PRIVATE_V4, List.of("OUTPUT"), match);
+        fence.sweepStaleRules(iptables);
         if (ip6tables != null) {
             fence.installBase(ip6tables, PRIVATE_V6, List.of("OUTPUT"), match);
+            fence.sweepStaleRules(ip6tables);
         }
         fence.holdNameServers();
         return fence;
@@ -80,7 +86,7 @@ public final class NetworkFence {
     private void holdNameServers() {
         for (InetAddress server : nameServers()) {
             for (String protocol : List.of("udp", "tcp")) {
-                hold(server, protocol, 53);
+                hold(server, protocol, 53, false);
             }
         }
     }
@@ -100,6 +106,7 @@ public final class NetworkFence {
         String iptables = tool("iptables");
         NetworkFence fence = new NetworkFence(iptables, null, "CLOUDRUN-" + bridge);
         fence.installBase(iptables, PRIVATE_V4, List.of("INPUT", "DOCKER-USER"), List.of("-i", bridge));
+        fence.sweepStaleRules(iptables);
         fence.holdNameServers();
         return fence;
     }
@@ -142,19 +149,55 @@ public final class NetworkFence {
     }
 
     private synchronized java.util.Optional<List<String>> hold(InetAddress address, String protocol, int port) {
+        return hold(address, protocol, port, true);
+    }
+
+    /**
+     * Adds (or counts one more holder of) a rule that lets a destination through.
+     *
+     * @param own true for a rule of this JVM's, tagged with its pid so that another CloudRun JVM on
+     *     the host never removes it (and a stale one can be told apart); false for a shared rule
+     *     that stays for good
+     */
+    private synchronized java.util.Optional<List<String>> hold(InetAddress address, String protocol, int port,
+                                                                boolean own) {
         boolean v6 = address instanceof Inet6Address;
         if (v6 && ip6tables == null) {
             return java.util.Optional.empty(); // no IPv6 on this host: nothing to reach
         }
         String tool = v6 ? ip6tables : iptables;
-        List<String> rule = List.of(tool, "-p", protocol, "-d", address.getHostAddress() + (v6 ? "/128" : "/32"),
-                "--dport", Integer.toString(port), "-j", "RETURN");
+        List<String> rule = new ArrayList<>(List.of(tool, "-p", protocol, "-d",
+                address.getHostAddress() + (v6 ? "/128" : "/32"), "--dport", Integer.toString(port)));
+        if (own) {
+            rule.addAll(List.of("-m", "comment", "--comment", OWN_TAG));
+        }
+        rule.addAll(List.of("-j", "RETURN"));
         int count = holds.getOrDefault(rule, 0);
         if (count == 0 && !succeeds(tool, "-C", chain, rule.subList(1, rule.size()))) {
             run(tool, "-I", chain, List.of("1"), rule.subList(1, rule.size()));
         }
         holds.put(rule, count + 1);
         return java.util.Optional.of(rule);
+    }
+
+    /** Removes the endpoint rules of CloudRun JVMs that are gone (their tag names a dead pid). */
+    private void sweepStaleRules(String tool) {
+        Result listing = execute(tool, "-S", chain, List.of(), List.of());
+        for (String line : listing.output().split("\n")) {
+            java.util.regex.Matcher tag = STALE_TAG.matcher(line);
+            if (!line.startsWith("-A " + chain + " ") || !tag.find()) {
+                continue;
+            }
+            long pid = Long.parseLong(tag.group(1));
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                continue;
+            }
+            List<String> rule = List.of(line.substring(("-A " + chain + " ").length()).split(" "));
+            Result removed = execute(tool, "-D", chain, List.of(), rule);
+            if (removed.exitCode() != 0) {
+                LOG.warn("could not remove the stale fence rule '{}': {}", line, removed.output().strip());
+            }
+        }
     }
 
     private synchronized void release(List<List<String>> rules) {

@@ -72,6 +72,42 @@ class LocalSandboxBackendTest {
     }
 
     @Test
+    void fenceRulesOfACrashedInstanceAreSweptAtStartUp() throws Exception {
+        assertThat(HostTools.currentUid()).as("the network fence needs root").isZero();
+        long gone = 4_000_000;
+        while (ProcessHandle.of(gone).isPresent()) {
+            gone--;
+        }
+        String chain = "CLOUDRUN-61000";
+        List<String> stale = List.of("-p", "tcp", "-d", "127.0.0.1/32", "--dport", "1", "-m", "comment",
+                "--comment", "cloudrun-" + gone, "-j", "RETURN");
+        iptables("-N", chain); // may exist already
+        assertThat(iptables(concat(List.of("-I", chain, "1"), stale))).isZero();
+
+        LocalSandboxBackend.create().close();
+
+        assertThat(iptables(concat(List.of("-C", chain), stale))).as("the stale rule is gone").isNotZero();
+    }
+
+    private static int iptables(String... arguments) throws Exception {
+        return iptables(List.of(arguments));
+    }
+
+    private static int iptables(List<String> arguments) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("iptables", "-w", "10"));
+        command.addAll(arguments);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getInputStream().readAllBytes();
+        return process.waitFor();
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new java.util.ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    @Test
     void symlinksPlantedInTheWorkspaceAreNeverFollowedOnCleanup(@TempDir Path outside) throws Exception {
         Path precious = Files.writeString(outside.resolve("precious.txt"), "keep me");
         LocalSandboxBackend backend = LocalSandboxBackend.create();
