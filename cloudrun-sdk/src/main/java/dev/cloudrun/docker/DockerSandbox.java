@@ -30,6 +30,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +65,7 @@ final class DockerSandbox implements Sandbox {
     /** The host folder with the run's own tmpfs, or null when the workspace is a volume. */
     private final Path hostWorkspace;
     /** The keeper's container id, once it runs; started in the background while the first step is created. */
-    private java.util.concurrent.CompletableFuture<String> keeper;
+    private CompletableFuture<String> keeper;
     private final List<DockerProcess> steps = new ArrayList<>();
     private byte[] pendingFiles;
     private boolean closed;
@@ -78,44 +84,47 @@ final class DockerSandbox implements Sandbox {
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
         String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
         DockerSandboxBackend.Options options = backend.options();
-        if (backend.hostWorkspaces() != null) {
-            Path folder = backend.hostWorkspaces().resolve(backend.workspacePrefix() + volumeName);
+        Path hostWorkspace = backend.hostWorkspaces() == null ? null
+                : mountHostWorkspace(backend.hostWorkspaces().resolve(backend.workspacePrefix() + volumeName), spec, options);
+        if (hostWorkspace == null) {
             try {
-                Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                Mounts.mountTmpfs(folder, spec.workspaceBytes(), options.uid(), options.gid(), "0755");
-            } catch (IOException e) {
-                try {
-                    Files.deleteIfExists(folder);
-                } catch (IOException ignored) {
-                    // Reported by the leak check.
-                }
-                throw new CloudRunException("cannot mount the workspace: " + e.getMessage(), e);
+                backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
+                        .withDriver("local")
+                        .withDriverOpts(Map.of("type", "tmpfs", "device", "tmpfs", "o", "size=" + spec.workspaceBytes()
+                                + ",uid=" + options.uid() + ",gid=" + options.gid() + ",mode=0755,nosuid,nodev"))
+                        .exec();
+            } catch (RuntimeException e) {
+                throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
             }
-            DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, folder);
-            sandbox.keeper = java.util.concurrent.CompletableFuture.completedFuture(null);
-            sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
-            return sandbox;
         }
-        try {
-            backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
-                    .withDriver("local")
-                    .withDriverOpts(Map.of("type", "tmpfs", "device", "tmpfs", "o", "size=" + spec.workspaceBytes()
-                            + ",uid=" + options.uid() + ",gid=" + options.gid() + ",mode=0755,nosuid,nodev"))
-                    .exec();
-        } catch (RuntimeException e) {
-            throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
-        }
-        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, null);
-        sandbox.keeper = java.util.concurrent.CompletableFuture.supplyAsync(sandbox::startKeeper, backend.ioThreads());
+        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, hostWorkspace);
+        sandbox.keeper = hostWorkspace != null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.supplyAsync(sandbox::startKeeper, backend.ioThreads());
         sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
         return sandbox;
+    }
+
+    /** Makes the run's own tmpfs in a fresh folder of the backend's; returns the folder. */
+    private static Path mountHostWorkspace(Path folder, SandboxSpec spec, DockerSandboxBackend.Options options) {
+        try {
+            Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Mounts.mountTmpfs(folder, spec.workspaceBytes(), options.uid(), options.gid(), "0755");
+            return folder;
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(folder);
+            } catch (IOException ignored) {
+                // Reported by the leak check.
+            }
+            throw new CloudRunException("cannot mount the workspace: " + e.getMessage(), e);
+        }
     }
 
     /** Waits until the keeper holds the workspace mounted, so that files copied in stay. */
     private void awaitKeeper() {
         try {
-            keeper.get(60, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
+            keeper.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof NotFoundException) {
                 throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
@@ -123,7 +132,7 @@ final class DockerSandbox implements Sandbox {
             }
             throw new CloudRunException("cannot start the workspace keeper: "
                     + (cause instanceof Exception problem ? backend.explain(problem) : cause.toString()), cause);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new CloudRunException("the workspace keeper did not start within 60 s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -183,7 +192,7 @@ final class DockerSandbox implements Sandbox {
         String containerId;
         String cgroupParentName = backend.nextCgroupParentName();
         List<Runnable> releases = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean released = new AtomicBoolean();
         Runnable releaseNetwork = () -> {
             if (released.compareAndSet(false, true)) {
                 releases.forEach(Runnable::run);
@@ -328,8 +337,8 @@ final class DockerSandbox implements Sandbox {
         Runnable cleanup = () -> {
             String keeperId = null;
             try {
-                keeperId = keeper.get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                keeperId = keeper.get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
                 // It never ran (a failed start removes its container) or hangs: the stale sweep ends it.
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -353,7 +362,7 @@ final class DockerSandbox implements Sandbox {
         backend.closed(this);
         try {
             backend.ioThreads().execute(cleanup);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             cleanup.run(); // the backend is closing
         }
     }

@@ -97,7 +97,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
     /** Where run workspaces are mounted as tmpfs, or null when they are tmpfs volumes held by a keeper. */
     private final Path hostWorkspaces;
     /** Set once CloudRun's network is ready: its fence, or why there is none. */
-    private volatile boolean networkReady;
+    private boolean networkReady;
     private NetworkFence fence;
     private String fenceProblem;
     private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();

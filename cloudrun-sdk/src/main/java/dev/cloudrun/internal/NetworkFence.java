@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,7 @@ public final class NetworkFence {
 
     /** The comment on this JVM's own endpoint rules. */
     private static final String OWN_TAG = "cloudrun-" + ProcessHandle.current().pid();
-    private static final java.util.regex.Pattern STALE_TAG = java.util.regex.Pattern.compile("--comment \"?cloudrun-(\\d+)\"?");
+    private static final Pattern STALE_TAG = Pattern.compile("--comment \"?cloudrun-(\\d+)\"?");
 
     private final String iptables;
     private final String ip6tables;
@@ -138,7 +141,7 @@ public final class NetworkFence {
                     throw new CloudRunException("cannot resolve " + endpoint.host() + " to let the sandbox reach it", e);
                 }
                 for (InetAddress address : addresses) {
-                    hold(address, "tcp", endpoint.port()).ifPresent(held::add);
+                    hold(address, "tcp", endpoint.port(), true).ifPresent(held::add);
                 }
             }
         } catch (RuntimeException e) {
@@ -148,10 +151,6 @@ public final class NetworkFence {
         return () -> release(held);
     }
 
-    private synchronized java.util.Optional<List<String>> hold(InetAddress address, String protocol, int port) {
-        return hold(address, protocol, port, true);
-    }
-
     /**
      * Adds (or counts one more holder of) a rule that lets a destination through.
      *
@@ -159,11 +158,11 @@ public final class NetworkFence {
      *     the host never removes it (and a stale one can be told apart); false for a shared rule
      *     that stays for good
      */
-    private synchronized java.util.Optional<List<String>> hold(InetAddress address, String protocol, int port,
+    private synchronized Optional<List<String>> hold(InetAddress address, String protocol, int port,
                                                                 boolean own) {
         boolean v6 = address instanceof Inet6Address;
         if (v6 && ip6tables == null) {
-            return java.util.Optional.empty(); // no IPv6 on this host: nothing to reach
+            return Optional.empty(); // no IPv6 on this host: nothing to reach
         }
         String tool = v6 ? ip6tables : iptables;
         List<String> rule = new ArrayList<>(List.of(tool, "-p", protocol, "-d",
@@ -177,14 +176,14 @@ public final class NetworkFence {
             run(tool, "-I", chain, List.of("1"), rule.subList(1, rule.size()));
         }
         holds.put(rule, count + 1);
-        return java.util.Optional.of(rule);
+        return Optional.of(rule);
     }
 
     /** Removes the endpoint rules of CloudRun JVMs that are gone (their tag names a dead pid). */
     private void sweepStaleRules(String tool) {
         Result listing = execute(tool, "-S", chain, List.of(), List.of());
         for (String line : listing.output().split("\n")) {
-            java.util.regex.Matcher tag = STALE_TAG.matcher(line);
+            Matcher tag = STALE_TAG.matcher(line);
             if (!line.startsWith("-A " + chain + " ") || !tag.find()) {
                 continue;
             }
