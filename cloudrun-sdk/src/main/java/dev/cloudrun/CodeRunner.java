@@ -2,8 +2,11 @@ package dev.cloudrun;
 
 import dev.cloudrun.internal.Backends;
 import dev.cloudrun.internal.RunEngine;
+import dev.cloudrun.internal.packages.PackageSettings;
 import dev.cloudrun.spi.SandboxBackend;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -38,12 +41,15 @@ public final class CodeRunner implements AutoCloseable {
         if (config.maxConcurrentRuns < 1) {
             throw new InvalidRequestException("maxConcurrentRuns", "must be at least 1, was " + config.maxConcurrentRuns);
         }
+        if (config.maxQueuedRuns < 1) {
+            throw new InvalidRequestException("maxQueuedRuns", "must be at least 1, was " + config.maxQueuedRuns);
+        }
         this.config = config;
         this.backend = config.backendInstance != null ? config.backendInstance
                 : Backends.create(config.backend, config.maxConcurrentRuns, config.allowUnfencedNetwork);
         this.engine = new RunEngine(backend, config.languages, config.defaultLimits, config.maxLimits,
-                config.maxConcurrentRuns, config.workspaceBytes,
-                new dev.cloudrun.internal.packages.PackageSettings(config.packageIndexes, config.installLimits,
+                config.maxConcurrentRuns, config.maxQueuedRuns, config.workspaceBytes,
+                new PackageSettings(config.packageIndexes, config.installLimits,
                         config.packageCacheMaxBytes));
     }
 
@@ -78,6 +84,7 @@ public final class CodeRunner implements AutoCloseable {
      * @param request what to run
      * @return the result; a failing program is a status, not an exception
      * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     * @throws QueueFullException if the runner's queue is full
      */
     public RunResult run(RunRequest request) {
         return run(request, RunListener.NONE);
@@ -103,18 +110,24 @@ public final class CodeRunner implements AutoCloseable {
      * @param request what to run
      * @return a future completed with the result
      * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     * @throws QueueFullException if {@link Config#maxQueuedRuns(int)} runs are already waiting
      */
     public CompletableFuture<RunResult> runAsync(RunRequest request) {
         return start(request, RunListener.NONE).result();
     }
 
     /**
-     * Starts a program and returns at once with a handle for stdin, cancelling and waiting.
+     * Starts a program and returns at once with a handle for stdin, cancelling and waiting. The run
+     * waits in the runner's queue ({@link Phase#QUEUED}, no thread held) until a slot is free; the
+     * queue serves {@link RunRequest#withFairnessKey(String) fairness groups} in turn, first come
+     * first served within each. Every run this returns completes exactly once.
      *
      * @param request what to run
      * @param listener receives output and phase changes as they happen
-     * @return the running execution; close it to cancel
+     * @return the execution; close it to cancel
      * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     * @throws QueueFullException if {@link Config#maxQueuedRuns(int)} runs are already waiting (nothing runs then)
+     * @throws CloudRunException if the runner is closed
      */
     public Execution start(RunRequest request, RunListener listener) {
         return engine.start(Objects.requireNonNull(request, "request"), Objects.requireNonNull(listener, "listener"));
@@ -164,9 +177,10 @@ public final class CodeRunner implements AutoCloseable {
         private Limits defaultLimits = Limits.defaults();
         private Limits maxLimits = Limits.defaultCeiling();
         private int maxConcurrentRuns = Math.max(2, Runtime.getRuntime().availableProcessors());
+        private int maxQueuedRuns = 10_000;
         private long workspaceBytes = 256L * 1024 * 1024;
         private LanguageRegistry languages = LanguageRegistry.loadDefault();
-        private final java.util.Map<String, String> packageIndexes = new java.util.HashMap<>();
+        private final Map<String, String> packageIndexes = new HashMap<>();
         private Limits installLimits = Limits.defaults().withWallTime(Duration.ofMinutes(3))
                 .withCpuTime(Duration.ofMinutes(3)).withMemoryBytes(1024L * 1024 * 1024).withMaxProcesses(256)
                 .withMaxFileSizeBytes(512L * 1024 * 1024).withMaxOpenFiles(1024);
@@ -285,6 +299,19 @@ public final class CodeRunner implements AutoCloseable {
          */
         public Config maxConcurrentRuns(int count) {
             this.maxConcurrentRuns = count;
+            return this;
+        }
+
+        /**
+         * How many runs may wait for a slot (default 10,000). A waiting run costs a small record,
+         * not a thread; one more than this is refused with {@link QueueFullException}, before
+         * anything is started or any listener is called.
+         *
+         * @param count at least 1
+         * @return this configuration
+         */
+        public Config maxQueuedRuns(int count) {
+            this.maxQueuedRuns = count;
             return this;
         }
 

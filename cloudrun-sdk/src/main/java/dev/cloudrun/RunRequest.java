@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -22,8 +23,12 @@ import java.util.function.UnaryOperator;
  *         .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(2)));
  * }</pre>
  *
- * <p>Nothing is validated until the request is run; {@link CodeRunner} then rejects bad values
- * with an {@link InvalidRequestException} naming the field.
+ * <p>What can be checked on its own is checked at once: text must be valid Unicode
+ * ({@link #withFile(String, String)}), and {@link #withAutoInstall(int)}, {@link #withPackageCache(String)}
+ * and {@link #withFairnessKey(String)} check their argument. Everything that depends on the runner (the
+ * language, file paths, limits against its ceiling, variable names) is checked when the request is
+ * run: {@link CodeRunner} then rejects bad values with an {@link InvalidRequestException} naming the
+ * field, before anything runs.
  */
 public final class RunRequest {
     private final String language;
@@ -38,30 +43,60 @@ public final class RunRequest {
     private final boolean network;
     private final int autoInstallAttempts;
     private final String packageCache;
+    private final String fairnessKey;
 
-    private RunRequest(String language, byte[] source, String mainFileName, Map<String, byte[]> files,
-                       byte[] stdin, boolean interactiveStdin, List<String> args, Map<String, String> env,
-                       UnaryOperator<Limits> limits, boolean network) {
-        this(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network, 0, null);
+    private RunRequest(Fields fields) {
+        this.language = fields.language;
+        this.source = fields.source;
+        this.mainFileName = fields.mainFileName;
+        this.files = fields.files;
+        this.stdin = fields.stdin;
+        this.interactiveStdin = fields.interactiveStdin;
+        this.args = fields.args;
+        this.env = fields.env;
+        this.limits = fields.limits;
+        this.network = fields.network;
+        this.autoInstallAttempts = fields.autoInstallAttempts;
+        this.packageCache = fields.packageCache;
+        this.fairnessKey = fields.fairnessKey;
     }
 
-    private RunRequest(String language, byte[] source, String mainFileName, Map<String, byte[]> files,
-                       byte[] stdin, boolean interactiveStdin, List<String> args, Map<String, String> env,
-                       UnaryOperator<Limits> limits, boolean network, int autoInstallAttempts, String packageCache) {
-        this.language = language;
-        this.source = source;
-        this.mainFileName = mainFileName;
-        this.files = files;
-        this.stdin = stdin;
-        this.interactiveStdin = interactiveStdin;
-        this.args = args;
-        this.env = env;
-        this.limits = limits;
-        this.network = network;
-        this.autoInstallAttempts = autoInstallAttempts;
-        this.packageCache = packageCache;
+    /** The values of a request while a copy is being made; never leaves this class. */
+    private static final class Fields {
+        String language;
+        byte[] source;
+        String mainFileName;
+        Map<String, byte[]> files = Map.of();
+        byte[] stdin;
+        boolean interactiveStdin;
+        List<String> args = List.of();
+        Map<String, String> env = Map.of();
+        UnaryOperator<Limits> limits = UnaryOperator.identity();
+        boolean network;
+        int autoInstallAttempts;
+        String packageCache;
+        String fairnessKey;
     }
 
+    /** @return a copy of this request with one change made by {@code change} */
+    private RunRequest with(Consumer<Fields> change) {
+        Fields fields = new Fields();
+        fields.language = language;
+        fields.source = source;
+        fields.mainFileName = mainFileName;
+        fields.files = files;
+        fields.stdin = stdin;
+        fields.interactiveStdin = interactiveStdin;
+        fields.args = args;
+        fields.env = env;
+        fields.limits = limits;
+        fields.network = network;
+        fields.autoInstallAttempts = autoInstallAttempts;
+        fields.packageCache = packageCache;
+        fields.fairnessKey = fairnessKey;
+        change.accept(fields);
+        return new RunRequest(fields);
+    }
 
     /**
      * Starts a request for a language (id or alias, such as {@code python}, {@code js}, {@code cpp})
@@ -84,8 +119,10 @@ public final class RunRequest {
      * @return a new request with no stdin, no arguments, default limits and network off
      */
     public static RunRequest of(String language, byte[] source) {
-        return new RunRequest(language, Objects.requireNonNull(source, "source").clone(), null, Map.of(),
-                null, false, List.of(), Map.of(), UnaryOperator.identity(), false);
+        Fields fields = new Fields();
+        fields.language = language;
+        fields.source = Objects.requireNonNull(source, "source").clone();
+        return new RunRequest(fields);
     }
 
     /**
@@ -95,8 +132,7 @@ public final class RunRequest {
      * @return a copy with that main file name
      */
     public RunRequest withMainFileName(String fileName) {
-        return new RunRequest(language, source, fileName, files, stdin, interactiveStdin, args, env, limits, network,
-                autoInstallAttempts, packageCache);
+        return with(fields -> fields.mainFileName = fileName);
     }
 
     /**
@@ -120,8 +156,7 @@ public final class RunRequest {
     public RunRequest withFile(String path, byte[] content) {
         Map<String, byte[]> copy = new LinkedHashMap<>(files);
         copy.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(content, "content").clone());
-        return new RunRequest(language, source, mainFileName, Collections.unmodifiableMap(copy), stdin,
-                interactiveStdin, args, env, limits, network, autoInstallAttempts, packageCache);
+        return with(fields -> fields.files = Collections.unmodifiableMap(copy));
     }
 
     /**
@@ -141,8 +176,11 @@ public final class RunRequest {
      * @return a copy with that stdin
      */
     public RunRequest withStdin(byte[] bytes) {
-        return new RunRequest(language, source, mainFileName, files, Objects.requireNonNull(bytes, "stdin").clone(),
-                false, args, env, limits, network, autoInstallAttempts, packageCache);
+        byte[] copy = Objects.requireNonNull(bytes, "stdin").clone();
+        return with(fields -> {
+            fields.stdin = copy;
+            fields.interactiveStdin = false;
+        });
     }
 
     /**
@@ -153,8 +191,10 @@ public final class RunRequest {
      * @return a copy with interactive stdin
      */
     public RunRequest withInteractiveStdin() {
-        return new RunRequest(language, source, mainFileName, files, null, true, args, env, limits, network,
-                autoInstallAttempts, packageCache);
+        return with(fields -> {
+            fields.stdin = null;
+            fields.interactiveStdin = true;
+        });
     }
 
     /**
@@ -174,8 +214,8 @@ public final class RunRequest {
      * @return a copy with those arguments
      */
     public RunRequest withArgs(List<String> arguments) {
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin,
-                List.copyOf(arguments), env, limits, network, autoInstallAttempts, packageCache);
+        List<String> copy = List.copyOf(arguments);
+        return with(fields -> fields.args = copy);
     }
 
     /**
@@ -189,8 +229,7 @@ public final class RunRequest {
     public RunRequest withEnv(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(env);
         copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args,
-                Collections.unmodifiableMap(copy), limits, network, autoInstallAttempts, packageCache);
+        return with(fields -> fields.env = Collections.unmodifiableMap(copy));
     }
 
     /**
@@ -201,8 +240,7 @@ public final class RunRequest {
      */
     public RunRequest withLimits(Limits newLimits) {
         Objects.requireNonNull(newLimits, "limits");
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
-                ignored -> newLimits, network, autoInstallAttempts, packageCache);
+        return with(fields -> fields.limits = ignored -> newLimits);
     }
 
     /**
@@ -215,8 +253,7 @@ public final class RunRequest {
     public RunRequest withLimits(UnaryOperator<Limits> adjustment) {
         Objects.requireNonNull(adjustment, "adjustment");
         UnaryOperator<Limits> previous = limits;
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env,
-                base -> adjustment.apply(previous.apply(base)), network, autoInstallAttempts, packageCache);
+        return with(fields -> fields.limits = base -> adjustment.apply(previous.apply(base)));
     }
 
     /**
@@ -226,8 +263,7 @@ public final class RunRequest {
      * @return a copy with that setting
      */
     public RunRequest withNetwork(boolean enabled) {
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, enabled,
-                autoInstallAttempts, packageCache);
+        return with(fields -> fields.network = enabled);
     }
 
     /**
@@ -254,8 +290,7 @@ public final class RunRequest {
         if (maxAttempts < 0 || maxAttempts > 10) {
             throw new InvalidRequestException("autoInstall", "attempts must be between 0 and 10, was " + maxAttempts);
         }
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network,
-                maxAttempts, packageCache);
+        return with(fields -> fields.autoInstallAttempts = maxAttempts);
     }
 
     /**
@@ -270,8 +305,23 @@ public final class RunRequest {
         if (name == null || !name.matches("[A-Za-z0-9._:-]{1,100}")) {
             throw new InvalidRequestException("packageCache", "must be 1 to 100 letters, digits or ._:- characters");
         }
-        return new RunRequest(language, source, mainFileName, files, stdin, interactiveStdin, args, env, limits, network,
-                autoInstallAttempts, name);
+        return with(fields -> fields.packageCache = name);
+    }
+
+    /**
+     * Puts this run in a fairness group, such as the user or course it belongs to. A runner's queue
+     * serves its groups in turn, one run each, so a group that queues 2,000 runs does not starve
+     * another's single run; within a group, and among runs without a group, the order is
+     * first-come first-served.
+     *
+     * @param key 1 to 200 characters naming the group
+     * @return a copy in that group
+     */
+    public RunRequest withFairnessKey(String key) {
+        if (key == null || key.isEmpty() || key.length() > 200) {
+            throw new InvalidRequestException("fairnessKey", "must be 1 to 200 characters");
+        }
+        return with(fields -> fields.fairnessKey = key);
     }
 
     /** @return the language id or alias as given */
@@ -289,9 +339,11 @@ public final class RunRequest {
         return Optional.ofNullable(mainFileName);
     }
 
-    /** @return the extra files by relative path (read-only view; arrays are copies' owners, do not modify) */
+    /** @return the extra files by relative path: a copy, changing it changes nothing here */
     public Map<String, byte[]> files() {
-        return files;
+        Map<String, byte[]> copy = new LinkedHashMap<>();
+        files.forEach((path, content) -> copy.put(path, content.clone()));
+        return copy;
     }
 
     /** @return the whole stdin given up front, if any */
@@ -343,7 +395,12 @@ public final class RunRequest {
         return network;
     }
 
-    /** @return a copy of this request's source and file list, for diagnostics */
+    /** @return the fairness group this run is queued in, if any */
+    public Optional<String> fairnessKey() {
+        return Optional.ofNullable(fairnessKey);
+    }
+
+    /** @return the language, the source's size and the names of files, arguments and variables (no content), for logs */
     @Override
     public String toString() {
         return "RunRequest{language=" + language + ", sourceBytes=" + source.length + ", files=" + files.keySet()

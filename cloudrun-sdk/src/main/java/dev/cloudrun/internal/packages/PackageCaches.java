@@ -7,9 +7,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The runner's view of package caches: their keys, one lock per cache so that installs into the
- * same cache never overlap, and which declared dependencies were already installed (so a project's
- * next run does not install them again).
+ * The runner's view of package caches: their keys, one lock per named cache so that installs into
+ * the same cache never overlap, and which declared dependencies were already installed there (so a
+ * project's next run does not install them again). A run-private cache is used by one run alone and
+ * emptied when it ends, so nothing is kept for it: a runner that serves a million runs holds entries
+ * for its named caches only.
  */
 public final class PackageCaches {
     private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
@@ -35,7 +37,7 @@ public final class PackageCaches {
      * @return the lock that serialises installs into it
      */
     public ReentrantLock lock(String key) {
-        return locks.computeIfAbsent(key, k -> new ReentrantLock(true));
+        return isRunPrivate(key) ? new ReentrantLock() : locks.computeIfAbsent(key, k -> new ReentrantLock(true));
     }
 
     /**
@@ -54,11 +56,18 @@ public final class PackageCaches {
      * @param specs installer arguments
      */
     public void remember(String key, List<String> specs) {
-        specs.forEach(spec -> installed.add(key + "\n" + spec));
+        if (!isRunPrivate(key)) {
+            specs.forEach(spec -> installed.add(key + "\n" + spec));
+        }
     }
 
     /** @param key a cache key whose content is gone */
     public void forget(String key) {
         installed.removeIf(entry -> entry.startsWith(key + "\n"));
+    }
+
+    /** @return how many locks and install entries are kept (for leak checks) */
+    public int entries() {
+        return locks.size() + installed.size();
     }
 }

@@ -1,0 +1,190 @@
+package dev.cloudrun.internal;
+
+import dev.cloudrun.Language;
+import dev.cloudrun.Limits;
+import dev.cloudrun.PackageManager;
+import dev.cloudrun.Phase;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.Status;
+import dev.cloudrun.StreamKind;
+import dev.cloudrun.internal.packages.MissingModules;
+import dev.cloudrun.internal.packages.PackageCaches;
+import dev.cloudrun.spi.CacheMount;
+import dev.cloudrun.spi.Sandbox;
+import dev.cloudrun.spi.SandboxBackend;
+import dev.cloudrun.spi.SandboxSpec;
+import dev.cloudrun.spi.StepSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The steps of one run, in its slot: open the sandbox, install declared dependencies, compile, run,
+ * and (with auto-install) install what the program was missing and run it again. Each step is
+ * watched by the {@link StepSupervisor} and judged by the {@link OutcomeClassifier}.
+ */
+final class RunLifecycle {
+    private static final long MIB = 1024L * 1024L;
+    private static final int SIGKILL = 9;
+
+    private final String id;
+    private final PreparedRun run;
+    private final SandboxBackend backend;
+    private final long workspaceBytes;
+    private final ListenerGate listener;
+    private final StepSupervisor supervisor;
+    private final PackageContext packages;
+    private final StdinChannel stdin;
+    private final BooleanSupplier cancelled;
+    private final Consumer<Phase> enter;
+
+    RunLifecycle(String id, PreparedRun run, SandboxBackend backend, long workspaceBytes, ListenerGate listener,
+                 StepSupervisor supervisor, PackageContext packages, StdinChannel stdin, BooleanSupplier cancelled,
+                 Consumer<Phase> enter) {
+        this.id = id;
+        this.run = run;
+        this.backend = backend;
+        this.workspaceBytes = workspaceBytes;
+        this.listener = listener;
+        this.supervisor = supervisor;
+        this.packages = packages;
+        this.stdin = stdin;
+        this.cancelled = cancelled;
+        this.enter = enter;
+    }
+
+    /**
+     * Runs every step.
+     *
+     * @return the run's result
+     * @throws dev.cloudrun.CloudRunException if the sandbox fails
+     * @throws InterruptedException if the slot's thread is interrupted
+     */
+    RunResult execute() throws InterruptedException {
+        if (cancelled.getAsBoolean()) {
+            return finished(Status.CANCELLED, "cancelled before it started");
+        }
+        Language language = run.language();
+        PackageManager packageManager = language.packageManager().orElse(null);
+        String cacheKey = packageManager == null ? null
+                : PackageCaches.key(run.request().packageCache(), id, packageManager.ecosystem());
+        PackageInstaller installer = new PackageInstaller(backend, packages, listener, supervisor, cancelled, enter);
+        try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, run.files(), workspaceBytes))) {
+            int installRounds = run.request().autoInstallAttempts();
+            if (packageManager != null && installRounds > 0 && !run.declaredPackages().isEmpty()
+                    && !packages.caches().allInstalled(cacheKey, run.declaredPackages())) {
+                installer.install(sandbox, packageManager, cacheKey, run.declaredPackages());
+            }
+            String compilerOutput = "";
+            if (language.isCompiled()) {
+                Compiled compiled = compile(sandbox);
+                if (compiled.failure != null) {
+                    return compiled.failure;
+                }
+                compilerOutput = compiled.output;
+            }
+            Set<String> attempted = new HashSet<>();
+            StdinChannel input = stdin;
+            while (true) {
+                if (cancelled.getAsBoolean()) {
+                    return finished(Status.CANCELLED, "cancelled");
+                }
+                enter.accept(Phase.RUNNING);
+                boolean mountCache = packageManager != null
+                        && (installer.cacheUsed() || !PackageCaches.isRunPrivate(cacheKey));
+                StepReport step = supervisor.supervise(sandbox, runStep(packageManager, cacheKey, mountCache), null, input);
+                RunResult result = programResult(step, compilerOutput, installer.installed(), List.of(), "");
+                if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
+                    return result;
+                }
+                List<String> missing = new ArrayList<>(MissingModules.packages(language, result.stderr(), packages.modules()));
+                missing.removeAll(attempted);
+                if (missing.isEmpty()) {
+                    return result;
+                }
+                listener.missingPackages(List.copyOf(missing));
+                if (installRounds <= 0 || cancelled.getAsBoolean()) {
+                    return programResult(step, compilerOutput, installer.installed(), missing, "");
+                }
+                installRounds--;
+                attempted.addAll(missing);
+                Optional<String> failure = installer.install(sandbox, packageManager, cacheKey, missing);
+                if (failure.isPresent()) {
+                    return programResult(step, compilerOutput, installer.installed(), missing,
+                            "; installing " + String.join(", ", missing) + " failed: " + failure.get());
+                }
+                input = run.request().interactiveStdin() ? stdin : new StdinChannel(run.request().stdin().orElse(null), false);
+            }
+        } finally {
+            if (cacheKey != null && installer.cacheUsed() && PackageCaches.isRunPrivate(cacheKey)) {
+                backend.clearPackageCache(cacheKey);
+            }
+        }
+    }
+
+    /** A compile step's result: its output, or the run's result when it failed. */
+    private record Compiled(String output, RunResult failure) { }
+
+    private Compiled compile(Sandbox sandbox) throws InterruptedException {
+        enter.accept(Phase.COMPILING);
+        Limits limits = run.limits();
+        Limits compileLimits = limits.withWallTime(limits.compileTime()).withCpuTime(limits.compileTime())
+                .withMemoryBytes(Math.max(limits.memoryBytes(), 512 * MIB))
+                .withMaxProcesses(Math.max(limits.maxProcesses(), 64))
+                .withMaxFileSizeBytes(Math.max(limits.maxFileSizeBytes(), 64 * MIB));
+        StepSpec compile = new StepSpec(StepSpec.Kind.COMPILE,
+                CommandTemplate.expand(run.language().compileCommand(), run.mainFile(), compileLimits),
+                run.request().env(), compileLimits, false);
+        StepReport step = supervisor.supervise(sandbox, compile, StreamKind.COMPILER, new StdinChannel(null, false));
+        String output = new String(step.output().bytes(StreamKind.COMPILER), StandardCharsets.UTF_8);
+        RunResult failure = OutcomeClassifier.compiler(step, limits.compileTime())
+                .map(verdict -> RunResult.builder(verdict.status()).language(run.language().id())
+                        .message(verdict.message()).compilerOutput(output).build())
+                .orElse(null);
+        return new Compiled(output, failure);
+    }
+
+    private StepSpec runStep(PackageManager packageManager, String cacheKey, boolean mountCache) {
+        Limits limits = run.limits();
+        List<String> command = new ArrayList<>(CommandTemplate.expand(run.language().runCommand(), run.mainFile(), limits));
+        command.addAll(run.request().args());
+        Map<String, String> env = new LinkedHashMap<>(run.request().env());
+        List<CacheMount> mounts = new ArrayList<>();
+        if (mountCache) {
+            mounts.add(new CacheMount(cacheKey, packageManager.runMount(), false));
+            packageManager.runEnv().forEach(env::putIfAbsent);
+        }
+        return new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts);
+    }
+
+    private RunResult programResult(StepReport step, String compilerOutput, List<String> installed,
+                                    List<String> missing, String messageSuffix) {
+        OutcomeClassifier.Verdict verdict = OutcomeClassifier.program(step, run.language().memoryErrorPatterns());
+        OutputCollector output = step.output();
+        return RunResult.builder(verdict.status())
+                .language(run.language().id())
+                .exitCode(step.killedByUs() ? -1 : step.outcome().exitCode())
+                .signal(step.killedByUs() ? SIGKILL : step.outcome().signal())
+                .wallTime(step.outcome().wallTime())
+                .cpuTime(step.outcome().cpuTime())
+                .memoryBytes(step.outcome().peakMemoryBytes())
+                .stdout(output.bytes(StreamKind.STDOUT), output.truncated(StreamKind.STDOUT))
+                .stderr(output.bytes(StreamKind.STDERR), output.truncated(StreamKind.STDERR))
+                .compilerOutput(compilerOutput)
+                .installedPackages(installed)
+                .missingPackages(List.copyOf(missing))
+                .message(verdict.message() + messageSuffix)
+                .build();
+    }
+
+    private RunResult finished(Status status, String message) {
+        return RunResult.builder(status).language(run.language().id()).message(message).build();
+    }
+}
