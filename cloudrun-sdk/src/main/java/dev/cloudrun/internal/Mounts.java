@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Mounting and unmounting per-run workspace tmpfs (root only). A fresh tmpfs caps what a run can
@@ -72,20 +72,13 @@ public final class Mounts {
     }
 
     private static void run(List<String> command) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         try {
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " timed out");
-            }
-            if (process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " failed: " + output);
+            HostCommand.Result result = HostCommand.run(command, Duration.ofSeconds(30));
+            if (result.exitCode() != 0) {
+                throw new IOException(String.join(" ", command) + " failed: " + result.output().strip());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
             throw new IOException("interrupted: " + String.join(" ", command), e);
         }
     }

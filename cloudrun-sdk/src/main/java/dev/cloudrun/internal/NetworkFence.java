@@ -9,12 +9,12 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -289,14 +289,8 @@ public final class NetworkFence {
         command.addAll(position);
         command.addAll(rule);
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new CloudRunException(String.join(" ", command) + " did not finish");
-            }
-            return new Result(process.exitValue(), output);
+            HostCommand.Result result = HostCommand.run(command, Duration.ofSeconds(20));
+            return new Result(result.exitCode(), result.output());
         } catch (IOException e) {
             throw new CloudRunException("cannot run " + tool + ": " + e, e);
         } catch (InterruptedException e) {

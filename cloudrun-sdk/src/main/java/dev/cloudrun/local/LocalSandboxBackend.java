@@ -2,6 +2,7 @@ package dev.cloudrun.local;
 
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
+import dev.cloudrun.internal.HostCommand;
 import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.internal.NamedThreadFactory;
 import dev.cloudrun.internal.NetworkFence;
@@ -14,6 +15,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -64,19 +66,28 @@ public final class LocalSandboxBackend implements SandboxBackend {
         this.options = options;
         this.sandboxed = sandboxed;
         this.tools = HostTools.find(sandboxed, options.bwrapPath);
+        // The probe comes before anything is created, so a host that cannot sandbox leaks nothing.
+        if (sandboxed) {
+            probe();
+        }
         String instanceName = Cgroups.FOLDER_PREFIX + ProcessHandle.current().pid() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        this.instanceDir = createInstanceDir(options.baseDirectory, instanceName);
         this.packageCaches = new PackageCacheFolders(options.packageCacheDirectory,
                 tools.root() ? options.sandboxUid : -1);
-        this.cgroups = Cgroups.detect(instanceName);
+        this.instanceDir = createInstanceDir(options.baseDirectory, instanceName);
+        Optional<Cgroups> detected = Optional.empty();
+        try {
+            detected = Cgroups.detect(instanceName);
+            this.seccompFilter = sandboxed ? writeSeccompFilter(instanceDir) : null;
+        } catch (RuntimeException e) {
+            detected.ifPresent(Cgroups::close);
+            deleteInstanceDir(instanceDir);
+            throw e;
+        }
+        this.cgroups = detected;
         if (cgroups.isEmpty()) {
             LOG.warn("no writable cgroup hierarchy: memory limits and CPU/memory measurement are unavailable; "
                     + "run as root or give this JVM a delegated cgroup");
-        }
-        this.seccompFilter = sandboxed ? writeSeccompFilter(instanceDir) : null;
-        if (sandboxed) {
-            probe();
         }
         NetworkFence installed = null;
         String problem = null;
@@ -226,11 +237,9 @@ public final class LocalSandboxBackend implements SandboxBackend {
                 "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
                 "--proc", "/proc", "--dev", "/dev", "--", "/bin/true"));
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                process.destroyForcibly();
+            HostCommand.Result result = HostCommand.run(command, Duration.ofSeconds(30));
+            String output = result.output().strip();
+            if (result.exitCode() != 0) {
                 throw new BackendUnavailableException("bubblewrap cannot create a sandbox on this host: " + output
                         + ". Unprivileged user namespaces must be allowed (sysctl kernel.unprivileged_userns_clone=1"
                         + " and user.max_user_namespaces > 0; on Ubuntu 24.04+ also an AppArmor profile for bwrap).");
@@ -337,12 +346,16 @@ public final class LocalSandboxBackend implements SandboxBackend {
             sandbox.close();
         }
         cgroups.ifPresent(Cgroups::close);
+        deleteInstanceDir(instanceDir);
+        ioThreads.shutdownNow();
+    }
+
+    private static void deleteInstanceDir(Path instanceDir) {
         try {
             SafeDelete.tree(instanceDir);
         } catch (IOException e) {
             LOG.warn("could not remove {}: {}", instanceDir, e.toString());
         }
-        ioThreads.shutdownNow();
     }
 
     /** Options of the local backend. */

@@ -37,6 +37,16 @@ class LocalSandboxBackendTest {
     }
 
     @Test
+    void aHostThatCannotSandboxIsRefusedBeforeAnythingIsCreated(@TempDir Path base) throws Exception {
+        // /bin/false stands in for a bwrap that cannot create namespaces here: the probe fails.
+        assertThatThrownBy(() -> LocalSandboxBackend.create(new LocalSandboxBackend.Options().bwrapPath("/bin/false")
+                .baseDirectory(base.resolve("sandboxes"))))
+                .isInstanceOf(BackendUnavailableException.class)
+                .hasMessageContaining("bubblewrap cannot create a sandbox");
+        assertThat(base.resolve("sandboxes")).as("no instance folder is left").doesNotExist();
+    }
+
+    @Test
     void sandboxedProcessesRunAsTheUnprivilegedHostUidWhenTheJvmIsRoot() throws Exception {
         LocalSandboxBackend backend = LocalSandboxBackend.create();
         try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend))) {
