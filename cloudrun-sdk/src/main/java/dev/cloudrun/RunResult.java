@@ -50,7 +50,8 @@ public final class RunResult {
      * Starts building a result.
      *
      * @param status how the run ended
-     * @return a builder with zero times, no output and exit code -1
+     * @return a builder with no language, zero times and memory, no output, no message, exit code -1
+     *     and no signal
      */
     public static Builder builder(Status status) {
         return new Builder(status);
@@ -136,7 +137,7 @@ public final class RunResult {
         return compilerOutput;
     }
 
-    /** @return one sentence that explains the status, for example "exceeded the 2 s wall-clock limit" */
+    /** @return one sentence that explains the status, for example "exceeded the wall-clock limit of 2 s" */
     public String message() {
         return message;
     }
@@ -151,6 +152,7 @@ public final class RunResult {
         return missingPackages;
     }
 
+    /** @return the status, exit code, signal, times, memory and message on one line (no output), for logs */
     @Override
     public String toString() {
         return "RunResult{" + status + ", exitCode=" + exitCode + (signal > 0 ? ", signal=" + signal : "")
@@ -216,16 +218,16 @@ public final class RunResult {
             return this;
         }
 
-        /** @param value captured stdout (kept, not copied) @param truncated whether it was cut @return this builder */
+        /** @param value captured stdout (copied) @param truncated whether it was cut @return this builder */
         public Builder stdout(byte[] value, boolean truncated) {
-            this.stdout = Objects.requireNonNull(value);
+            this.stdout = Objects.requireNonNull(value).clone();
             this.stdoutTruncated = truncated;
             return this;
         }
 
-        /** @param value captured stderr (kept, not copied) @param truncated whether it was cut @return this builder */
+        /** @param value captured stderr (copied) @param truncated whether it was cut @return this builder */
         public Builder stderr(byte[] value, boolean truncated) {
-            this.stderr = Objects.requireNonNull(value);
+            this.stderr = Objects.requireNonNull(value).clone();
             this.stderrTruncated = truncated;
             return this;
         }

@@ -197,20 +197,6 @@ public final class RunEngine {
         }
     }
 
-    /** @return how many runs wait for a slot */
-    public int queuedRuns() {
-        synchronized (lock) {
-            return queue.size();
-        }
-    }
-
-    /** @return how many runs hold a slot */
-    public int runningRuns() {
-        synchronized (lock) {
-            return running.size();
-        }
-    }
-
     /** @return how many entries the package caches' book-keeping holds (for leak checks) */
     public int packageCacheEntries() {
         return packages.caches().entries();

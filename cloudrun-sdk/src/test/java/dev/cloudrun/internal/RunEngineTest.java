@@ -7,6 +7,8 @@ import static org.awaitility.Awaitility.await;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
+import dev.cloudrun.LanguageRegistry;
+import dev.cloudrun.Limits;
 import dev.cloudrun.Phase;
 import dev.cloudrun.QueueFullException;
 import dev.cloudrun.RunListener;
@@ -14,6 +16,7 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.internal.ScriptedBackend.Script;
+import dev.cloudrun.internal.packages.PackageSettings;
 import dev.cloudrun.spi.StepSpec;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -242,6 +245,37 @@ class RunEngineTest {
         }
         assertThat(accepted.size() + refused.get()).isEqualTo(8 * 150);
         assertThat(backend.open).as("sandboxes still open").hasValue(0);
+    }
+
+    @Test
+    void runsThatInstallIntoTheirOwnCacheLeaveNoBookKeepingBehind() {
+        AtomicInteger runSteps = new AtomicInteger();
+        ScriptedBackend backend = backend(step -> {
+            if (step.kind() == StepSpec.Kind.INSTALL) {
+                return Script.exits(0);
+            }
+            // Each run's first attempt misses the module; after the install it runs.
+            return runSteps.getAndIncrement() % 2 == 0
+                    ? Script.ends(ScriptedBackend.outcome(1), "ModuleNotFoundError: No module named 'yaml'\n")
+                    : Script.prints("ok\n");
+        });
+        RunEngine engine = new RunEngine(backend, LanguageRegistry.loadDefault(), Limits.defaults(),
+                Limits.defaultCeiling(), 1, 100, 256L << 20,
+                new PackageSettings(Map.of(), Limits.defaults(), 1L << 30));
+        try {
+            for (int i = 0; i < 50; i++) {
+                RunResult result = engine.start(RunRequest.of("python", "import yaml").withAutoInstall(),
+                        RunListener.NONE).await();
+                assertThat(result.status()).isEqualTo(Status.OK);
+                assertThat(result.installedPackages()).containsExactly("PyYAML");
+            }
+            assertThat(engine.packageCacheEntries()).as("entries kept for run-private caches").isZero();
+            engine.start(RunRequest.of("python", "import yaml").withAutoInstall().withPackageCache("project-1"),
+                    RunListener.NONE).await();
+            assertThat(engine.packageCacheEntries()).as("a named cache is remembered").isPositive();
+        } finally {
+            engine.close(Duration.ofSeconds(5));
+        }
     }
 
     /** Waits until the backend has started {@code count} steps. */
