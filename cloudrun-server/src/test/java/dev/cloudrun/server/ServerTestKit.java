@@ -9,7 +9,6 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.config.ServerConfig;
 import dev.cloudrun.server.db.UserRepository;
-import dev.cloudrun.server.db.DatabaseUrl;
 import dev.cloudrun.server.db.Database;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -325,7 +324,7 @@ abstract class ServerTestKit {
         String idleId = JWT.decode(idle).getSubject();
         String busyId = JWT.decode(busy).getSubject();
         long fortyDaysAgo = Instant.now().minus(Duration.ofDays(40)).toEpochMilli();
-        try (Database database = Database.open(DatabaseUrl.parse(config.databaseUrl()))) {
+        try (Database database = Database.open(config.database().url())) {
             // Both guests arrived 40 days ago; only the busy one has saved something since.
             database.jdbi().useHandle(handle -> {
                 handle.execute("UPDATE users SET created_at = ? WHERE id IN (?, ?)", fortyDaysAgo, idleId, busyId);
