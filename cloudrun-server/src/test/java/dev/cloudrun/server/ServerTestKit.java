@@ -136,6 +136,14 @@ abstract class ServerTestKit {
     void languages_and_openapi_are_public() {
         JsonNode languages = api.get("/api/languages", null).json().path("languages");
         assertThat(languages.findValuesAsText("id")).contains("python", "javascript", "java");
+        // The web IDE (cloudrun-web/src/api.ts) reads these fields; monacoLanguage and template come from the descriptors.
+        JsonNode bash = languages.findParents("id").stream().filter(node -> node.path("id").asText().equals("bash"))
+                .findFirst().orElseThrow();
+        assertThat(bash.fieldNames()).toIterable().containsExactly("id", "displayName", "aliases", "extensions", "sourceFile",
+                "compiled", "monacoLanguage", "previewOnly", "template");
+        assertThat(bash.path("monacoLanguage").asText()).isEqualTo("shell");
+        assertThat(bash.path("template").asText()).contains("read -r");
+        assertThat(bash.path("sourceFile").asText()).isEqualTo("main.sh");
         JsonNode openApi = api.get("/api/openapi.json", null).json();
         assertThat(openApi.path("openapi").asText()).startsWith("3.");
         assertThat(openApi.path("paths").has("/api/runs")).isTrue();
