@@ -9,8 +9,10 @@ import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.JwtSecret;
 import dev.cloudrun.server.auth.PasswordHasher;
 import dev.cloudrun.server.auth.TokenService;
+import dev.cloudrun.server.config.AuthSettings;
 import dev.cloudrun.server.config.PackageSettings;
 import dev.cloudrun.server.config.ProjectSettings;
+import dev.cloudrun.server.config.RateLimitSettings;
 import dev.cloudrun.server.config.SandboxSettings;
 import dev.cloudrun.server.config.ServerConfig;
 import dev.cloudrun.server.config.WebSocketSettings;
@@ -77,11 +79,12 @@ final class ServerComponents implements AutoCloseable {
             }
             this.runner = created;
 
-            TokenService tokens = new TokenService(JwtSecret.load(config.auth().jwtSecret(), config.dataDir()), config.auth().tokenTtl(),
-                    clock);
+            AuthSettings accounts = config.auth();
+            RateLimitSettings rateLimits = config.rateLimits();
+            TokenService tokens = new TokenService(JwtSecret.load(accounts.jwtSecret(), config.dataDir()), accounts.tokenTtl(), clock);
             AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
-                    config.rateLimits().loginAttemptsPerAccountPerMinute(), config.rateLimits().loginAttemptsPerIpPerMinute(),
-                    config.rateLimits().guestsPerIpPerHour(), clock);
+                    rateLimits.loginAttemptsPerAccountPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
+                    rateLimits.guestsPerIpPerHour(), clock);
             ProjectSettings limits = config.projects();
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
                     limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
@@ -93,7 +96,7 @@ final class ServerComponents implements AutoCloseable {
                     webSocket.pingInterval());
             ClientAddress clients = config.http().clientAddress();
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins()), clients,
-                    config.rateLimits().requestsPerMinutePerIp());
+                    rateLimits.requestsPerMinutePerIp());
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             this.ai = aiRoutes;
@@ -126,7 +129,7 @@ final class ServerComponents implements AutoCloseable {
                 quota.evictIdle();
                 aiRoutes.evictIdle();
             }, 5, 5, TimeUnit.MINUTES);
-            Duration guestRetention = config.auth().guestRetention();
+            Duration guestRetention = accounts.guestRetention();
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     int purged = auth.purgeIdleGuests(guestRetention);

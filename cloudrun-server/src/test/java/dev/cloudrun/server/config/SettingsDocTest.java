@@ -71,6 +71,22 @@ class SettingsDocTest {
         }
     }
 
+    @Test
+    void every_setting_has_one_declaration_whose_default_it_accepts_and_whose_refusals_name_it() {
+        assertThat(Settings.all()).extracting(Setting::name).doesNotHaveDuplicates();
+        for (Setting<?> setting : Settings.all()) {
+            assertThat(setting.description()).as(setting.name()).isNotBlank().doesNotContain("|", "\n");
+            setting.parse(setting.defaultText());
+            for (String bad : List.of("yes", "-1", "99999999999999999999", "not a value")) {
+                try {
+                    setting.parse(bad);
+                } catch (ServerConfigException e) {
+                    assertThat(e.getMessage()).startsWith(setting.name() + " ").contains(bad);
+                }
+            }
+        }
+    }
+
     private static Map<String, String> settingRows(String markdown) {
         return markdown.lines()
                 .filter(line -> ROW_NAME.matcher(line).find())
