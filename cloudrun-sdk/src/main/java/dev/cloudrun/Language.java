@@ -1,6 +1,9 @@
 package dev.cloudrun;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -15,6 +18,9 @@ import java.util.regex.Pattern;
  * {@code {file}} the main file name, {@code {stem}} the main file name without its extension (for
  * Java, the class name), {@code {memoryBytes}} and {@code {memoryMiB}} the run's memory limit.
  * The program's arguments are appended to the run command.
+ *
+ * <p>Descriptor keys the SDK does not use itself (the browser IDE's {@code monacoLanguage} and
+ * {@code template}, say) are kept as {@link #attributes()}, for applications to read.
  */
 public final class Language {
     private final String id;
@@ -29,10 +35,9 @@ public final class Language {
     private final List<String> versionCommand;
     private final List<Pattern> missingDependencyPatterns;
     private final List<Pattern> memoryErrorPatterns;
-    private final String monacoLanguage;
     private final boolean previewOnly;
-    private final String template;
     private final PackageManager packageManager;
+    private final Map<String, String> attributes;
 
     private Language(Builder builder) {
         this.id = builder.id;
@@ -47,10 +52,9 @@ public final class Language {
         this.versionCommand = List.copyOf(builder.versionCommand);
         this.missingDependencyPatterns = List.copyOf(builder.missingDependencyPatterns);
         this.memoryErrorPatterns = List.copyOf(builder.memoryErrorPatterns);
-        this.monacoLanguage = builder.monacoLanguage == null ? builder.id : builder.monacoLanguage;
         this.previewOnly = builder.previewOnly;
-        this.template = builder.template == null ? "" : builder.template;
         this.packageManager = builder.packageManager;
+        this.attributes = Collections.unmodifiableMap(new LinkedHashMap<>(builder.attributes));
         if (!previewOnly && runCommand.isEmpty()) {
             throw new IllegalArgumentException("language " + id + " has no run command and is not preview-only");
         }
@@ -134,11 +138,6 @@ public final class Language {
         return memoryErrorPatterns;
     }
 
-    /** @return the Monaco editor's language id for this language */
-    public String monacoLanguage() {
-        return monacoLanguage;
-    }
-
     /** @return whether the language is only previewed (HTML) and never executed */
     public boolean previewOnly() {
         return previewOnly;
@@ -149,9 +148,20 @@ public final class Language {
         return Optional.ofNullable(packageManager);
     }
 
-    /** @return a starter program for editors */
-    public String template() {
-        return template;
+    /**
+     * @return the descriptor's extra keys, which the SDK does not use (for example the IDE's
+     *     {@code monacoLanguage} and {@code template}), in descriptor order; unmodifiable
+     */
+    public Map<String, String> attributes() {
+        return attributes;
+    }
+
+    /**
+     * @param name a descriptor key the SDK does not use, for example {@code monacoLanguage}
+     * @return its value, if the descriptor has it
+     */
+    public Optional<String> attribute(String name) {
+        return Optional.ofNullable(attributes.get(name));
     }
 
     /**
@@ -205,10 +215,9 @@ public final class Language {
         private List<String> versionCommand = List.of();
         private List<Pattern> missingDependencyPatterns = List.of();
         private List<Pattern> memoryErrorPatterns = List.of();
-        private String monacoLanguage;
         private boolean previewOnly;
-        private String template;
         private PackageManager packageManager;
+        private final Map<String, String> attributes = new LinkedHashMap<>();
 
         private Builder(String id) {
             if (id == null || !id.matches("[a-z0-9][a-z0-9+#._-]*")) {
@@ -283,21 +292,26 @@ public final class Language {
             return this;
         }
 
-        /** @param value Monaco language id @return this builder */
-        public Builder monacoLanguage(String value) {
-            this.monacoLanguage = value;
-            return this;
-        }
-
         /** @param value whether the language is preview-only @return this builder */
         public Builder previewOnly(boolean value) {
             this.previewOnly = value;
             return this;
         }
 
-        /** @param value starter program @return this builder */
-        public Builder template(String value) {
-            this.template = value;
+        /**
+         * Sets an attribute: a key the SDK does not use, kept for applications (see {@link Language#attributes()}).
+         *
+         * @param name the key, for example {@code monacoLanguage}
+         * @param value its value; null removes it
+         * @return this builder
+         */
+        public Builder attribute(String name, String value) {
+            Objects.requireNonNull(name, "attribute name");
+            if (value == null) {
+                attributes.remove(name);
+            } else {
+                attributes.put(name, value);
+            }
             return this;
         }
 

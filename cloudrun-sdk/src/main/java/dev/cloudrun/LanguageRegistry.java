@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -24,8 +25,9 @@ import java.util.stream.Collectors;
  * fields {@code id}, {@code aliases}, {@code displayName}, {@code sourceFile},
  * {@code sourceFilePattern}, {@code extensions}, {@code compile}, {@code run}, {@code image},
  * {@code version}, {@code missingDependencyPatterns}, {@code memoryErrorPatterns},
- * {@code monacoLanguage}, {@code previewOnly}, {@code template} and {@code packages}; see
- * {@link Language} and {@link PackageManager}.
+ * {@code previewOnly} and {@code packages}; see {@link Language} and {@link PackageManager}. Any
+ * other key with a text, number or boolean value (the IDE's {@code monacoLanguage} and
+ * {@code template}, say) is kept as one of the language's {@link Language#attributes()}.
  */
 public final class LanguageRegistry {
     /** Where the SDK keeps its built-in languages. */
@@ -34,6 +36,10 @@ public final class LanguageRegistry {
     public static final String EXTENSION_RESOURCE = "META-INF/cloudrun/languages.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The descriptor keys the SDK reads itself; every other key becomes an attribute. */
+    private static final Set<String> SDK_KEYS = Set.of("id", "aliases", "displayName", "sourceFile", "sourceFilePattern",
+            "extensions", "compile", "run", "image", "version", "missingDependencyPatterns", "memoryErrorPatterns",
+            "previewOnly", "packages");
 
     private final Map<String, Language> byId;
 
@@ -110,7 +116,13 @@ public final class LanguageRegistry {
         for (JsonNode node : root) {
             String id = node.path("id").asText(null);
             try {
-                result.add(Language.builder(id)
+                Language.Builder builder = Language.builder(id);
+                node.fields().forEachRemaining(field -> {
+                    if (!SDK_KEYS.contains(field.getKey()) && field.getValue().isValueNode() && !field.getValue().isNull()) {
+                        builder.attribute(field.getKey(), field.getValue().asText());
+                    }
+                });
+                result.add(builder
                         .aliases(strings(node, "aliases"))
                         .displayName(node.path("displayName").asText(null))
                         .sourceFile(node.path("sourceFile").asText(null))
@@ -122,9 +134,7 @@ public final class LanguageRegistry {
                         .versionCommand(strings(node, "version"))
                         .missingDependencyPatterns(strings(node, "missingDependencyPatterns"))
                         .memoryErrorPatterns(strings(node, "memoryErrorPatterns"))
-                        .monacoLanguage(node.path("monacoLanguage").asText(null))
                         .previewOnly(node.path("previewOnly").asBoolean(false))
-                        .template(node.path("template").asText(null))
                         .packageManager(packageManager(node.path("packages")))
                         .build());
             } catch (RuntimeException e) {

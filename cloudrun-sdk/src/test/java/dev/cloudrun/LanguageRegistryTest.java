@@ -2,6 +2,7 @@ package dev.cloudrun;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.io.ByteArrayInputStream;
 import java.net.URL;
@@ -57,6 +58,30 @@ class LanguageRegistryTest {
             assertThat(extended.require("python").sourceFile()).isEqualTo("app.py");
             assertThat(extended.require("javascript").id()).isEqualTo("javascript");
         }
+    }
+
+    @Test
+    void descriptorKeysTheSdkDoesNotUseAreKeptAsAttributes() {
+        Language bash = registry.require("bash");
+        assertThat(bash.attribute("monacoLanguage")).hasValue("shell");
+        assertThat(bash.attribute("template")).hasValueSatisfying(template -> assertThat(template).contains("read -r"));
+        assertThat(bash.attributes()).doesNotContainKeys("id", "run", "extensions", "packages", "previewOnly");
+
+        List<Language> parsed = LanguageRegistry.parse(new ByteArrayInputStream(("[{\"id\": \"lua\", \"sourceFile\": \"main.lua\","
+                + " \"run\": [\"lua\", \"{file}\"], \"zeta\": \"z\", \"monacoLanguage\": \"lua\", \"tabSize\": 2, \"beta\": true,"
+                + " \"nested\": {\"a\": 1}, \"list\": [1], \"gone\": null}]").getBytes(StandardCharsets.UTF_8)), "a.json");
+        Language lua = parsed.get(0);
+        assertThat(lua.attributes()).containsExactly(entry("zeta", "z"), entry("monacoLanguage", "lua"), entry("tabSize", "2"),
+                entry("beta", "true"));
+        assertThat(lua.attribute("template")).isEmpty();
+        assertThatThrownBy(() -> lua.attributes().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+
+        Language.Builder builder = Language.builder("ruby").sourceFile("main.rb").runCommand(List.of("ruby", "{file}"))
+                .attribute("monacoLanguage", "ruby").attribute("template", "puts 1\n");
+        Language ruby = builder.build();
+        builder.attribute("template", null).attribute("extra", "later");
+        assertThat(ruby.attributes()).containsExactly(entry("monacoLanguage", "ruby"), entry("template", "puts 1\n"));
+        assertThat(builder.build().attributes()).containsExactly(entry("monacoLanguage", "ruby"), entry("extra", "later"));
     }
 
     @Test

@@ -40,7 +40,7 @@ public final class CloudRunServer implements AutoCloseable {
      * @return this server
      */
     public CloudRunServer start() {
-        components.app.start(config.host(), config.port());
+        components.app.start(config.http().host(), config.http().port());
         return this;
     }
 
@@ -91,7 +91,8 @@ public final class CloudRunServer implements AutoCloseable {
             server.stop();
             stopped.countDown();
         }, "cloudrun-server-shutdown"));
-        String shownHost = server.config.host().equals("0.0.0.0") ? "localhost" : server.config.host();
+        String host = server.config.http().host();
+        String shownHost = host.equals("0.0.0.0") ? "localhost" : host;
         System.out.println("CloudRun server listening on http://" + shownHost + ":" + server.port()
                 + " (sandbox: " + server.backendName().orElse("unavailable") + ", data: " + server.config.dataDir() + ")");
         System.out.flush();

@@ -9,9 +9,14 @@ import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.JwtSecret;
 import dev.cloudrun.server.auth.PasswordHasher;
 import dev.cloudrun.server.auth.TokenService;
+import dev.cloudrun.server.config.AuthSettings;
+import dev.cloudrun.server.config.PackageSettings;
+import dev.cloudrun.server.config.ProjectSettings;
+import dev.cloudrun.server.config.RateLimitSettings;
+import dev.cloudrun.server.config.SandboxSettings;
 import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.config.WebSocketSettings;
 import dev.cloudrun.server.db.Database;
-import dev.cloudrun.server.db.DatabaseUrl;
 import dev.cloudrun.server.db.ProjectRepository;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
@@ -55,7 +60,7 @@ final class ServerComponents implements AutoCloseable {
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
-        this.database = Database.open(DatabaseUrl.parse(config.databaseUrl()));
+        this.database = Database.open(config.database().url());
         try {
             this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));
             this.sendExecutor = Executors.newCachedThreadPool(daemonThreads("cloudrun-ws-send"));
@@ -67,38 +72,45 @@ final class ServerComponents implements AutoCloseable {
             String sandboxProblem = null;
             CodeRunner created = null;
             try {
-                created = createRunner(config);
+                created = createRunner(config.sandbox(), config.packages());
             } catch (CloudRunException e) {
                 sandboxProblem = e.getMessage();
                 LOG.warn("no sandbox is available, runs will be refused: {}", sandboxProblem);
             }
             this.runner = created;
 
-            TokenService tokens = new TokenService(JwtSecret.load(config), config.tokenTtl(), clock);
+            AuthSettings accounts = config.auth();
+            RateLimitSettings rateLimits = config.rateLimits();
+            TokenService tokens = new TokenService(JwtSecret.load(accounts.jwtSecret(), config.dataDir()), accounts.tokenTtl(), clock);
             AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
-                    config.loginAttemptsPerAccountPerMinute(), config.loginAttemptsPerIpPerMinute(), config.guestsPerIpPerHour(), clock);
-            ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, config.maxFileBytes(),
-                    config.maxProjectFiles(), config.maxProjectBytes(), config.maxProjectsPerUser());
-            RunQuota quota = new RunQuota(config);
-            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler, config.runDeadline(), clock,
-                    config.packageInstall(), config.packageCacheScope());
-            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, config.wsMaxMessageBytes(), config.wsPingInterval());
-            ClientAddress clients = config.clientAddress();
-            RequestGuards guards = new RequestGuards(new OriginPolicy(config.corsOrigins()), clients, config.requestsPerMinutePerIp());
+                    rateLimits.loginAttemptsPerAccountPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
+                    rateLimits.guestsPerIpPerHour(), clock);
+            ProjectSettings limits = config.projects();
+            ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
+                    limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
+            RunQuota quota = new RunQuota(config.runQuota());
+            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler,
+                    config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
+            WebSocketSettings webSocket = config.webSocket();
+            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
+                    webSocket.pingInterval());
+            ClientAddress clients = config.http().clientAddress();
+            RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins()), clients,
+                    rateLimits.requestsPerMinutePerIp());
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
-            AiRoutes aiRoutes = AiRoutes.create(config, authRoutes);
+            AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             this.ai = aiRoutes;
 
             this.app = Javalin.create(javalin -> {
                 javalin.showJavalinBanner = false;
                 javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-                javalin.http.maxRequestSize = config.maxFileBytes() + 1024 * 1024;
+                javalin.http.maxRequestSize = limits.maxFileBytes() + 1024 * 1024;
                 javalin.router.ignoreTrailingSlashes = true;
                 WebAssets.configure(javalin);
                 javalin.jetty.modifyWebSocketServletFactory(factory -> {
-                    factory.setIdleTimeout(config.wsIdleTimeout());
+                    factory.setIdleTimeout(webSocket.idleTimeout());
                     // Twice the protocol's limit: the endpoint answers slightly larger messages with a JSON error itself.
-                    factory.setMaxTextMessageSize(2L * config.wsMaxMessageBytes());
+                    factory.setMaxTextMessageSize(2L * webSocket.maxMessageBytes());
                     factory.setMaxBinaryMessageSize(64 * 1024);
                 });
             });
@@ -117,7 +129,7 @@ final class ServerComponents implements AutoCloseable {
                 quota.evictIdle();
                 aiRoutes.evictIdle();
             }, 5, 5, TimeUnit.MINUTES);
-            Duration guestRetention = config.guestRetention();
+            Duration guestRetention = accounts.guestRetention();
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
                     int purged = auth.purgeIdleGuests(guestRetention);
@@ -135,24 +147,24 @@ final class ServerComponents implements AutoCloseable {
         }
     }
 
-    private static CodeRunner createRunner(ServerConfig config) {
+    private static CodeRunner createRunner(SandboxSettings sandbox, PackageSettings packages) {
         Limits defaults = Limits.defaults()
-                .withWallTime(config.defaultWallTime())
-                .withMemoryBytes(config.defaultMemoryBytes())
-                .withMaxOutputBytes(Math.min(Limits.defaults().maxOutputBytes(), config.maxOutputBytes()));
+                .withWallTime(sandbox.defaultWallTime())
+                .withMemoryBytes(sandbox.defaultMemoryBytes())
+                .withMaxOutputBytes(Math.min(Limits.defaults().maxOutputBytes(), sandbox.maxOutputBytes()));
         Limits ceiling = Limits.defaultCeiling()
-                .withWallTime(config.maxWallTime())
-                .withCpuTime(config.maxWallTime())
-                .withMemoryBytes(config.maxMemoryBytes())
-                .withMaxOutputBytes(config.maxOutputBytes());
+                .withWallTime(sandbox.maxWallTime())
+                .withCpuTime(sandbox.maxWallTime())
+                .withMemoryBytes(sandbox.maxMemoryBytes())
+                .withMaxOutputBytes(sandbox.maxOutputBytes());
         return CodeRunner.create(runnerConfig -> {
-            runnerConfig.backend(config.backend())
+            runnerConfig.backend(sandbox.backend())
                     .defaultLimits(defaults)
                     .maxLimits(ceiling)
-                    .maxConcurrentRuns(config.maxConcurrentRuns())
-                    .allowUnfencedNetwork(config.allowUnfencedNetwork());
-            config.pypiIndexUrl().ifPresent(url -> runnerConfig.packageIndex("pypi", url));
-            config.npmRegistryUrl().ifPresent(url -> runnerConfig.packageIndex("npm", url));
+                    .maxConcurrentRuns(sandbox.maxConcurrentRuns())
+                    .allowUnfencedNetwork(sandbox.allowUnfencedNetwork());
+            packages.pypiIndexUrl().ifPresent(url -> runnerConfig.packageIndex("pypi", url));
+            packages.npmRegistryUrl().ifPresent(url -> runnerConfig.packageIndex("npm", url));
         });
     }
 

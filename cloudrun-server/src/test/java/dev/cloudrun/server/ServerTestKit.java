@@ -9,7 +9,6 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.config.ServerConfig;
 import dev.cloudrun.server.db.UserRepository;
-import dev.cloudrun.server.db.DatabaseUrl;
 import dev.cloudrun.server.db.Database;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -137,6 +136,14 @@ abstract class ServerTestKit {
     void languages_and_openapi_are_public() {
         JsonNode languages = api.get("/api/languages", null).json().path("languages");
         assertThat(languages.findValuesAsText("id")).contains("python", "javascript", "java");
+        // The web IDE (cloudrun-web/src/api.ts) reads these fields; monacoLanguage and template come from the descriptors.
+        JsonNode bash = languages.findParents("id").stream().filter(node -> node.path("id").asText().equals("bash"))
+                .findFirst().orElseThrow();
+        assertThat(bash.fieldNames()).toIterable().containsExactly("id", "displayName", "aliases", "extensions", "sourceFile",
+                "compiled", "monacoLanguage", "previewOnly", "template");
+        assertThat(bash.path("monacoLanguage").asText()).isEqualTo("shell");
+        assertThat(bash.path("template").asText()).contains("read -r");
+        assertThat(bash.path("sourceFile").asText()).isEqualTo("main.sh");
         JsonNode openApi = api.get("/api/openapi.json", null).json();
         assertThat(openApi.path("openapi").asText()).startsWith("3.");
         assertThat(openApi.path("paths").has("/api/runs")).isTrue();
@@ -325,7 +332,7 @@ abstract class ServerTestKit {
         String idleId = JWT.decode(idle).getSubject();
         String busyId = JWT.decode(busy).getSubject();
         long fortyDaysAgo = Instant.now().minus(Duration.ofDays(40)).toEpochMilli();
-        try (Database database = Database.open(DatabaseUrl.parse(config.databaseUrl()))) {
+        try (Database database = Database.open(config.database().url())) {
             // Both guests arrived 40 days ago; only the busy one has saved something since.
             database.jdbi().useHandle(handle -> {
                 handle.execute("UPDATE users SET created_at = ? WHERE id IN (?, ?)", fortyDaysAgo, idleId, busyId);

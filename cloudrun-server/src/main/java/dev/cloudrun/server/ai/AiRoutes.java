@@ -2,7 +2,7 @@ package dev.cloudrun.server.ai;
 
 import dev.cloudrun.server.auth.AuthRoutes;
 import dev.cloudrun.server.auth.Principal;
-import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.config.AiSettings;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ErrorBody;
 import dev.cloudrun.server.http.Json;
@@ -36,12 +36,12 @@ public final class AiRoutes implements AutoCloseable {
     /**
      * Builds the assistant from the configuration.
      *
-     * @param config the server's configuration (providers, keys, quota, timeouts, off switch)
+     * @param config the assistant's settings (providers, keys, quota, timeouts, off switch)
      * @param auth resolves callers
      * @return the routes; close them with the server
      * @throws dev.cloudrun.server.config.ServerConfigException when a provider setting is invalid
      */
-    public static AiRoutes create(ServerConfig config, AuthRoutes auth) {
+    public static AiRoutes create(AiSettings config, AuthRoutes auth) {
         return new AiRoutes(new AiService(config, Clock.systemUTC()), auth);
     }
 

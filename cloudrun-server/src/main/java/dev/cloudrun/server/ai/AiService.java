@@ -1,18 +1,16 @@
 package dev.cloudrun.server.ai;
 
 import dev.cloudrun.server.auth.Principal;
-import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.config.AiSettings;
 import dev.cloudrun.server.config.ServerConfigException;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.KeyedRateLimiter;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,28 +37,22 @@ final class AiService implements AutoCloseable {
     private final Semaphore serverSlots;
     private final Map<String, AtomicInteger> activePerUser = new ConcurrentHashMap<>();
 
-    AiService(ServerConfig config, Clock clock) {
-        this.enabled = config.aiEnabled();
-        this.order = config.aiProviderOrder();
-        for (String name : order) {
-            if (!PROVIDER_NAMES.contains(name)) {
-                throw new ServerConfigException("CLOUDRUN_AI_PROVIDER_ORDER names an unknown provider '" + name
-                        + "' (known: " + String.join(", ", PROVIDER_NAMES) + ")");
-            }
-        }
-        this.userRequestsPerHour = config.aiRequestsPerHour(false);
-        this.guestRequestsPerHour = config.aiRequestsPerHour(true);
+    AiService(AiSettings config, Clock clock) {
+        this.enabled = config.enabled();
+        this.order = config.providerOrder();
+        this.userRequestsPerHour = config.requestsPerHour(false);
+        this.guestRequestsPerHour = config.requestsPerHour(true);
         this.userRequests = new KeyedRateLimiter(userRequestsPerHour, Duration.ofHours(1));
         this.guestRequests = new KeyedRateLimiter(guestRequestsPerHour, Duration.ofHours(1));
-        this.serverSlots = new Semaphore(config.aiMaxConcurrentRequests());
+        this.serverSlots = new Semaphore(config.maxConcurrentRequests());
         AtomicInteger threads = new AtomicInteger();
         this.httpExecutor = Executors.newCachedThreadPool(runnable -> {
             Thread thread = new Thread(runnable, "cloudrun-ai-http-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
-        Duration silence = config.aiFirstByteTimeout();
-        Duration overall = config.aiTimeout();
+        Duration silence = config.firstByteTimeout();
+        Duration overall = config.timeout();
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(silence.compareTo(Duration.ofSeconds(10)) < 0 ? silence : Duration.ofSeconds(10))
@@ -71,48 +63,37 @@ final class AiService implements AutoCloseable {
         for (String name : order) {
             create(name, config, client, silence, overall).ifPresent(providers::add);
         }
-        this.chain = new ProviderChain(providers, FAILURES_BEFORE_COOLDOWN, config.aiCooldown(), clock);
+        this.chain = new ProviderChain(providers, FAILURES_BEFORE_COOLDOWN, config.cooldown(), clock);
     }
 
-    private static Optional<AiProvider> create(String name, ServerConfig config, HttpClient client, Duration silence,
+    private static Optional<AiProvider> create(String name, AiSettings config, HttpClient client, Duration silence,
             Duration overall) {
         switch (name) {
             case "groq" -> {
-                return config.aiSetting("GROQ_API_KEY").map(key -> new OpenAiCompatibleProvider("groq",
-                        url(config, "GROQ_BASE_URL"), key, model(config, "GROQ_MODEL"), client, silence, overall));
+                AiSettings.Provider groq = config.groq();
+                return groq.apiKey().map(key -> new OpenAiCompatibleProvider("groq", required(groq.baseUrl(), "GROQ_BASE_URL"),
+                        key, required(groq.model(), "GROQ_MODEL"), client, silence, overall));
             }
             case "gemini" -> {
-                return config.aiSetting("GEMINI_API_KEY").map(key -> new GeminiProvider(url(config, "GEMINI_BASE_URL"), key,
-                        model(config, "GEMINI_MODEL"), client, silence, overall));
+                AiSettings.Provider gemini = config.gemini();
+                return gemini.apiKey().map(key -> new GeminiProvider(required(gemini.baseUrl(), "GEMINI_BASE_URL"), key,
+                        required(gemini.model(), "GEMINI_MODEL"), client, silence, overall));
             }
             default -> {
-                if (config.aiSetting("CLOUDRUN_AI_BASE_URL").isEmpty()) {
+                AiSettings.Provider generic = config.generic();
+                if (generic.baseUrl().isEmpty()) {
                     return Optional.empty();
                 }
-                String model = config.aiSetting("CLOUDRUN_AI_MODEL").orElseThrow(() -> new ServerConfigException(
+                String model = generic.model().orElseThrow(() -> new ServerConfigException(
                         "CLOUDRUN_AI_BASE_URL is set but CLOUDRUN_AI_MODEL is not: name the model to use (for example llama3.2)"));
-                return Optional.of(new OpenAiCompatibleProvider("generic", url(config, "CLOUDRUN_AI_BASE_URL"),
-                        config.aiSetting("CLOUDRUN_AI_API_KEY").orElse(null), model, client, silence, overall));
+                return Optional.of(new OpenAiCompatibleProvider("generic", generic.baseUrl().get(),
+                        generic.apiKey().orElse(null), model, client, silence, overall));
             }
         }
     }
 
-    private static String model(ServerConfig config, String setting) {
-        return config.aiSetting(setting).orElseThrow(() -> new ServerConfigException(setting + " must not be empty"));
-    }
-
-    private static String url(ServerConfig config, String setting) {
-        String value = config.aiSetting(setting).orElseThrow(() -> new ServerConfigException(setting + " must not be empty"));
-        try {
-            URI uri = URI.create(value);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
-                return value;
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        throw new ServerConfigException(setting + " must be an http:// or https:// URL, was '" + value + "'");
+    private static String required(Optional<String> value, String setting) {
+        return value.orElseThrow(() -> new ServerConfigException(setting + " must not be empty"));
     }
 
     ProviderChain chain() {

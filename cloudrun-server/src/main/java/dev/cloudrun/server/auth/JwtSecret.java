@@ -1,6 +1,5 @@
 package dev.cloudrun.server.auth;
 
-import dev.cloudrun.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,24 +27,25 @@ public final class JwtSecret {
     /**
      * Loads or creates the secret.
      *
-     * @param config the configuration
+     * @param configured {@code CLOUDRUN_JWT_SECRET}, if set
+     * @param dataDir where a generated secret is kept
      * @return the key bytes
      */
-    public static byte[] load(ServerConfig config) {
-        if (config.jwtSecret().isPresent()) {
-            byte[] secret = config.jwtSecret().get().getBytes(StandardCharsets.UTF_8);
+    public static byte[] load(Optional<String> configured, Path dataDir) {
+        if (configured.isPresent()) {
+            byte[] secret = configured.get().getBytes(StandardCharsets.UTF_8);
             if (secret.length < 32) {
                 LOG.warn("CLOUDRUN_JWT_SECRET is shorter than 32 bytes; use a longer random secret (production refuses it)");
             }
             return secret;
         }
-        Path file = config.dataDir().resolve(FILE_NAME);
+        Path file = dataDir.resolve(FILE_NAME);
         try {
-            Files.createDirectories(config.dataDir());
+            Files.createDirectories(dataDir);
             if (!Files.exists(file)) {
                 byte[] random = new byte[48];
                 new SecureRandom().nextBytes(random);
-                Path temporary = Files.createTempFile(config.dataDir(), FILE_NAME, ".tmp");
+                Path temporary = Files.createTempFile(dataDir, FILE_NAME, ".tmp");
                 try {
                     Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException e) {

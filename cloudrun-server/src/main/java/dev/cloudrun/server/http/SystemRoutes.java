@@ -1,8 +1,8 @@
 package dev.cloudrun.server.http;
 
 import dev.cloudrun.CodeRunner;
-import dev.cloudrun.Language;
 import dev.cloudrun.server.db.Database;
+import dev.cloudrun.server.languages.IdeLanguage;
 import io.javalin.Javalin;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,24 +59,10 @@ public final class SystemRoutes {
         });
         app.get("/api/languages", ctx -> {
             List<Map<String, Object>> languages = runner == null ? List.of()
-                    : runner.languages().all().stream().map(SystemRoutes::describe).toList();
+                    : runner.languages().all().stream().map(language -> new IdeLanguage(language).toJson()).toList();
             ctx.json(Map.of("languages", languages));
         });
         app.get("/api/openapi.json", ctx -> ctx.contentType("application/json").result(openApi));
-    }
-
-    private static Map<String, Object> describe(Language language) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", language.id());
-        view.put("displayName", language.displayName());
-        view.put("aliases", language.aliases());
-        view.put("extensions", language.extensions());
-        view.put("sourceFile", language.sourceFile());
-        view.put("compiled", language.isCompiled());
-        view.put("monacoLanguage", language.monacoLanguage());
-        view.put("previewOnly", language.previewOnly());
-        view.put("template", language.template());
-        return view;
     }
 
     private static byte[] readOpenApi() {

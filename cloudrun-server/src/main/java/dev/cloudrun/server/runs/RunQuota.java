@@ -1,7 +1,7 @@
 package dev.cloudrun.server.runs;
 
 import dev.cloudrun.server.auth.Principal;
-import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.config.RunQuotaSettings;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.KeyedRateLimiter;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * numbers for guests. A refused run gets a 429 with {@code Retry-After}.
  */
 public final class RunQuota {
-    private final ServerConfig config;
+    private final RunQuotaSettings config;
     private final Map<String, AtomicInteger> active = new ConcurrentHashMap<>();
     private final KeyedRateLimiter userStarts;
     private final KeyedRateLimiter guestStarts;
@@ -26,7 +26,7 @@ public final class RunQuota {
      *
      * @param config the limits
      */
-    public RunQuota(ServerConfig config) {
+    public RunQuota(RunQuotaSettings config) {
         this.config = config;
         this.userStarts = new KeyedRateLimiter(config.runsPerMinute(false), Duration.ofMinutes(1));
         this.guestStarts = new KeyedRateLimiter(config.runsPerMinute(true), Duration.ofMinutes(1));
@@ -47,7 +47,7 @@ public final class RunQuota {
      */
     public Permit acquire(Principal user) {
         AtomicInteger count = active.computeIfAbsent(user.userId(), id -> new AtomicInteger());
-        int limit = config.concurrentRunsPerUser(user.guest());
+        int limit = config.concurrentRuns(user.guest());
         if (count.incrementAndGet() > limit) {
             count.decrementAndGet();
             throw ApiError.tooManyRequests("concurrent_run_limit",

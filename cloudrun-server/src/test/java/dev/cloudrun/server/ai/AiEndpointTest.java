@@ -469,6 +469,6 @@ class AiEndpointTest {
                 .isInstanceOf(ServerConfigException.class).hasMessageContaining("GROQ_BASE_URL");
         assertThatThrownBy(() -> startServer(Map.of("CLOUDRUN_AI_PROVIDER_ORDER", "groq,openrouter")))
                 .isInstanceOf(ServerConfigException.class).hasMessageContaining("openrouter");
-        assertThat(ServerConfig.load(new String[0], Map.of("GROQ_API_KEY", "from-env")).aiSetting("GROQ_API_KEY")).hasValue("from-env");
+        assertThat(ServerConfig.load(new String[0], Map.of("GROQ_API_KEY", "from-env")).ai().groq().apiKey()).hasValue("from-env");
     }
 }

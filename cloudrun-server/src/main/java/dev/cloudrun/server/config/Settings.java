@@ -1,0 +1,222 @@
+package dev.cloudrun.server.config;
+
+import dev.cloudrun.BackendKind;
+import dev.cloudrun.server.db.DatabaseUrl;
+import dev.cloudrun.server.http.ClientAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every setting of the server, each declared once with its type, default, check and doc line, in the
+ * order {@code docs/server.md} lists them. The per-area records ({@link HttpSettings},
+ * {@link SandboxSettings}, ...) read their values from here.
+ */
+public final class Settings {
+    private static final int MAX = Integer.MAX_VALUE;
+    private static final List<Setting<?>> ALL = new ArrayList<>();
+
+    // Where the settings come from
+    static final Setting<Optional<String>> CONFIG = declare(Setting.optionalText("CLOUDRUN_CONFIG",
+            "properties file to read settings from (same names as keys); also `--config FILE`"));
+
+    // Listening
+    static final Setting<String> HOST = declare(Setting.of("CLOUDRUN_HOST", "127.0.0.1",
+            "address to listen on; `0.0.0.0` to accept other machines", Settings::nonEmpty));
+    static final Setting<Integer> PORT = declare(Setting.integer("CLOUDRUN_PORT", 8080, 0, 65535,
+            "port (0 = any free port)"));
+    static final Setting<List<String>> CORS_ORIGINS = declare(Setting.list("CLOUDRUN_CORS_ORIGINS", "",
+            "extra browser origins allowed, comma-separated, `*` for all; the server's own origin and"
+                    + " `http://localhost:*` are always allowed"));
+    static final Setting<ClientAddress> TRUSTED_PROXIES = declare(Setting.of("CLOUDRUN_TRUSTED_PROXIES", "",
+            "reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed: the client"
+                    + " address is then the right-most hop that is not one of them. Without it the header is ignored and"
+                    + " every per-address limit counts the connection's address",
+            text -> {
+                try {
+                    return ClientAddress.trusting(Setting.splitList(text));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("must list addresses or CIDR ranges: " + e.getMessage());
+                }
+            }));
+
+    // Storage
+    static final Setting<Path> DATA_DIR = declare(Setting.of("CLOUDRUN_DATA_DIR", "data",
+            "SQLite database and generated secret", text -> Path.of(nonEmpty(text)).toAbsolutePath().normalize()));
+    static final Setting<Optional<DatabaseUrl>> DATABASE_URL = declare(databaseUrl("DATABASE_URL",
+            "`jdbc:sqlite:PATH`, `sqlite:PATH`, `postgresql://USER:PASS@HOST:PORT/DB`, `jdbc:postgresql://...`"));
+    static final Setting<Optional<DatabaseUrl>> CLOUDRUN_DATABASE_URL = declare(databaseUrl("CLOUDRUN_DATABASE_URL",
+            "the same, used when `DATABASE_URL` is not set"));
+
+    // Accounts and tokens
+    static final Setting<Optional<String>> JWT_SECRET = declare(Setting.optionalText("CLOUDRUN_JWT_SECRET",
+            "HMAC-SHA256 key for tokens (≥ 32 bytes); unset: generated in the data dir").secret().shownDefault("generated"));
+    static final Setting<Boolean> PRODUCTION = declare(Setting.flag("CLOUDRUN_PRODUCTION", false,
+            "refuse to start without a strong, explicit `CLOUDRUN_JWT_SECRET`"));
+    static final Setting<Integer> TOKEN_TTL_HOURS = declare(Setting.integer("CLOUDRUN_TOKEN_TTL_HOURS", 168, 1, MAX,
+            "token lifetime (7 days)"));
+    static final Setting<Integer> GUEST_RETENTION_DAYS = declare(Setting.integer("CLOUDRUN_GUEST_RETENTION_DAYS", 30, 1, MAX,
+            "a guest with no project saved and no run started for this long is deleted, with its projects and history"
+                    + " (checked hourly); accounts are never deleted"));
+
+    // Sandbox and run limits
+    static final Setting<BackendKind> BACKEND = declare(Setting.of("CLOUDRUN_BACKEND", "auto",
+            "`auto`, `local` or `docker`", text -> {
+                try {
+                    return BackendKind.valueOf(text.toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("must be auto, local or docker, was '" + text + "'");
+                }
+            }));
+    static final Setting<Integer> MAX_CONCURRENT_RUNS = declare(Setting.integer("CLOUDRUN_MAX_CONCURRENT_RUNS",
+            Math.max(2, Runtime.getRuntime().availableProcessors()), 1, MAX,
+            "runs executing at once on the server (others queue)").shownDefault("CPUs (at least 2)"));
+    static final Setting<Integer> WALL_TIME_SECONDS = declare(Setting.integer("CLOUDRUN_WALL_TIME_SECONDS", 10, 1, MAX,
+            "wall-clock limit of a run that asks for none"));
+    static final Setting<Integer> MAX_WALL_TIME_SECONDS = declare(Setting.integer("CLOUDRUN_MAX_WALL_TIME_SECONDS", 60, 1, MAX,
+            "largest wall-clock (and CPU) limit a run may ask for (at least `CLOUDRUN_WALL_TIME_SECONDS`)"));
+    static final Setting<Integer> MEMORY_MB = declare(Setting.integer("CLOUDRUN_MEMORY_MB", 256, 1, MAX,
+            "memory limit of a run that asks for none"));
+    static final Setting<Integer> MAX_MEMORY_MB = declare(Setting.integer("CLOUDRUN_MAX_MEMORY_MB", 1024, 1, MAX,
+            "largest memory limit a run may ask for (at least `CLOUDRUN_MEMORY_MB`)"));
+    static final Setting<Integer> MAX_OUTPUT_MB = declare(Setting.integer("CLOUDRUN_MAX_OUTPUT_MB", 4, 1, MAX,
+            "largest output (stdout + stderr) a run may ask for"));
+    static final Setting<Integer> RUN_DEADLINE_SECONDS = declare(Setting.integer("CLOUDRUN_RUN_DEADLINE_SECONDS", 180, 1, MAX,
+            "any run is cancelled after this, whatever its limits"));
+    static final Setting<Boolean> ALLOW_UNFENCED_NETWORK = declare(Setting.flag("CLOUDRUN_ALLOW_UNFENCED_NETWORK", false,
+            "let installs (and runs with network) go ahead where the sandbox cannot be fenced off this host and private"
+                    + " networks (Docker over TCP, a server that is not root); see the sandbox docs"));
+
+    // Packages
+    static final Setting<Boolean> PACKAGE_INSTALL = declare(Setting.flag("CLOUDRUN_PACKAGE_INSTALL", true,
+            "whether clients may ask for missing packages to be installed (auto-install)"));
+    static final Setting<String> PACKAGE_CACHE_SCOPE = declare(Setting.choice("CLOUDRUN_PACKAGE_CACHE_SCOPE", "project",
+            List.of("project", "user"), "`project` (one package cache per project) or `user` (one per user)"));
+    static final Setting<Optional<String>> PYPI_INDEX_URL = declare(Setting.optionalUrl("CLOUDRUN_PYPI_INDEX_URL", "",
+            "Python package index to install from (http or https); unset: PyPI"));
+    static final Setting<Optional<String>> NPM_REGISTRY_URL = declare(Setting.optionalUrl("CLOUDRUN_NPM_REGISTRY_URL", "",
+            "npm registry to install from (http or https); unset: the public one"));
+
+    // Per-user quotas and rate limits
+    static final Setting<Integer> USER_CONCURRENT_RUNS = declare(Setting.integer("CLOUDRUN_USER_CONCURRENT_RUNS", 2, 1, MAX,
+            "runs one account may have going at once"));
+    static final Setting<Integer> GUEST_CONCURRENT_RUNS = declare(Setting.integer("CLOUDRUN_GUEST_CONCURRENT_RUNS", 1, 1, MAX,
+            "runs one guest may have going at once"));
+    static final Setting<Integer> USER_RUNS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_USER_RUNS_PER_MINUTE", 30, 1, MAX,
+            "runs one account may start per minute"));
+    static final Setting<Integer> GUEST_RUNS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_GUEST_RUNS_PER_MINUTE", 10, 1, MAX,
+            "runs one guest may start per minute"));
+    static final Setting<Integer> IP_REQUESTS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_IP_REQUESTS_PER_MINUTE", 600, 1, MAX,
+            "API requests per client address"));
+    static final Setting<Integer> LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE = declare(Setting.integer(
+            "CLOUDRUN_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10, 1, MAX, "login attempts one account may receive per minute"));
+    static final Setting<Integer> LOGIN_ATTEMPTS_PER_IP_PER_MINUTE = declare(Setting.integer(
+            "CLOUDRUN_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", 30, 1, MAX, "login attempts one client address may make per minute"));
+    static final Setting<Integer> GUESTS_PER_IP_PER_HOUR = declare(Setting.integer("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", 30, 1, MAX,
+            "guest sessions per client address"));
+
+    // Projects
+    // A file is held in memory as one byte array, so it cannot exceed an int.
+    static final Setting<Long> MAX_FILE_BYTES = declare(Setting.longInteger("CLOUDRUN_MAX_FILE_BYTES", 2L * 1024 * 1024,
+            1, Integer.MAX_VALUE, "largest project file, in bytes").shownDefault("2 MiB"));
+    static final Setting<Integer> MAX_PROJECT_FILES = declare(Setting.integer("CLOUDRUN_MAX_PROJECT_FILES", 200, 1, MAX,
+            "files and folders per project"));
+    static final Setting<Long> MAX_PROJECT_BYTES = declare(Setting.longInteger("CLOUDRUN_MAX_PROJECT_BYTES", 16L * 1024 * 1024,
+            1, Long.MAX_VALUE, "total size of a project's files, in bytes").shownDefault("16 MiB"));
+    static final Setting<Integer> MAX_PROJECTS_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_PROJECTS_PER_USER", 100, 1, MAX,
+            "projects per user"));
+
+    // WebSocket
+    static final Setting<Integer> WS_MAX_MESSAGE_BYTES = declare(Setting.integer("CLOUDRUN_WS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024,
+            1, Integer.MAX_VALUE / 4, "largest WebSocket message from a client, in bytes").shownDefault("4 MiB"));
+    static final Setting<Integer> WS_IDLE_TIMEOUT_SECONDS = declare(Setting.integer("CLOUDRUN_WS_IDLE_TIMEOUT_SECONDS", 120, 1, MAX,
+            "how long a silent WebSocket stays open"));
+    static final Setting<Integer> WS_PING_SECONDS = declare(Setting.integer("CLOUDRUN_WS_PING_SECONDS", 25, 1, MAX,
+            "how often the server pings each WebSocket"));
+
+    // AI assistant (docs/ai.md)
+    static final Setting<Boolean> AI_ENABLED = declare(Setting.flag("CLOUDRUN_AI_ENABLED", true,
+            "the operator's off switch: `false` answers 503 `ai_disabled`"));
+    static final Setting<List<String>> AI_PROVIDER_ORDER = declare(Setting.listOf("CLOUDRUN_AI_PROVIDER_ORDER",
+            "groq,gemini,generic", List.of("groq", "gemini", "generic"),
+            "the order of the provider chain; providers left out are not used"));
+    static final Setting<Integer> AI_REQUESTS_PER_HOUR = declare(Setting.integer("CLOUDRUN_AI_REQUESTS_PER_HOUR", 60, 1, MAX,
+            "AI requests one account may make per hour (429 `ai_quota_exceeded` with `Retry-After`)"));
+    static final Setting<Integer> AI_GUEST_REQUESTS_PER_HOUR = declare(Setting.integer("CLOUDRUN_AI_GUEST_REQUESTS_PER_HOUR",
+            20, 1, MAX, "AI requests one guest may make per hour"));
+    static final Setting<Integer> AI_MAX_CONCURRENT_REQUESTS = declare(Setting.integer("CLOUDRUN_AI_MAX_CONCURRENT_REQUESTS",
+            32, 1, MAX, "AI requests served at once by the server (429 `ai_busy`); one user may have 2 in progress"
+                    + " (429 `ai_concurrent_limit`)"));
+    static final Setting<Integer> AI_TIMEOUT_SECONDS = declare(Setting.integer("CLOUDRUN_AI_TIMEOUT_SECONDS", 90, 1, MAX,
+            "longest one provider call may take, answer included"));
+    static final Setting<Integer> AI_FIRST_BYTE_SECONDS = declare(Setting.integer("CLOUDRUN_AI_FIRST_BYTE_SECONDS", 20, 1, MAX,
+            "longest a provider may stay silent: before it answers, and between two pieces of a streamed answer (at most"
+                    + " `CLOUDRUN_AI_TIMEOUT_SECONDS`; the connect timeout is the smaller of this and 10 s); keep it under"
+                    + " Jetty's 30 s idle timeout"));
+    static final Setting<Integer> AI_COOLDOWN_SECONDS = declare(Setting.integer("CLOUDRUN_AI_COOLDOWN_SECONDS", 60, 1, MAX,
+            "how long a provider that failed 3 times in a row is skipped"));
+    static final Setting<Optional<String>> GROQ_API_KEY = declare(Setting.optionalText("GROQ_API_KEY",
+            "Groq's API key; set it to use Groq").secret());
+    static final Setting<Optional<String>> GROQ_BASE_URL = declare(Setting.optionalUrl("GROQ_BASE_URL",
+            "https://api.groq.com/openai/v1", "Groq's OpenAI-compatible endpoint"));
+    static final Setting<Optional<String>> GROQ_MODEL = declare(Setting.optionalText("GROQ_MODEL", "llama-3.3-70b-versatile",
+            "the Groq model"));
+    static final Setting<Optional<String>> GEMINI_API_KEY = declare(Setting.optionalText("GEMINI_API_KEY",
+            "Google Gemini's API key (sent in the `x-goog-api-key` header, never the URL); set it to use Gemini").secret());
+    static final Setting<Optional<String>> GEMINI_BASE_URL = declare(Setting.optionalUrl("GEMINI_BASE_URL",
+            "https://generativelanguage.googleapis.com", "Gemini's endpoint (`generateContent`)"));
+    static final Setting<Optional<String>> GEMINI_MODEL = declare(Setting.optionalText("GEMINI_MODEL", "gemini-2.0-flash",
+            "the Gemini model"));
+    static final Setting<Optional<String>> AI_BASE_URL = declare(Setting.optionalUrl("CLOUDRUN_AI_BASE_URL", "",
+            "any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, LM Studio); set it to use the `generic` provider"));
+    static final Setting<Optional<String>> AI_API_KEY = declare(Setting.optionalText("CLOUDRUN_AI_API_KEY",
+            "the generic provider's API key (optional)").secret());
+    static final Setting<Optional<String>> AI_MODEL = declare(Setting.optionalText("CLOUDRUN_AI_MODEL",
+            "the generic provider's model (required with `CLOUDRUN_AI_BASE_URL`)"));
+
+    private Settings() { }
+
+    /** @return every declared setting, in the order of the docs */
+    public static List<Setting<?>> all() {
+        return Collections.unmodifiableList(ALL);
+    }
+
+    /**
+     * @param name a setting's name
+     * @return its declaration, if there is one
+     */
+    public static Optional<Setting<?>> named(String name) {
+        return ALL.stream().filter(setting -> setting.name().equals(name)).findFirst();
+    }
+
+    private static <T> Setting<T> declare(Setting<T> setting) {
+        ALL.add(setting);
+        return setting;
+    }
+
+    private static String nonEmpty(String text) {
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return text;
+    }
+
+    private static Setting<Optional<DatabaseUrl>> databaseUrl(String name, String description) {
+        return Setting.of(name, "", description, text -> {
+            if (text.isEmpty()) {
+                return Optional.<DatabaseUrl>empty();
+            }
+            try {
+                return Optional.of(DatabaseUrl.parse(text));
+            } catch (IllegalArgumentException e) {
+                // URI's message repeats the URL, password included.
+                throw new IllegalArgumentException("is not a valid URL");
+            } catch (ServerConfigException e) {
+                throw new IllegalArgumentException(e.getMessage().replaceFirst("^DATABASE_URL ", ""));
+            }
+        }).passwordInUrl().shownDefault("SQLite in the data dir");
+    }
+}
