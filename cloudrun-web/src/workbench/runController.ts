@@ -3,13 +3,13 @@
  * into terminal lines and status changes, sends what is typed in the terminal as stdin, and offers
  * "Install … & Re-run" when the program misses a package.
  */
+import { ANSI } from '../ansi';
 import type { Project } from '../api';
 import { h, icon } from '../dom';
 import type { LineAction } from '../lineEditor';
 import { extension, languageOfFile, type LanguageInfo } from '../paths';
 import { statusTone, type RunResult, type ServerMessage, type StartOptions, type Stream } from '../protocol';
 import { RunSession } from '../runner';
-import { ANSI } from '../terminal';
 import { formatBytes, formatMillis } from '../text';
 import type { Tone } from './statusBar';
 
