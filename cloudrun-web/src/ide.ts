@@ -19,13 +19,12 @@ import { languageSwitch, ProjectsView } from './workbench/projectsView';
 import { RunController, type RunOutput } from './workbench/runController';
 import { loadSettings, showSettings, storeSettings } from './workbench/settings';
 import { installShortcuts, showHelp } from './workbench/shortcuts';
+import { Sidebar } from './workbench/sidebar';
 import { StatusBar } from './workbench/statusBar';
 import { userMenu } from './workbench/userMenu';
 import { Workspace } from './workbench/workspace';
 
 const LAST_PROJECT_KEY = 'cloudrun.lastProject';
-
-type SidebarView = 'explorer' | 'projects';
 
 export class Ide {
   private readonly settings = loadSettings();
@@ -41,23 +40,21 @@ export class Ide {
   private readonly explorer: ExplorerView;
   private readonly runner: RunController;
   private readonly panel: BottomPanel;
+  private readonly sidebar: Sidebar;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
   private editor: MonacoCodeEditor | null = null;
-  private sidebarView: SidebarView = 'explorer';
 
-  private readonly sidebar = h('aside', { class: 'sidebar', 'aria-label': 'Side bar' });
   private readonly sidebarSplitter = h('div', { class: 'splitter vertical', role: 'separator', 'aria-label': 'Resize side bar' });
   private readonly previewSplitter = h('div', { class: 'splitter vertical', role: 'separator', 'aria-label': 'Resize preview' });
   private readonly panelSplitter = h('div', { class: 'splitter horizontal', role: 'separator', 'aria-label': 'Resize panel' });
   private readonly languageSelect = h('select', { class: 'select', 'aria-label': 'Language', title: 'Language of the project' });
   private readonly projectTitle = h('span', { class: 'project-title' });
-  private readonly activityButtons = new Map<SidebarView, HTMLButtonElement>();
 
   constructor(private readonly root: HTMLElement, private readonly api: Api, private readonly user: User, private readonly onLogout: () => void) {
-    const workspace = this.workspace = new Workspace(api, () => this.renderSidebar());
+    const workspace = this.workspace = new Workspace(api, () => this.sidebar.render());
     this.tabs = new EditorTabs(workspace, api, monacoModels, this.dialogs, {
-      filesChanged: () => this.renderSidebar(),
+      filesChanged: () => this.sidebar.render(),
       activated: (path) => this.status.language(workspace.languageOfFile(path)?.displayName ?? monacoLanguageOf(path, workspace.languages)),
       download: (path) => void this.explorer.download(path),
       statusMessage: (text) => this.status.message(text),
@@ -73,7 +70,7 @@ export class Ide {
       languages: () => workspace.languages,
       currentProjectId: () => workspace.project?.id ?? null,
       open: (id) => this.openProject(id),
-      created: () => this.showSidebar('explorer'),
+      created: () => this.sidebar.show('explorer'),
       renamed: (id, name) => {
         if (workspace.project?.id !== id) return;
         workspace.project.name = name;
@@ -86,7 +83,7 @@ export class Ide {
         this.projectTitle.textContent = '';
         this.tabs.render();
       },
-      changed: () => this.renderSidebar(),
+      changed: () => this.sidebar.render(),
     });
     this.explorer = new ExplorerView(workspace, api, this.dialogs, {
       activePath: () => this.tabs.activePath,
@@ -96,8 +93,8 @@ export class Ide {
       deleted: (path) => this.tabs.closeWithin(path),
       replaced: (path) => this.tabs.closeIfOpen(path),
       uploaded: () => { if (this.preview.visible) void this.preview.refresh(); },
-      showProjects: () => this.showSidebar('projects'),
-      changed: () => this.renderSidebar(),
+      showProjects: () => this.sidebar.show('projects'),
+      changed: () => this.sidebar.render(),
     });
     // The terminal is made once the page is laid out; the run controller writes to whichever is there.
     const output: RunOutput = {
@@ -132,6 +129,13 @@ export class Ide {
         output: (stream, data) => this.ai.run.output(stream, data),
         runFinished: (result) => this.ai.runFinished(result),
       },
+    });
+    this.sidebar = new Sidebar({ explorer: this.explorer, projects: this.projects }, this.layout, {
+      layoutChanged: (save) => {
+        if (save) saveLayout(this.layout);
+        this.applyLayout();
+      },
+      openSettings: () => this.openSettings(),
     });
     this.panel = new BottomPanel([this.runner.installButton], {
       clearTerminal: () => this.terminal.clear(),
@@ -169,7 +173,7 @@ export class Ide {
     if (initial) {
       await this.openProject(initial.id);
     } else {
-      this.showSidebar('projects');
+      this.sidebar.show('projects');
       this.tabs.render();
     }
     // The workbench has its projects and its first view: what a person (or a browser test) clicks now stays put.
@@ -179,19 +183,6 @@ export class Ide {
   // ---------------------------------------------------------------- layout
 
   private buildLayout(): void {
-    const activity = h('nav', { class: 'activity-bar', 'aria-label': 'Activity bar' });
-    const activityItem = (id: SidebarView, label: string, iconName: string) => {
-      const button = h('button', { class: 'activity-item', type: 'button', title: label, 'aria-label': label, 'data-view': id,
-        onclick: () => this.toggleSidebar(id) }, icon(iconName, 24));
-      this.activityButtons.set(id, button);
-      activity.appendChild(button);
-    };
-    activityItem('explorer', 'Explorer', 'files');
-    activityItem('projects', 'Projects', 'projects');
-    activity.appendChild(h('div', { class: 'spacer' }));
-    activity.appendChild(h('button', { class: 'activity-item', type: 'button', title: 'Settings', 'aria-label': 'Settings',
-      onclick: () => this.openSettings() }, icon('settings', 24)));
-
     this.languageSelect.addEventListener('change', () => void this.changeProjectLanguage());
     const previewToggle = h('button', { class: 'icon-button', type: 'button', title: 'Toggle HTML preview', 'aria-label': 'Toggle preview',
       onclick: () => this.preview.setVisible(!this.preview.visible) }, icon('preview'));
@@ -228,7 +219,7 @@ export class Ide {
     const editorRow = h('div', { class: 'editor-row' }, this.tabs.element, this.previewSplitter, this.preview.element);
     const main = h('main', { class: 'main' }, editorRow, this.panelSplitter, this.panel.element);
     this.root.replaceChildren(h('div', { class: 'ide' }, titlebar,
-      h('div', { class: 'workbench' }, activity, this.sidebar, this.sidebarSplitter, main), this.status.element));
+      h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebarSplitter, main), this.status.element));
 
     makeSplitter(this.sidebarSplitter, 'x', 1, () => this.layout.sidebar, (size) => { this.layout.sidebar = size; this.applyLayout(); },
       () => saveLayout(this.layout), 160, () => window.innerWidth * 0.6);
@@ -236,8 +227,8 @@ export class Ide {
       () => saveLayout(this.layout), 80, () => window.innerHeight * 0.8);
     makeSplitter(this.previewSplitter, 'x', -1, () => this.layout.preview, (size) => { this.layout.preview = size; this.applyLayout(); },
       () => saveLayout(this.layout), 200, () => window.innerWidth * 0.7);
-    this.explorer.acceptDrops(this.sidebar);
-    this.showSidebar(this.sidebarView);
+    this.explorer.acceptDrops(this.sidebar.element);
+    this.sidebar.show(this.sidebar.view);
     this.panel.show('terminal');
     this.applyLayout();
   }
@@ -247,36 +238,12 @@ export class Ide {
     style.setProperty('--sidebar-width', `${this.layout.sidebar}px`);
     style.setProperty('--panel-height', `${this.layout.panel}px`);
     style.setProperty('--preview-width', `${this.layout.preview}px`);
-    this.sidebar.hidden = this.layout.sidebarHidden;
+    this.sidebar.applyLayout();
     this.sidebarSplitter.hidden = this.layout.sidebarHidden;
     this.preview.element.hidden = !this.preview.visible;
     this.previewSplitter.hidden = !this.preview.visible;
-    this.activityButtons.forEach((button, id) => button.classList.toggle('active', !this.layout.sidebarHidden && id === this.sidebarView));
     this.editor?.layout();
     this.terminal?.resize();
-  }
-
-  private toggleSidebar(view: SidebarView): void {
-    if (this.sidebarView === view && !this.layout.sidebarHidden) {
-      this.layout.sidebarHidden = true;
-      saveLayout(this.layout);
-      this.applyLayout();
-    } else {
-      this.showSidebar(view);
-    }
-  }
-
-  private showSidebar(view: SidebarView): void {
-    this.sidebarView = view;
-    this.layout.sidebarHidden = false;
-    this.renderSidebar();
-    this.applyLayout();
-  }
-
-  private renderSidebar(): void {
-    clear(this.sidebar);
-    if (this.sidebarView === 'projects') this.projects.render(this.sidebar);
-    else this.explorer.render(this.sidebar);
   }
 
   // ---------------------------------------------------------------- settings
@@ -311,7 +278,7 @@ export class Ide {
       this.projectTitle.textContent = project.name;
       if (project.language) this.languageSelect.value = project.language;
       this.preview.setVisible(this.workspace.isHtmlProject());
-      this.renderSidebar();
+      this.sidebar.render();
       const entry = this.workspace.initialFile();
       if (entry) await this.tabs.open(entry);
       else this.tabs.render();

@@ -129,10 +129,10 @@ export class ExplorerView {
   async newEntry(kind: 'file' | 'folder'): Promise<void> {
     const project = this.workspace.project;
     if (!project) return;
-    const folder = this.selected;
-    const where = folder ? ` in ${folder}` : '';
+    const where = this.selected ? ` in ${this.selected}` : '';
     const name = await this.dialogs.askText(kind === 'file' ? `New file${where}` : `New folder${where}`, 'Name', '', nameProblem);
     if (!name) return;
+    const folder = this.selected;
     const path = join(folder, name);
     if (this.workspace.hasEntry(path)) { this.dialogs.toast(`${path} already exists.`, 'error'); return; }
     await guard(this.dialogs, async () => {
