@@ -1,5 +1,5 @@
 /** What the views share: the language list, the open project and its files. */
-import type { Api, Project, ProjectWithFiles } from '../api';
+import type { Api, ProjectWithFiles } from '../api';
 import { languageOfFile, type Entry, type LanguageInfo } from '../paths';
 
 export class Workspace {
@@ -49,9 +49,5 @@ export class Workspace {
   /** Whether the open project is shown in the preview rather than run (HTML). */
   isHtmlProject(): boolean {
     return this.languageInfo(this.project?.language)?.previewOnly === true;
-  }
-
-  isOpen(project: Project): boolean {
-    return this.project?.id === project.id;
   }
 }
