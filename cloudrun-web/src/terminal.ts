@@ -2,6 +2,7 @@
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import { ANSI } from './ansi';
 import { LineEditor, type LineAction } from './lineEditor';
 import { OutputBuffer } from './outputBuffer';
 import type { Stream } from './protocol';
@@ -19,9 +20,7 @@ const LIGHT: ITheme = {
   brightYellow: '#b5ba00', brightBlue: '#0451a5', brightMagenta: '#bc05bc', brightCyan: '#0598bc', brightWhite: '#a5a5a5',
 };
 
-export const ANSI = {
-  reset: '\x1b[0m', dim: '\x1b[2m', bold: '\x1b[1m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m',
-};
+export { ANSI };
 
 export class RunTerminal {
   readonly xterm: Terminal;

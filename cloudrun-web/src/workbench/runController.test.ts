@@ -1,0 +1,264 @@
+// @vitest-environment happy-dom
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Project } from '../api';
+import type { LineAction } from '../lineEditor';
+import type { RunResult, ServerMessage, StartOptions } from '../protocol';
+import { LANGUAGES } from './fakes';
+import { resultSummary, RunController, runTarget, type RunConnection, type RunHost } from './runController';
+import { StatusBar, type Clock } from './statusBar';
+
+const ESC = /\x1b\[[0-9;]*m/g;
+const plain = (text: string) => text.replace(ESC, '');
+
+class FakeConnection implements RunConnection {
+  isFinished = false;
+  wasAccepted = false;
+  readonly sent: string[] = [];
+
+  constructor(readonly options: StartOptions, readonly deliver: (message: ServerMessage) => void, readonly close: (problem: string | null) => void) {}
+
+  receive(message: ServerMessage): void {
+    if (message.kind === 'accepted') this.wasAccepted = true;
+    if (message.kind === 'finished') this.isFinished = true;
+    this.deliver(message);
+  }
+
+  stdin(data: string): void { this.sent.push(`stdin ${data}`); }
+  closeStdin(): void { this.sent.push('eof'); }
+  stop(): void { this.sent.push('stop'); }
+  dispose(): void { this.sent.push('dispose'); }
+}
+
+function result(changes: Partial<RunResult> = {}): RunResult {
+  return { status: 'OK', exitCode: 0, signal: null, wallTimeMs: 1200, cpuTimeMs: 900, memoryBytes: 8 * 1024 * 1024,
+    stdoutTruncated: false, stderrTruncated: false, message: null, missingDependencies: [], ...changes };
+}
+
+describe('run target', () => {
+  const project: Project = { id: 'p', name: 'P', language: 'python', entry: 'main.py' };
+
+  it('runs the active file when it is runnable, else the project entry', () => {
+    expect(runTarget('tool.js', project, LANGUAGES)).toEqual({ entry: 'tool.js', language: 'javascript' });
+    expect(runTarget('notes.md', project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
+    expect(runTarget(null, project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
+    expect(runTarget('notes.md', { ...project, entry: null }, LANGUAGES)).toBeNull();
+  });
+
+  it('summarises a result in one line', () => {
+    expect(resultSummary(result(), 1200)).toBe('OK · exit code 0 · 1.20 s · 8.0 MB peak memory');
+    expect(resultSummary(result({ status: 'TIME_LIMIT', exitCode: null, memoryBytes: null }), 5000)).toBe('TIME_LIMIT · 5.00 s');
+  });
+});
+
+describe('run controller', () => {
+  let notes: string[];
+  let output: Array<[string, string]>;
+  let observed: string[];
+  let toasts: string[];
+  let connections: FakeConnection[];
+  let input: ((action: LineAction) => void) | null;
+  let stdinText: string;
+  let html: boolean;
+  let project: Project | null;
+  let now: number;
+  let ticks: Array<() => void>;
+  let status: StatusBar;
+  let controller: RunController;
+
+  const statusText = (name: string) => status.element.querySelector(`[data-status=${name}]`)!.textContent;
+  const connection = () => connections[connections.length - 1];
+
+  beforeEach(() => {
+    notes = [];
+    output = [];
+    observed = [];
+    toasts = [];
+    connections = [];
+    input = null;
+    stdinText = '';
+    html = false;
+    project = { id: 'p1', name: 'Demo', language: 'python', entry: 'main.py' };
+    now = 0;
+    ticks = [];
+    const clock: Clock = { now: () => now, every: (_millis, tick) => ticks.push(tick), cancel: () => { ticks = []; } };
+    status = new StatusBar(clock);
+    const host: RunHost = {
+      project: () => project,
+      activePath: () => 'main.py',
+      languages: () => LANGUAGES,
+      isHtmlProject: () => html,
+      saveAll: async () => { observed.push('saved'); },
+      showPreview: async () => { observed.push('preview'); },
+      stdin: () => stdinText,
+      showTerminal: () => observed.push('terminal tab'),
+      token: () => 'token-1',
+      sessionExpired: () => observed.push('expired'),
+      reportError: (problem) => toasts.push(String(problem)),
+      toast: (message) => toasts.push(message),
+    };
+    controller = new RunController({
+      host,
+      status,
+      output: {
+        note: (text) => notes.push(plain(text)),
+        output: (stream, data) => output.push([stream, data]),
+        startInput: (handler) => { input = handler; },
+        stopInput: () => { input = null; },
+        focus: () => {},
+      },
+      observer: {
+        runStarted: () => observed.push('ai started'),
+        output: (stream, data) => observed.push(`ai ${stream} ${data}`),
+        runFinished: (finished) => observed.push(`ai finished ${finished.status}`),
+      },
+      connect: (options, onMessage, onClosed) => {
+        const created = new FakeConnection(options, onMessage, onClosed);
+        connections.push(created);
+        return created;
+      },
+    });
+  });
+
+  it('is ready and not running at first', () => {
+    expect(statusText('run')).toBe('Ready');
+    expect(document.body.dataset.running).toBe('false');
+    expect(controller.runButton.disabled).toBe(false);
+    expect(controller.stopButton.disabled).toBe(true);
+  });
+
+  it('saves, starts an interactive run of the active file and shows its progress', async () => {
+    await controller.run();
+    expect(observed.slice(0, 3)).toEqual(['saved', 'terminal tab', 'ai started']);
+    expect(connection().options).toEqual({ token: 'token-1', projectId: 'p1', entry: 'main.py', language: 'python', stdin: undefined, installPackages: [] });
+    expect(notes).toEqual(['▶ main.py']);
+    expect(statusText('run')).toBe('● Starting…');
+    expect(document.body.dataset.running).toBe('true');
+    expect(controller.runButton.disabled).toBe(true);
+    expect(controller.stopButton.disabled).toBe(false);
+
+    connection().receive({ kind: 'accepted', runId: 'r1' });
+    expect(statusText('run')).toBe('● Queued');
+    connection().receive({ kind: 'phase', phase: 'RUNNING' });
+    expect(statusText('run')).toBe('● Running');
+    now = 1500;
+    ticks.forEach((tick) => tick());
+    expect(statusText('elapsed')).toBe('1.50 s');
+
+    connection().receive({ kind: 'output', stream: 'stdout', data: 'hello\n' });
+    connection().receive({ kind: 'output', stream: 'stderr', data: 'oops\n' });
+    expect(output).toEqual([['stdout', 'hello\n'], ['stderr', 'oops\n']]);
+    expect(observed).toContain('ai stdout hello\n');
+
+    connection().receive({ kind: 'finished', result: result() });
+    expect(notes[notes.length - 1]).toBe('■ OK · exit code 0 · 1.20 s · 8.0 MB peak memory');
+    expect(statusText('run')).toBe('OK');
+    expect(status.element.querySelector('[data-status=run]')!.className).toBe('status-item run-state ok');
+    expect(statusText('elapsed')).toBe('1.20 s');
+    expect(statusText('exit')).toBe('exit 0');
+    expect(statusText('memory')).toBe('8.0 MB peak');
+    expect(document.body.dataset.running).toBe('false');
+    expect(observed).toContain('ai finished OK');
+    expect(ticks).toHaveLength(0);
+    expect(input).toBeNull();
+  });
+
+  it('sends what is typed in the terminal as stdin; Ctrl+D closes it, Ctrl+C stops the run', async () => {
+    await controller.run();
+    input!({ type: 'echo', text: 'A' });
+    input!({ type: 'send', text: 'Ada\n' });
+    input!({ type: 'eof' });
+    expect(connection().sent).toEqual(['stdin Ada\n', 'eof']);
+    input!({ type: 'interrupt' });
+    expect(connection().sent).toEqual(['stdin Ada\n', 'eof', 'stop']);
+    expect(statusText('run')).toBe('● Stopping…');
+  });
+
+  it('gives the Input tab\'s text up front instead of reading the terminal', async () => {
+    stdinText = '20\n22\n';
+    await controller.run();
+    expect(connection().options.stdin).toBe('20\n22\n');
+    expect(input).toBeNull();
+    expect(notes).toEqual(['▶ main.py with input from the Input tab']);
+  });
+
+  it('offers to install a missing package and re-runs with it', async () => {
+    await controller.run();
+    connection().receive({ kind: 'accepted', runId: 'r1' });
+    connection().receive({ kind: 'missingDependency', packages: ['numpy'], message: null });
+    expect(controller.installButton.hidden).toBe(false);
+    expect(controller.installButton.textContent).toBe('Install numpy & Re-run');
+    connection().receive({ kind: 'finished', result: result({ status: 'RUNTIME_ERROR', exitCode: 1, missingDependencies: ['numpy', 'pandas'] }) });
+    expect(controller.installButton.textContent).toBe('Install numpy, pandas & Re-run');
+    expect(status.element.querySelector('[data-status=run]')!.className).toBe('status-item run-state error');
+
+    controller.installButton.click();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(connections).toHaveLength(2);
+    expect(connection().options.installPackages).toEqual(['numpy', 'pandas']);
+    expect(controller.installButton.hidden).toBe(true);
+    expect(notes).toContain('▶ main.py (installing numpy, pandas)');
+    connection().receive({ kind: 'installStarted', packages: ['numpy', 'pandas'] });
+    connection().receive({ kind: 'installFinished', packages: ['numpy', 'pandas'], success: true, message: 'Installed numpy, pandas' });
+    expect(notes.slice(-2)).toEqual(['⬇ Installing numpy, pandas…', '✔ Installed numpy, pandas']);
+  });
+
+  it('warns when output was dropped and shows the server\'s message of a failed run', async () => {
+    await controller.run();
+    connection().receive({ kind: 'finished', result: result({ status: 'OUTPUT_LIMIT', exitCode: null, message: 'Output limit of 1 MB reached' }) });
+    expect(notes).toContain('⚠ The program wrote more output than the server keeps; the rest was dropped.');
+    expect(notes).toContain('Output limit of 1 MB reached');
+    expect(toasts).toEqual(['Output limit reached: the rest of the output was dropped.']);
+    expect(statusText('exit')).toBe('');
+  });
+
+  it('an error before the run was accepted means it never started', async () => {
+    await controller.run();
+    connection().receive({ kind: 'error', code: 'unauthorized', message: 'Sign in again' });
+    expect(notes).toContain('✖ Sign in again');
+    expect(observed).toContain('expired');
+    expect(statusText('run')).toBe('Not started');
+    expect(document.body.dataset.running).toBe('false');
+    expect(input).toBeNull();
+  });
+
+  it('a connection lost before the result says so', async () => {
+    await controller.run();
+    connection().receive({ kind: 'accepted', runId: 'r1' });
+    connection().close('the connection closed (code 1006)');
+    expect(notes).toContain('✖ The run ended without a result: the connection closed (code 1006).');
+    expect(statusText('run')).toBe('Disconnected');
+    expect(controller.running).toBe(false);
+  });
+
+  it('refuses a second run while one is running, and runs without a project', async () => {
+    await controller.run();
+    await controller.run();
+    expect(toasts).toEqual(['A program is already running. Stop it first.']);
+    expect(connections).toHaveLength(1);
+    project = null;
+    connection().receive({ kind: 'finished', result: result() });
+    await controller.run();
+    expect(toasts).toContain('Open a project first.');
+  });
+
+  it('an HTML project refreshes its preview instead of running', async () => {
+    html = true;
+    await controller.run();
+    expect(observed).toEqual(['saved', 'preview']);
+    expect(connections).toHaveLength(0);
+    expect(statusText('run')).toBe('Preview refreshed');
+  });
+
+  it('does not run when saving failed', async () => {
+    controller = new RunController({
+      host: { ...({} as RunHost), project: () => project, saveAll: async () => { throw new Error('disk full'); },
+        reportError: (problem) => toasts.push(String(problem)), toast: (message) => toasts.push(message) },
+      status, output: { note: () => {}, output: () => {}, startInput: () => {}, stopInput: () => {}, focus: () => {} },
+      observer: { runStarted: () => {}, output: () => {}, runFinished: () => {} },
+      connect: () => { throw new Error('must not connect'); },
+    });
+    await controller.run();
+    expect(toasts).toEqual(['Error: disk full']);
+  });
+});

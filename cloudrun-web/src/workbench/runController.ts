@@ -1,0 +1,270 @@
+/**
+ * Run and Stop: saves the files, starts a run over the run WebSocket, turns the server's messages
+ * into terminal lines and status changes, sends what is typed in the terminal as stdin, and offers
+ * "Install … & Re-run" when the program misses a package.
+ */
+import { ANSI } from '../ansi';
+import type { Project } from '../api';
+import { h, icon } from '../dom';
+import type { LineAction } from '../lineEditor';
+import { extension, languageOfFile, type LanguageInfo } from '../paths';
+import { statusTone, type RunResult, type ServerMessage, type StartOptions, type Stream } from '../protocol';
+import { RunSession } from '../runner';
+import { formatBytes, formatMillis } from '../text';
+import type { Tone } from './statusBar';
+
+/** What a run writes to (the xterm terminal in the IDE). */
+export interface RunOutput {
+  note(text: string): void;
+  output(stream: Stream, data: string): void;
+  startInput(handler: (action: LineAction) => void): void;
+  stopInput(): void;
+  focus(): void;
+}
+
+/** Where a run shows its state and time (the status bar). */
+export interface RunStatus {
+  runState(text: string, running: boolean, tone?: Tone | null): void;
+  message(text: string): void;
+  startClock(): void;
+  stopClock(): void;
+  elapsedMs(): number;
+  showResult(timeMs: number, exitCode: number | null, memoryBytes: number | null): void;
+}
+
+/** One run's connection to the server (a {@link RunSession}). */
+export interface RunConnection {
+  readonly isFinished: boolean;
+  readonly wasAccepted: boolean;
+  stdin(data: string): void;
+  closeStdin(): void;
+  stop(): void;
+  dispose(): void;
+}
+
+export type ConnectRun = (options: StartOptions, onMessage: (message: ServerMessage) => void,
+                          onClosed: (problem: string | null) => void) => RunConnection;
+
+/** Told about each run (the AI assistant keeps the last one's output and result). */
+export interface RunObserver {
+  runStarted(): void;
+  output(stream: Stream, data: string): void;
+  runFinished(result: RunResult): void;
+}
+
+export interface RunHost {
+  project(): Project | null;
+  activePath(): string | null;
+  languages(): LanguageInfo[];
+  isHtmlProject(): boolean;
+  saveAll(): Promise<void>;
+  /** Shows the HTML preview and waits for it to be rebuilt. */
+  showPreview(): Promise<void>;
+  /** The text of the Input tab, given to the program up front ('' for interactive input). */
+  stdin(): string;
+  showTerminal(): void;
+  token(): string;
+  sessionExpired(): void;
+  reportError(problem: unknown): void;
+  toast(message: string, tone: 'info' | 'error'): void;
+}
+
+export interface RunControllerOptions {
+  host: RunHost;
+  output: RunOutput;
+  status: RunStatus;
+  observer: RunObserver;
+  connect?: ConnectRun;
+}
+
+/** The file a run starts from and its language: the active file when it is runnable, else the project's entry. */
+export function runTarget(activePath: string | null, project: Project, languages: LanguageInfo[]): { entry: string; language: string | undefined } | null {
+  const activeLanguage = activePath ? languageOfFile(activePath, languages) : undefined;
+  const entry = activePath && activeLanguage && !activeLanguage.previewOnly ? activePath : project.entry;
+  if (!entry) return null;
+  return { entry, language: languageOfFile(entry, languages)?.id ?? project.language ?? undefined };
+}
+
+/** The result line's parts: "OK · exit code 0 · 1.20 s · 8.0 MB peak memory". */
+export function resultSummary(result: RunResult, timeMs: number): string {
+  return [result.status, result.exitCode !== null ? `exit code ${result.exitCode}` : null, formatMillis(timeMs),
+    result.memoryBytes ? `${formatBytes(result.memoryBytes)} peak memory` : null].filter(Boolean).join(' · ');
+}
+
+export class RunController {
+  readonly runButton = h('button', { class: 'button run', type: 'button', title: 'Run (Ctrl+Enter)', 'data-action': 'run' });
+  readonly stopButton = h('button', { class: 'button stop', type: 'button', title: 'Stop (Ctrl+Shift+S)', 'data-action': 'stop', disabled: true });
+  readonly installButton = h('button', { class: 'button install', type: 'button', hidden: true, 'data-action': 'install-rerun' });
+  private session: RunConnection | null = null;
+  private lastMissing: string[] = [];
+  private readonly host: RunHost;
+  private readonly output: RunOutput;
+  private readonly status: RunStatus;
+  private readonly observer: RunObserver;
+  private readonly connect: ConnectRun;
+
+  constructor(options: RunControllerOptions) {
+    this.host = options.host;
+    this.output = options.output;
+    this.status = options.status;
+    this.observer = options.observer;
+    this.connect = options.connect ?? ((start, onMessage, onClosed) => new RunSession(start, onMessage, onClosed));
+    this.runButton.append(icon('run', 14), h('span', { text: 'Run' }));
+    this.runButton.addEventListener('click', () => void this.run());
+    this.stopButton.append(icon('stop', 14), h('span', { text: 'Stop' }));
+    this.stopButton.addEventListener('click', () => this.stop());
+    this.installButton.addEventListener('click', () => void this.run(this.lastMissing));
+    this.setRunState('Ready', false);
+  }
+
+  get running(): boolean {
+    return this.session !== null && !this.session.isFinished;
+  }
+
+  /** Runs the active file (or the project's entry); an HTML project refreshes its preview instead. */
+  async run(installPackages: string[] = []): Promise<void> {
+    if (!this.host.project()) { this.host.toast('Open a project first.', 'error'); return; }
+    if (this.running) { this.host.toast('A program is already running. Stop it first.', 'error'); return; }
+    try {
+      await this.host.saveAll();
+    } catch (problem) {
+      this.host.reportError(problem);
+      return;
+    }
+    const project = this.host.project();
+    if (!project) return;
+    const active = this.host.activePath();
+    if (this.host.isHtmlProject() || (active && ['.html', '.htm'].includes(extension(active)))) {
+      await this.host.showPreview();
+      this.status.message('Preview refreshed');
+      return;
+    }
+    const target = runTarget(active, project, this.host.languages());
+    if (!target) { this.host.toast('Open the file you want to run.', 'error'); return; }
+    const { entry, language } = target;
+    const stdin = this.host.stdin();
+    this.installButton.hidden = true;
+    this.lastMissing = [];
+    this.host.showTerminal();
+    this.output.note(`${ANSI.cyan}▶ ${entry}${installPackages.length ? ` (installing ${installPackages.join(', ')})` : ''}${stdin ? ' with input from the Input tab' : ''}${ANSI.reset}`);
+    this.setRunState('Starting…', true);
+    this.status.startClock();
+    this.observer.runStarted();
+    const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages },
+      (message) => this.onMessage(message),
+      (problem) => this.onClosed(session, problem));
+    this.session = session;
+    if (!stdin) {
+      this.output.startInput((action) => {
+        if (action.type === 'send') session.stdin(action.text);
+        else if (action.type === 'eof') session.closeStdin();
+        else if (action.type === 'interrupt') this.stop();
+      });
+    }
+    this.output.focus();
+  }
+
+  stop(): void {
+    if (!this.session || this.session.isFinished) return;
+    this.setRunState('Stopping…', true);
+    this.session.stop();
+  }
+
+  /** Asks the server to stop the run without showing it (the person is logging out). */
+  stopQuietly(): void {
+    this.session?.stop();
+  }
+
+  private onMessage(message: ServerMessage): void {
+    switch (message.kind) {
+      case 'accepted':
+        this.setRunState('Queued', true);
+        break;
+      case 'phase':
+        this.setRunState(message.phase.charAt(0) + message.phase.slice(1).toLowerCase(), message.phase !== 'FINISHED');
+        break;
+      case 'output':
+        this.output.output(message.stream, message.data);
+        this.observer.output(message.stream, message.data);
+        break;
+      case 'missingDependency':
+        this.offerInstall(message.packages);
+        break;
+      case 'installStarted':
+        this.output.note(`${ANSI.cyan}⬇ Installing ${message.packages.join(', ')}…${ANSI.reset}`);
+        break;
+      case 'installFinished':
+        this.output.note(message.success
+          ? `${ANSI.green}✔ ${message.message}${ANSI.reset}`
+          : `${ANSI.red}✖ ${message.message}${ANSI.reset}`);
+        break;
+      case 'error':
+        this.output.note(`${ANSI.red}✖ ${message.message}${ANSI.reset}`);
+        if (message.code === 'unauthorized') this.host.sessionExpired();
+        if (this.session && !this.session.wasAccepted) {
+          this.status.stopClock();
+          this.output.stopInput();
+          this.setRunState('Not started', false, 'error');
+        }
+        break;
+      case 'authenticated':
+        break;
+      case 'finished':
+        this.finish(message.result);
+        break;
+    }
+  }
+
+  private offerInstall(packages: string[]): void {
+    const fresh = packages.filter((name) => name && !this.lastMissing.includes(name));
+    if (fresh.length === 0) return;
+    this.lastMissing = [...this.lastMissing, ...fresh];
+    this.installButton.textContent = `Install ${this.lastMissing.join(', ')} & Re-run`;
+    this.installButton.hidden = false;
+  }
+
+  private finish(result: RunResult): void {
+    this.status.stopClock();
+    this.output.stopInput();
+    const time = result.wallTimeMs ?? this.status.elapsedMs();
+    const tone = statusTone(result.status);
+    const colour = tone === 'ok' ? ANSI.green : tone === 'warn' ? ANSI.yellow : ANSI.red;
+    if (result.status === 'OUTPUT_LIMIT' || result.stdoutTruncated || result.stderrTruncated) {
+      this.output.note(`${ANSI.yellow}⚠ The program wrote more output than the server keeps; the rest was dropped.${ANSI.reset}`);
+      this.host.toast('Output limit reached: the rest of the output was dropped.', 'error');
+    }
+    if (result.message && result.status !== 'OK') this.output.note(`${ANSI.dim}${result.message}${ANSI.reset}`);
+    this.output.note(`${colour}■ ${resultSummary(result, time)}${ANSI.reset}`);
+    if (result.missingDependencies.length > 0) {
+      // The result is authoritative (package names rather than module names when the server knows them).
+      this.lastMissing = [];
+      this.offerInstall(result.missingDependencies);
+    }
+    this.setRunState(result.status, false, tone);
+    this.observer.runFinished(result);
+    this.status.showResult(time, result.exitCode, result.memoryBytes);
+  }
+
+  private onClosed(session: RunConnection, problem: string | null): void {
+    if (this.session !== session) return;
+    if (problem) {
+      this.status.stopClock();
+      this.output.stopInput();
+      this.output.note(`${ANSI.red}✖ The run ended without a result: ${problem}.${ANSI.reset}`);
+      this.setRunState('Disconnected', false, 'error');
+    }
+    this.session = null;
+  }
+
+  private setRunState(text: string, running: boolean, tone: Tone | null = null): void {
+    this.status.runState(text, running, tone);
+    document.body.dataset.running = String(running);
+    this.runButton.disabled = running;
+    this.stopButton.disabled = !running;
+  }
+
+  dispose(): void {
+    this.status.stopClock();
+    this.session?.dispose();
+  }
+}

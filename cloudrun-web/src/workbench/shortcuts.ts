@@ -1,0 +1,58 @@
+/** The workbench's keyboard shortcuts: which key does what, and the list F1 shows. */
+import { h } from '../dom';
+
+export const SHORTCUTS: Array<[string, string]> = [
+  ['Ctrl/Cmd + Enter', 'Run the program (or refresh the HTML preview)'],
+  ['Ctrl/Cmd + Shift + S', 'Stop the running program'],
+  ['Ctrl/Cmd + K', 'Clear the terminal'],
+  ['Ctrl/Cmd + S', 'Save the file to the server'],
+  ['Ctrl + C (in the terminal)', 'Stop the running program'],
+  ['Ctrl + D (in the terminal)', 'Close the program\'s input (end of file)'],
+  ['F1', 'Show this list'],
+];
+
+export type ShortcutCommand = 'run' | 'stop' | 'save' | 'clear' | 'help';
+
+type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey'>;
+
+/** The command a key press stands for, or null when it is not a shortcut. */
+export function shortcutOf(event: KeyPress): ShortcutCommand | null {
+  const mod = event.ctrlKey || event.metaKey;
+  const key = event.key.toLowerCase();
+  if (mod && key === 'enter') return 'run';
+  if (mod && event.shiftKey && key === 's') return 'stop';
+  if (mod && !event.shiftKey && key === 's') return 'save';
+  if (mod && !event.shiftKey && key === 'k') return 'clear';
+  if (event.key === 'F1') return 'help';
+  return null;
+}
+
+/** Handles the shortcuts before the editor or terminal sees them, until `signal` aborts. */
+export function installShortcuts(target: Window, commands: Record<ShortcutCommand, () => void>, signal: AbortSignal): void {
+  target.addEventListener('keydown', (event) => {
+    const command = shortcutOf(event);
+    if (!command) return;
+    commands[command]();
+    event.preventDefault();
+    event.stopPropagation();
+  }, { capture: true, signal });
+}
+
+/** A table row per shortcut (the welcome screen shows the first few). */
+export function shortcutRows(shortcuts = SHORTCUTS): HTMLTableRowElement[] {
+  return shortcuts.map(([keys, what]) => h('tr', {}, h('td', {}, h('kbd', { text: keys })), h('td', { text: what })));
+}
+
+/** The F1 overlay listing every shortcut (once: a second F1 leaves the open one). */
+export function showHelp(): void {
+  if (document.querySelector('.help-overlay')) return;
+  const close = () => overlay.remove();
+  const overlay = h('div', { class: 'modal-backdrop help-overlay', onclick: (event: Event) => event.target === overlay && close() },
+    h('div', { class: 'modal wide', role: 'dialog', 'aria-label': 'Keyboard shortcuts' },
+      h('h2', { text: 'Keyboard shortcuts' }),
+      h('table', { class: 'shortcuts' }, h('tbody', {}, ...shortcutRows())),
+      h('div', { class: 'modal-actions' }, h('button', { class: 'button primary', type: 'button', text: 'Close', onclick: close }))));
+  overlay.addEventListener('keydown', (event) => event.key === 'Escape' && close());
+  document.body.appendChild(overlay);
+  overlay.querySelector('button')?.focus();
+}
