@@ -27,7 +27,7 @@ public final class DockerBackendProvider implements SandboxBackendProvider {
 
     @Override
     public SandboxBackend create(BackendSettings settings) {
-        return DockerSandboxBackend.create(new DockerSandboxBackend.Options()
+        return DockerSandboxBackend.create(new DockerBackendOptions()
                 .maxConcurrentRuns(settings.maxConcurrentRuns())
                 .allowUnfencedNetwork(settings.allowUnfencedNetwork()));
     }
