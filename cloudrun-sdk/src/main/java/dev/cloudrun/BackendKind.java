@@ -2,9 +2,12 @@ package dev.cloudrun;
 
 /** Which sandbox a {@link CodeRunner} uses. */
 public enum BackendKind {
-    /** Docker when a daemon answers, otherwise the local bubblewrap sandbox. */
+    /**
+     * Docker when the {@code dev.cloudrun:cloudrun-docker} jar is on the class path and a daemon
+     * answers, otherwise the local bubblewrap sandbox.
+     */
     AUTO,
-    /** A fresh hardened Docker container per run. */
+    /** A fresh hardened Docker container per run; needs the {@code dev.cloudrun:cloudrun-docker} jar. */
     DOCKER,
     /** A bubblewrap sandbox on this host, limited by cgroups and rlimits. */
     LOCAL,

@@ -1,6 +1,7 @@
 package dev.cloudrun.local;
 
 import dev.cloudrun.Limits;
+import dev.cloudrun.internal.ProcessOwner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -122,7 +123,7 @@ abstract class Cgroups {
     static boolean ownerAlive(String folderName) {
         String[] parts = folderName.substring(FOLDER_PREFIX.length()).split("-", 2);
         try {
-            return ProcessHandle.of(Long.parseLong(parts[0])).map(ProcessHandle::isAlive).orElse(false);
+            return ProcessOwner.isAlive(Long.parseLong(parts[0]));
         } catch (NumberFormatException e) {
             return true;
         }

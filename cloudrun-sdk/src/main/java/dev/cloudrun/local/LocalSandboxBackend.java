@@ -6,6 +6,8 @@ import dev.cloudrun.internal.HostCommand;
 import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.internal.NamedThreadFactory;
 import dev.cloudrun.internal.NetworkFence;
+import dev.cloudrun.internal.NetworkPolicy;
+import dev.cloudrun.internal.OwnFolders;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxSpec;
@@ -57,7 +59,8 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private final Path seccompFilter;
     private final NetworkFence fence;
     private final String fenceProblem;
-    private final java.util.concurrent.atomic.AtomicBoolean unfencedWarned = new java.util.concurrent.atomic.AtomicBoolean();
+    private final NetworkPolicy networkPolicy = new NetworkPolicy("sandboxes", "this host's services and private networks",
+            "LocalSandboxBackend.Options.allowUnfencedNetwork(true)");
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
@@ -134,21 +137,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
     Runnable prepareNetwork(dev.cloudrun.spi.StepSpec step) {
         if (!tools.root()) {
             // The sandbox runs as this JVM's own user, which no rule could single out.
-            if (unfencedWarned.compareAndSet(false, true)) {
-                LOG.warn("a sandbox with network on can reach this host's services and private networks: "
-                        + "only a root JVM (sandboxes under their own uid) can fence them off");
-            }
+            networkPolicy.warnUnfencedOnce("a sandbox with network on can reach this host's services and private "
+                    + "networks: only a root JVM (sandboxes under their own uid) can fence them off");
             return () -> { };
         }
-        if (fence != null) {
-            return fence.allow(step.privateEndpoints());
-        }
-        if (!options.allowUnfencedNetwork) {
-            throw new CloudRunException("this run asks for network access, but sandboxes cannot be fenced off this "
-                    + "host's services and private networks here (" + fenceProblem + "); fix that, or allow "
-                    + "unfenced network with LocalSandboxBackend.Options.allowUnfencedNetwork(true)");
-        }
-        return () -> { };
+        return networkPolicy.admit(step.privateEndpoints(), fence, fenceProblem, options.allowUnfencedNetwork);
     }
 
     /**
@@ -202,15 +195,10 @@ public final class LocalSandboxBackend implements SandboxBackend {
      */
     static void requireOwnFolder(Path folder) {
         try {
-            Files.createDirectories(folder);
-            java.nio.file.attribute.PosixFileAttributes attributes = Files.readAttributes(folder,
-                    java.nio.file.attribute.PosixFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            Object owner = Files.getAttribute(folder, "unix:uid", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            if (!attributes.isDirectory() || !owner.equals(HostTools.currentUid())) {
+            if (!OwnFolders.ensure(folder, HostTools.currentUid())) {
                 throw new CloudRunException(folder + " is not a folder owned by this user; remove it or choose "
                         + "another folder in LocalSandboxBackend.Options");
             }
-            Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx--x--x"));
         } catch (IOException e) {
             throw new CloudRunException("cannot create " + folder + ": " + e, e);
         }
@@ -316,11 +304,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
 
     /**
      * Lists what this backend has left behind: child processes, cgroups, workspace folders and
-     * mounts. Empty when every sandbox is closed; the test kit's leak check uses it.
+     * mounts. Empty when every sandbox is closed; for the test kit's leak check.
      *
      * @return descriptions of leftovers
      */
-    public List<String> leftovers() {
+    List<String> leftovers() {
         List<String> found = new ArrayList<>();
         ProcessHandle.current().children().filter(ProcessHandle::isAlive)
                 .forEach(child -> found.add("process " + child.pid() + " " + child.info().commandLine().orElse("")));

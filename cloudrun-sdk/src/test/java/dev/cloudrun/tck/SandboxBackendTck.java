@@ -12,7 +12,6 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
-import dev.cloudrun.internal.NamedThreadFactory;
 import dev.cloudrun.spi.NetworkEndpoint;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
@@ -61,6 +60,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class SandboxBackendTck {
     private static final long MIB = 1024L * 1024L;
+    /** Every thread of CloudRun's own pools is named so (the kit depends on no internal class to know it). */
+    private static final String CLOUDRUN_THREAD_PREFIX = "cloudrun-";
 
     private SandboxBackend backend;
     /** The runner under test; subclasses may use it for backend-specific tests. */
@@ -102,7 +103,7 @@ public abstract class SandboxBackendTck {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             alive = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> thread.isAlive() && thread.getName().startsWith(NamedThreadFactory.PREFIX))
+                    .filter(thread -> thread.isAlive() && thread.getName().startsWith(CLOUDRUN_THREAD_PREFIX))
                     .map(Thread::getName).toList();
             if (alive.isEmpty() && leftovers(backend).isEmpty()) {
                 return;

@@ -18,6 +18,7 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
+import dev.cloudrun.internal.ProcessOwner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -150,7 +151,7 @@ class DockerBackendTest {
      */
     @Test
     void withoutHostMountsTheWorkspaceIsATmpfsVolumeHeldByAKeeper() throws Exception {
-        DockerSandboxBackend volumes = DockerSandboxBackend.create(new DockerSandboxBackend.Options().hostWorkspaces(false));
+        DockerSandboxBackend volumes = DockerSandboxBackend.create(new DockerBackendOptions().hostWorkspaces(false));
         try (CodeRunner volumeRunner = CodeRunner.create(config -> config.backend(volumes))) {
             String program = "#include <stdio.h>\n#include <unistd.h>\nint main(void) {\n"
                     + "  char line[64]; FILE *f = fopen(\"data.txt\", \"r\"); fgets(line, sizeof line, f); printf(\"read %s\", line);\n"
@@ -259,7 +260,7 @@ class DockerBackendTest {
     void staleLabelledContainersVolumesAndCgroupsAreSweptAtStartUp() throws Exception {
         DockerClient client = backend.client();
         // An owner on this host whose process is gone: a finished child of this JVM.
-        String deadOwner = DockerSandboxBackend.ownerOf(ProcessHandle.current()).replaceFirst("/\\d+/\\d+$", "/2147483646/1");
+        String deadOwner = ProcessOwner.label(ProcessHandle.current()).replaceFirst("/\\d+/\\d+$", "/2147483646/1");
         Map<String, String> labels = Map.of(DockerSandboxBackend.LABEL_BACKEND, "docker",
                 DockerSandboxBackend.LABEL_OWNER, deadOwner, DockerSandboxBackend.LABEL_INSTANCE, "crashed",
                 DockerSandboxBackend.LABEL_RUN, "stale");
@@ -278,15 +279,15 @@ class DockerBackendTest {
                     .doesNotContain(container).contains(otherHost);
             assertThat(client.listVolumesCmd().exec().getVolumes()).extracting(v -> v.getName()).doesNotContain(volume);
         } finally {
-            backend.removeContainer(otherHost);
-            backend.removeContainer(container);
-            backend.removeVolume(volume);
+            backend.janitor().removeContainer(otherHost);
+            backend.janitor().removeContainer(container);
+            backend.janitor().removeVolume(volume);
         }
     }
 
     @Test
     void statsApiMeasuresWhenCgroupFilesAreNotUsed() {
-        DockerSandboxBackend remoteLike = DockerSandboxBackend.create(new DockerSandboxBackend.Options().cgroupFiles(false));
+        DockerSandboxBackend remoteLike = DockerSandboxBackend.create(new DockerBackendOptions().cgroupFiles(false));
         try (CodeRunner statsRunner = CodeRunner.create(config -> config.backend(remoteLike))) {
             RunResult result = statsRunner.run(RunRequest.of("python", "import time\ndata = bytearray(64 * 1024 * 1024)\n"
                     + "end = time.time() + 4\nwhile time.time() < end:\n    pass\nprint(len(data))"));

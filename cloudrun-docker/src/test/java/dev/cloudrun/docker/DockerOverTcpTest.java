@@ -35,7 +35,7 @@ class DockerOverTcpTest {
             daemon.start();
             daemon.loadImageFromHost("cloudrun/bash:1");
             DockerSandboxBackend backend = DockerSandboxBackend.create(
-                    new DockerSandboxBackend.Options().dockerHost(tcp).maxConcurrentRuns(2));
+                    new DockerBackendOptions().dockerHost(tcp).maxConcurrentRuns(2));
             try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend).maxConcurrentRuns(2))) {
                 CountDownLatch ready = new CountDownLatch(1);
                 try (Execution execution = runner.start(RunRequest.of("bash",

@@ -11,7 +11,7 @@ import java.util.List;
 class DockerPackageInstallTest extends PackageInstallTck {
     @Override
     protected SandboxBackend createBackend() {
-        return DockerSandboxBackend.create(new DockerSandboxBackend.Options().networkMode("host"));
+        return DockerSandboxBackend.create(new DockerBackendOptions().networkMode("host"));
     }
 
     @Override

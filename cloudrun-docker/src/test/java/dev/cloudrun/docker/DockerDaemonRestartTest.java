@@ -34,7 +34,7 @@ class DockerDaemonRestartTest {
             daemon.start();
             daemon.loadImageFromHost("cloudrun/bash:1");
             DockerSandboxBackend backend = DockerSandboxBackend.create(
-                    new DockerSandboxBackend.Options().dockerHost(daemon.dockerHost()).maxConcurrentRuns(2));
+                    new DockerBackendOptions().dockerHost(daemon.dockerHost()).maxConcurrentRuns(2));
             try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend).maxConcurrentRuns(2))) {
                 CountDownLatch started = new CountDownLatch(1);
                 RunResult broken;

@@ -11,7 +11,7 @@ import java.util.List;
 class DockerBackendTckTest extends SandboxBackendTck {
     @Override
     protected SandboxBackend createBackend() {
-        return DockerSandboxBackend.create(new DockerSandboxBackend.Options().maxConcurrentRuns(10));
+        return DockerSandboxBackend.create(new DockerBackendOptions().maxConcurrentRuns(10));
     }
 
     @Override

@@ -196,7 +196,7 @@ final class DockerProcess implements SandboxProcess {
         }
         // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
         attach.close();
-        backend.removeContainer(containerId);
+        backend.janitor().removeContainer(containerId);
         onRemoved.run();
         if (cgroupParentName != null) {
             // The parent's counters are hierarchical and survive the container: the final figures.
@@ -205,7 +205,7 @@ final class DockerProcess implements SandboxProcess {
                 result = new StepOutcome(result.exitCode(), result.wallTime(), Duration.ofNanos(cpuNanos.get()),
                         peakMemoryBytes.get(), result.oomKilled(), null);
             }
-            backend.removeCgroupParent(cgroupParentName);
+            backend.janitor().removeCgroupParent(cgroupParentName);
         }
         outcome.complete(result);
     }

@@ -47,6 +47,22 @@ final class DaemonEndpoint {
     }
 
     /**
+     * Describes a failed request, hinting at the daemon when the connection itself failed.
+     *
+     * @param e the failure
+     * @return the description
+     */
+    String explain(Exception e) {
+        String description = DockerProcess.describe(e);
+        boolean connection = false;
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            connection |= cause instanceof IOException;
+        }
+        return connection ? description + " (the Docker daemon at " + dockerHost
+                + " stopped answering: was it stopped or restarted?)" : description;
+    }
+
+    /**
      * Opens a connection.
      *
      * @return the connection, not yet used

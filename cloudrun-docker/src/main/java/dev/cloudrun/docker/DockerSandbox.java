@@ -83,9 +83,9 @@ final class DockerSandbox implements Sandbox {
         String image = spec.language().image().orElseThrow(() -> new BackendUnavailableException(
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
         String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
-        DockerSandboxBackend.Options options = backend.options();
+        DockerBackendOptions options = backend.options();
         Path hostWorkspace = backend.hostWorkspaces() == null ? null
-                : mountHostWorkspace(backend.hostWorkspaces().resolve(backend.workspacePrefix() + volumeName), spec, options);
+                : mountHostWorkspace(backend.hostWorkspaces().folderFor(volumeName), spec, options);
         if (hostWorkspace == null) {
             try {
                 backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
@@ -94,7 +94,7 @@ final class DockerSandbox implements Sandbox {
                                 + ",uid=" + options.uid() + ",gid=" + options.gid() + ",mode=0755,nosuid,nodev"))
                         .exec();
             } catch (RuntimeException e) {
-                throw new CloudRunException("cannot create the workspace volume: " + backend.explain(e), e);
+                throw new CloudRunException("cannot create the workspace volume: " + backend.endpoint().explain(e), e);
             }
         }
         DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, hostWorkspace);
@@ -105,7 +105,7 @@ final class DockerSandbox implements Sandbox {
     }
 
     /** Makes the run's own tmpfs in a fresh folder of the backend's; returns the folder. */
-    private static Path mountHostWorkspace(Path folder, SandboxSpec spec, DockerSandboxBackend.Options options) {
+    private static Path mountHostWorkspace(Path folder, SandboxSpec spec, DockerBackendOptions options) {
         try {
             Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Mounts.mountTmpfs(folder, spec.workspaceBytes(), options.uid(), options.gid(), "0755");
@@ -131,7 +131,7 @@ final class DockerSandbox implements Sandbox {
                         + " (or images/build.sh) to build the language images", cause);
             }
             throw new CloudRunException("cannot start the workspace keeper: "
-                    + (cause instanceof Exception problem ? backend.explain(problem) : cause.toString()), cause);
+                    + (cause instanceof Exception problem ? backend.endpoint().explain(problem) : cause.toString()), cause);
         } catch (TimeoutException e) {
             throw new CloudRunException("the workspace keeper did not start within 60 s", e);
         } catch (InterruptedException e) {
@@ -142,7 +142,7 @@ final class DockerSandbox implements Sandbox {
 
     /** Starts the container that keeps the tmpfs workspace mounted while the run lasts; returns its id. */
     private String startKeeper() {
-        DockerSandboxBackend.Options options = backend.options();
+        DockerBackendOptions options = backend.options();
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
                 .withPrivileged(false)
@@ -169,7 +169,7 @@ final class DockerSandbox implements Sandbox {
         try {
             backend.client().startContainerCmd(keeperId).exec();
         } catch (RuntimeException e) {
-            backend.removeContainer(keeperId);
+            backend.janitor().removeContainer(keeperId);
             throw e;
         }
         return keeperId;
@@ -199,7 +199,7 @@ final class DockerSandbox implements Sandbox {
             }
         };
         try {
-            String network = backend.prepareNetwork(step, releases::add);
+            String network = backend.network().prepare(step, releases::add);
             containerId = createContainer(step, network, cgroupParentName).exec().getId();
         } catch (NotFoundException e) {
             releaseNetwork.run();
@@ -210,7 +210,7 @@ final class DockerSandbox implements Sandbox {
             throw e;
         } catch (RuntimeException e) {
             releaseNetwork.run();
-            throw new CloudRunException("cannot create a container from " + image + ": " + backend.explain(e), e);
+            throw new CloudRunException("cannot create a container from " + image + ": " + backend.endpoint().explain(e), e);
         }
         ContainerAttach attach = null;
         try {
@@ -232,19 +232,19 @@ final class DockerSandbox implements Sandbox {
             if (attach != null) {
                 attach.close();
             }
-            backend.removeContainer(containerId);
+            backend.janitor().removeContainer(containerId);
             releaseNetwork.run();
             if (cgroupParentName != null) {
-                backend.removeCgroupParent(cgroupParentName);
+                backend.janitor().removeCgroupParent(cgroupParentName);
             }
             throw new CloudRunException("cannot start the container for " + step.kind().name().toLowerCase(Locale.ROOT)
-                    + ": " + backend.explain(e), e);
+                    + ": " + backend.endpoint().explain(e), e);
         }
     }
 
     private CreateContainerCmd createContainer(StepSpec step, String network, String cgroupParentName) {
         Limits limits = step.limits();
-        DockerSandboxBackend.Options options = backend.options();
+        DockerBackendOptions options = backend.options();
         long memory = limits.memoryBytes();
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
@@ -302,7 +302,7 @@ final class DockerSandbox implements Sandbox {
             mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR));
         }
         for (CacheMount cache : step.cacheMounts()) {
-            mounts.add(new Mount().withType(MountType.VOLUME).withSource(backend.packageCacheVolume(cache.cacheKey()))
+            mounts.add(new Mount().withType(MountType.VOLUME).withSource(backend.packageCaches().volume(cache.cacheKey()))
                     .withTarget(cache.path()).withReadOnly(!cache.writable()));
         }
         return mounts;
@@ -344,7 +344,7 @@ final class DockerSandbox implements Sandbox {
                 Thread.currentThread().interrupt();
             }
             if (keeperId != null) {
-                backend.removeContainer(keeperId);
+                backend.janitor().removeContainer(keeperId);
             }
             if (hostWorkspace != null) {
                 // Unmounting drops what the run wrote; the folder left is empty, so deleting it walks nothing.
@@ -355,9 +355,9 @@ final class DockerSandbox implements Sandbox {
                     LOG.warn("could not remove the workspace folder {}: {}", hostWorkspace, e.toString());
                 }
             } else {
-                backend.removeVolume(volumeName);
+                backend.janitor().removeVolume(volumeName);
             }
-            backend.retryPendingRemovals();
+            backend.janitor().retryPendingRemovals();
         };
         backend.closed(this);
         try {

@@ -1,0 +1,201 @@
+package dev.cloudrun.docker;
+
+import dev.cloudrun.InvalidRequestException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Options of the Docker backend, for {@link DockerSandboxBackend#create(DockerBackendOptions)}:
+ * which daemon, how many runs at once, CPU, {@code /tmp} size, user, network and where workspaces live.
+ * Each setter returns these options; the defaults suit a daemon on this host.
+ */
+public final class DockerBackendOptions {
+    private String dockerHost;
+    private int maxConcurrentRuns = 4;
+    private long nanoCpus = 1_000_000_000L;
+    private long tmpBytes = 64L * 1024 * 1024;
+    private int uid = 1000;
+    private int gid = 1000;
+    private String networkMode;
+    private boolean allowUnfencedNetwork;
+    private boolean hostWorkspaces = true;
+    private Path workspaceDirectory = Path.of("/var/lib/cloudrun/docker-workspaces");
+    private boolean cgroupFiles = true;
+
+    /** Creates the default options. */
+    public DockerBackendOptions() { }
+
+    /**
+     * The daemon to use, such as {@code unix:///var/run/docker.sock} or {@code tcp://host:2376}
+     * (default: {@code DOCKER_HOST}, then the default socket; TLS via {@code DOCKER_TLS_VERIFY}
+     * and {@code DOCKER_CERT_PATH}).
+     *
+     * @param uri the daemon's address
+     * @return these options
+     */
+    public DockerBackendOptions dockerHost(String uri) {
+        this.dockerHost = uri;
+        return this;
+    }
+
+    /**
+     * How many runs may execute at once; sizes the connection pool (default 4).
+     *
+     * @param runs at least 1
+     * @return these options
+     */
+    public DockerBackendOptions maxConcurrentRuns(int runs) {
+        this.maxConcurrentRuns = Math.max(1, runs);
+        return this;
+    }
+
+    /**
+     * How many CPUs a container may use (default 1.0), enforced as a CFS quota.
+     *
+     * @param cpus for example 0.5 or 2
+     * @return these options
+     */
+    public DockerBackendOptions cpus(double cpus) {
+        this.nanoCpus = (long) (cpus * 1_000_000_000L);
+        return this;
+    }
+
+    /**
+     * The size of each container's {@code /tmp} (and {@code /dev/shm}), counted in its memory
+     * (default 64 MiB).
+     *
+     * @param bytes the size
+     * @return these options
+     */
+    public DockerBackendOptions tmpBytes(long bytes) {
+        this.tmpBytes = bytes;
+        return this;
+    }
+
+    /**
+     * The unprivileged uid and gid programs run as; the images' {@code runner} user is 1000.
+     *
+     * @param userId the uid, not 0
+     * @param groupId the gid, not 0
+     * @return these options
+     */
+    public DockerBackendOptions user(int userId, int groupId) {
+        if (userId <= 0 || groupId <= 0) {
+            throw new InvalidRequestException("user", "must be an unprivileged uid and gid");
+        }
+        this.uid = userId;
+        this.gid = groupId;
+        return this;
+    }
+
+    /**
+     * The Docker network of steps that may use the network, instead of CloudRun's own fenced
+     * {@value DockerSandboxBackend#NETWORK}; CloudRun does not fence a network named here
+     * (such as {@code host}, which shares this host's network). Steps without network always
+     * get {@code none}.
+     *
+     * @param mode a network name
+     * @return these options
+     */
+    public DockerBackendOptions networkMode(String mode) {
+        this.networkMode = mode;
+        return this;
+    }
+
+    /**
+     * Whether steps with network on may run when CloudRun cannot fence its network off the
+     * Docker host and private networks (a daemon reached over TCP, a JVM that is not root, no
+     * iptables). Default false: such steps are refused with a message that says why. Set it
+     * when you fence the daemon's host yourself (for example with rules in {@code DOCKER-USER}).
+     *
+     * @param allow true to run them unfenced
+     * @return these options
+     */
+    public DockerBackendOptions allowUnfencedNetwork(boolean allow) {
+        this.allowUnfencedNetwork = allow;
+        return this;
+    }
+
+    /**
+     * Whether run workspaces are tmpfs mounts that the backend makes itself under
+     * {@link #workspaceDirectory(Path)} and binds into the steps (default true; used only with a
+     * daemon on this host's unix socket and a root JVM). Otherwise, or when false, each workspace
+     * is a tmpfs volume held mounted by a keeper container, which costs about half a second per run.
+     *
+     * @param enabled false to always use tmpfs volumes
+     * @return these options
+     */
+    public DockerBackendOptions hostWorkspaces(boolean enabled) {
+        this.hostWorkspaces = enabled;
+        return this;
+    }
+
+    /**
+     * Where host-mounted workspaces live (default {@code /var/lib/cloudrun/docker-workspaces}):
+     * a folder of root's that the Docker daemon sees (not under a private {@code /tmp}).
+     *
+     * @param directory the folder
+     * @return these options
+     */
+    public DockerBackendOptions workspaceDirectory(Path directory) {
+        this.workspaceDirectory = Objects.requireNonNull(directory, "workspaceDirectory");
+        return this;
+    }
+
+    /**
+     * Whether CPU time and peak memory are read from the containers' cgroup files when the
+     * daemon is on this host (default true, precise); otherwise, and for remote daemons, the
+     * stats API is sampled once a second.
+     *
+     * @param enabled false to always use the stats API
+     * @return these options
+     */
+    public DockerBackendOptions cgroupFiles(boolean enabled) {
+        this.cgroupFiles = enabled;
+        return this;
+    }
+
+    boolean cgroupFiles() {
+        return cgroupFiles;
+    }
+
+    long nanoCpus() {
+        return nanoCpus;
+    }
+
+    long tmpBytes() {
+        return tmpBytes;
+    }
+
+    int uid() {
+        return uid;
+    }
+
+    int gid() {
+        return gid;
+    }
+
+    String dockerHost() {
+        return dockerHost;
+    }
+
+    int maxConcurrentRuns() {
+        return maxConcurrentRuns;
+    }
+
+    String networkMode() {
+        return networkMode;
+    }
+
+    boolean allowUnfencedNetwork() {
+        return allowUnfencedNetwork;
+    }
+
+    boolean hostWorkspaces() {
+        return hostWorkspaces;
+    }
+
+    Path workspaceDirectory() {
+        return workspaceDirectory;
+    }
+}

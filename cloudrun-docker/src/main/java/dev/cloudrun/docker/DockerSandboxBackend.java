@@ -1,0 +1,351 @@
+package dev.cloudrun.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectVolumeResponse;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+import dev.cloudrun.BackendUnavailableException;
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.Language;
+import dev.cloudrun.internal.NamedThreadFactory;
+import dev.cloudrun.internal.ProcessOwner;
+import dev.cloudrun.spi.Sandbox;
+import dev.cloudrun.spi.SandboxBackend;
+import dev.cloudrun.spi.SandboxSpec;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs each step in a fresh hardened Docker container: the image of the language (built by
+ * {@code ./cloudrun images build}), user 1000, all capabilities dropped, {@code no-new-privileges},
+ * the default seccomp profile, no network unless the request asks for it, memory with no swap on
+ * top, a CPU quota, a process limit, open-file and file-size ulimits, a read-only root with a
+ * size-limited {@code /tmp}, an init that reaps zombies, and only the environment the request names.
+ * The run's files live on a tmpfs mounted at {@code /work} ({@link HostWorkspaces} or a volume).
+ *
+ * <p>One long-lived docker-java client (zerodep transport, pool sized for the concurrency, no
+ * response timeout; deadlines are enforced by the engine) does the requests; each step's streams go
+ * over a connection of its own that can be half-closed, so closing stdin delivers end-of-file. CPU
+ * time and peak memory come from the container's cgroup when the daemon is on this host.
+ *
+ * <p>Every container and volume carries the labels {@value #LABEL_BACKEND} and {@value #LABEL_OWNER};
+ * the {@link DockerJanitor} removes them, retries what fails while the daemon is away, and at
+ * start-up sweeps those whose owning JVM on this host is gone.
+ *
+ * <p>Steps with network on join CloudRun's own bridge network ({@value #NETWORK}), fenced off this
+ * host and private networks where that can be enforced ({@link DockerNetwork}); elsewhere
+ * network-enabled steps are refused unless {@link DockerBackendOptions#allowUnfencedNetwork(boolean)}
+ * says otherwise. Package caches are volumes ({@link PackageCacheVolumes}).
+ */
+public final class DockerSandboxBackend implements SandboxBackend {
+    /** Label on every container and volume of this backend. */
+    public static final String LABEL_BACKEND = "dev.cloudrun.backend";
+    /** Label naming the owning JVM: {@code host/pid/start-epoch-millis}. */
+    public static final String LABEL_OWNER = "dev.cloudrun.owner";
+    /** Label with the id of the backend instance that created the object. */
+    public static final String LABEL_INSTANCE = "dev.cloudrun.instance";
+    /** Label with the run's id. */
+    public static final String LABEL_RUN = "dev.cloudrun.run";
+    /** Label of containers: {@code step} (runs a step) or {@code keeper} (holds a run's workspace mounted). */
+    public static final String LABEL_ROLE = "dev.cloudrun.role";
+    /** Label of package cache volumes: the cache key. Named caches carry no owner, so no sweep removes them. */
+    public static final String LABEL_PACKAGE_CACHE = "dev.cloudrun.package-cache";
+
+    /** The Docker network of steps with network on, unless {@link DockerBackendOptions#networkMode(String)} names another. */
+    public static final String NETWORK = "cloudrun-sandboxes";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DockerSandboxBackend.class);
+
+    private final DockerBackendOptions options;
+    private final DefaultDockerClientConfig config;
+    private final DockerClient client;
+    private final DaemonEndpoint endpoint;
+    private final String instanceId = UUID.randomUUID().toString();
+    private final String owner = ProcessOwner.label(ProcessHandle.current());
+    private final ThreadPoolExecutor ioThreads;
+    private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong stepCounter = new AtomicLong();
+    private final boolean stepCgroups;
+    /** Where run workspaces are mounted as tmpfs, or null when they are tmpfs volumes held by a keeper. */
+    private final HostWorkspaces hostWorkspaces;
+    private final DockerJanitor janitor;
+    private final DockerNetwork network;
+    private final PackageCacheVolumes packageCaches;
+    private volatile boolean closed;
+
+    private DockerSandboxBackend(DockerBackendOptions options) {
+        this.options = options;
+        DefaultDockerClientConfig.Builder builder = DefaultDockerClientConfig.createDefaultConfigBuilder();
+        if (options.dockerHost() != null) {
+            builder.withDockerHost(options.dockerHost());
+        }
+        try {
+            this.config = builder.build();
+        } catch (RuntimeException e) {
+            throw new BackendUnavailableException("invalid Docker configuration (DOCKER_HOST="
+                    + System.getenv("DOCKER_HOST") + "): " + e.getMessage(), e);
+        }
+        ping(config);
+        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(Math.max(8, options.maxConcurrentRuns() * 3 + 4))
+                .connectionTimeout(Duration.ofSeconds(10))
+                .build();
+        this.client = DockerClientImpl.getInstance(config, http);
+        this.endpoint = new DaemonEndpoint(config.getDockerHost(), config.getSSLConfig());
+        this.ioThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                new NamedThreadFactory("docker-io"));
+        this.stepCgroups = options.cgroupFiles() && endpoint.isLocal() && ContainerCgroup.parentsSupported()
+                && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
+        this.hostWorkspaces = HostWorkspaces.prepare(options, endpoint, instanceId);
+        this.janitor = new DockerJanitor(client);
+        this.network = new DockerNetwork(client, endpoint, options);
+        this.packageCaches = new PackageCacheVolumes(client, endpoint, janitor, this::labels);
+        janitor.sweepStale();
+    }
+
+    /** @return where workspaces are mounted, or null when they are volumes */
+    HostWorkspaces hostWorkspaces() {
+        return hostWorkspaces;
+    }
+
+    /**
+     * Connects to the daemon named by {@code DOCKER_HOST} (or the default socket), sized for
+     * {@code maxConcurrentRuns}.
+     *
+     * @param maxConcurrentRuns how many runs may execute at once
+     * @return the backend
+     * @throws BackendUnavailableException if the daemon does not answer
+     */
+    public static DockerSandboxBackend create(int maxConcurrentRuns) {
+        return create(new DockerBackendOptions().maxConcurrentRuns(maxConcurrentRuns));
+    }
+
+    /**
+     * Connects with the given options.
+     *
+     * @param options the options
+     * @return the backend
+     * @throws BackendUnavailableException if the daemon does not answer
+     */
+    public static DockerSandboxBackend create(DockerBackendOptions options) {
+        return new DockerSandboxBackend(options);
+    }
+
+    /**
+     * Whether a Docker daemon answers at {@code DOCKER_HOST} (or the default socket), within a few
+     * seconds.
+     *
+     * @return true if it answers a ping
+     */
+    public static boolean daemonAnswers() {
+        try {
+            ping(DefaultDockerClientConfig.createDefaultConfigBuilder().build());
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Pings with a short-lived client that has timeouts, so a dead daemon fails fast and clearly. */
+    private static void ping(DefaultDockerClientConfig config) {
+        try (DockerClient probe = DockerClientImpl.getInstance(config, shortLivedHttpClient(config))) {
+            probe.pingCmd().exec();
+        } catch (IOException | RuntimeException e) {
+            String env = System.getenv("DOCKER_HOST");
+            throw new BackendUnavailableException("the Docker daemon does not answer at " + config.getDockerHost()
+                    + " (DOCKER_HOST=" + (env == null ? "<unset>, so the default socket" : env) + "): "
+                    + DockerProcess.describe(e) + ". Start it (sudo systemctl start docker, or run dockerd),"
+                    + " or point DOCKER_HOST at a running daemon, or choose BackendKind.LOCAL.", e);
+        }
+    }
+
+    private static DockerHttpClient shortLivedHttpClient(DefaultDockerClientConfig config) {
+        return new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(2)
+                .connectionTimeout(Duration.ofSeconds(3))
+                .responseTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public void checkLanguage(Language language) {
+        String image = language.image().orElseThrow(() -> new BackendUnavailableException(
+                "language " + language.id() + " has no Docker image in languages.json"));
+        try {
+            client.inspectImageCmd(image).exec();
+        } catch (NotFoundException e) {
+            throw new BackendUnavailableException("Docker image " + image + " for " + language.displayName()
+                    + " is missing: run ./cloudrun images build (or images/build.sh) to build the language images", e);
+        } catch (RuntimeException e) {
+            throw new BackendUnavailableException("cannot check Docker image " + image + ": "
+                    + DockerProcess.describe(e), e);
+        }
+    }
+
+    @Override
+    public Sandbox open(SandboxSpec spec) {
+        if (closed) {
+            throw new CloudRunException("the Docker backend is closed");
+        }
+        janitor.retryPendingRemovals();
+        DockerSandbox sandbox = DockerSandbox.create(this, spec);
+        open.add(sandbox);
+        return sandbox;
+    }
+
+    void closed(DockerSandbox sandbox) {
+        open.remove(sandbox);
+    }
+
+    DockerClient client() {
+        return client;
+    }
+
+    DaemonEndpoint endpoint() {
+        return endpoint;
+    }
+
+    DockerBackendOptions options() {
+        return options;
+    }
+
+    DockerJanitor janitor() {
+        return janitor;
+    }
+
+    DockerNetwork network() {
+        return network;
+    }
+
+    PackageCacheVolumes packageCaches() {
+        return packageCaches;
+    }
+
+    ThreadPoolExecutor ioThreads() {
+        return ioThreads;
+    }
+
+    /** @return the id put in the {@value #LABEL_INSTANCE} label of everything this backend creates */
+    String instanceId() {
+        return instanceId;
+    }
+
+    Map<String, String> labels(String runId) {
+        return Map.of(LABEL_BACKEND, "docker", LABEL_OWNER, owner, LABEL_INSTANCE, instanceId, LABEL_RUN, runId);
+    }
+
+    @Override
+    public long packageCacheBytes(String cacheKey) {
+        return packageCaches.sizeBytes(cacheKey);
+    }
+
+    @Override
+    public void clearPackageCache(String cacheKey) {
+        packageCaches.clear(cacheKey);
+    }
+
+    /**
+     * @return a fresh name for a step's parent cgroup ({@code <pid>-<instance>-<n>}), or null when
+     *     steps are not given parents here (remote daemon, systemd driver, no write access)
+     */
+    String nextCgroupParentName() {
+        return stepCgroups ? ProcessHandle.current().pid() + "-" + instanceId.substring(0, 8) + "-"
+                + stepCounter.incrementAndGet() : null;
+    }
+
+    /**
+     * Lists what this backend instance has left behind: containers and volumes with its label,
+     * sandboxes not closed, I/O threads still busy. Empty when every sandbox is closed; for the
+     * test kit's leak check.
+     *
+     * @return descriptions of leftovers
+     */
+    List<String> leftovers() {
+        List<String> found = new ArrayList<>();
+        if (closed) {
+            // The pooled client is gone; look with a short-lived one.
+            try (DockerClient probe = DockerClientImpl.getInstance(config, shortLivedHttpClient(config))) {
+                listLabelled(probe, found);
+            } catch (IOException e) {
+                found.add("cannot list containers: " + e);
+            }
+        } else {
+            listLabelled(client, found);
+        }
+        String ownPrefix = ProcessHandle.current().pid() + "-" + instanceId.substring(0, 8) + "-";
+        ContainerCgroup.parentFolders(null).stream().filter(dir -> dir.getFileName().toString().startsWith(ownPrefix))
+                .forEach(dir -> found.add("cgroup " + dir));
+        open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
+        if (hostWorkspaces != null) {
+            found.addAll(hostWorkspaces.leftovers());
+        }
+        if (ioThreads.getActiveCount() > 0) {
+            found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
+        }
+        return found;
+    }
+
+    private void listLabelled(DockerClient docker, List<String> found) {
+        try {
+            docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL_INSTANCE, instanceId)).exec()
+                    .forEach(c -> found.add("container " + c.getId() + " " + c.getState()));
+            List<InspectVolumeResponse> volumes = docker.listVolumesCmd()
+                    .withFilter("label", List.of(LABEL_INSTANCE + "=" + instanceId)).exec().getVolumes();
+            if (volumes != null) {
+                volumes.forEach(v -> found.add("volume " + v.getName()));
+            }
+        } catch (RuntimeException e) {
+            found.add("cannot list containers: " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (DockerSandbox sandbox : List.copyOf(open)) {
+            sandbox.close();
+        }
+        janitor.close();
+        ioThreads.shutdown();
+        try {
+            if (!ioThreads.awaitTermination(10, TimeUnit.SECONDS)) {
+                ioThreads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            ioThreads.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("closing the Docker client: {}", e.toString());
+        }
+    }
+}
