@@ -17,6 +17,7 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
+import dev.cloudrun.tck.LeakChecks;
 import dev.cloudrun.StreamKind;
 import dev.cloudrun.internal.ProcessOwner;
 import java.nio.file.Files;
@@ -51,12 +52,8 @@ class DockerBackendTest {
     }
 
     @AfterEach
-    void nothingLeftBehind() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!backend.leftovers().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(backend.leftovers()).isEmpty();
+    void nothingLeftBehind() {
+        LeakChecks.assertNothingLeftBehind(backend::leftovers);
     }
 
     @AfterAll
@@ -188,11 +185,7 @@ class DockerBackendTest {
                 assertThat(Integer.parseInt(wrote.group(1))).isBetween(200, 256);
             }
         } finally {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!volumes.leftovers().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertThat(volumes.leftovers()).isEmpty();
+            LeakChecks.assertNothingLeftBehind(volumes::leftovers);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
+import dev.cloudrun.tck.LeakChecks;
 import dev.cloudrun.StreamKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,11 +59,7 @@ class DockerDaemonRestartTest {
                 assertThat(next.status()).as(next.message()).isEqualTo(Status.OK);
                 assertThat(next.stdout()).isEqualTo("back\n");
 
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (!backend.leftovers().isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
-                assertThat(backend.leftovers()).isEmpty();
+                LeakChecks.assertNothingLeftBehind(backend::leftovers);
                 assertThat(daemon.docker("ps", "-aq").output()).isBlank();
                 assertThat(daemon.docker("volume", "ls", "-q").output()).isBlank();
             }

@@ -8,6 +8,7 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
+import dev.cloudrun.tck.LeakChecks;
 import dev.cloudrun.StreamKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,11 +58,7 @@ class DockerOverTcpTest {
                     assertThat(result.stderr()).isEqualTo("oops\n");
                 }
                 // The keeper and the volume are removed in the background, after the result is out.
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (!backend.leftovers().isEmpty() && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
-                assertThat(backend.leftovers()).isEmpty();
+                LeakChecks.assertNothingLeftBehind(backend::leftovers);
             }
         }
     }

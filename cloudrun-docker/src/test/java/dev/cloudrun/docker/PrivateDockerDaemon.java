@@ -1,5 +1,7 @@
 package dev.cloudrun.docker;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -8,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A second Docker daemon of this test's own (own socket, data root, exec root, a bridge of its own, no
@@ -72,13 +75,13 @@ final class PrivateDockerDaemon implements AutoCloseable {
         daemon = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(root.resolve("dockerd.log").toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (docker("info").exitCode != 0) {
-            if (!daemon.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("the private dockerd did not come up: "
-                        + Files.readString(root.resolve("dockerd.log")));
-            }
-            Thread.sleep(100);
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                    .failFast("the private dockerd exited", () -> !daemon.isAlive())
+                    .until(() -> docker("info").exitCode == 0);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException("the private dockerd did not come up: "
+                    + Files.readString(root.resolve("dockerd.log")), e);
         }
     }
 

@@ -188,7 +188,7 @@ public final class NetworkFence {
                 continue;
             }
             long pid = Long.parseLong(tag.group(1));
-            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            if (ProcessOwner.isAlive(pid)) {
                 continue;
             }
             List<String> rule = List.of(line.substring(("-A " + chain + " ").length()).split(" "));

@@ -2,6 +2,7 @@ package dev.cloudrun.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CodeRunner;
@@ -12,9 +13,6 @@ import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
 import dev.cloudrun.StreamKind;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,16 +57,10 @@ class LocalSandboxBackendTest {
             })) {
                 assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
                 // "up" is printed just before bash execs sleep: wait for the exec.
-                Optional<ProcessHandle> sleeper = Optional.empty();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (sleeper.isEmpty() && System.nanoTime() < deadline) {
-                    sleeper = ProcessHandle.current().descendants()
-                            .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false)).findFirst();
-                    if (sleeper.isEmpty()) {
-                        Thread.sleep(20);
-                    }
-                }
-                assertThat(sleeper).isPresent();
+                Optional<ProcessHandle> sleeper = await().atMost(Duration.ofSeconds(10))
+                        .until(() -> ProcessHandle.current().descendants()
+                                .filter(p -> p.info().command().map(c -> c.endsWith("/sleep")).orElse(false))
+                                .findFirst(), Optional::isPresent);
                 String uidLine = Files.readAllLines(Path.of("/proc/" + sleeper.get().pid() + "/status")).stream()
                         .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow();
                 boolean jvmIsRoot = HostTools.currentUid() == 0;

@@ -1,7 +1,6 @@
 package dev.cloudrun.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
@@ -9,6 +8,7 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
+import dev.cloudrun.tck.LeakChecks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
@@ -73,12 +73,9 @@ class QueuedRunsStressTest {
             assertThat(statuses.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(RUNS);
             assertThat(statuses).containsKeys(Status.OK, Status.CANCELLED);
             assertThat(peakThreads - threadsBefore).as("threads the runner added at its peak").isLessThan(40);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(backend.leftovers()).as("sandboxes left behind").isEmpty());
+            LeakChecks.assertNothingLeftBehind(backend::leftovers);
         }
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces().keySet())
-                .filteredOn(thread -> thread.isAlive() && thread.getName().startsWith("cloudrun-"))
-                .as("CloudRun threads alive after close").isEmpty());
+        LeakChecks.assertNoCloudRunThreads();
         assertThat(backend.leftovers()).isEmpty();
     }
 }

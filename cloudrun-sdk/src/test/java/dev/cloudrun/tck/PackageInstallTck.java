@@ -66,14 +66,8 @@ public abstract class PackageInstallTck {
     }
 
     @AfterEach
-    void nothingLeftBehind() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        List<String> left = leftovers(backend);
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-            left = leftovers(backend);
-        }
-        assertThat(left).as("left behind").isEmpty();
+    void nothingLeftBehind() {
+        LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
     /** Records what the listener hears. */

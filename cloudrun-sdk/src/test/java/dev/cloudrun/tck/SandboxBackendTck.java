@@ -61,7 +61,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 public abstract class SandboxBackendTck {
     private static final long MIB = 1024L * 1024L;
     /** Every thread of CloudRun's own pools is named so (the kit depends on no internal class to know it). */
-    private static final String CLOUDRUN_THREAD_PREFIX = "cloudrun-";
 
     private SandboxBackend backend;
     /** The runner under test; subclasses may use it for backend-specific tests. */
@@ -83,35 +82,15 @@ public abstract class SandboxBackendTck {
     }
 
     @AfterEach
-    void nothingLeftBehind() throws InterruptedException {
-        List<String> left = List.of();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            left = leftovers(backend);
-            if (left.isEmpty()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        assertThat(left).as("resources left behind by the backend").isEmpty();
+    void nothingLeftBehind() {
+        LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
     @AfterAll
-    void closeRunnerAndCheckThreads() throws InterruptedException {
+    void closeRunnerAndCheckThreads() {
         runner.close();
-        List<String> alive = List.of();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            alive = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> thread.isAlive() && thread.getName().startsWith(CLOUDRUN_THREAD_PREFIX))
-                    .map(Thread::getName).toList();
-            if (alive.isEmpty() && leftovers(backend).isEmpty()) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        assertThat(alive).as("CloudRun threads alive after close").isEmpty();
-        assertThat(leftovers(backend)).as("resources left after close").isEmpty();
+        LeakChecks.assertNoCloudRunThreads();
+        LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
     /** Runs a request and returns its result. */

@@ -1,6 +1,7 @@
 package dev.cloudrun.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -60,10 +61,7 @@ class CrashRecoveryTest {
             }
         }, "crash-test-writer");
         writer.start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (acknowledged.size() < 25 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10)).until(() -> acknowledged.size() >= 25);
         child.destroyForcibly();
         assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
         stop.set(true);

@@ -1,6 +1,7 @@
 package dev.cloudrun.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.auth0.jwt.JWT;
@@ -545,37 +546,18 @@ abstract class ServerTestKit {
             assertThat(refused.errorCode()).isEqualTo("concurrent_run_limit");
         }
         // The socket closed with the run going: the server cancels it.
-        long deadline = System.nanoTime() + RUN_TIMEOUT.toNanos();
-        JsonNode last;
-        do {
-            last = api.get("/api/runs?limit=1", token).json().path("runs").get(0);
-        } while (last.path("status").asText().equals("RUNNING") && System.nanoTime() < deadline && pause());
-        assertThat(last.path("status").asText()).isEqualTo("CANCELLED");
+        await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThat(api.get("/api/runs?limit=1", token).json().path("runs").get(0).path("status").asText())
+                        .isEqualTo("CANCELLED"));
         assertNoSandboxProcessesLeft();
     }
 
     /** Leak check: every program the server started has ended (they are this JVM's descendants). */
     static void assertNoSandboxProcessesLeft() {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<ProcessHandle> alive = List.of();
-        while (System.nanoTime() < deadline) {
-            alive = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
-            if (alive.isEmpty()) {
-                return;
-            }
-            pause();
-        }
-        assertThat(alive).as("processes left running: %s",
-                alive.stream().map(p -> p.pid() + " " + p.info().commandLine().orElse("?")).toList()).isEmpty();
-    }
-
-    private static boolean pause() {
-        try {
-            Thread.sleep(50);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return true;
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
+                assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive))
+                        .extracting(p -> p.pid() + " " + p.info().commandLine().orElse("?"))
+                        .as("processes left running").isEmpty());
     }
 
     @Test

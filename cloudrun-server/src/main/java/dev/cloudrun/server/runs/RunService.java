@@ -3,6 +3,7 @@ package dev.cloudrun.server.runs;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
 import dev.cloudrun.Language;
+import dev.cloudrun.QueueFullException;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
@@ -121,7 +122,11 @@ public final class RunService {
             RunRequest request = "websocket".equals(via)
                     ? prepared.request().withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color")
                     : prepared.request();
-            execution = runner.start(request, listener);
+            // The runner's queue serves users in turn: one user's batch does not hold up another's run.
+            execution = runner.start(request.withFairnessKey("user:" + user.userId()), listener);
+        } catch (QueueFullException e) {
+            permit.release();
+            throw ApiError.of(503, "queue_full", "the server has too many runs waiting; try again in a minute");
         } catch (RuntimeException e) {
             permit.release();
             throw e;

@@ -1,6 +1,7 @@
 package dev.cloudrun.server.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -315,10 +316,7 @@ class AiEndpointTest {
         List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> running = List.of(
                 http.sendAsync(assistRequest(token, FIX).build(), HttpResponse.BodyHandlers.ofString()),
                 http.sendAsync(assistRequest(token, FIX).build(), HttpResponse.BodyHandlers.ofString()));
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (groq.requests().size() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> groq.requests().size() >= 2);
         assertThat(groq.requests()).hasSize(2);
 
         HttpResponse<String> third = assistJson(token, FIX);
