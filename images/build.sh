@@ -45,15 +45,26 @@ if [[ $mode == debian ]]; then
   [[ $(id -u) -eq 0 ]] || { echo "the Debian way runs mmdebstrap as root: run with sudo (or use --upstream)" >&2; exit 1; }
 fi
 
+# The hash of what goes into an mmdebstrap rootfs (not Dockerfile.debian, whose layer is cheap to
+# rebuild on top of an existing rootfs).
+rootfs_hash() {
+  local lang="$1"
+  {
+    echo "suite=$suite recipe=$recipe"
+    cat "$here/$lang/packages"
+    if grep -qx 'ca-certificates' "$here/$lang/packages"; then
+      find "$extra_ca_dir" -name '*.crt' -type f -exec sha256sum {} + 2>/dev/null | sort
+    fi
+  } | sha256sum | cut -c1-16
+}
+
 definition_hash() {
   local lang="$1"
   {
     echo "mode=$mode suite=$suite recipe=$recipe"
     if [[ $mode == debian ]]; then
-      cat "$here/Dockerfile.debian" "$here/$lang/packages"
-      if grep -qx 'ca-certificates' "$here/$lang/packages"; then
-        find "$extra_ca_dir" -name '*.crt' -type f -exec sha256sum {} + 2>/dev/null | sort
-      fi
+      rootfs_hash "$lang"
+      cat "$here/Dockerfile.debian"
     else
       cat "$here/$lang/Dockerfile.upstream"
     fi
@@ -75,7 +86,7 @@ build_one() {
   start=$SECONDS
   log "$lang" "building $tag (definition $hash, $mode way)"
   if [[ $mode == debian ]]; then
-    local base="cloudrun/rootfs-$lang:$hash" packages
+    local base="cloudrun/rootfs-$lang:$(rootfs_hash "$lang")" packages
     packages="$( { grep -v '^\s*#' "$here/$lang/packages" || true; } | xargs | tr ' ' ',')"
     if ! docker image inspect "$base" >/dev/null 2>&1; then
       log "$lang" "mmdebstrap --variant=essential ${packages:+--include=$packages} $suite"

@@ -141,8 +141,13 @@ public final class CloudRunCli {
                 Path folder = options.file.toAbsolutePath().normalize().getParent();
                 request = request.withAutoInstall().withPackageCache("cli-" + Integer.toHexString(folder.toString().hashCode()));
             }
-            RunResult result = stream(runner, request, stdin == null);
+            java.util.concurrent.atomic.AtomicBoolean midLine = new java.util.concurrent.atomic.AtomicBoolean();
+            RunResult result = stream(runner, request, stdin == null, midLine);
             if (options.json) {
+                // The JSON is always a line of its own, so that a script can parse the last line.
+                if (midLine.get()) {
+                    out.println();
+                }
                 out.println(toJson(result));
             } else if (!result.isOk()) {
                 err.println("[cloudrun] " + result.status() + ": " + result.message());
@@ -151,10 +156,19 @@ public final class CloudRunCli {
         }
     }
 
-    private RunResult stream(CodeRunner runner, RunRequest request, boolean passStdin) {
+    /**
+     * Runs the request, passing its output through as it comes.
+     *
+     * @param midLine set to whether the program's stdout so far ends without a newline
+     */
+    private RunResult stream(CodeRunner runner, RunRequest request, boolean passStdin,
+                             java.util.concurrent.atomic.AtomicBoolean midLine) {
         RunListener listener = new RunListener() {
             @Override
             public void onOutput(StreamKind stream, byte[] chunk) {
+                if (stream == StreamKind.STDOUT && chunk.length > 0) {
+                    midLine.set(chunk[chunk.length - 1] != '\n');
+                }
                 PrintStream target = stream == StreamKind.STDOUT ? out : err;
                 target.write(chunk, 0, chunk.length);
                 target.flush();

@@ -79,6 +79,25 @@ class CloudRunCliTest {
         assertThat(json.get("memoryBytes").asLong()).isPositive();
     }
 
+    /** Output that does not end in a newline (cut at the output cap, say) still leaves the JSON a line of its own. */
+    @Test
+    void jsonStartsOnALineOfItsOwnAfterOutputWithoutANewline() throws IOException {
+        Path partial = Files.writeString(dir.resolve("partial.py"), "print('x', end='')\n");
+        Path flood = Files.writeString(dir.resolve("flood.py"), "import sys\nsys.stdout.write('flo' * 1_000_000)\n");
+
+        assertThat(cli("run", partial.toString(), "--backend", "local", "--json")).isZero();
+        List<String> lines = stdout().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("x");
+        assertThat(new ObjectMapper().readTree(lines.get(lines.size() - 1)).get("status").asText()).isEqualTo("OK");
+
+        out.reset();
+        cli("run", flood.toString(), "--backend", "local", "--json");
+        lines = stdout().lines().toList();
+        assertThat(lines).hasSize(2);
+        assertThat(lines.get(0)).startsWith("floflo");
+        assertThat(new ObjectMapper().readTree(lines.get(1)).get("status").asText()).isEqualTo("OUTPUT_LIMIT");
+    }
+
     @Test
     void limitsAndCompileErrorsMapToExitCodes() throws IOException {
         Path broken = Files.writeString(dir.resolve("broken.c"), "int main(void) { return nope; }\n");

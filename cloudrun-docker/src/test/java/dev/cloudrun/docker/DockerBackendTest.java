@@ -113,7 +113,9 @@ class DockerBackendTest {
             assertThat(host.getPrivileged()).isFalse();
             assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
             assertThat(host.getCapAdd()).isNullOrEmpty();
-            assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges:true");
+            assertThat(host.getSecurityOpts()).containsExactly("no-new-privileges:true", SeccompProfile.securityOpt());
+            assertThat(SeccompProfile.securityOpt()).as("Docker's default profile, without ptrace")
+                    .contains("\"defaultAction\": \"SCMP_ACT_ERRNO\"", "\"clone\"").doesNotContain("\"minKernel\": \"4.8\"");
             assertThat(host.getNetworkMode()).isEqualTo("none");
             assertThat(host.getMemory()).isEqualTo(200 * MIB);
             assertThat(host.getMemorySwap()).isEqualTo(200 * MIB);

@@ -208,7 +208,9 @@ final class LocalSandbox implements Sandbox {
         if (step.network()) {
             args.addAll(List.of("--share-net", "--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf"));
         }
-        args.addAll(List.of("--proc", "/proc", "--dev", "/dev",
+        // bubblewrap's init is pid 1 and runs outside the seccomp filter: /proc/1/mem would let a
+        // program write its code (an access ptrace's refusal does not cover), so /proc/1 is an empty folder.
+        args.addAll(List.of("--proc", "/proc", "--perms", "0555", "--size", "4096", "--tmpfs", "/proc/1", "--dev", "/dev",
                 "--size", Long.toString(spec.workspaceBytes()), "--tmpfs", "/tmp",
                 "--bind", work.toString(), "/work", "--chdir", "/work"));
         for (CacheMount mount : step.cacheMounts()) {

@@ -13,7 +13,13 @@ import java.util.Optional;
  * need and what widens the kernel's attack surface: new namespaces ({@code unshare}, {@code setns},
  * {@code clone} with namespace flags), the kernel keyring, BPF, perf events, {@code userfaultfd},
  * {@code io_uring}, mounting, kernel modules and kexec, clock changes, swap, reboot, handle-based
- * opens ({@code open_by_handle_at}, the "shocker" escape). {@code clone3} gets {@code ENOSYS}, so
+ * opens ({@code open_by_handle_at}, the "shocker" escape), and what Docker allows only with
+ * {@code CAP_SYS_PTRACE}: {@code ptrace}, {@code process_vm_readv}/{@code process_vm_writev},
+ * {@code kcmp}, {@code pidfd_getfd}, {@code process_madvise}. Those matter most here: bubblewrap's
+ * init, pid 1 of every sandbox, runs as the sandbox's user but outside this filter, so a program
+ * that could trace it could make it run any system call (and the attach alone stops it, hanging
+ * the run). Language runtimes never trace; debuggers ({@code gdb}, {@code strace}) do not work.
+ * {@code clone3} gets {@code ENOSYS}, so
  * libc falls back to {@code clone}, whose flags the filter can see. Another architecture than the
  * host's (the x32 ABI too) is refused outright.
  *
@@ -48,7 +54,7 @@ final class SeccompFilter {
 
     /** x86_64 numbers of the refused calls. */
     private static final Map<String, Integer> REFUSED_X86_64 = Map.ofEntries(
-            Map.entry("syslog", 103), Map.entry("uselib", 134), Map.entry("ustat", 136), Map.entry("sysfs", 139),
+            Map.entry("ptrace", 101), Map.entry("syslog", 103), Map.entry("uselib", 134), Map.entry("ustat", 136), Map.entry("sysfs", 139),
             Map.entry("vhangup", 153), Map.entry("pivot_root", 155), Map.entry("_sysctl", 156),
             Map.entry("adjtimex", 159), Map.entry("acct", 163), Map.entry("settimeofday", 164),
             Map.entry("mount", 165), Map.entry("umount2", 166), Map.entry("swapon", 167), Map.entry("swapoff", 168),
@@ -58,12 +64,13 @@ final class SeccompFilter {
             Map.entry("clock_settime", 227), Map.entry("kexec_load", 246), Map.entry("add_key", 248),
             Map.entry("request_key", 249), Map.entry("keyctl", 250), Map.entry("unshare", 272),
             Map.entry("perf_event_open", 298), Map.entry("name_to_handle_at", 303), Map.entry("open_by_handle_at", 304),
-            Map.entry("clock_adjtime", 305), Map.entry("setns", 308), Map.entry("finit_module", 313),
+            Map.entry("clock_adjtime", 305), Map.entry("setns", 308),
+            Map.entry("process_vm_readv", 310), Map.entry("process_vm_writev", 311), Map.entry("kcmp", 312), Map.entry("finit_module", 313),
             Map.entry("kexec_file_load", 320), Map.entry("bpf", 321), Map.entry("userfaultfd", 323),
             Map.entry("io_uring_setup", 425), Map.entry("io_uring_enter", 426), Map.entry("io_uring_register", 427),
             Map.entry("open_tree", 428), Map.entry("move_mount", 429), Map.entry("fsopen", 430),
             Map.entry("fsconfig", 431), Map.entry("fsmount", 432), Map.entry("fspick", 433),
-            Map.entry("mount_setattr", 442));
+            Map.entry("pidfd_getfd", 438), Map.entry("process_madvise", 440), Map.entry("mount_setattr", 442));
 
     private SeccompFilter() { }
 

@@ -123,6 +123,25 @@ class LocalSandboxBackendTest {
         assertThat(backend.leftovers()).isEmpty();
     }
 
+    /**
+     * Pid 1 of a local sandbox is bubblewrap's init, outside the seccomp filter: besides ptrace
+     * (refused by the filter, see the test kit), its memory is reachable through /proc/1/mem, which
+     * must not be there to open.
+     */
+    @Test
+    void pidOneOfTheSandboxCannotBeReachedThroughProc() {
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(LocalSandboxBackend.create()))) {
+            RunResult result = runner.run(RunRequest.of("python", "import os\n"
+                    + "for name in ['/proc/1/mem', '/proc/1/task/1/mem', '/proc/1/environ']:\n"
+                    + "    try:\n        os.close(os.open(name, os.O_RDWR if name.endswith('mem') else os.O_RDONLY))\n"
+                    + "        print('OPENED', name)\n"
+                    + "    except OSError as e:\n        print('refused', name)\n"));
+
+            assertThat(result.status()).as(result.stderr()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).doesNotContain("OPENED");
+        }
+    }
+
     @Test
     void safeDeleteRemovesLinksNotTheirTargets(@TempDir Path dir) throws IOException {
         Path outside = Files.createDirectories(dir.resolve("outside"));

@@ -627,6 +627,45 @@ public abstract class SandboxBackendTck {
                 "open_by_handle_at refused");
     }
 
+    /**
+     * No process of a sandbox can trace or read another's memory, least of all pid 1 (bubblewrap's
+     * init on the local backend, which runs outside the seccomp filter; {@code docker-init} in
+     * Docker): an attach would stop pid 1, hanging the run until its wall-clock limit, and would let
+     * the tracer make pid 1 run whatever system calls it likes. {@code ptrace} is refused as a whole,
+     * for children too: language runtimes never need it (debuggers would).
+     */
+    @Test
+    void ptraceOfPidOneAndOfChildrenIsRefused() {
+        String program = "#define _GNU_SOURCE\n#include <errno.h>\n#include <signal.h>\n#include <stdio.h>\n#include <string.h>\n"
+                + "#include <sys/ptrace.h>\n#include <sys/uio.h>\n#include <sys/wait.h>\n#include <unistd.h>\n"
+                + "static void report(const char *what, long result) {\n"
+                + "    printf(\"%s %s\\n\", what, result == 0 ? \"ALLOWED\" : errno == EPERM ? \"refused\" : strerror(errno));\n"
+                + "    fflush(stdout);\n}\n"
+                + "int main(void) {\n"
+                + "    report(\"attach\", ptrace(PTRACE_ATTACH, 1, 0, 0));\n"
+                + "    report(\"seize\", ptrace(PTRACE_SEIZE, 1, 0, 0));\n"
+                + "    char buffer[8];\n"
+                + "    struct iovec local = { buffer, sizeof buffer }, remote = { (void *) 0x10000, sizeof buffer };\n"
+                + "    report(\"process_vm_readv\", process_vm_readv(1, &local, 1, &remote, 1, 0) < 0 ? -1 : 0);\n"
+                + "    report(\"process_vm_writev\", process_vm_writev(1, &local, 1, &remote, 1, 0) < 0 ? -1 : 0);\n"
+                + "    pid_t child = fork();\n"
+                + "    if (child == 0) { pause(); _exit(0); }\n"
+                + "    report(\"attach child\", ptrace(PTRACE_ATTACH, child, 0, 0));\n"
+                + "    kill(child, SIGKILL);\n    waitpid(child, 0, 0);\n"
+                + "    child = fork();\n"
+                + "    if (child == 0) { report(\"traceme\", ptrace(PTRACE_TRACEME, 0, 0, 0)); _exit(0); }\n"
+                + "    waitpid(child, 0, 0);\n"
+                + "    puts(\"done\");\n    return 0;\n}\n";
+        RunResult result = run(RunRequest.of("c", program)
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(10))));
+
+        assertThat(result.status()).as(result.message() + "\n" + result.stdout() + result.stderr() + result.compilerOutput())
+                .isEqualTo(Status.OK);
+        assertThat(result.stdout().lines()).containsExactly("attach refused", "seize refused",
+                "process_vm_readv refused", "process_vm_writev refused", "attach child refused", "traceme refused", "done");
+        assertThat(result.wallTime()).as("pid 1 was not stopped").isLessThan(Duration.ofSeconds(5));
+    }
+
     @Test
     void systemFoldersAreReadOnlyAndTheWorkspaceWritable() {
         String program = "import os\nfor path in ['/usr/cloudrun-probe', '/etc/cloudrun-probe', '/cloudrun-probe']:\n"
