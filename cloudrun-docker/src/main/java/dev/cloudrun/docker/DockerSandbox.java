@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -54,6 +55,9 @@ import org.slf4j.LoggerFactory;
  * more per run).
  */
 final class DockerSandbox implements Sandbox {
+    /** No new privileges, and CloudRun's seccomp profile where one is described. */
+    private static final List<String> SECURITY_OPTS = Stream.concat(Stream.of("no-new-privileges:true"),
+            SeccompProfile.securityOpt().stream()).toList();
     static final String WORK_DIR = "/work";
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandbox.class);
     private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
@@ -147,7 +151,7 @@ final class DockerSandbox implements Sandbox {
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges:true", SeccompProfile.securityOpt()))
+                .withSecurityOpts(SECURITY_OPTS)
                 .withNetworkMode("none")
                 .withMemory(KEEPER_MEMORY_BYTES)
                 .withMemorySwap(KEEPER_MEMORY_BYTES)
@@ -250,7 +254,7 @@ final class DockerSandbox implements Sandbox {
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges:true", SeccompProfile.securityOpt()))
+                .withSecurityOpts(SECURITY_OPTS)
                 .withNetworkMode(network)
                 .withMemory(memory)
                 .withMemorySwap(memory)

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs each step in a fresh hardened Docker container: the image of the language (built by
  * {@code ./cloudrun images build}), user 1000, all capabilities dropped, {@code no-new-privileges},
- * Docker's default seccomp profile without {@code ptrace} ({@link SeccompProfile}), no network
+ * CloudRun's seccomp profile ({@link SeccompProfile}: no {@code ptrace}, no namespaces), no network
  * unless the request asks for it, memory with no swap on top, a CPU quota, a process limit,
  * open-file and file-size ulimits, a read-only root with a size-limited {@code /tmp}, an init that reaps zombies, and only the environment the request names.
  * The run's files live on a tmpfs mounted at {@code /work} ({@link HostWorkspaces} or a volume).
