@@ -21,7 +21,9 @@ import dev.cloudrun.server.db.ProjectRepository;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
 import dev.cloudrun.server.http.ClientAddress;
+import dev.cloudrun.server.http.EdgeFilter;
 import dev.cloudrun.server.http.ErrorHandling;
+import dev.cloudrun.server.http.HostPolicy;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
@@ -35,14 +37,17 @@ import dev.cloudrun.server.runs.RunSocket;
 import dev.cloudrun.server.web.WebAssets;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,8 +100,11 @@ final class ServerComponents implements AutoCloseable {
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
                     webSocket.pingInterval());
             ClientAddress clients = config.http().clientAddress();
-            RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins()), clients,
+            HostPolicy hosts = new HostPolicy(config.http().host(), config.http().allowedHosts());
+            RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins(), hosts), clients,
                     rateLimits.requestsPerMinutePerIp());
+            long maxRequestBytes = limits.maxFileBytes() + 1024 * 1024;
+            EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes);
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             this.ai = aiRoutes;
@@ -104,7 +112,9 @@ final class ServerComponents implements AutoCloseable {
             this.app = Javalin.create(javalin -> {
                 javalin.showJavalinBanner = false;
                 javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-                javalin.http.maxRequestSize = limits.maxFileBytes() + 1024 * 1024;
+                javalin.http.maxRequestSize = maxRequestBytes;
+                javalin.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(edge), "/*",
+                        EnumSet.of(DispatcherType.REQUEST)));
                 javalin.router.ignoreTrailingSlashes = true;
                 WebAssets.configure(javalin);
                 javalin.jetty.modifyWebSocketServletFactory(factory -> {

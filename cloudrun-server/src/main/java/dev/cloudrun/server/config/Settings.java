@@ -31,6 +31,10 @@ public final class Settings {
     static final Setting<List<String>> CORS_ORIGINS = declare(Setting.list("CLOUDRUN_CORS_ORIGINS", "",
             "extra browser origins allowed, comma-separated, `*` for all; the server's own origin and"
                     + " `http://localhost:*` are always allowed"));
+    static final Setting<List<String>> ALLOWED_HOSTS = declare(Setting.list("CLOUDRUN_ALLOWED_HOSTS", "",
+            "host names the server answers to (the `Host` header), comma-separated, `*` for any; IP addresses,"
+                    + " `localhost` and `CLOUDRUN_HOST` are always allowed. Other names get 421 (against DNS rebinding):"
+                    + " list the public name of a server reached by name"));
     static final Setting<ClientAddress> TRUSTED_PROXIES = declare(Setting.of("CLOUDRUN_TRUSTED_PROXIES", "",
             "reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed: the client"
                     + " address is then the right-most hop that is not one of them. Without it the header is ignored and"
