@@ -81,6 +81,7 @@ class IdeBrowserTest {
                 "CLOUDRUN_DATA_DIR", dataDir.toString(),
                 "CLOUDRUN_BACKEND", "local",
                 "CLOUDRUN_WALL_TIME_SECONDS", "30",
+                "CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000",
                 "CLOUDRUN_PYPI_INDEX_URL", packageIndex.url()))).start();
         baseUrl = "http://127.0.0.1:" + server.port() + "/";
         assertThat(IdeSteps.CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();

@@ -88,8 +88,10 @@ final class ServerComponents implements AutoCloseable {
             RateLimitSettings rateLimits = config.rateLimits();
             TokenService tokens = new TokenService(JwtSecret.load(accounts.jwtSecret(), config.dataDir()), accounts.tokenTtl(), clock);
             AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
-                    rateLimits.loginAttemptsPerAccountPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
-                    rateLimits.guestsPerIpPerHour(), clock);
+                    new AuthService.Limits(rateLimits.loginAttemptsPerAccountPerMinute(),
+                            rateLimits.loginAttemptsPerAccountAllAddressesPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
+                            rateLimits.guestsPerIpPerHour(), rateLimits.registrationsPerIpPerHour(), accounts.sessionMaxLifetime()),
+                    clock);
             ProjectSettings limits = config.projects();
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
                     limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
@@ -97,9 +99,9 @@ final class ServerComponents implements AutoCloseable {
             RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler,
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
             WebSocketSettings webSocket = config.webSocket();
-            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
-                    webSocket.pingInterval());
             ClientAddress clients = config.http().clientAddress();
+            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
+                    webSocket.pingInterval(), clients, webSocket.authTimeout(), webSocket.unauthenticatedPerAddress());
             HostPolicy hosts = new HostPolicy(config.http().host(), config.http().allowedHosts());
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins(), hosts), clients,
                     rateLimits.requestsPerMinutePerIp());
@@ -129,7 +131,7 @@ final class ServerComponents implements AutoCloseable {
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
             new ProjectRoutes(projects, authRoutes).register(app);
-            new RunRoutes(runs, history, authRoutes).register(app);
+            new RunRoutes(runs, history, authRoutes, clients).register(app);
             aiRoutes.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
 
@@ -142,6 +144,7 @@ final class ServerComponents implements AutoCloseable {
             Duration guestRetention = accounts.guestRetention();
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
+                    auth.purgeExpiredRevocations();
                     int purged = auth.purgeIdleGuests(guestRetention);
                     if (purged > 0) {
                         LOG.info("deleted {} guest(s) idle for more than {} days, with their projects", purged,

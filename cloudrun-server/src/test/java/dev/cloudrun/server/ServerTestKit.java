@@ -67,6 +67,9 @@ abstract class ServerTestKit {
         settings.put("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "1000");
         settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
         settings.put("CLOUDRUN_GUEST_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
+        settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_IP_CONCURRENT_RUNS", "100");
         settings.put("CLOUDRUN_WS_MAX_MESSAGE_BYTES", "65536");
         config = ServerConfig.of(settings);
         server = CloudRunServer.create(config).start();
