@@ -65,6 +65,7 @@ final class ServerComponents implements AutoCloseable {
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
+        Database.secureDataDirectory(config.dataDir());
         this.database = Database.open(config.database().url());
         try {
             this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));

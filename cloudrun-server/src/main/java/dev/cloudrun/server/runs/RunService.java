@@ -110,7 +110,8 @@ public final class RunService {
      * @return the started run
      * @throws ApiError on a bad request, an exceeded quota or no sandbox
      */
-    public StartedRun start(Principal user, String address, RunSpec spec, String via, RunListener listener, Consumer<Outcome> onFinish) {
+    public StartedRun start(Principal user, String address, RunSpec spec, String via, RunListener listener,
+                            Consumer<Outcome> onFinish) {
         if (runner == null) {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
@@ -174,7 +175,7 @@ public final class RunService {
             entry = entry != null ? entry : saved.getKey().entryPath();
             languageName = languageName != null ? languageName : saved.getKey().language();
         }
-        spec.files().forEach((path, content) -> files.put(ProjectPaths.normalize("files[" + path + "]", path), content));
+        spec.files().forEach((path, content) -> files.put(ProjectPaths.normalize(ProjectPaths.fileField(path), path), content));
         if (entry != null) {
             entry = ProjectPaths.normalize("entry", entry);
         }
