@@ -120,8 +120,12 @@ export class Api {
     return (await this.json<{ user: User }>('GET', '/api/auth/me')).user;
   }
 
+  /** Signs out: forgets the token and has the server revoke it, so that a copy of it stops working too. */
   logout(): void {
+    const token = this.token;
     this.token = null;
+    // Not through request(): a 401 here (the token had expired anyway) must not report the session expired again.
+    if (token) void fetch('/api/auth/logout', { method: 'POST', headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
   }
 
   async languages(): Promise<LanguageInfo[]> {

@@ -38,21 +38,23 @@ describe('preview view', () => {
       { 'index.html': '<link rel="stylesheet" href="style.css"><h1>Old</h1>', 'style.css': 'h1 { color: red }' },
       { 'index.html': '<link rel="stylesheet" href="style.css"><h1>New</h1>' });
     await preview.refresh();
-    expect(frame.getAttribute('srcdoc')).toBeNull();
+    expect(preview.document).toBeNull();
     preview.setVisible(true);
     await preview.refresh();
     expect(layouts).toEqual([true]);
     expect(reads).toContain('style.css');
     expect(reads).not.toContain('index.html');
-    expect(frame.srcdoc).toContain('<h1>New</h1>');
-    expect(frame.srcdoc).toContain('h1 { color: red }');
+    expect(preview.document).toContain('<h1>New</h1>');
+    expect(preview.document).toContain('h1 { color: red }');
+    expect(frame.getAttribute('src')).toMatch(/^preview\.html\?v=\d+$/);
+    expect(frame.getAttribute('srcdoc')).toBeNull();
     expect(frame.getAttribute('sandbox')).toBe('allow-scripts allow-modals allow-forms');
   });
 
   it('says so when the project has no HTML page', async () => {
-    const { preview, frame } = view([file('main.py')], { 'main.py': '' }, {}, { ...project, entry: 'main.py' });
+    const { preview } = view([file('main.py')], { 'main.py': '' }, {}, { ...project, entry: 'main.py' });
     preview.setVisible(true);
     await preview.refresh();
-    expect(frame.srcdoc).toBe(NO_PAGE);
+    expect(preview.document).toBe(NO_PAGE);
   });
 });

@@ -25,19 +25,33 @@ export interface PreviewSources {
 
 export const NO_PAGE = '<p style="font-family:sans-serif;color:#888">This project has no HTML page to preview.</p>';
 
+/** The page the preview frame loads; it shows the document posted to it (see public/preview.js). */
+export const PREVIEW_PAGE = 'preview.html';
+
 export class PreviewView {
   private shown = false;
   private timer = 0;
+  private loads = 0;
+  private current: string | null = null;
   private readonly frame = h('iframe', { class: 'preview-frame', title: 'HTML preview', sandbox: 'allow-scripts allow-modals allow-forms' });
   readonly element = h('section', { class: 'preview-pane', 'aria-label': 'Preview' });
 
   /** `visibilityChanged` runs when the pane is shown or hidden (the layout makes room). */
   constructor(private readonly sources: PreviewSources, private readonly visibilityChanged: () => void) {
+    // The IDE's Content-Security-Policy would apply to a srcdoc document and block the page's own
+    // scripts; the preview page has its own policy, says when it is ready, and gets the document then
+    // (also when the frame reloads for any other reason, such as being moved in the layout).
+    window.addEventListener('message', this.answerPreview);
     this.element.append(
       h('div', { class: 'pane-header' }, h('span', { text: 'Preview' }),
         h('button', { class: 'icon-button', type: 'button', title: 'Refresh preview', 'aria-label': 'Refresh preview', onclick: () => void this.refresh() }, icon('refresh')),
         h('button', { class: 'icon-button', type: 'button', title: 'Close preview', 'aria-label': 'Close preview', onclick: () => this.setVisible(false) }, icon('close'))),
       this.frame);
+  }
+
+  /** The document the preview shows (or is loading), null before the first refresh. */
+  get document(): string | null {
+    return this.current;
   }
 
   get visible(): boolean {
@@ -61,7 +75,7 @@ export class PreviewView {
     if (!project || !this.shown) return;
     const page = previewPage(this.sources.activePath(), project.entry, this.sources.entries());
     if (!page) {
-      this.frame.srcdoc = NO_PAGE;
+      this.show(NO_PAGE);
       return;
     }
     const contents = new Map<string, Uint8Array>();
@@ -69,10 +83,22 @@ export class PreviewView {
       contents.set(entry.path, this.sources.openContent(entry.path) ?? await this.sources.read(project.id, entry.path));
     }));
     const html = new TextDecoder().decode(contents.get(page) ?? new Uint8Array());
-    this.frame.srcdoc = buildPreview(page, html, (path) => contents.get(path));
+    this.show(buildPreview(page, html, (path) => contents.get(path)));
   }
 
+  private show(document: string): void {
+    this.current = document;
+    this.frame.src = `${PREVIEW_PAGE}?v=${++this.loads}`;
+  }
+
+  private readonly answerPreview = (event: MessageEvent): void => {
+    const frame = this.frame.contentWindow;
+    if (!frame || event.source !== frame || this.current === null || !(event.data as { cloudrunPreviewReady?: boolean })?.cloudrunPreviewReady) return;
+    frame.postMessage({ cloudrunPreview: this.current }, '*');
+  };
+
   dispose(): void {
+    window.removeEventListener('message', this.answerPreview);
     clearTimeout(this.timer);
   }
 }

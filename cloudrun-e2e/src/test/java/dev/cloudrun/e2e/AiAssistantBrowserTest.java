@@ -118,7 +118,9 @@ class AiAssistantBrowserTest {
     @AfterEach
     void closePage() {
         resume.countDown();
+        List<String> violations = ide.policyViolations();
         context.close();
+        assertThat(violations).as("Content-Security-Policy violations").isEmpty();
     }
 
     /** The fake Groq: records the request, streams FIRST, waits until the test says so, streams REST. */

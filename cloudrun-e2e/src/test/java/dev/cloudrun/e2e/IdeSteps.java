@@ -18,10 +18,36 @@ final class IdeSteps {
 
     private static final AtomicInteger USERS = new AtomicInteger();
 
+    /** Reports every Content-Security-Policy violation of a frame to the console, where the steps collect it. */
+    private static final String REPORT_VIOLATIONS = "document.addEventListener('securitypolicyviolation', event =>"
+            + " console.error('CSP violation: ' + event.violatedDirective + ' blocked ' + event.blockedURI"
+            + " + ' in ' + event.documentURI));";
+
     private final Page page;
+    private final List<String> policyViolations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile java.util.function.Predicate<String> ignored = text -> false;
 
     IdeSteps(Page page) {
         this.page = page;
+        // The IDE must work under its Content-Security-Policy: a blocked script, style, worker or
+        // connection shows as a "Refused to ..." console message or a securitypolicyviolation event.
+        page.addInitScript(REPORT_VIOLATIONS);
+        page.onConsoleMessage(message -> {
+            String text = message.text();
+            if (text.startsWith("CSP violation") || text.contains("Refused to") || text.contains("Content Security Policy")) {
+                policyViolations.add(text);
+            }
+        });
+    }
+
+    /** @return the Content-Security-Policy violations seen so far, in any frame of the page */
+    List<String> policyViolations() {
+        return policyViolations.stream().filter(ignored.negate()).toList();
+    }
+
+    /** Leaves out, from now on, the violations a test causes on purpose. */
+    void ignorePolicyViolations(java.util.function.Predicate<String> expected) {
+        ignored = ignored.or(expected);
     }
 
     /** @return a Playwright that will not try to download browsers */

@@ -21,7 +21,9 @@ import dev.cloudrun.server.db.ProjectRepository;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
 import dev.cloudrun.server.http.ClientAddress;
+import dev.cloudrun.server.http.EdgeFilter;
 import dev.cloudrun.server.http.ErrorHandling;
+import dev.cloudrun.server.http.HostPolicy;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
@@ -35,14 +37,17 @@ import dev.cloudrun.server.runs.RunSocket;
 import dev.cloudrun.server.web.WebAssets;
 import io.javalin.Javalin;
 import io.javalin.json.JavalinJackson;
+import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +65,7 @@ final class ServerComponents implements AutoCloseable {
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
+        Database.secureDataDirectory(config.dataDir());
         this.database = Database.open(config.database().url());
         try {
             this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));
@@ -83,8 +89,10 @@ final class ServerComponents implements AutoCloseable {
             RateLimitSettings rateLimits = config.rateLimits();
             TokenService tokens = new TokenService(JwtSecret.load(accounts.jwtSecret(), config.dataDir()), accounts.tokenTtl(), clock);
             AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
-                    rateLimits.loginAttemptsPerAccountPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
-                    rateLimits.guestsPerIpPerHour(), clock);
+                    new AuthService.Limits(rateLimits.loginAttemptsPerAccountPerMinute(),
+                            rateLimits.loginAttemptsPerAccountAllAddressesPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
+                            rateLimits.guestsPerIpPerHour(), rateLimits.registrationsPerIpPerHour(), accounts.sessionMaxLifetime()),
+                    clock);
             ProjectSettings limits = config.projects();
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
                     limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
@@ -92,11 +100,14 @@ final class ServerComponents implements AutoCloseable {
             RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler,
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
             WebSocketSettings webSocket = config.webSocket();
-            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
-                    webSocket.pingInterval());
             ClientAddress clients = config.http().clientAddress();
-            RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins()), clients,
+            RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
+                    webSocket.pingInterval(), clients, webSocket.authTimeout(), webSocket.unauthenticatedPerAddress());
+            HostPolicy hosts = new HostPolicy(config.http().host(), config.http().allowedHosts());
+            RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins(), hosts), clients,
                     rateLimits.requestsPerMinutePerIp());
+            long maxRequestBytes = limits.maxFileBytes() + 1024 * 1024;
+            EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes);
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             this.ai = aiRoutes;
@@ -104,7 +115,9 @@ final class ServerComponents implements AutoCloseable {
             this.app = Javalin.create(javalin -> {
                 javalin.showJavalinBanner = false;
                 javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-                javalin.http.maxRequestSize = limits.maxFileBytes() + 1024 * 1024;
+                javalin.http.maxRequestSize = maxRequestBytes;
+                javalin.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(edge), "/*",
+                        EnumSet.of(DispatcherType.REQUEST)));
                 javalin.router.ignoreTrailingSlashes = true;
                 WebAssets.configure(javalin);
                 javalin.jetty.modifyWebSocketServletFactory(factory -> {
@@ -119,7 +132,7 @@ final class ServerComponents implements AutoCloseable {
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
             new ProjectRoutes(projects, authRoutes).register(app);
-            new RunRoutes(runs, history, authRoutes).register(app);
+            new RunRoutes(runs, history, authRoutes, clients).register(app);
             aiRoutes.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
 
@@ -132,6 +145,7 @@ final class ServerComponents implements AutoCloseable {
             Duration guestRetention = accounts.guestRetention();
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
+                    auth.purgeExpiredRevocations();
                     int purged = auth.purgeIdleGuests(guestRetention);
                     if (purged > 0) {
                         LOG.info("deleted {} guest(s) idle for more than {} days, with their projects", purged,

@@ -38,13 +38,15 @@ class SecurityPrimitivesTest {
 
     @Test
     void origins_are_checked_against_the_allow_list() {
-        OriginPolicy policy = new OriginPolicy(List.of("https://ide.example.com"));
+        OriginPolicy policy = new OriginPolicy(List.of("https://ide.example.com"),
+                new dev.cloudrun.server.http.HostPolicy("127.0.0.1", List.of("server")));
         assertThat(policy.allows(null, "server:8080")).isTrue();
         assertThat(policy.allows("https://ide.example.com", "api.example.com")).isTrue();
         assertThat(policy.allows("http://localhost:5173", "server:8080")).isTrue();
         assertThat(policy.allows("https://server:8080", "server:8080")).isTrue();
         assertThat(policy.allows("https://evil.example", "server:8080")).isFalse();
         assertThat(policy.allows("null", "server:8080")).isFalse();
-        assertThat(new OriginPolicy(List.of("*")).allows("https://evil.example", "x")).isTrue();
+        assertThat(new OriginPolicy(List.of("*"), new dev.cloudrun.server.http.HostPolicy("127.0.0.1", List.of()))
+                .allows("https://evil.example", "x")).isTrue();
     }
 }

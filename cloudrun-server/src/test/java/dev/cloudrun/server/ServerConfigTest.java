@@ -48,9 +48,10 @@ class ServerConfigTest {
         assertThat(config.sandbox().allowUnfencedNetwork()).isFalse();
         assertThat(config.packages()).isEqualTo(new PackageSettings(true, "project", Optional.empty(), Optional.empty()));
         assertThat(config.projects()).isEqualTo(new ProjectSettings(2L << 20, 200, 16L << 20, 100));
-        assertThat(config.runQuota()).isEqualTo(new RunQuotaSettings(2, 1, 30, 10));
-        assertThat(config.rateLimits()).isEqualTo(new RateLimitSettings(600, 10, 30, 30));
-        assertThat(config.webSocket()).isEqualTo(new WebSocketSettings(4 << 20, Duration.ofSeconds(120), Duration.ofSeconds(25)));
+        assertThat(config.runQuota()).isEqualTo(new RunQuotaSettings(2, 1, 30, 10, 4, 60));
+        assertThat(config.rateLimits()).isEqualTo(new RateLimitSettings(600, 10, 100, 30, 30, 10));
+        assertThat(config.webSocket()).isEqualTo(new WebSocketSettings(4 << 20, Duration.ofSeconds(120), Duration.ofSeconds(25),
+                Duration.ofSeconds(10), 10));
         assertThat(config.ai().enabled()).isTrue();
         assertThat(config.ai().providerOrder()).containsExactly("groq", "gemini", "generic");
         assertThat(config.ai().maxConcurrentRequests()).isEqualTo(32);

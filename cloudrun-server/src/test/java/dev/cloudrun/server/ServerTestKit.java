@@ -68,6 +68,9 @@ abstract class ServerTestKit {
         settings.put("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "1000");
         settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
         settings.put("CLOUDRUN_GUEST_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
+        settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "1000");
+        settings.put("CLOUDRUN_IP_CONCURRENT_RUNS", "100");
         settings.put("CLOUDRUN_WS_MAX_MESSAGE_BYTES", "65536");
         config = ServerConfig.of(settings);
         server = CloudRunServer.create(config).start();
@@ -659,5 +662,61 @@ abstract class ServerTestKit {
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.errorCode()).isEqualTo("not_found");
         assertThat(api.get("/api/health", null).status()).isEqualTo(200);
+    }
+
+    // ---- issue 11: logout and the registration oracle, on each database ----
+
+    @Test
+    void logout_revokes_the_token_on_rest_and_websocket_and_other_sessions_live_on() {
+        String name = uniqueName();
+        String first = register(name);
+        ApiClient.Response second = api.post("/api/auth/login", null, Map.of("login", name, "password", "correct horse battery"));
+        String other = second.json().path("token").asText();
+        try (WsSession open = WsSession.open(wsUrl + "?token=" + first)) {
+            assertThat(type(open.next(Duration.ofSeconds(5)))).isEqualTo("authenticated");
+            assertThat(api.post("/api/auth/logout", first, Map.of()).status()).isEqualTo(204);
+            // A socket that authenticated before the logout cannot start a run with the revoked token.
+            open.send(Map.of("type", "start", "language", "python", "source", "print(1)"));
+            assertThat(open.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+        assertThat(api.get("/api/auth/me", first).status()).isEqualTo(401);
+        assertThat(api.post("/api/auth/refresh", first, Map.of()).status()).isEqualTo(401);
+        assertThat(api.post("/api/auth/logout", first, Map.of()).status()).isEqualTo(401);
+        try (WsSession socket = WsSession.open(wsUrl + "?token=" + first)) {
+            assertThat(socket.awaitClose(Duration.ofSeconds(10))).isEqualTo(4401);
+        }
+        assertThat(api.get("/api/auth/me", other).status()).isEqualTo(200);
+    }
+
+    @Test
+    void registering_tells_whether_a_username_is_taken_but_never_whether_an_email_has_an_account() {
+        String owner = uniqueName();
+        String email = owner + "@example.com";
+        register(owner);
+        // Someone else registers with the owner's address: it looks like any registration.
+        String intruder = uniqueName();
+        ApiClient.Response taken = api.post("/api/auth/register", null,
+                Map.of("username", intruder, "email", email.toUpperCase(), "password", "another password"));
+        String fresh = uniqueName();
+        ApiClient.Response free = api.post("/api/auth/register", null,
+                Map.of("username", fresh, "email", fresh + "@example.com", "password", "another password"));
+        assertThat(taken.status()).isEqualTo(free.status()).isEqualTo(201);
+        assertThat(taken.json().path("user").path("email").asText()).isEqualTo(email);
+        assertThat(api.get("/api/auth/me", taken.json().path("token").asText()).json().path("user").path("email").asText())
+                .isEqualTo(email);
+        // The address still signs the owner in, not the newcomer; the newcomer signs in by username.
+        ApiClient.Response byEmail = api.post("/api/auth/login", null, Map.of("login", email, "password", "correct horse battery"));
+        assertThat(byEmail.status()).isEqualTo(200);
+        assertThat(byEmail.json().path("user").path("username").asText()).isEqualTo(owner);
+        assertThat(api.post("/api/auth/login", null, Map.of("login", email, "password", "another password")).status())
+                .isEqualTo(401);
+        assertThat(api.post("/api/auth/login", null, Map.of("login", intruder, "password", "another password")).status())
+                .isEqualTo(200);
+        // A taken username is a 409 naming the field, whatever the address.
+        ApiClient.Response clash = api.post("/api/auth/register", null,
+                Map.of("username", owner.toUpperCase(), "email", uniqueName() + "@example.com", "password", "another password"));
+        assertThat(clash.status()).isEqualTo(409);
+        assertThat(clash.errorCode()).isEqualTo("account_unavailable");
+        assertThat(clash.json().path("error").path("field").asText()).isEqualTo("username");
     }
 }

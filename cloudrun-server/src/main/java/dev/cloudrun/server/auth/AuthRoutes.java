@@ -49,9 +49,13 @@ public final class AuthRoutes {
         app.post("/api/auth/upgrade", ctx -> {
             ObjectNode body = Json.body(ctx);
             respond(ctx, 200, auth.upgrade(principal(ctx), Json.requiredText(body, "username"),
-                    Json.requiredText(body, "email"), Json.requiredText(body, "password")));
+                    Json.requiredText(body, "email"), Json.requiredText(body, "password"), clients.of(ctx)));
         });
         app.post("/api/auth/refresh", ctx -> respond(ctx, 200, auth.refresh(principal(ctx))));
+        app.post("/api/auth/logout", ctx -> {
+            auth.logout(principal(ctx));
+            ctx.status(204);
+        });
         app.get("/api/auth/me", this::me);
         app.get("/api/me", this::me);
     }
@@ -64,9 +68,9 @@ public final class AuthRoutes {
         // A guest who registers keeps their projects: registering with a guest token upgrades it.
         Optional<Principal> caller = bearer(ctx).flatMap(auth::authenticate);
         if (caller.isPresent() && caller.get().guest()) {
-            respond(ctx, 200, auth.upgrade(caller.get(), username, email, password));
+            respond(ctx, 200, auth.upgrade(caller.get(), username, email, password, clients.of(ctx)));
         } else {
-            respond(ctx, 201, auth.register(username, email, password));
+            respond(ctx, 201, auth.register(username, email, password, clients.of(ctx)));
         }
     }
 

@@ -14,8 +14,12 @@ import java.util.regex.Pattern;
 
 /**
  * Accounts and sessions: registration, login by username or e-mail, guest sessions and their
- * upgrade to accounts, and resolving a token to its {@link Principal}. Login is throttled per
- * account and per IP address, and its errors never say whether an account exists.
+ * upgrade to accounts, logout, and resolving a token to its {@link Principal}. Login is throttled
+ * per address, per account from one address (the account, not the typed identifier: its username
+ * and e-mail count together) and per account from all addresses (a larger bound), so someone
+ * else's guesses from elsewhere do not lock the owner out; its errors never say whether an account
+ * exists. Registration is throttled per address and tells only whether a username is taken (an
+ * e-mail address that another account uses is kept as a contact address, see {@link UserRepository}).
  */
 public final class AuthService {
     private static final Pattern USERNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{2,31}");
@@ -26,10 +30,26 @@ public final class AuthService {
     private final UserRepository users;
     private final PasswordHasher hasher;
     private final TokenService tokens;
+    private final KeyedRateLimiter loginsPerAccountAndIp;
     private final KeyedRateLimiter loginsPerAccount;
     private final KeyedRateLimiter loginsPerIp;
     private final KeyedRateLimiter guestsPerIp;
+    private final KeyedRateLimiter registrationsPerIp;
+    private final Duration sessionMaxLifetime;
     private final Clock clock;
+
+    /**
+     * How much each throttle allows.
+     *
+     * @param loginsPerAccountPerMinute login attempts on one account from one address
+     * @param loginsPerAccountAllAddressesPerMinute login attempts on one account from all addresses
+     * @param loginsPerIpPerMinute login attempts from one address
+     * @param guestsPerIpPerHour guest sessions from one address
+     * @param registrationsPerIpPerHour accounts created from one address
+     * @param sessionMaxLifetime how long after signing in a session may be refreshed
+     */
+    public record Limits(int loginsPerAccountPerMinute, int loginsPerAccountAllAddressesPerMinute, int loginsPerIpPerMinute,
+                         int guestsPerIpPerHour, int registrationsPerIpPerHour, Duration sessionMaxLifetime) { }
 
     /**
      * Creates the service.
@@ -37,19 +57,19 @@ public final class AuthService {
      * @param users the user store
      * @param hasher the password hasher
      * @param tokens the token service
-     * @param loginsPerAccountPerMinute login attempts allowed per account per minute
-     * @param loginsPerIpPerMinute login attempts allowed per IP per minute
-     * @param guestsPerIpPerHour guest sessions allowed per IP per hour
+     * @param limits the throttles and the session lifetime
      * @param clock the time source
      */
-    public AuthService(UserRepository users, PasswordHasher hasher, TokenService tokens, int loginsPerAccountPerMinute,
-                       int loginsPerIpPerMinute, int guestsPerIpPerHour, Clock clock) {
+    public AuthService(UserRepository users, PasswordHasher hasher, TokenService tokens, Limits limits, Clock clock) {
         this.users = users;
         this.hasher = hasher;
         this.tokens = tokens;
-        this.loginsPerAccount = new KeyedRateLimiter(loginsPerAccountPerMinute, Duration.ofMinutes(1));
-        this.loginsPerIp = new KeyedRateLimiter(loginsPerIpPerMinute, Duration.ofMinutes(1));
-        this.guestsPerIp = new KeyedRateLimiter(guestsPerIpPerHour, Duration.ofHours(1));
+        this.loginsPerAccountAndIp = new KeyedRateLimiter(limits.loginsPerAccountPerMinute(), Duration.ofMinutes(1));
+        this.loginsPerAccount = new KeyedRateLimiter(limits.loginsPerAccountAllAddressesPerMinute(), Duration.ofMinutes(1));
+        this.loginsPerIp = new KeyedRateLimiter(limits.loginsPerIpPerMinute(), Duration.ofMinutes(1));
+        this.guestsPerIp = new KeyedRateLimiter(limits.guestsPerIpPerHour(), Duration.ofHours(1));
+        this.registrationsPerIp = new KeyedRateLimiter(limits.registrationsPerIpPerHour(), Duration.ofHours(1));
+        this.sessionMaxLifetime = limits.sessionMaxLifetime();
         this.clock = clock;
     }
 
@@ -73,11 +93,14 @@ public final class AuthService {
      * @param username 3-32 letters, digits, {@code _ . -}
      * @param email an e-mail address
      * @param password at least 8 characters
+     * @param ip the client's address, for throttling
      * @return the new session
-     * @throws ApiError {@code invalid_field} or {@code account_unavailable} (409, without saying which field clashed)
+     * @throws ApiError {@code invalid_field}, 409 {@code account_unavailable} (the username is taken; an e-mail
+     *     address in use is not an error), 429 {@code registration_throttled}
      */
-    public Session register(String username, String email, String password) {
+    public Session register(String username, String email, String password, String ip) {
         String normalisedEmail = validateAccount(username, email, password);
+        throttleRegistration(ip);
         User user = new User(UUID.randomUUID().toString(), username, normalisedEmail, hasher.hash(password), false, clock.millis());
         if (!users.insert(user)) {
             throw accountUnavailable();
@@ -92,13 +115,15 @@ public final class AuthService {
      * @param username the chosen username
      * @param email the e-mail address
      * @param password the password
+     * @param ip the client's address, for throttling
      * @return a new session for the account
      */
-    public Session upgrade(Principal guest, String username, String email, String password) {
+    public Session upgrade(Principal guest, String username, String email, String password, String ip) {
         if (!guest.guest()) {
             throw ApiError.of(409, "not_a_guest", "this session already belongs to an account");
         }
         String normalisedEmail = validateAccount(username, email, password);
+        throttleRegistration(ip);
         if (!users.upgradeGuest(guest.userId(), username, normalisedEmail, hasher.hash(password), clock.millis())) {
             throw accountUnavailable();
         }
@@ -117,12 +142,16 @@ public final class AuthService {
      *     429 {@code login_throttled}
      */
     public Session login(String identifier, String password, String ip) {
-        String account = identifier.trim().toLowerCase(Locale.ROOT);
-        Optional<Duration> wait = loginsPerIp.tryAcquire(ip).or(() -> loginsPerAccount.tryAcquire(account));
+        String typed = identifier.trim().toLowerCase(Locale.ROOT);
+        Optional<User> user = typed.isEmpty() ? Optional.empty() : users.findByLogin(typed);
+        // The account, whichever of its names was typed; an unknown name is throttled as if it were one.
+        String account = user.map(found -> "id:" + found.id()).orElse("name:" + typed);
+        Optional<Duration> wait = loginsPerIp.tryAcquire(ip)
+                .or(() -> loginsPerAccountAndIp.tryAcquire(account + " from " + ip))
+                .or(() -> loginsPerAccount.tryAcquire(account));
         if (wait.isPresent()) {
             throw ApiError.tooManyRequests("login_throttled", "too many login attempts; try again later", wait.get());
         }
-        Optional<User> user = account.isEmpty() ? Optional.empty() : users.findByLogin(account);
         String hash = user.map(User::passwordHash).orElse(null);
         if (!hasher.matches(password, hash)) {
             throw ApiError.of(401, "invalid_credentials", "wrong username, e-mail or password");
@@ -166,19 +195,44 @@ public final class AuthService {
      * @throws ApiError 401 if the account is gone
      */
     public Session refresh(Principal principal) {
-        return session(user(principal));
+        User user = user(principal);
+        TokenService.VerifiedToken token = principal.token().orElseThrow(ApiError::unauthorized);
+        Instant sessionEnd = token.signedInAt().plus(sessionMaxLifetime);
+        if (!clock.instant().isBefore(sessionEnd)) {
+            throw ApiError.of(401, "session_expired", "this session is older than the longest session allowed; sign in again");
+        }
+        TokenService.IssuedToken issued = tokens.issue(user.id(), user.guest(), token.signedInAt(), sessionEnd);
+        return new Session(issued.token(), issued.expiresAt(), user);
+    }
+
+    /**
+     * Signs out: the caller's token is refused from now on (until it would have expired anyway).
+     *
+     * @param principal the caller
+     */
+    public void logout(Principal principal) {
+        TokenService.VerifiedToken token = principal.token().orElseThrow(ApiError::unauthorized);
+        users.revokeToken(token.tokenId(), principal.userId(), token.expiresAt().toEpochMilli());
+    }
+
+    /**
+     * Forgets revocations of tokens that have expired anyway.
+     *
+     * @return how many were forgotten
+     */
+    public int purgeExpiredRevocations() {
+        return users.purgeExpiredRevocations(clock.millis());
     }
 
     /**
      * Resolves a bearer token to its user, who must still exist.
      *
      * @param token the token
-     * @return the principal, empty if the token is forged, expired or the user is gone
+     * @return the principal, empty if the token is forged, expired or revoked, or the user is gone
      */
     public Optional<Principal> authenticate(String token) {
-        return tokens.verify(token)
-                .flatMap(users::findById)
-                .map(user -> new Principal(user.id(), user.username(), user.guest()));
+        return tokens.verify(token).flatMap(verified -> users.findByToken(verified.userId(), verified.tokenId())
+                .map(user -> new Principal(user.id(), user.username(), user.guest(), Optional.of(verified))));
     }
 
     /**
@@ -191,9 +245,11 @@ public final class AuthService {
 
     /** Forgets idle throttling state. */
     public void evictIdleThrottles() {
+        loginsPerAccountAndIp.evictIdle();
         loginsPerAccount.evictIdle();
         loginsPerIp.evictIdle();
         guestsPerIp.evictIdle();
+        registrationsPerIp.evictIdle();
     }
 
     private static String validateAccount(String username, String email, String password) {
@@ -210,7 +266,14 @@ public final class AuthService {
         return normalisedEmail;
     }
 
+    private void throttleRegistration(String ip) {
+        registrationsPerIp.tryAcquire(ip).ifPresent(wait -> {
+            throw ApiError.tooManyRequests("registration_throttled", "too many accounts created from this address; try again later",
+                    wait);
+        });
+    }
+
     private static ApiError accountUnavailable() {
-        return ApiError.of(409, "account_unavailable", "that username or e-mail address cannot be used; choose another");
+        return ApiError.conflict("account_unavailable", "username", "that username is taken; choose another");
     }
 }

@@ -12,9 +12,11 @@ import java.util.Optional;
  * @param production whether the production safety checks are on ({@code CLOUDRUN_PRODUCTION})
  * @param jwtSecret the configured token key ({@code CLOUDRUN_JWT_SECRET}); empty: one is generated in the data directory
  * @param tokenTtl how long an issued token is valid ({@code CLOUDRUN_TOKEN_TTL_HOURS})
+ * @param sessionMaxLifetime how long after a sign-in refreshes may go on ({@code CLOUDRUN_SESSION_MAX_DAYS})
  * @param guestRetention how long an idle guest is kept ({@code CLOUDRUN_GUEST_RETENTION_DAYS})
  */
-public record AuthSettings(boolean production, Optional<String> jwtSecret, Duration tokenTtl, Duration guestRetention) {
+public record AuthSettings(boolean production, Optional<String> jwtSecret, Duration tokenTtl, Duration sessionMaxLifetime,
+        Duration guestRetention) {
 
     /** Secrets everybody knows; refused in production. */
     private static final List<String> WELL_KNOWN_SECRETS = List.of("secret", "changeme", "change-me", "password",
@@ -42,12 +44,13 @@ public record AuthSettings(boolean production, Optional<String> jwtSecret, Durat
 
     static AuthSettings from(SettingValues values) {
         return new AuthSettings(values.get(Settings.PRODUCTION), values.get(Settings.JWT_SECRET),
-                Duration.ofHours(values.get(Settings.TOKEN_TTL_HOURS)), Duration.ofDays(values.get(Settings.GUEST_RETENTION_DAYS)));
+                Duration.ofHours(values.get(Settings.TOKEN_TTL_HOURS)),
+                Duration.ofDays(values.get(Settings.SESSION_MAX_DAYS)), Duration.ofDays(values.get(Settings.GUEST_RETENTION_DAYS)));
     }
 
     @Override
     public String toString() {
         return "AuthSettings[production=" + production + ", jwtSecret=" + jwtSecret.map(secret -> "***").orElse("(generated)")
-                + ", tokenTtl=" + tokenTtl + ", guestRetention=" + guestRetention + "]";
+                + ", tokenTtl=" + tokenTtl + ", sessionMaxLifetime=" + sessionMaxLifetime + ", guestRetention=" + guestRetention + "]";
     }
 }

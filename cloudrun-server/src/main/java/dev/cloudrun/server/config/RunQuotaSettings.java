@@ -7,13 +7,16 @@ package dev.cloudrun.server.config;
  * @param guestConcurrentRuns runs one guest may have going ({@code CLOUDRUN_GUEST_CONCURRENT_RUNS})
  * @param userRunsPerMinute runs one account may start per minute ({@code CLOUDRUN_USER_RUNS_PER_MINUTE})
  * @param guestRunsPerMinute runs one guest may start per minute ({@code CLOUDRUN_GUEST_RUNS_PER_MINUTE})
+ * @param addressConcurrentRuns runs one client address may have going ({@code CLOUDRUN_IP_CONCURRENT_RUNS})
+ * @param addressRunsPerMinute runs one client address may start per minute ({@code CLOUDRUN_IP_RUNS_PER_MINUTE})
  */
 public record RunQuotaSettings(int userConcurrentRuns, int guestConcurrentRuns, int userRunsPerMinute,
-        int guestRunsPerMinute) {
+        int guestRunsPerMinute, int addressConcurrentRuns, int addressRunsPerMinute) {
 
     static RunQuotaSettings from(SettingValues values) {
         return new RunQuotaSettings(values.get(Settings.USER_CONCURRENT_RUNS), values.get(Settings.GUEST_CONCURRENT_RUNS),
-                values.get(Settings.USER_RUNS_PER_MINUTE), values.get(Settings.GUEST_RUNS_PER_MINUTE));
+                values.get(Settings.USER_RUNS_PER_MINUTE), values.get(Settings.GUEST_RUNS_PER_MINUTE),
+                values.get(Settings.IP_CONCURRENT_RUNS), values.get(Settings.IP_RUNS_PER_MINUTE));
     }
 
     /**

@@ -31,6 +31,10 @@ public final class Settings {
     static final Setting<List<String>> CORS_ORIGINS = declare(Setting.list("CLOUDRUN_CORS_ORIGINS", "",
             "extra browser origins allowed, comma-separated, `*` for all; the server's own origin and"
                     + " `http://localhost:*` are always allowed"));
+    static final Setting<List<String>> ALLOWED_HOSTS = declare(Setting.list("CLOUDRUN_ALLOWED_HOSTS", "",
+            "host names the server answers to (the `Host` header), comma-separated, `*` for any; IP addresses,"
+                    + " `localhost` and `CLOUDRUN_HOST` are always allowed. Other names get 421 (against DNS rebinding):"
+                    + " list the public name of a server reached by name"));
     static final Setting<ClientAddress> TRUSTED_PROXIES = declare(Setting.of("CLOUDRUN_TRUSTED_PROXIES", "",
             "reverse proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` is believed: the client"
                     + " address is then the right-most hop that is not one of them. Without it the header is ignored and"
@@ -58,6 +62,9 @@ public final class Settings {
             "refuse to start without a strong, explicit `CLOUDRUN_JWT_SECRET`"));
     static final Setting<Integer> TOKEN_TTL_HOURS = declare(Setting.integer("CLOUDRUN_TOKEN_TTL_HOURS", 168, 1, MAX,
             "token lifetime (7 days)"));
+    static final Setting<Integer> SESSION_MAX_DAYS = declare(Setting.integer("CLOUDRUN_SESSION_MAX_DAYS", 30, 1, MAX,
+            "absolute session lifetime: `/api/auth/refresh` renews a token until this long after the sign-in, then the"
+                    + " user signs in again"));
     static final Setting<Integer> GUEST_RETENTION_DAYS = declare(Setting.integer("CLOUDRUN_GUEST_RETENTION_DAYS", 30, 1, MAX,
             "a guest with no project saved and no run started for this long is deleted, with its projects and history"
                     + " (checked hourly); accounts are never deleted"));
@@ -112,11 +119,22 @@ public final class Settings {
     static final Setting<Integer> IP_REQUESTS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_IP_REQUESTS_PER_MINUTE", 600, 1, MAX,
             "API requests per client address"));
     static final Setting<Integer> LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE = declare(Setting.integer(
-            "CLOUDRUN_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10, 1, MAX, "login attempts one account may receive per minute"));
+            "CLOUDRUN_LOGIN_ATTEMPTS_PER_ACCOUNT_PER_MINUTE", 10, 1, MAX,
+            "login attempts one account may receive per minute from one client address (its username and e-mail count"
+                    + " together)"));
+    static final Setting<Integer> LOGIN_ATTEMPTS_PER_ACCOUNT_ALL_ADDRESSES_PER_MINUTE = declare(Setting.integer(
+            "CLOUDRUN_LOGIN_ATTEMPTS_PER_ACCOUNT_ALL_ADDRESSES_PER_MINUTE", 100, 1, MAX,
+            "login attempts one account may receive per minute from all addresses together"));
     static final Setting<Integer> LOGIN_ATTEMPTS_PER_IP_PER_MINUTE = declare(Setting.integer(
             "CLOUDRUN_LOGIN_ATTEMPTS_PER_IP_PER_MINUTE", 30, 1, MAX, "login attempts one client address may make per minute"));
     static final Setting<Integer> GUESTS_PER_IP_PER_HOUR = declare(Setting.integer("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", 30, 1, MAX,
             "guest sessions per client address"));
+    static final Setting<Integer> REGISTRATIONS_PER_IP_PER_HOUR = declare(Setting.integer(
+            "CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", 10, 1, MAX, "accounts one client address may create per hour"));
+    static final Setting<Integer> IP_CONCURRENT_RUNS = declare(Setting.integer("CLOUDRUN_IP_CONCURRENT_RUNS", 4, 1, MAX,
+            "runs one client address may have going at once, all its accounts and guests together"));
+    static final Setting<Integer> IP_RUNS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_IP_RUNS_PER_MINUTE", 60, 1, MAX,
+            "runs one client address may start per minute, all its accounts and guests together"));
 
     // Projects
     // A file is held in memory as one byte array, so it cannot exceed an int.
@@ -136,6 +154,10 @@ public final class Settings {
             "how long a silent WebSocket stays open"));
     static final Setting<Integer> WS_PING_SECONDS = declare(Setting.integer("CLOUDRUN_WS_PING_SECONDS", 25, 1, MAX,
             "how often the server pings each WebSocket"));
+    static final Setting<Integer> WS_AUTH_TIMEOUT_SECONDS = declare(Setting.integer("CLOUDRUN_WS_AUTH_TIMEOUT_SECONDS", 10, 1, MAX,
+            "a WebSocket that has not authenticated by then is closed with 4401"));
+    static final Setting<Integer> WS_UNAUTHENTICATED_PER_IP = declare(Setting.integer("CLOUDRUN_WS_UNAUTHENTICATED_PER_IP", 10,
+            1, MAX, "WebSockets one client address may have open before they authenticate (more are closed with 4429)"));
 
     // AI assistant (docs/ai.md)
     static final Setting<Boolean> AI_ENABLED = declare(Setting.flag("CLOUDRUN_AI_ENABLED", true,

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
@@ -18,7 +19,10 @@ import org.sqlite.SQLiteDataSource;
  *
  * <p>SQLite runs in WAL mode with {@code synchronous=FULL} (a committed transaction survives the
  * process being killed, and the machine losing power), a busy timeout, and {@code BEGIN IMMEDIATE}
- * transactions so that concurrent writers wait for each other instead of failing.
+ * transactions so that concurrent writers wait for each other instead of failing. A folder it
+ * creates for the file is the owner's only (0700), and the database file is created (or set) 0600
+ * before SQLite opens it; SQLite gives the {@code -wal} and {@code -shm} files the database file's
+ * mode. ({@link #secureDataDirectory} tightens the server's data directory itself.)
  */
 public final class Database implements AutoCloseable {
     private final DatabaseUrl url;
@@ -88,11 +92,53 @@ public final class Database implements AutoCloseable {
         if (location.isEmpty() || location.startsWith(":memory:") || location.startsWith("file:")) {
             return;
         }
-        Path parent = Path.of(location).toAbsolutePath().getParent();
+        Path file = Path.of(location).toAbsolutePath();
+        Path parent = file.getParent();
         try {
-            Files.createDirectories(parent);
+            if (!Files.exists(parent)) {
+                Files.createDirectories(parent);
+                ownerOnly(parent, "rwx------");
+            }
+            if (!Files.exists(file)) {
+                try {
+                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                } catch (UnsupportedOperationException e) {
+                    Files.createFile(file);
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // Another process created it meanwhile.
+                }
+            }
+            for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+                Path part = Path.of(file + suffix);
+                if (Files.exists(part)) {
+                    ownerOnly(part, "rw-------");
+                }
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot create the database directory " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Creates the server's data directory readable by its owner only (0700), or takes group and
+     * others' access away from an existing one: it holds the database and the token secret.
+     *
+     * @param dataDir the data directory
+     */
+    public static void secureDataDirectory(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            ownerOnly(dataDir, "rwx------");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create or secure the data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void ownerOnly(Path path, String permissions) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString(permissions));
+        } catch (UnsupportedOperationException e) {
+            // Not a POSIX file system: its own access control applies.
         }
     }
 

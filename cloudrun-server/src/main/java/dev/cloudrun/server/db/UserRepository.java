@@ -4,9 +4,15 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
-/** Stores users. Usernames are unique ignoring case; e-mail addresses are stored lower-cased. */
+/**
+ * Stores users. Usernames are unique ignoring case; e-mail addresses are stored lower-cased. An
+ * account's login e-mail ({@code email}) is unique too, but an account registered with an address
+ * that another account already signs in with keeps it only as its contact address
+ * ({@code contact_email}): registering never tells whether an address has an account.
+ */
 public final class UserRepository {
-    private static final String COLUMNS = "id, username, email, password_hash, guest, created_at";
+    private static final String COLUMNS = "id, username, COALESCE(contact_email, email) AS email, password_hash, guest,"
+            + " created_at";
     private static final RowMapper<User> MAPPER = (rs, ctx) -> new User(rs.getString("id"), rs.getString("username"),
             rs.getString("email"), rs.getString("password_hash"), rs.getInt("guest") != 0, rs.getLong("created_at"));
 
@@ -25,19 +31,21 @@ public final class UserRepository {
      * Inserts a user.
      *
      * @param user the user
-     * @return false if the username or e-mail is taken (nothing inserted)
+     * @return false if the username is taken (nothing inserted)
      */
     public boolean insert(User user) {
         return jdbi.inTransaction(handle -> {
-            if (user.username() != null && taken(handle, user.username(), user.email(), user.id())) {
+            if (user.username() != null && usernameTaken(handle, user.username(), user.id())) {
                 return false;
             }
-            handle.createUpdate("INSERT INTO users (id, username, username_key, email, password_hash, guest, created_at)"
-                            + " VALUES (:id, :username, :usernameKey, :email, :passwordHash, :guest, :createdAt)")
+            handle.createUpdate("INSERT INTO users (id, username, username_key, email, contact_email, password_hash, guest,"
+                            + " created_at) VALUES (:id, :username, :usernameKey, :email, :contactEmail, :passwordHash, :guest,"
+                            + " :createdAt)")
                     .bind("id", user.id())
                     .bind("username", user.username())
                     .bind("usernameKey", key(user.username()))
-                    .bind("email", user.email())
+                    .bind("email", loginEmail(handle, user.email(), user.id()))
+                    .bind("contactEmail", user.email())
                     .bind("passwordHash", user.passwordHash())
                     .bind("guest", user.guest() ? 1 : 0)
                     .bind("createdAt", user.createdAtMillis())
@@ -54,18 +62,20 @@ public final class UserRepository {
      * @param email the e-mail address (lower-cased)
      * @param passwordHash the encoded hash
      * @param nowMillis the time
-     * @return false if the username or e-mail is taken or the user is not a guest
+     * @return false if the username is taken or the user is not a guest
      */
     public boolean upgradeGuest(String guestId, String username, String email, String passwordHash, long nowMillis) {
         return jdbi.inTransaction(handle -> {
-            if (taken(handle, username, email, guestId)) {
+            if (usernameTaken(handle, username, guestId)) {
                 return false;
             }
             return handle.createUpdate("UPDATE users SET username = :username, username_key = :usernameKey, email = :email,"
-                            + " password_hash = :passwordHash, guest = 0, upgraded_at = :now WHERE id = :id AND guest = 1")
+                            + " contact_email = :contactEmail, password_hash = :passwordHash, guest = 0, upgraded_at = :now"
+                            + " WHERE id = :id AND guest = 1")
                     .bind("username", username)
                     .bind("usernameKey", key(username))
-                    .bind("email", email)
+                    .bind("email", loginEmail(handle, email, guestId))
+                    .bind("contactEmail", email)
                     .bind("passwordHash", passwordHash)
                     .bind("now", nowMillis)
                     .bind("id", guestId)
@@ -73,13 +83,62 @@ public final class UserRepository {
         });
     }
 
-    private static boolean taken(org.jdbi.v3.core.Handle handle, String username, String email, String exceptId) {
-        return handle.createQuery("SELECT COUNT(*) FROM users WHERE (username_key = :usernameKey OR email = :email) AND id <> :id")
+    private static boolean usernameTaken(org.jdbi.v3.core.Handle handle, String username, String exceptId) {
+        return handle.createQuery("SELECT COUNT(*) FROM users WHERE username_key = :usernameKey AND id <> :id")
                 .bind("usernameKey", key(username))
+                .bind("id", exceptId)
+                .mapTo(Integer.class)
+                .one() > 0;
+    }
+
+    /** The address as a login e-mail, or null when another account signs in with it already. */
+    private static String loginEmail(org.jdbi.v3.core.Handle handle, String email, String exceptId) {
+        if (email == null) {
+            return null;
+        }
+        boolean taken = handle.createQuery("SELECT COUNT(*) FROM users WHERE email = :email AND id <> :id")
                 .bind("email", email)
                 .bind("id", exceptId)
                 .mapTo(Integer.class)
                 .one() > 0;
+        return taken ? null : email;
+    }
+
+    /**
+     * Finds the user of a token that has not been revoked.
+     *
+     * @param id the user's id
+     * @param tokenId the token's id
+     * @return the user, empty if there is none or the token was revoked
+     */
+    public Optional<User> findByToken(String id, String tokenId) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE id = :id"
+                        + " AND NOT EXISTS (SELECT 1 FROM revoked_tokens WHERE token_id = :tokenId)")
+                .bind("id", id).bind("tokenId", tokenId).map(MAPPER).findOne());
+    }
+
+    /**
+     * Revokes a token until it expires.
+     *
+     * @param tokenId the token's id
+     * @param userId its user
+     * @param expiresAtMillis when it expires anyway (the entry can go then)
+     */
+    public void revokeToken(String tokenId, String userId, long expiresAtMillis) {
+        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO revoked_tokens (token_id, user_id, expires_at)"
+                        + " VALUES (:tokenId, :userId, :expiresAt) ON CONFLICT (token_id) DO NOTHING")
+                .bind("tokenId", tokenId).bind("userId", userId).bind("expiresAt", expiresAtMillis).execute());
+    }
+
+    /**
+     * Forgets revocations of tokens that have expired anyway.
+     *
+     * @param nowMillis the time
+     * @return how many were forgotten
+     */
+    public int purgeExpiredRevocations(long nowMillis) {
+        return jdbi.withHandle(handle -> handle.createUpdate("DELETE FROM revoked_tokens WHERE expires_at < :now")
+                .bind("now", nowMillis).execute());
     }
 
     /**
@@ -116,7 +175,7 @@ public final class UserRepository {
      */
     public Optional<User> findByLogin(String identifier) {
         String column = identifier.contains("@") ? "email" : "username_key";
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE " + column + " = :value")
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM users WHERE users." + column + " = :value")
                 .bind("value", key(identifier)).map(MAPPER).findOne());
     }
 

@@ -11,6 +11,9 @@ import java.util.Optional;
 public final class ApiError extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** How much of a client's value an error message quotes. */
+    public static final int MAX_SHOWN = 100;
+
     private final int status;
     private final String code;
     private final String field;
@@ -49,6 +52,18 @@ public final class ApiError extends RuntimeException {
     }
 
     /**
+     * A 409 about one field of the request.
+     *
+     * @param code the error code
+     * @param field the field whose value clashes
+     * @param message what clashes
+     * @return the error
+     */
+    public static ApiError conflict(String code, String field, String message) {
+        return new ApiError(409, code, message, field, null);
+    }
+
+    /**
      * A 429 telling the client when to try again.
      *
      * @param code the error code
@@ -73,6 +88,22 @@ public final class ApiError extends RuntimeException {
      */
     public static ApiError notFound(String what) {
         return of(404, "not_found", what + " not found");
+    }
+
+    /**
+     * A value from the request, as an error message may quote it: at most {@value #MAX_SHOWN}
+     * characters, control and format characters replaced, so that a huge or tricky value is not
+     * sent back whole.
+     *
+     * @param value the value, or null
+     * @return the text to show
+     */
+    public static String shown(String value) {
+        if (value == null) {
+            return "(none)";
+        }
+        String cut = value.length() > MAX_SHOWN ? value.substring(0, MAX_SHOWN) + "…" : value;
+        return cut.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]", "?");
     }
 
     /** @return the HTTP status */

@@ -31,15 +31,21 @@ public final class ErrorHandling {
                 write(ctx, 503, "sandbox_unavailable", error.getMessage(), null));
         app.exception(JsonProcessingException.class, (error, ctx) ->
                 write(ctx, 400, "malformed_json", "the request body is not valid JSON", null));
-        app.exception(HttpResponseException.class, (error, ctx) ->
-                write(ctx, error.getStatus(), codeFor(error.getStatus()), error.getMessage(), null));
+        app.exception(HttpResponseException.class, (error, ctx) -> {
+            if (error.getStatus() == 413) {
+                // The rest of the body is not read: do not keep the connection for another request.
+                ctx.header("Connection", "close");
+            }
+            // Javalin's messages quote the request's path: never more than a short piece of it.
+            write(ctx, error.getStatus(), codeFor(error.getStatus()), ApiError.shown(error.getMessage()), null);
+        });
         app.exception(Exception.class, (error, ctx) -> {
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), error);
             write(ctx, 500, "internal_error", "the server failed; the failure was logged", null);
         });
         app.error(404, ctx -> {
             if (ctx.result() == null || ctx.result().isEmpty()) {
-                write(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ctx.path(), null);
+                write(ctx, 404, "not_found", "no such endpoint: " + ctx.method() + " " + ApiError.shown(ctx.path()), null);
             }
         });
         app.error(405, ctx -> write(ctx, 405, "method_not_allowed", "method not allowed", null));

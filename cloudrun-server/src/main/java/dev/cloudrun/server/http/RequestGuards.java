@@ -37,6 +37,7 @@ public final class RequestGuards {
         app.before("/api/*", this::guardApi);
         app.options("/api/*", ctx -> ctx.status(204));
         app.wsBeforeUpgrade(webSocketPath, ctx -> {
+            checkHost(ctx);
             checkOrigin(ctx);
             checkRate(ctx);
         });
@@ -45,7 +46,7 @@ public final class RequestGuards {
     private void guardApi(Context ctx) {
         checkOrigin(ctx);
         String origin = ctx.header("Origin");
-        if (origin != null) {
+        if (origins.grantsCors(origin, ctx.header("Host"))) {
             ctx.header("Access-Control-Allow-Origin", origin);
             ctx.header("Vary", "Origin");
             ctx.header("Access-Control-Allow-Headers", "Authorization, Content-Type");
@@ -59,6 +60,14 @@ public final class RequestGuards {
             return;
         }
         checkRate(ctx);
+    }
+
+    private void checkHost(Context ctx) {
+        // EdgeFilter checks every request; the WebSocket upgrade may be handled before filters run.
+        if (!origins.hosts().allows(ctx.header("Host"))) {
+            throw ApiError.of(421, "host_not_allowed", "this server does not answer to the host "
+                    + ApiError.shown(ctx.header("Host")) + " (see CLOUDRUN_ALLOWED_HOSTS)");
+        }
     }
 
     private void checkOrigin(Context ctx) {

@@ -57,16 +57,16 @@ public final class ProjectRoutes {
         app.get("/api/projects/{id}/files", ctx -> ctx.json(Map.of("files",
                 projects.get(auth.principal(ctx), ctx.pathParam("id")).entries())));
         app.get("/api/projects/{id}/files/<path>", ctx -> {
-            byte[] content = projects.readFile(auth.principal(ctx), ctx.pathParam("id"), ctx.pathParam("path"));
+            byte[] content = projects.readFile(auth.principal(ctx), ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"));
             ctx.contentType("application/octet-stream").result(content);
         });
         app.put("/api/projects/{id}/files/<path>", ctx -> {
             Principal caller = auth.principal(ctx);
-            ProjectEntry entry = projects.writeFile(caller, ctx.pathParam("id"), ctx.pathParam("path"), ctx.bodyAsBytes());
+            ProjectEntry entry = projects.writeFile(caller, ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"), ctx.bodyAsBytes());
             ctx.json(entry);
         });
         app.delete("/api/projects/{id}/files/<path>", ctx -> {
-            int deleted = projects.deleteEntry(auth.principal(ctx), ctx.pathParam("id"), ctx.pathParam("path"));
+            int deleted = projects.deleteEntry(auth.principal(ctx), ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"));
             ctx.json(Map.of("deleted", deleted));
         });
         app.post("/api/projects/{id}/folders", ctx -> {

@@ -19,7 +19,7 @@ import org.jdbi.v3.core.Handle;
  * project happens in one transaction, so a crash never leaves half a rename or half a folder.
  */
 public final class ProjectService {
-    private static final Pattern CONTROL = Pattern.compile("[\\x00-\\x1f\\x7f]");
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}]");
 
     private final ProjectRepository projects;
     private final Clock clock;
@@ -77,7 +77,7 @@ public final class ProjectService {
     public ProjectTree create(Principal owner, String name, String language, String entryPath, Map<String, byte[]> files) {
         String checkedName = checkName(name);
         Map<String, byte[]> normalized = new LinkedHashMap<>();
-        files.forEach((path, content) -> normalized.put(ProjectPaths.normalize("files[" + path + "]", path), content));
+        files.forEach((path, content) -> normalized.put(ProjectPaths.normalize(ProjectPaths.fileField(path), path), content));
         String entry = entryPath == null ? null : ProjectPaths.normalize("entry", entryPath);
         long total = 0;
         for (byte[] content : normalized.values()) {
@@ -325,7 +325,7 @@ public final class ProjectService {
     private static String checkName(String name) {
         String trimmed = name.trim();
         if (trimmed.isEmpty() || trimmed.length() > 100 || CONTROL.matcher(trimmed).find()) {
-            throw ApiError.badField("invalid_field", "name", "name must be 1-100 characters without control characters");
+            throw ApiError.badField("invalid_field", "name", "name must be 1-100 characters without control or invisible formatting characters");
         }
         return trimmed;
     }

@@ -2,6 +2,7 @@ package dev.cloudrun.server.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cloudrun.server.http.ApiError;
+import dev.cloudrun.server.projects.ProjectPaths;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -30,9 +31,9 @@ public final class FileSpecs {
                 if (value.isTextual()) {
                     result.put(field.getKey(), value.asText().getBytes(StandardCharsets.UTF_8));
                 } else if (value.isObject()) {
-                    result.put(field.getKey(), content(value, "files[" + field.getKey() + "]"));
+                    result.put(field.getKey(), content(value, ProjectPaths.fileField(field.getKey())));
                 } else {
-                    throw ApiError.badField("invalid_field", "files[" + field.getKey() + "]", "a file's content must be a string");
+                    throw ApiError.badField("invalid_field", ProjectPaths.fileField(field.getKey()), "a file's content must be a string");
                 }
             }
         } else if (files.isArray()) {

@@ -6,6 +6,7 @@ import dev.cloudrun.server.auth.AuthRoutes;
 import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.http.ApiError;
+import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -21,6 +22,7 @@ public final class RunRoutes {
     private final RunService runs;
     private final RunRepository history;
     private final AuthRoutes auth;
+    private final ClientAddress clients;
 
     /**
      * Creates the routes.
@@ -28,11 +30,13 @@ public final class RunRoutes {
      * @param runs starts runs
      * @param history the run history
      * @param auth resolves callers
+     * @param clients tells the client's address, for the per-address run quota
      */
-    public RunRoutes(RunService runs, RunRepository history, AuthRoutes auth) {
+    public RunRoutes(RunService runs, RunRepository history, AuthRoutes auth, ClientAddress clients) {
         this.runs = runs;
         this.history = history;
         this.auth = auth;
+        this.clients = clients;
     }
 
     /**
@@ -55,7 +59,7 @@ public final class RunRoutes {
         Principal caller = auth.principal(ctx);
         RunSpec spec = RunSpec.parse(Json.body(ctx), false);
         CompletableFuture<RunService.Outcome> outcome = new CompletableFuture<>();
-        RunService.StartedRun started = runs.start(caller, spec, "api", RunListener.NONE, outcome::complete);
+        RunService.StartedRun started = runs.start(caller, clients.of(ctx), spec, "api", RunListener.NONE, outcome::complete);
         // The service cancels the run at its deadline, so this wait always ends.
         Optional<RunResult> result = started.execution().await(runs.deadline().plusSeconds(30));
         if (result.isEmpty()) {

@@ -103,6 +103,7 @@ public final class RunService {
      * Starts a run.
      *
      * @param user the caller
+     * @param address the caller's client address, for the per-address quota
      * @param spec what to run
      * @param via {@code websocket} or {@code api}, recorded in the history
      * @param listener receives live output
@@ -110,12 +111,13 @@ public final class RunService {
      * @return the started run
      * @throws ApiError on a bad request, an exceeded quota or no sandbox
      */
-    public StartedRun start(Principal user, RunSpec spec, String via, RunListener listener, Consumer<Outcome> onFinish) {
+    public StartedRun start(Principal user, String address, RunSpec spec, String via, RunListener listener,
+                            Consumer<Outcome> onFinish) {
         if (runner == null) {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
         Prepared prepared = prepare(user, spec);
-        RunQuota.Permit permit = quota.acquire(user);
+        RunQuota.Permit permit = quota.acquire(user, address);
         Execution execution;
         try {
             // The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY).
@@ -178,7 +180,7 @@ public final class RunService {
             entry = entry != null ? entry : saved.getKey().entryPath();
             languageName = languageName != null ? languageName : saved.getKey().language();
         }
-        spec.files().forEach((path, content) -> files.put(ProjectPaths.normalize("files[" + path + "]", path), content));
+        spec.files().forEach((path, content) -> files.put(ProjectPaths.normalize(ProjectPaths.fileField(path), path), content));
         if (entry != null) {
             entry = ProjectPaths.normalize("entry", entry);
         }

@@ -9,6 +9,7 @@ import dev.cloudrun.StreamKind;
 import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.http.ApiError;
+import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
@@ -16,6 +17,7 @@ import io.javalin.websocket.WsConnectContext;
 import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsErrorContext;
 import io.javalin.websocket.WsMessageContext;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -26,18 +28,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@code /ws/run} endpoint: one run at a time per socket, several in succession, with the JSON
  * protocol of {@code docs/protocol.md}. A socket that closes, fails or goes silent cancels its run.
+ * A socket must authenticate within a deadline (else 4401), one address may hold only a few
+ * sockets that have not authenticated yet (more are closed with 4429), and every {@code start}
+ * checks the token again, so a revoked token or a deleted user gets 4401.
  */
 public final class RunSocket {
     /** Close code for a missing, forged or expired token. */
     public static final int CLOSE_UNAUTHORIZED = 4401;
     /** Close code for a message larger than allowed (RFC 6455 "message too big"). */
     public static final int CLOSE_TOO_BIG = 1009;
+    /** Close code for an address with too many sockets that have not authenticated. */
+    public static final int CLOSE_TOO_MANY = 4429;
 
     private static final Logger LOG = LoggerFactory.getLogger(RunSocket.class);
     private static final java.util.Set<String> OUTPUT_TYPES = java.util.Set.of("stdout", "stderr", "compiler", "install");
@@ -52,7 +61,11 @@ public final class RunSocket {
     private final ScheduledExecutorService scheduler;
     private final int maxMessageBytes;
     private final Duration pingInterval;
+    private final ClientAddress clients;
+    private final Duration authTimeout;
+    private final int unauthenticatedPerAddress;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> unauthenticated = new ConcurrentHashMap<>();
 
     /**
      * Creates the endpoint.
@@ -63,9 +76,16 @@ public final class RunSocket {
      * @param scheduler sends pings
      * @param maxMessageBytes the largest client message accepted
      * @param pingInterval how often to ping
+     * @param clients tells the client's address
+     * @param authTimeout how long a socket may stay open without authenticating
+     * @param unauthenticatedPerAddress how many sockets one address may have open without authenticating
      */
     public RunSocket(RunService runs, AuthService auth, ExecutorService sendExecutor, ScheduledExecutorService scheduler,
-                     int maxMessageBytes, Duration pingInterval) {
+                     int maxMessageBytes, Duration pingInterval, ClientAddress clients, Duration authTimeout,
+                     int unauthenticatedPerAddress) {
+        this.clients = clients;
+        this.authTimeout = authTimeout;
+        this.unauthenticatedPerAddress = unauthenticatedPerAddress;
         this.runs = runs;
         this.auth = auth;
         this.sendExecutor = sendExecutor;
@@ -93,10 +113,20 @@ public final class RunSocket {
     }
 
     private void onConnect(WsConnectContext ctx) {
-        Connection connection = new Connection(new SocketSender(ctx.session, sendExecutor));
+        String peer = ctx.session.getRemoteAddress() instanceof InetSocketAddress socket
+                ? socket.getAddress().getHostAddress() : String.valueOf(ctx.session.getRemoteAddress());
+        Connection connection = new Connection(new SocketSender(ctx.session, sendExecutor), clients.of(peer,
+                ctx.header("X-Forwarded-For")));
         connections.put(ctx.sessionId(), connection);
+        if (unauthenticated.computeIfAbsent(connection.address, key -> new AtomicInteger())
+                .incrementAndGet() > unauthenticatedPerAddress) {
+            connection.error("too_many_sockets", "this address has too many sockets that have not authenticated", null);
+            connection.sender.close(CLOSE_TOO_MANY, "too many unauthenticated sockets");
+            return;
+        }
         long intervalMs = pingInterval.toMillis();
         connection.pings = scheduler.scheduleAtFixedRate(connection.sender::ping, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+        connection.authDeadline = scheduler.schedule(connection::authTimedOut, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
         String token = ctx.queryParam("token");
         if (token != null) {
             try {
@@ -185,23 +215,33 @@ public final class RunSocket {
     /** The state of one socket. Messages of one socket arrive one at a time; run callbacks on other threads. */
     private final class Connection {
         final SocketSender sender;
+        final String address;
         volatile Principal principal;
+        volatile String token;
         volatile RunService.StartedRun current;
         volatile ScheduledFuture<?> pings;
+        volatile ScheduledFuture<?> authDeadline;
         volatile boolean closed;
+        private final AtomicBoolean counted = new AtomicBoolean(true);
 
-        Connection(SocketSender sender) {
+        Connection(SocketSender sender, String address) {
             this.sender = sender;
+            this.address = address;
         }
 
-        void authenticate(String token) {
-            Principal resolved = auth.authenticate(token).orElse(null);
+        void authenticate(String presented) {
+            Principal resolved = auth.authenticate(presented).orElse(null);
             if (resolved == null) {
-                error("unauthorized", "the token is invalid or expired", "token");
+                error("unauthorized", "the token is invalid, expired or revoked", "token");
                 sender.close(CLOSE_UNAUTHORIZED, "unauthorized");
                 throw new AlreadyAnswered();
             }
             principal = resolved;
+            token = presented;
+            uncount();
+            if (authDeadline != null) {
+                authDeadline.cancel(false);
+            }
             Map<String, Object> message = new LinkedHashMap<>();
             message.put("type", "authenticated");
             message.put("userId", resolved.userId());
@@ -209,11 +249,30 @@ public final class RunSocket {
             send(message);
         }
 
+        void authTimedOut() {
+            if (principal == null && !closed) {
+                error("unauthorized", "no token was sent within " + authTimeout.toSeconds() + " s", "token");
+                sender.close(CLOSE_UNAUTHORIZED, "authentication timed out");
+            }
+        }
+
+        /** No longer counted among the address's unauthenticated sockets (at most once). */
+        void uncount() {
+            if (counted.compareAndSet(true, false)) {
+                AtomicInteger count = unauthenticated.get(address);
+                if (count != null && count.decrementAndGet() <= 0) {
+                    unauthenticated.remove(address, count);
+                }
+            }
+        }
+
         void start(ObjectNode message) {
-            Principal user = principal;
-            if (user == null) {
+            if (principal == null) {
                 throw ApiError.unauthorized();
             }
+            // The token may have been revoked or its user deleted since the socket authenticated.
+            Principal user = auth.authenticate(token).orElseThrow(ApiError::unauthorized);
+            principal = user;
             if (current != null) {
                 throw ApiError.of(409, "run_in_progress", "this socket already has a run going; stop it or wait for 'finished'");
             }
@@ -258,7 +317,7 @@ public final class RunSocket {
             };
             // Synchronised with finished(): a run that ends at once must not stay 'current'.
             synchronized (this) {
-                RunService.StartedRun started = runs.start(user, spec, "websocket", listener, outcome -> finished(gate, outcome));
+                RunService.StartedRun started = runs.start(user, address, spec, "websocket", listener, outcome -> finished(gate, outcome));
                 if (!started.execution().result().isDone()) {
                     current = started;
                 }
@@ -421,8 +480,12 @@ public final class RunSocket {
                 closed = true;
                 run = current;
             }
+            uncount();
             if (pings != null) {
                 pings.cancel(false);
+            }
+            if (authDeadline != null) {
+                authDeadline.cancel(false);
             }
             if (run != null) {
                 run.execution().cancel();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.Json;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,11 @@ import java.util.Map;
 public record RunSpec(String language, String source, Map<String, byte[]> files, String entry, String projectId,
                       String stdin, boolean interactive, List<String> args, Duration wallTime, Long memoryBytes,
                       boolean autoInstall) {
+
+    /** The most arguments a run may have (far below what a sandbox's command line holds). */
+    public static final int MAX_ARGS = 1000;
+    /** The most bytes a run's arguments may take together (each counted with its terminating NUL). */
+    public static final int MAX_ARG_BYTES = 64 * 1024;
 
     /**
      * Reads a spec.
@@ -59,6 +65,13 @@ public record RunSpec(String language, String source, Map<String, byte[]> files,
                     throw ApiError.badField("invalid_field", "args", "args must be an array of strings");
                 }
                 args.add(arg.asText());
+                if (args.size() > MAX_ARGS) {
+                    throw ApiError.badField("invalid_field", "args", "args may hold at most " + MAX_ARGS + " arguments");
+                }
+            }
+            long argBytes = args.stream().mapToLong(arg -> arg.getBytes(StandardCharsets.UTF_8).length + 1L).sum();
+            if (argBytes > MAX_ARG_BYTES) {
+                throw ApiError.badField("invalid_field", "args", "args may hold at most " + MAX_ARG_BYTES + " bytes in all");
             }
         }
         JsonNode limits = body.path("limits");

@@ -1,0 +1,174 @@
+package dev.cloudrun.server.http;
+
+import io.javalin.http.ContentTooLargeResponse;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * What every request meets first, before routing, static files, WebSocket upgrades and
+ * authentication, in this order:
+ * <ol>
+ *   <li>a {@code Host} the server does not answer to gets 421 ({@link HostPolicy}, DNS rebinding);</li>
+ *   <li>a URL with a broken percent-escape ({@code %zz}, IIS's {@code %u002e}) gets 400 {@code invalid_path}
+ *       naming {@code path}, instead of failing later when the router decodes it;</li>
+ *   <li>a body declared larger than allowed gets 413 without being read; a body without a length
+ *       (chunked) is counted as it is read and cut at the same limit, so no framing makes the
+ *       server hold more than the limit in memory. {@code /api/auth/*} takes a much smaller limit:
+ *       anybody may call it;</li>
+ *   <li>the security headers ({@link SecurityHeaders}) go on the response.</li>
+ * </ol>
+ */
+public final class EdgeFilter implements Filter {
+    /** The body limit of the unauthenticated {@code /api/auth/*} endpoints. */
+    public static final long AUTH_BODY_LIMIT = 64 * 1024;
+
+    private final HostPolicy hosts;
+    private final long bodyLimit;
+
+    /**
+     * Creates the filter.
+     *
+     * @param hosts the names the server answers to
+     * @param bodyLimit the largest request body, in bytes
+     */
+    public EdgeFilter(HostPolicy hosts, long bodyLimit) {
+        this.hosts = hosts;
+        this.bodyLimit = bodyLimit;
+    }
+
+    @Override
+    public void doFilter(ServletRequest servletRequest, ServletResponse servletResponse, FilterChain chain)
+            throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) servletRequest;
+        HttpServletResponse response = (HttpServletResponse) servletResponse;
+        String path = request.getRequestURI() == null ? "/" : request.getRequestURI();
+        SecurityHeaders.apply(path, response);
+        if (!hosts.allows(request.getHeader("Host"))) {
+            refuse(response, 421, "host_not_allowed", "this server does not answer to the host "
+                    + ApiError.shown(request.getHeader("Host")) + " (see CLOUDRUN_ALLOWED_HOSTS)", null);
+            return;
+        }
+        if (!validEscapes(request.getRequestURI()) || !validEscapes(request.getQueryString())) {
+            refuse(response, 400, "invalid_path", "the URL holds a '%' that is not followed by two hex digits", "path");
+            return;
+        }
+        long limit = path.startsWith("/api/auth/") ? Math.min(AUTH_BODY_LIMIT, bodyLimit) : bodyLimit;
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
+            response.setHeader("Connection", "close");
+            refuse(response, 413, "payload_too_large", "the request body is larger than " + limit + " bytes", null);
+            return;
+        }
+        chain.doFilter(declared >= 0 ? request : new LimitedRequest(request, limit), response);
+    }
+
+    private static boolean validEscapes(String text) {
+        if (text == null) {
+            return true;
+        }
+        for (int i = text.indexOf('%'); i >= 0; i = text.indexOf('%', i + 1)) {
+            if (i + 2 >= text.length() || Character.digit(text.charAt(i + 1), 16) < 0 || Character.digit(text.charAt(i + 2), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void refuse(HttpServletResponse response, int status, String code, String message, String field)
+            throws IOException {
+        byte[] body = Json.write(ErrorBody.of(code, message, field)).getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** A request whose body (of unknown length) fails with 413 once it passes the limit. */
+    private static final class LimitedRequest extends HttpServletRequestWrapper {
+        private final long limit;
+        private ServletInputStream limited;
+
+        LimitedRequest(HttpServletRequest request, long limit) {
+            super(request);
+            this.limit = limit;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            if (limited == null) {
+                limited = new LimitedInputStream(super.getInputStream(), limit);
+            }
+            return limited;
+        }
+
+        @Override
+        public BufferedReader getReader() throws IOException {
+            return new BufferedReader(new InputStreamReader(getInputStream(),
+                    getCharacterEncoding() == null ? StandardCharsets.UTF_8.name() : getCharacterEncoding()));
+        }
+    }
+
+    private static final class LimitedInputStream extends ServletInputStream {
+        private final ServletInputStream in;
+        private final long limit;
+        private long count;
+
+        LimitedInputStream(ServletInputStream in, long limit) {
+            this.in = in;
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int next = in.read();
+            if (next >= 0) {
+                counted(1);
+            }
+            return next;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int read = in.read(buffer, offset, (int) Math.min(length, limit - count + 1));
+            if (read > 0) {
+                counted(read);
+            }
+            return read;
+        }
+
+        private void counted(int bytes) {
+            count += bytes;
+            if (count > limit) {
+                // Unchecked, so that it reaches the exception mapper as a 413 whoever reads the body.
+                throw new ContentTooLargeResponse("the request body is larger than " + limit + " bytes");
+            }
+        }
+
+        @Override
+        public boolean isFinished() {
+            return in.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return in.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            in.setReadListener(listener);
+        }
+    }
+}
