@@ -38,17 +38,26 @@ public record CheckResult(Verdict verdict, double score, String message) {
         return new CheckResult(Verdict.ACCEPTED, score, message);
     }
 
-    /** @param message why @return a wrong answer */
+    /**
+     * @param message why
+     * @return a wrong answer
+     */
     public static CheckResult wrongAnswer(String message) {
         return new CheckResult(Verdict.WRONG_ANSWER, 0, message);
     }
 
-    /** @param message why @return a presentation error */
+    /**
+     * @param message why
+     * @return a presentation error
+     */
     public static CheckResult presentationError(String message) {
         return new CheckResult(Verdict.PRESENTATION_ERROR, 0, message);
     }
 
-    /** @param message why the checker could not judge @return a checker failure */
+    /**
+     * @param message why the checker could not judge
+     * @return a checker failure
+     */
     public static CheckResult checkerError(String message) {
         return new CheckResult(Verdict.CHECKER_ERROR, 0, message);
     }
