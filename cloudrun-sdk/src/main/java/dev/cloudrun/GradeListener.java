@@ -2,8 +2,8 @@ package dev.cloudrun;
 
 /**
  * Hears a grading as it goes: the compile, then each case the moment it is judged (cases run in
- * parallel, so they finish in any order). Calls come one at a time, from the grader's threads;
- * a listener that throws is logged and ignored. Every method has an empty default.
+ * parallel, so they finish in any order). Calls come one at a time, mostly on the thread that
+ * called {@link Grader#grade}; a listener that throws is logged and ignored. Every method has an empty default.
  */
 public interface GradeListener {
     /** A listener that ignores everything. */

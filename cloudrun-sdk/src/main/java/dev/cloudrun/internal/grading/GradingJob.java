@@ -3,6 +3,7 @@ package dev.cloudrun.internal.grading;
 import dev.cloudrun.CaseReport;
 import dev.cloudrun.CheckResult;
 import dev.cloudrun.Checker;
+import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Execution;
 import dev.cloudrun.GradeListener;
 import dev.cloudrun.GradeReport;
@@ -27,8 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,18 +153,17 @@ public final class GradingJob {
             requests.add(caseRequest(testCase, suiteLimits));
         }
 
-        ExecutorService judges = Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "cloudrun-grader");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // Judging (a Java checker, the next step of a case) runs on the caller's thread, which waits
+        // anyway: no thread per grading besides it, and a slow checker never holds a runner slot.
+        BlockingQueue<Runnable> judgements = new LinkedBlockingQueue<>();
+        Executor judges = judgements::add;
         try {
             CompletableFuture<Build> checkerBuild = checkerProgram == null
                     ? CompletableFuture.completedFuture(Build.NOT_NEEDED)
                     : build(RunRequest.of(checkerProgram.language(), checkerProgram.source()).withLimits(checkerLimits),
                             checkerLanguage);
-            Build program = build(submission.withLimits(suiteLimits), language).join();
-            Build checkerBuilt = checkerBuild.join();
+            Build program = build(submission.withLimits(suiteLimits), language).get();
+            Build checkerBuilt = checkerBuild.get();
             String compileFailure = program.failure();
             announceCompiled(compileFailure == null, program.compilerOutput());
             if (checkerBuilt.failure() != null) {
@@ -183,10 +184,29 @@ public final class GradingJob {
             for (int i = 0; i < cases.size(); i++) {
                 judged.add(startCase(i, requests.get(i), program.artifacts(), bound, judges));
             }
-            CompletableFuture.allOf(judged.toArray(CompletableFuture[]::new)).join();
+            CompletableFuture<Void> all = CompletableFuture.allOf(judged.toArray(CompletableFuture[]::new));
+            all.whenComplete((ignored, error) -> judgements.add(() -> { }));
+            while (!all.isDone()) {
+                judgements.take().run();
+            }
+            all.join();
             return finish(program.compilerOutput(), "");
-        } finally {
-            judges.shutdownNow();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new CloudRunException("compiling failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancelAll();
+            throw new CloudRunException("grading was interrupted; its runs are cancelled");
+        }
+    }
+
+    private void cancelAll() {
+        synchronized (lock) {
+            for (Execution execution : executions) {
+                if (execution != null) {
+                    execution.cancel();
+                }
+            }
         }
     }
 
@@ -233,7 +253,7 @@ public final class GradingJob {
     }
 
     private CompletableFuture<Void> startCase(int index, RunRequest request, CollectedFiles artifacts, Checker checker,
-                                              ExecutorService judges) {
+                                              Executor judges) {
         TestCase testCase = cases.get(index);
         synchronized (lock) {
             if (index > firstFailure) {
@@ -267,7 +287,7 @@ public final class GradingJob {
     private record Judged(CaseReport report, double fraction) { }
 
     private CompletableFuture<Judged> judge(TestCase testCase, RunResult result, CollectedFiles collected,
-                                            Checker checker, ExecutorService judges) {
+                                            Checker checker, Executor judges) {
         var runVerdict = VerdictRules.fromRun(result);
         if (runVerdict.isPresent()) {
             Verdict verdict = runVerdict.get();
@@ -303,7 +323,7 @@ public final class GradingJob {
                         testCase.expectedOutput()), judges);
         return checked
                 .exceptionally(error -> CheckResult.checkerError("the checker threw " + rootCause(error)))
-                .thenApply(check -> {
+                .thenApplyAsync(check -> {
                     double fraction = check.verdict() == Verdict.ACCEPTED ? check.score() : 0;
                     CaseReport report = new CaseReport(testCase.name(), check.verdict(),
                             groupOf.containsKey(testCase.name()) ? 0 : fraction * testCase.points(), testCase.points(),
@@ -311,7 +331,7 @@ public final class GradingJob {
                             result.signal().orElse(0), text(programOutput), cap(result.stderr(), REPORTED_CHARS),
                             cap(check.message(), MESSAGE_CHARS));
                     return new Judged(report, fraction);
-                });
+                }, judges);
     }
 
     private static Throwable rootCause(Throwable error) {
