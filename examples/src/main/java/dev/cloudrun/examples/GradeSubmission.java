@@ -9,6 +9,7 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.TestCase;
 import dev.cloudrun.TestSuite;
 import dev.cloudrun.Verdict;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,25 +23,6 @@ import java.util.Map;
  */
 public final class GradeSubmission {
     private GradeSubmission() { }
-
-    /**
-     * Grades a submission against a suite, printing each case as it is judged.
-     *
-     * @param runner the shared runner
-     * @param submission the language and source
-     * @param suite the cases
-     * @return the report
-     */
-    public static GradeReport grade(CodeRunner runner, RunRequest submission, TestSuite suite) {
-        return Grader.create(runner)
-                .withListener(new GradeListener() {
-                    @Override
-                    public void onCase(CaseReport report) {
-                        System.out.println("  " + report);
-                    }
-                })
-                .grade(submission, suite);
-    }
 
     /**
      * Grades a submission against input/expected-output pairs, one point each, one second of CPU time per case.
@@ -66,16 +48,27 @@ public final class GradeSubmission {
     }
 
     /**
-     * Grades a sample submission and prints the report.
+     * Grades a sample submission and prints the report: against the test folder named by the
+     * first argument ({@code 1.in}/{@code 1.out}, Polygon or CMS layout), or against three built-in cases.
      *
-     * @param args ignored
+     * @param args an optional test folder
      */
     public static void main(String[] args) {
+        String source = "a, b = map(int, input().split())\nprint(a + b)\n";
+        // docs:start
         try (CodeRunner runner = CodeRunner.create()) {
-            TestSuite suite = TestSuite.of(TestCase.of("1", "1 2\n", "3\n"), TestCase.of("2", "40 2\n", "42\n"),
-                    TestCase.of("3", "5 5\n", "11\n")).withTimeLimit(Duration.ofSeconds(1));
-            GradeReport report = grade(runner, RunRequest.of("python", "a, b = map(int, input().split())\nprint(a + b)"), suite);
+            TestSuite suite = args.length > 0 ? TestSuite.load(Path.of(args[0]))
+                    : TestSuite.of(TestCase.of("1", "1 2\n", "3\n"), TestCase.of("2", "40 2\n", "42\n"));
+            GradeReport report = Grader.create(runner)
+                    .withListener(new GradeListener() {
+                        @Override
+                        public void onCase(CaseReport caseReport) {
+                            System.out.println(caseReport);    // live, as each case is judged
+                        }
+                    })
+                    .grade(RunRequest.of("python", source), suite.withTimeLimit(Duration.ofSeconds(1)));
             System.out.println(report.verdict() + " " + report.score() + "/" + report.maxScore());
         }
+        // docs:end
     }
 }
