@@ -33,7 +33,15 @@ record PreparedRun(Language language, String mainFile, Map<String, byte[]> files
     PreparedRun with(RunPlan newPlan) {
         Map<String, byte[]> all = new LinkedHashMap<>(files);
         if (newPlan.precompiled()) {
-            newPlan.artifacts().files().forEach(all::putIfAbsent);
+            // Names came out of a sandbox: hold them to the same rules as a request's files.
+            newPlan.artifacts().files().forEach((path, content) -> {
+                String safe = WorkspacePaths.normalize("artifacts[" + path + "]", path);
+                boolean clashes = all.keySet().stream().anyMatch(existing -> existing.startsWith(safe + "/")
+                        || safe.startsWith(existing + "/"));
+                if (!clashes) {
+                    all.putIfAbsent(safe, content);
+                }
+            });
         }
         return new PreparedRun(language, mainFile, all, limits, request, declaredPackages, newPlan);
     }
