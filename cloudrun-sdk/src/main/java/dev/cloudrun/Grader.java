@@ -86,6 +86,8 @@ public final class Grader {
      * @param suite the cases
      * @return the report: a verdict per case, the score and the compiler's output
      * @throws InvalidRequestException if the suite or submission is invalid, naming the field (nothing runs then)
+     * @throws QueueFullException if the runner's queue cannot take the compile or every case; the cases
+     *     already queued are cancelled, so grading the submission again later is safe
      * @throws CloudRunException if the runner is closed
      */
     public GradeReport grade(RunRequest submission, TestSuite suite) {

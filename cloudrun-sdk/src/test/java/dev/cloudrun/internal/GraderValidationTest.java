@@ -55,6 +55,20 @@ class GraderValidationTest {
     }
 
     @Test
+    void aQueueTooSmallForEveryCaseRefusesTheWholeGrading() {
+        ScriptedBackend blocking = new ScriptedBackend(step -> Script.blocks(new java.util.concurrent.CountDownLatch(1)));
+        try (CodeRunner small = CodeRunner.create(config -> config.backend(blocking).maxConcurrentRuns(1).maxQueuedRuns(2))) {
+            TestSuite five = TestSuite.of(java.util.stream.IntStream.rangeClosed(1, 5)
+                    .mapToObj(i -> TestCase.of(Integer.toString(i), "", "ok\n")).toList());
+
+            assertThatThrownBy(() -> Grader.create(small).grade(RunRequest.of("python", "print('ok')"), five))
+                    .isInstanceOf(dev.cloudrun.QueueFullException.class);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .untilAsserted(() -> assertThat(blocking.open.get()).as("the queued cases were cancelled").isZero());
+        }
+    }
+
+    @Test
     void aValidGradingRunsOnTheFakeToo() {
         assertThat(Grader.create(runner).grade(RunRequest.of("python", "print('ok')"),
                 TestSuite.of(TestCase.of("1", "", "ok\n"))).accepted()).isTrue();

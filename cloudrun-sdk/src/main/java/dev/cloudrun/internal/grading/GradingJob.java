@@ -11,6 +11,7 @@ import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.Language;
 import dev.cloudrun.LanguageRegistry;
 import dev.cloudrun.Limits;
+import dev.cloudrun.QueueFullException;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
@@ -130,6 +131,7 @@ public final class GradingJob {
      *
      * @return the report
      * @throws InvalidRequestException if the suite or the submission is invalid (nothing runs then)
+     * @throws QueueFullException if the runner's queue cannot take every case (those queued are cancelled)
      */
     public GradeReport grade() {
         suite.validate();
@@ -181,8 +183,14 @@ public final class GradingJob {
             Checker bound = checkerProgram == null ? checker
                     : new BoundProgramChecker(checkerProgram, checkerBuilt.artifacts(), checkerLimits);
             List<CompletableFuture<Void>> judged = new ArrayList<>();
-            for (int i = 0; i < cases.size(); i++) {
-                judged.add(startCase(i, requests.get(i), program.artifacts(), bound, judges));
+            try {
+                for (int i = 0; i < cases.size(); i++) {
+                    judged.add(startCase(i, requests.get(i), program.artifacts(), bound, judges));
+                }
+            } catch (QueueFullException e) {
+                // All or nothing: the caller can grade the whole submission again later.
+                cancelAll();
+                throw e;
             }
             CompletableFuture<Void> all = CompletableFuture.allOf(judged.toArray(CompletableFuture[]::new));
             all.whenComplete((ignored, error) -> judgements.add(() -> { }));
@@ -267,6 +275,8 @@ public final class GradingJob {
         try {
             execution = settings.runs().start(request, RunPlan.run(artifacts, outputFiles,
                     testCase.limits(suite.limits(settings.defaults())).maxOutputBytes(), collected::set));
+        } catch (QueueFullException e) {
+            throw e;
         } catch (RuntimeException e) {
             record(index, CaseReport.notRun(testCase.name(), Verdict.INTERNAL_ERROR, testCase.points(),
                     "could not start: " + e.getMessage()), 0);
