@@ -102,6 +102,20 @@ class TestSuiteTest {
     }
 
     @Test
+    void limitsMayAlsoSitUnderLimits() throws IOException {
+        write("1.in", "1\n");
+        write("1.out", "1\n");
+        write("suite.json", "{\"limits\": {\"timeLimit\": \"250ms\", \"memoryLimit\": \"64m\", \"outputLimit\": \"1m\"}}");
+
+        Limits limits = TestSuite.load(folder).limits(Limits.defaults());
+
+        assertThat(limits.cpuTime()).isEqualTo(Duration.ofMillis(250));
+        assertThat(limits.wallTime()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(limits.memoryBytes()).isEqualTo(64L << 20);
+        assertThat(limits.maxOutputBytes()).isEqualTo(1L << 20);
+    }
+
+    @Test
     void builtInCheckerByName() throws IOException {
         write("1.in", "1\n");
         write("1.out", "1\n");

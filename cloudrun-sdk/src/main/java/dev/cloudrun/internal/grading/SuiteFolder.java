@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -153,11 +152,18 @@ public final class SuiteFolder {
             }
             suite = suite.withGroup(new TestGroup(group.path("name").asText(""), groupPoints, members));
         }
-        if (config.hasNonNull("timeLimit")) {
-            suite = suite.withTimeLimit(Quantities.duration("suite.json.timeLimit", config.get("timeLimit").asText()));
+        // Limits at the top level or under "limits": {"timeLimit": "1s", "memoryLimit": "256m", "outputLimit": "1m"}.
+        JsonNode limits = config.path("limits").isObject() ? config.get("limits") : config;
+        String prefix = limits == config ? "suite.json." : "suite.json.limits.";
+        if (limits.hasNonNull("timeLimit")) {
+            suite = suite.withTimeLimit(Quantities.duration(prefix + "timeLimit", limits.get("timeLimit").asText()));
         }
-        if (config.hasNonNull("memoryLimit")) {
-            suite = suite.withMemoryLimit(Quantities.bytes("suite.json.memoryLimit", config.get("memoryLimit").asText()));
+        if (limits.hasNonNull("memoryLimit")) {
+            suite = suite.withMemoryLimit(Quantities.bytes(prefix + "memoryLimit", limits.get("memoryLimit").asText()));
+        }
+        if (limits.hasNonNull("outputLimit")) {
+            long outputBytes = Quantities.bytes(prefix + "outputLimit", limits.get("outputLimit").asText());
+            suite = suite.withLimits(l -> l.withMaxOutputBytes(outputBytes));
         }
         if (config.hasNonNull("fileIo")) {
             JsonNode fileIo = config.get("fileIo");
