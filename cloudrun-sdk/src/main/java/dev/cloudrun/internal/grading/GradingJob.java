@@ -263,11 +263,13 @@ public final class GradingJob {
     private CompletableFuture<Void> startCase(int index, RunRequest request, CollectedFiles artifacts, Checker checker,
                                               Executor judges) {
         TestCase testCase = cases.get(index);
+        boolean afterAFailure;
         synchronized (lock) {
-            if (index > firstFailure) {
-                record(index, skipped(testCase), 0);
-                return CompletableFuture.completedFuture(null);
-            }
+            afterAFailure = index > firstFailure;
+        }
+        if (afterAFailure) {
+            record(index, skipped(testCase), 0);
+            return CompletableFuture.completedFuture(null);
         }
         List<String> outputFiles = suite.outputFile().map(List::of).orElse(List.of());
         AtomicReference<CollectedFiles> collected = new AtomicReference<>();
