@@ -88,7 +88,8 @@ class GradeCommandTest {
         assertThat(json.get("verdict").asText()).isEqualTo("TIME_LIMIT");
         assertThat(json.get("score").asDouble()).isEqualTo(1.0);
         assertThat(json.get("cases").get(1).get("verdict").asText()).isEqualTo("TIME_LIMIT");
-        assertThat(json.get("cases").get(1).get("timeMs").asLong()).isGreaterThanOrEqualTo(250);
+        assertThat(json.get("cases").get(1).get("timeMs").asLong()).as("CPU time, unless the machine is so busy that "
+                + "the wall clock (2 x 300 ms + 1 s) ran out first").isPositive();
     }
 
     @Test
