@@ -10,11 +10,13 @@ import java.util.function.UnaryOperator;
 
 /**
  * One test of a {@link TestSuite}: what the program gets (stdin, input files), what it should
- * produce (stdout, or an output file for file I/O tasks), how many points it is worth and,
- * optionally, limits of its own. Immutable: every {@code withX} method returns a copy.
+ * produce (stdout, or the output file of a file I/O task, and any further expected files), how many
+ * points it is worth and, optionally, limits of its own. Immutable: every {@code withX} method
+ * returns a copy.
  *
  * <pre>{@code
  * TestCase.of("1", "2 3\n", "5\n").withPoints(10)
+ * TestCase.withInput("2", "data\n").withExpectedFile("report.csv", expectedCsv)   // stdout not checked
  * }</pre>
  */
 public final class TestCase {
@@ -22,15 +24,17 @@ public final class TestCase {
     private final byte[] stdin;
     private final byte[] expectedOutput;
     private final Map<String, byte[]> files;
+    private final Map<String, byte[]> expectedFiles;
     private final double points;
     private final UnaryOperator<Limits> limits;
 
-    private TestCase(String name, byte[] stdin, byte[] expectedOutput, Map<String, byte[]> files, double points,
-                     UnaryOperator<Limits> limits) {
+    private TestCase(String name, byte[] stdin, byte[] expectedOutput, Map<String, byte[]> files,
+                     Map<String, byte[]> expectedFiles, double points, UnaryOperator<Limits> limits) {
         this.name = name;
         this.stdin = stdin;
         this.expectedOutput = expectedOutput;
         this.files = files;
+        this.expectedFiles = expectedFiles;
         this.points = points;
         this.limits = limits;
     }
@@ -57,7 +61,20 @@ public final class TestCase {
      */
     public static TestCase of(String name, byte[] stdin, byte[] expectedOutput) {
         return new TestCase(Objects.requireNonNull(name, "name"), Objects.requireNonNull(stdin, "stdin").clone(),
-                Objects.requireNonNull(expectedOutput, "expectedOutput").clone(), Map.of(), 1, UnaryOperator.identity());
+                Objects.requireNonNull(expectedOutput, "expectedOutput").clone(), Map.of(), Map.of(), 1,
+                UnaryOperator.identity());
+    }
+
+    /**
+     * A case whose stdout (or output file) is not checked: give it {@link #withExpectedFile expected files}.
+     *
+     * @param name the case's name, unique in its suite
+     * @param stdin the program's whole input
+     * @return the case, worth 1 point
+     */
+    public static TestCase withInput(String name, String stdin) {
+        return new TestCase(Objects.requireNonNull(name, "name"), stdin.getBytes(StandardCharsets.UTF_8), null,
+                Map.of(), Map.of(), 1, UnaryOperator.identity());
     }
 
     /**
@@ -68,7 +85,7 @@ public final class TestCase {
         if (!(value >= 0) || Double.isInfinite(value)) {
             throw new InvalidRequestException("cases[" + name + "].points", "must be 0 or more, was " + value);
         }
-        return new TestCase(name, stdin, expectedOutput, files, value, limits);
+        return new TestCase(name, stdin, expectedOutput, files, expectedFiles, value, limits);
     }
 
     /**
@@ -81,7 +98,25 @@ public final class TestCase {
     public TestCase withFile(String path, byte[] content) {
         Map<String, byte[]> copy = new LinkedHashMap<>(files);
         copy.put(Objects.requireNonNull(path, "path"), Objects.requireNonNull(content, "content").clone());
-        return new TestCase(name, stdin, expectedOutput, Collections.unmodifiableMap(copy), points, limits);
+        return new TestCase(name, stdin, expectedOutput, Collections.unmodifiableMap(copy), expectedFiles, points, limits);
+    }
+
+    /**
+     * Expects the program to leave a file in its workspace, checked with the suite's checker
+     * against {@code content} (the file is carried out of the sandbox as bytes, never read by path).
+     *
+     * @param path a plain relative file name such as {@code result.txt} or {@code out/summary.csv}
+     * @param content the expected content
+     * @return a copy expecting the file
+     */
+    public TestCase withExpectedFile(String path, byte[] content) {
+        if (path == null || !path.matches("[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*") || path.length() > 200) {
+            throw new InvalidRequestException("cases[" + name + "].expectedFiles",
+                    "must be relative paths of letters, digits and ._-, was " + path);
+        }
+        Map<String, byte[]> copy = new LinkedHashMap<>(expectedFiles);
+        copy.put(path, Objects.requireNonNull(content, "content").clone());
+        return new TestCase(name, stdin, expectedOutput, files, Collections.unmodifiableMap(copy), points, limits);
     }
 
     /**
@@ -93,7 +128,8 @@ public final class TestCase {
     public TestCase withLimits(UnaryOperator<Limits> adjustment) {
         Objects.requireNonNull(adjustment, "adjustment");
         UnaryOperator<Limits> previous = limits;
-        return new TestCase(name, stdin, expectedOutput, files, points, base -> adjustment.apply(previous.apply(base)));
+        return new TestCase(name, stdin, expectedOutput, files, expectedFiles, points,
+                base -> adjustment.apply(previous.apply(base)));
     }
 
     /** @return the case's name */
@@ -106,9 +142,16 @@ public final class TestCase {
         return stdin.clone();
     }
 
-    /** @return the expected output, a copy */
-    public byte[] expectedOutput() {
-        return expectedOutput.clone();
+    /** @return the expected stdout (or output file), a copy; empty when only expected files are checked */
+    public Optional<byte[]> expectedOutput() {
+        return Optional.ofNullable(expectedOutput).map(byte[]::clone);
+    }
+
+    /** @return the files the program must leave, by path, a copy */
+    public Map<String, byte[]> expectedFiles() {
+        Map<String, byte[]> copy = new LinkedHashMap<>();
+        expectedFiles.forEach((path, content) -> copy.put(path, content.clone()));
+        return copy;
     }
 
     /** @return extra files of the case's workspace, a copy */
@@ -135,6 +178,7 @@ public final class TestCase {
     @Override
     public String toString() {
         return "TestCase{" + name + ", points=" + points + ", inputBytes=" + stdin.length
-                + ", expectedBytes=" + expectedOutput.length + "}";
+                + ", expectedBytes=" + (expectedOutput == null ? "unchecked" : expectedOutput.length)
+                + ", expectedFiles=" + expectedFiles.keySet() + "}";
     }
 }

@@ -263,6 +263,16 @@ public final class TestSuite {
             if (!names.add(testCase.name())) {
                 throw new InvalidRequestException("cases[" + testCase.name() + "]", "two cases are named " + testCase.name());
             }
+            if (testCase.expectedOutput().isEmpty() && testCase.expectedFiles().isEmpty()) {
+                throw new InvalidRequestException("cases[" + testCase.name() + "]",
+                        "expects nothing: give an expected output or expected files");
+            }
+            for (String expected : testCase.expectedFiles().keySet()) {
+                if (expected.equals(inputFile) || expected.equals(outputFile) || testCase.files().containsKey(expected)) {
+                    throw new InvalidRequestException("cases[" + testCase.name() + "].expectedFiles[" + expected + "]",
+                            "is also the input file, the output file or an input of the case");
+                }
+            }
         }
         Set<String> groupNames = new HashSet<>();
         Map<String, String> groupOf = new HashMap<>();

@@ -38,7 +38,7 @@ class TestSuiteTest {
         TestSuite suite = TestSuite.load(folder);
 
         assertThat(suite.cases()).extracting(TestCase::name).containsExactly("1", "2", "10");
-        assertThat(text(suite.cases().get(1).expectedOutput())).isEqualTo("4\n");
+        assertThat(text(suite.cases().get(1).expectedOutput().orElseThrow())).isEqualTo("4\n");
         assertThat(suite.maxScore()).as("every case worth the same").isEqualTo(3.0);
     }
 
@@ -171,6 +171,14 @@ class TestSuiteTest {
         assertThatThrownBy(() -> TestSuite.of(one).withGroup(TestGroup.of("g", 1, "1"))
                 .withGroup(TestGroup.of("h", 1, "1")).validate())
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("groups[h].cases"));
+        assertThatThrownBy(() -> TestSuite.of(TestCase.withInput("2", "")).validate())
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("cases[2]"));
+        assertThatThrownBy(() -> TestSuite.of(one.withExpectedFile("output.txt", new byte[0]))
+                .withFileIo("input.txt", "output.txt").validate())
+                .isInstanceOfSatisfying(InvalidRequestException.class,
+                        e -> assertThat(e.field()).isEqualTo("cases[1].expectedFiles[output.txt]"));
+        assertThatThrownBy(() -> one.withExpectedFile("../x", new byte[0]))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("cases[1].expectedFiles"));
         assertThatThrownBy(() -> TestSuite.of(one).withFileIo("../in", "out"))
                 .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("fileIo"));
 

@@ -272,6 +272,22 @@ public abstract class GraderTck {
     }
 
     @Test
+    void expectedFilesAreCarriedOutAndChecked() {
+        String source = "import sys\nn = int(input())\nopen('result.txt', 'w').write(str(n * 2) + '\\n')\n";
+        TestSuite suite = TestSuite.of(
+                TestCase.withInput("right", "21\n").withExpectedFile("result.txt", "42\n".getBytes(StandardCharsets.UTF_8)),
+                TestCase.withInput("wrong", "20\n").withExpectedFile("result.txt", "42\n".getBytes(StandardCharsets.UTF_8)),
+                TestCase.withInput("missing", "1\n").withExpectedFile("other.txt", "2\n".getBytes(StandardCharsets.UTF_8)));
+
+        GradeReport report = grader().grade(RunRequest.of("python", source), suite);
+
+        assertThat(verdicts(report)).as(report.cases().toString()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "right", Verdict.ACCEPTED, "wrong", Verdict.WRONG_ANSWER, "missing", Verdict.WRONG_ANSWER));
+        assertThat(report.find("wrong").orElseThrow().message()).isEqualTo("result.txt: line 1: expected `42`, got `40`");
+        assertThat(report.find("missing").orElseThrow().message()).isEqualTo("the program did not write other.txt");
+    }
+
+    @Test
     void noCaseSeesAnotherCasesFiles() {
         String source = """
                 #include <stdio.h>

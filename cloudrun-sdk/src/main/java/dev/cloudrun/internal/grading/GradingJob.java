@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
@@ -271,7 +272,8 @@ public final class GradingJob {
             record(index, skipped(testCase), 0);
             return CompletableFuture.completedFuture(null);
         }
-        List<String> outputFiles = suite.outputFile().map(List::of).orElse(List.of());
+        List<String> outputFiles = new ArrayList<>(suite.outputFile().map(List::of).orElse(List.of()));
+        outputFiles.addAll(testCase.expectedFiles().keySet());
         AtomicReference<CollectedFiles> collected = new AtomicReference<>();
         Execution execution;
         try {
@@ -309,41 +311,87 @@ public final class GradingJob {
             }
             return CompletableFuture.completedFuture(new Judged(report(testCase, result, verdict, 0, message), 0));
         }
-        byte[] output = result.stdoutBytes();
-        if (suite.outputFile().isPresent()) {
-            String name = suite.outputFile().get();
+        Optional<String> outputFile = suite.outputFile();
+        Map<String, byte[]> expectedFiles = testCase.expectedFiles();
+        if (outputFile.isPresent() || !expectedFiles.isEmpty()) {
             if (collected == null || collected.problem() != null) {
-                String problem = collected == null ? "it was not collected" : collected.problem();
+                String problem = collected == null ? "they were not collected" : collected.problem();
                 Verdict verdict = problem.contains("larger than") ? Verdict.OUTPUT_LIMIT : Verdict.INTERNAL_ERROR;
-                return CompletableFuture.completedFuture(new Judged(report(testCase, result, verdict, 0,
-                        "reading " + name + ": " + problem), 0));
-            }
-            if (collected.rejected().containsKey(name)) {
-                return CompletableFuture.completedFuture(new Judged(report(testCase, result, Verdict.WRONG_ANSWER, 0,
-                        name + " " + collected.rejected().get(name)), 0));
-            }
-            output = collected.files().get(name);
-            if (output == null) {
-                return CompletableFuture.completedFuture(new Judged(report(testCase, result, Verdict.WRONG_ANSWER, 0,
-                        "the program did not write " + name), 0));
+                return done(report(testCase, result, verdict, 0, "reading the output files: " + problem));
             }
         }
-        byte[] programOutput = output;
-        CompletableFuture<CheckResult> checked = checker instanceof BoundProgramChecker program
-                ? program.checkAsync(testCase.input(), output, testCase.expectedOutput())
-                : CompletableFuture.supplyAsync(() -> checker.check(testCase.input(), programOutput,
-                        testCase.expectedOutput()), judges);
-        return checked
-                .exceptionally(error -> CheckResult.checkerError("the checker threw " + rootCause(error)))
-                .thenApplyAsync(check -> {
-                    double fraction = check.verdict() == Verdict.ACCEPTED ? check.score() : 0;
-                    CaseReport report = new CaseReport(testCase.name(), check.verdict(),
-                            groupOf.containsKey(testCase.name()) ? 0 : fraction * testCase.points(), testCase.points(),
-                            result.wallTime(), result.cpuTime(), result.memoryBytes(), result.exitCode(),
-                            result.signal().orElse(0), text(programOutput), cap(result.stderr(), REPORTED_CHARS),
-                            cap(check.message(), MESSAGE_CHARS));
-                    return new Judged(report, fraction);
-                }, judges);
+        byte[] shown = result.stdoutBytes();
+        List<Check> checks = new ArrayList<>();
+        if (testCase.expectedOutput().isPresent()) {
+            if (outputFile.isPresent()) {
+                String problem = fileProblem(collected, outputFile.get());
+                if (problem != null) {
+                    return done(report(testCase, result, Verdict.WRONG_ANSWER, 0, problem));
+                }
+                shown = collected.files().get(outputFile.get());
+            }
+            checks.add(new Check("", shown, testCase.expectedOutput().get()));
+        }
+        for (Map.Entry<String, byte[]> expected : expectedFiles.entrySet()) {
+            String problem = fileProblem(collected, expected.getKey());
+            if (problem != null) {
+                return done(report(testCase, result, Verdict.WRONG_ANSWER, 0, problem));
+            }
+            checks.add(new Check(expected.getKey() + ": ", collected.files().get(expected.getKey()), expected.getValue()));
+        }
+        // Every output is checked in turn; the first that is not accepted decides.
+        CompletableFuture<CheckResult> verdict = CompletableFuture.completedFuture(CheckResult.accepted());
+        for (Check check : checks) {
+            verdict = verdict.thenCompose(previous -> !previous.verdict().isAccepted()
+                    ? CompletableFuture.completedFuture(previous)
+                    : runChecker(checker, testCase.input(), check, judges).thenApply(next -> combine(previous, next, check)));
+        }
+        byte[] programOutput = shown;
+        return verdict.thenApplyAsync(check -> {
+            double fraction = check.verdict() == Verdict.ACCEPTED ? check.score() : 0;
+            CaseReport report = new CaseReport(testCase.name(), check.verdict(),
+                    groupOf.containsKey(testCase.name()) ? 0 : fraction * testCase.points(), testCase.points(),
+                    result.wallTime(), result.cpuTime(), result.memoryBytes(), result.exitCode(),
+                    result.signal().orElse(0), text(programOutput), cap(result.stderr(), REPORTED_CHARS),
+                    cap(check.message(), MESSAGE_CHARS));
+            return new Judged(report, fraction);
+        }, judges);
+    }
+
+    /** One output to check: the program's stdout or output file, or an expected file, against its answer. */
+    private record Check(String label, byte[] output, byte[] answer) { }
+
+    private static CompletableFuture<Judged> done(CaseReport report) {
+        return CompletableFuture.completedFuture(new Judged(report, 0));
+    }
+
+    /** @return why a file the program should have left cannot be checked, or null if it can */
+    private static String fileProblem(CollectedFiles collected, String name) {
+        if (collected.rejected().containsKey(name)) {
+            return name + " " + collected.rejected().get(name);
+        }
+        return collected.files().containsKey(name) ? null : "the program did not write " + name;
+    }
+
+    private CompletableFuture<CheckResult> runChecker(Checker checker, byte[] input, Check check, Executor judges) {
+        CompletableFuture<CheckResult> checked;
+        try {
+            checked = checker instanceof BoundProgramChecker program
+                    ? program.checkAsync(input, check.output(), check.answer())
+                    : CompletableFuture.supplyAsync(() -> checker.check(input, check.output(), check.answer()), judges);
+        } catch (RuntimeException e) {
+            checked = CompletableFuture.failedFuture(e);
+        }
+        return checked.exceptionally(error -> CheckResult.checkerError("the checker threw " + rootCause(error)));
+    }
+
+    private static CheckResult combine(CheckResult previous, CheckResult next, Check check) {
+        if (!next.verdict().isAccepted()) {
+            return new CheckResult(next.verdict(), 0, check.label() + next.message());
+        }
+        String message = previous.message().isEmpty() ? next.message()
+                : next.message().isEmpty() ? previous.message() : previous.message() + "; " + next.message();
+        return new CheckResult(Verdict.ACCEPTED, Math.min(previous.score(), next.score()), message);
     }
 
     private static Throwable rootCause(Throwable error) {
