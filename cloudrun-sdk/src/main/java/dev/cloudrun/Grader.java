@@ -24,6 +24,11 @@ import java.util.Objects;
  * <p>The submission is a {@link RunRequest}: its language, source, extra files, environment and
  * fairness key are used; its stdin and limits are replaced by each case's. A wrong, crashing or
  * slow submission is a verdict, never an exception.
+ *
+ * <p>Compiling once needs the language to name its {@link Language#artifacts() artifacts} (the
+ * built-in C, C++ and Java do): they are carried out of the compile sandbox as a strictly parsed
+ * tar stream and written into each case's sandbox. A compiled language that names none is compiled
+ * again in every case's sandbox; interpreted languages just run.
  */
 public final class Grader {
     private static final long DEFAULT_MAX_ARTIFACT_BYTES = 64L << 20;
