@@ -13,13 +13,15 @@ import java.util.function.Predicate;
 
 /**
  * Reads a tar stream that a step inside a sandbox wrote to its stdout, trusting it only as bytes:
- * regular files only (links, devices, FIFOs and GNU/PAX extensions are refused, never followed),
+ * regular files only (links, devices and FIFOs are refused, never followed; GNU long names are
+ * read, PAX headers refused),
  * relative paths without {@code ..}, header checksums verified, a cap on entries and on bytes. The
  * host never opens a path in a folder user code could have touched; it only parses this stream.
  */
 public final class StrictTar {
     private static final int BLOCK = 512;
     private static final int MAX_ENTRIES = 10_000;
+    private static final int MAX_LONG_NAME = 4096;
 
     private StrictTar() { }
 
@@ -50,6 +52,7 @@ public final class StrictTar {
         long kept = 0;
         int entries = 0;
         int offset = 0;
+        String longName = null;
         while (offset + BLOCK <= archive.length) {
             if (isZeroBlock(archive, offset)) {
                 break;
@@ -62,10 +65,22 @@ public final class StrictTar {
             }
             String name = text(archive, offset, 100);
             String prefix = isUstar(archive, offset) ? text(archive, offset + 345, 155) : "";
-            String path = normalize(prefix.isEmpty() ? name : prefix + "/" + name);
             long size = octal(archive, offset + 124, 12);
             int mode = (int) octal(archive, offset + 100, 8);
             char type = (char) archive[offset + 156];
+            if (type == 'L' || type == 'K') {
+                // GNU long name (or long link target) of the next entry: its data, at most 4 KiB.
+                if (size <= 0 || size > MAX_LONG_NAME || offset + BLOCK + size > archive.length) {
+                    return CollectedFiles.failed("the archive has a bad long-name entry");
+                }
+                if (type == 'L') {
+                    longName = text(archive, offset + BLOCK, (int) size);
+                }
+                offset += BLOCK + (int) ((size + BLOCK - 1) / BLOCK) * BLOCK;
+                continue;
+            }
+            String path = normalize(longName != null ? longName : prefix.isEmpty() ? name : prefix + "/" + name);
+            longName = null;
             if (size < 0 || path == null) {
                 return CollectedFiles.failed("the archive has an entry with a bad size or path: " + name);
             }
@@ -94,8 +109,8 @@ public final class StrictTar {
                     rejected.put(path, "is a folder");
                 }
             }
-            if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
-                return CollectedFiles.failed("the archive uses long names or extended headers, which are refused");
+            if (type == 'x' || type == 'g') {
+                return CollectedFiles.failed("the archive uses extended (PAX) headers, which are refused");
             }
             offset = (int) Math.min(next, Integer.MAX_VALUE);
         }

@@ -90,6 +90,27 @@ class StrictTarTest {
     }
 
     @Test
+    void readsGnuLongNames() throws Exception {
+        String longName = "Main$" + "Inner".repeat(30) + ".class";
+        Files.writeString(folder.resolve(longName), "class");
+
+        CollectedFiles files = StrictTar.read(tarOf("."), StrictTar.globs(List.of("**.class")), 1 << 20);
+
+        assertThat(files.problem()).isNull();
+        assertThat(files.files()).containsOnlyKeys(longName);
+    }
+
+    @Test
+    void aLongUnsafeNameIsStillRefused() {
+        byte[] longName = ("../" + "x".repeat(120)).getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream archive = new ByteArrayOutputStream();
+        archive.writeBytes(entry("././@LongLink", 'L', longName));
+        archive.writeBytes(entry("truncated", '0', "x".getBytes()));
+
+        assertThat(StrictTar.read(archive.toByteArray(), path -> true, 100).problem()).contains("bad size or path");
+    }
+
+    @Test
     void refusesUnsafePathsAndOversizedFiles() {
         byte[] dotDot = entry("../escape", '0', "x".getBytes());
         byte[] absolute = entry("/etc/cron.d/x", '0', "x".getBytes());
