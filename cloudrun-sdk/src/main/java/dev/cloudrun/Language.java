@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * Java, the class name), {@code {memoryBytes}} and {@code {memoryMiB}} the run's memory limit.
  * The program's arguments are appended to the run command.
  *
+ * <p>A compiled language names its {@link #artifacts()}: the files the compile step produces
+ * (globs such as {@code main} or {@code **.class}), which are all the run command needs. The
+ * {@link Grader} compiles a submission once and runs every test case on a copy of them.
+ *
  * <p>Descriptor keys the SDK does not use itself (the browser IDE's {@code monacoLanguage} and
  * {@code template}, say) are kept as {@link #attributes()}, for applications to read.
  */
@@ -31,6 +35,7 @@ public final class Language {
     private final List<String> extensions;
     private final List<String> compileCommand;
     private final List<String> runCommand;
+    private final List<String> artifacts;
     private final String image;
     private final List<String> versionCommand;
     private final List<Pattern> missingDependencyPatterns;
@@ -48,6 +53,7 @@ public final class Language {
         this.extensions = List.copyOf(builder.extensions);
         this.compileCommand = List.copyOf(builder.compileCommand);
         this.runCommand = List.copyOf(builder.runCommand);
+        this.artifacts = List.copyOf(builder.artifacts);
         this.image = builder.image;
         this.versionCommand = List.copyOf(builder.versionCommand);
         this.missingDependencyPatterns = List.copyOf(builder.missingDependencyPatterns);
@@ -116,6 +122,18 @@ public final class Language {
     /** @return the run command, before the program's arguments */
     public List<String> runCommand() {
         return runCommand;
+    }
+
+    /**
+     * The files the compile step produces that the run command needs, as globs relative to the
+     * workspace ({@code main} for C, {@code **.class} for Java; {@code *} stays within a folder,
+     * {@code **} crosses folders). Empty for interpreted languages, and for compiled languages
+     * whose descriptor does not say (those are compiled again for every run).
+     *
+     * @return the artefact globs
+     */
+    public List<String> artifacts() {
+        return artifacts;
     }
 
     /** @return the container image the Docker backend runs this language in */
@@ -211,6 +229,7 @@ public final class Language {
         private List<String> extensions = List.of();
         private List<String> compileCommand = List.of();
         private List<String> runCommand = List.of();
+        private List<String> artifacts = List.of();
         private String image;
         private List<String> versionCommand = List.of();
         private List<Pattern> missingDependencyPatterns = List.of();
@@ -265,6 +284,22 @@ public final class Language {
         /** @param value run command @return this builder */
         public Builder runCommand(List<String> value) {
             this.runCommand = value;
+            return this;
+        }
+
+        /**
+         * Names what the compile step produces (see {@link Language#artifacts()}).
+         *
+         * @param globs relative globs of letters, digits, {@code ._-/$*}; no {@code ..}
+         * @return this builder
+         */
+        public Builder artifacts(List<String> globs) {
+            for (String glob : globs) {
+                if (glob == null || !glob.matches("[A-Za-z0-9._$*/-]{1,200}") || glob.startsWith("/") || glob.contains("..")) {
+                    throw new IllegalArgumentException("artifact glob must be relative, without .., of letters, digits and ._-/$*: " + glob);
+                }
+            }
+            this.artifacts = List.copyOf(globs);
             return this;
         }
 

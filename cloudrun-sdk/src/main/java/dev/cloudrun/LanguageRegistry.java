@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * {@code META-INF/cloudrun/languages.json} on the class path, so an application adds or overrides
  * a language (same id) by shipping such a file. The file is a JSON array of objects with the
  * fields {@code id}, {@code aliases}, {@code displayName}, {@code sourceFile},
- * {@code sourceFilePattern}, {@code extensions}, {@code compile}, {@code run}, {@code image},
+ * {@code sourceFilePattern}, {@code extensions}, {@code compile}, {@code run}, {@code artifacts}, {@code image},
  * {@code version}, {@code missingDependencyPatterns}, {@code memoryErrorPatterns},
  * {@code previewOnly} and {@code packages}; see {@link Language} and {@link PackageManager}. Any
  * other key with a text, number or boolean value (the IDE's {@code monacoLanguage} and
@@ -38,7 +38,7 @@ public final class LanguageRegistry {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The descriptor keys the SDK reads itself; every other key becomes an attribute. */
     private static final Set<String> SDK_KEYS = Set.of("id", "aliases", "displayName", "sourceFile", "sourceFilePattern",
-            "extensions", "compile", "run", "image", "version", "missingDependencyPatterns", "memoryErrorPatterns",
+            "extensions", "compile", "run", "artifacts", "image", "version", "missingDependencyPatterns", "memoryErrorPatterns",
             "previewOnly", "packages");
 
     private final Map<String, Language> byId;
@@ -130,6 +130,7 @@ public final class LanguageRegistry {
                         .extensions(strings(node, "extensions"))
                         .compileCommand(strings(node, "compile"))
                         .runCommand(strings(node, "run"))
+                        .artifacts(strings(node, "artifacts"))
                         .image(node.path("image").asText(null))
                         .versionCommand(strings(node, "version"))
                         .missingDependencyPatterns(strings(node, "missingDependencyPatterns"))

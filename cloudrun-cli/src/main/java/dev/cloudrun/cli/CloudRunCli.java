@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code languages} and
+ * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code grade}, {@code languages} and
  * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly.)
  */
 public final class CloudRunCli {
@@ -35,6 +35,7 @@ public final class CloudRunCli {
     private static final String USAGE = String.join("\n",
             "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--auto-install] [--json]",
             "                         [-- ARGS...]",
+            "       " + GradeCommand.USAGE,
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
@@ -70,6 +71,8 @@ public final class CloudRunCli {
             switch (args[0]) {
                 case "run":
                     return run(List.of(args).subList(1, args.length));
+                case "grade":
+                    return new GradeCommand(out, err).run(List.of(args).subList(1, args.length));
                 case "languages":
                     return languages();
                 case "serve":

@@ -104,7 +104,7 @@ final class DockerSandbox implements Sandbox {
         DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, hostWorkspace);
         sandbox.keeper = hostWorkspace != null ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.supplyAsync(sandbox::startKeeper, backend.ioThreads());
-        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), options.uid(), options.gid());
+        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), spec.executables(), options.uid(), options.gid());
         return sandbox;
     }
 

@@ -12,12 +12,16 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 /**
  * Packs a run's files into a tar the daemon extracts into the workspace volume: every entry owned by
  * the sandbox user, directories {@code 0755}, files {@code 0644}, no links. Paths were validated by
- * the engine (relative, no {@code ..}).
+ * the engine (relative, no {@code ..}). Files named executable (compiled artefacts) get {@code 0755}.
  */
 final class WorkspaceTar {
     private WorkspaceTar() { }
 
     static byte[] pack(Map<String, byte[]> files, int uid, int gid) {
+        return pack(files, java.util.Set.of(), uid, gid);
+    }
+
+    static byte[] pack(Map<String, byte[]> files, java.util.Set<String> executables, int uid, int gid) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -37,7 +41,7 @@ final class WorkspaceTar {
             }
             for (Map.Entry<String, byte[]> file : new TreeMap<>(files).entrySet()) {
                 TarArchiveEntry entry = new TarArchiveEntry(file.getKey(), TarArchiveEntry.LF_NORMAL);
-                entry.setMode(0100644);
+                entry.setMode(executables.contains(file.getKey()) ? 0100755 : 0100644);
                 entry.setSize(file.getValue().length);
                 own(entry, uid, gid);
                 tar.putArchiveEntry(entry);

@@ -24,9 +24,37 @@ import java.util.regex.Pattern;
  * @param limits the run's limits
  * @param request the original request
  * @param declaredPackages dependencies the files declare, to install first when auto-install is on
+ * @param plan how the steps are shaped (standard, compile only, precompiled)
  */
 record PreparedRun(Language language, String mainFile, Map<String, byte[]> files, Limits limits, RunRequest request,
-                   List<String> declaredPackages) {
+                   List<String> declaredPackages, RunPlan plan) {
+
+    /** @return this run shaped by a plan, with precompiled artefacts added to its files (the request's files win) */
+    PreparedRun with(RunPlan newPlan) {
+        Map<String, byte[]> all = new LinkedHashMap<>(files);
+        if (newPlan.precompiled()) {
+            // Names came out of a sandbox: hold them to the same rules as a request's files.
+            newPlan.artifacts().files().forEach((path, content) -> {
+                String safe = WorkspacePaths.normalize("artifacts[" + path + "]", path);
+                boolean clashes = all.keySet().stream().anyMatch(existing -> existing.startsWith(safe + "/")
+                        || safe.startsWith(existing + "/"));
+                if (!clashes) {
+                    all.putIfAbsent(safe, content);
+                }
+            });
+        }
+        return new PreparedRun(language, mainFile, all, limits, request, declaredPackages, newPlan);
+    }
+
+    /** @return the files the backend makes executable */
+    java.util.Set<String> executables() {
+        if (!plan.precompiled()) {
+            return java.util.Set.of();
+        }
+        java.util.Set<String> result = new java.util.HashSet<>(plan.artifacts().executables());
+        result.retainAll(files.keySet());
+        return result;
+    }
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     static PreparedRun of(RunRequest request, LanguageRegistry languages, Limits defaults, Limits ceiling,
@@ -88,7 +116,7 @@ record PreparedRun(Language language, String mainFile, Map<String, byte[]> files
         limits.validateAgainst(ceiling);
         List<String> declared = request.autoInstallAttempts() > 0 && language.packageManager().isPresent()
                 ? DeclaredDependencies.from(language.packageManager().get(), files) : List.of();
-        return new PreparedRun(language, mainFile, files, limits, request, declared);
+        return new PreparedRun(language, mainFile, files, limits, request, declared, RunPlan.standard());
     }
 
     private static String decodeStrict(byte[] source) {

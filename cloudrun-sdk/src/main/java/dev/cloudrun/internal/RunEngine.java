@@ -100,7 +100,22 @@ public final class RunEngine {
      * @throws CloudRunException if the runner is closed
      */
     public Execution start(RunRequest request, RunListener listener) {
-        PreparedRun prepared = PreparedRun.of(request, languages, defaults, ceiling, workspaceBytes);
+        return start(request, listener, RunPlan.standard());
+    }
+
+    /**
+     * Validates a request and queues it, to run as the plan says.
+     *
+     * @param request what to run
+     * @param listener where its events go
+     * @param plan compile only, run on precompiled artefacts, collect files
+     * @return the execution
+     * @throws dev.cloudrun.InvalidRequestException if the request is invalid
+     * @throws QueueFullException if the queue is full
+     * @throws CloudRunException if the runner is closed
+     */
+    public Execution start(RunRequest request, RunListener listener, RunPlan plan) {
+        PreparedRun prepared = PreparedRun.of(request, languages, defaults, ceiling, workspaceBytes).with(plan);
         backend.checkLanguage(prepared.language());
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         DefaultExecution execution = new DefaultExecution(id, prepared, backend, listener, workspaceBytes, packages,

@@ -76,19 +76,27 @@ final class RunLifecycle {
         String cacheKey = packageManager == null ? null
                 : PackageCaches.key(run.request().packageCache(), id, packageManager.ecosystem());
         PackageInstaller installer = new PackageInstaller(backend, packages, listener, supervisor, cancelled, enter);
-        try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, run.files(), workspaceBytes))) {
+        try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, run.files(), workspaceBytes, run.executables()))) {
             int installRounds = run.request().autoInstallAttempts();
             if (packageManager != null && installRounds > 0 && !run.declaredPackages().isEmpty()
                     && !packages.caches().allInstalled(cacheKey, run.declaredPackages())) {
                 installer.install(sandbox, packageManager, cacheKey, run.declaredPackages());
             }
             String compilerOutput = "";
-            if (language.isCompiled()) {
+            RunPlan plan = run.plan();
+            if (language.isCompiled() && !plan.precompiled()) {
                 Compiled compiled = compile(sandbox);
                 if (compiled.failure != null) {
                     return compiled.failure;
                 }
                 compilerOutput = compiled.output;
+            }
+            if (plan.compileOnly()) {
+                CollectedFiles artifacts = collect(sandbox, StepSpec.Kind.COMPILE, true);
+                plan.collected().accept(artifacts);
+                return RunResult.builder(Status.OK).language(language.id()).compilerOutput(compilerOutput)
+                        .message(artifacts.problem() == null ? "compiled" : "compiled, but " + artifacts.problem())
+                        .build();
             }
             Set<String> attempted = new HashSet<>();
             StdinChannel input = stdin;
@@ -100,6 +108,9 @@ final class RunLifecycle {
                 boolean mountCache = packageManager != null
                         && (installer.cacheUsed() || !PackageCaches.isRunPrivate(cacheKey));
                 StepReport step = supervisor.supervise(sandbox, runStep(packageManager, cacheKey, mountCache), null, input);
+                if (!plan.collect().isEmpty() && !step.cancelled()) {
+                    plan.collected().accept(collect(sandbox, StepSpec.Kind.RUN, false));
+                }
                 RunResult result = programResult(step, compilerOutput, installer.installed(), List.of(), "");
                 if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
                     return result;
@@ -127,6 +138,45 @@ final class RunLifecycle {
                 backend.clearPackageCache(cacheKey);
             }
         }
+    }
+
+    /**
+     * Carries files out of the sandbox: {@code tar} (the image's or host's own, which user code
+     * cannot replace) writes them to its stdout and the host parses that stream strictly; the host
+     * never opens a path in the workspace.
+     *
+     * @param kind the kind of step that ran last (so the backend runs this one alike)
+     * @param globs whether {@link RunPlan#collect()} holds globs (the whole workspace is archived and
+     *     filtered) or exact names (only they are archived, without following links)
+     */
+    private CollectedFiles collect(Sandbox sandbox, StepSpec.Kind kind, boolean globs) throws InterruptedException {
+        RunPlan plan = run.plan();
+        List<String> command = new ArrayList<>(List.of("tar", "--no-recursion", "-c", "-f", "-", "--"));
+        if (globs) {
+            command = List.of("tar", "-c", "-f", "-", ".");
+        } else {
+            command.addAll(plan.collect());
+        }
+        long tarSlack = 64L * 1024 + 1024L * plan.collect().size();
+        Limits limits = run.limits().withWallTime(java.time.Duration.ofSeconds(20))
+                .withCpuTime(java.time.Duration.ofSeconds(10))
+                .withMemoryBytes(Math.max(run.limits().memoryBytes(), 64 * MIB))
+                .withMaxProcesses(Math.max(run.limits().maxProcesses(), 8))
+                .withMaxOutputBytes(plan.maxCollectBytes() + tarSlack);
+        StepSpec spec = new StepSpec(kind, command, Map.of(), limits, false);
+        StepReport step = supervisor.silent().supervise(sandbox, spec, null, new StdinChannel(null, false));
+        if (step.cancelled()) {
+            return CollectedFiles.failed("cancelled");
+        }
+        if (step.output().truncated(StreamKind.STDOUT)) {
+            return CollectedFiles.failed("the files are larger than " + plan.maxCollectBytes() + " bytes");
+        }
+        java.util.function.Predicate<String> wanted = globs ? StrictTar.globs(plan.collect()) : plan.collect()::contains;
+        CollectedFiles files = StrictTar.read(step.output().bytes(StreamKind.STDOUT), wanted, plan.maxCollectBytes());
+        if (globs && files.problem() == null && files.files().isEmpty()) {
+            return CollectedFiles.failed("the compiler produced none of " + plan.collect());
+        }
+        return files;
     }
 
     /** A compile step's result: its output, or the run's result when it failed. */

@@ -118,6 +118,14 @@ final class StepSupervisor {
                 wallTimeout, cpuTimeout, killedAt != 0);
     }
 
+    /**
+     * @return a supervisor for steps whose output is the host's business only (a tar of files to
+     *     carry out): it tells the listener nothing; a cancelled run still stops it
+     */
+    StepSupervisor silent() {
+        return new StepSupervisor(new ListenerGate(dev.cloudrun.RunListener.NONE, "silent"), stdinPumps, cancelled);
+    }
+
     /** Kills the step running now, if any. Safe from any thread. */
     void killCurrent() {
         SandboxProcess process;

@@ -66,7 +66,7 @@ final class LocalSandbox implements Sandbox {
                 mounted = true;
             }
             writeAccounts(dir);
-            writeFiles(work, spec.files(), root ? backend.options().sandboxUid() : -1);
+            writeFiles(work, spec.files(), spec.executables(), root ? backend.options().sandboxUid() : -1);
         } catch (IOException | RuntimeException e) {
             new LocalSandbox(backend, spec, dir, work, mounted).removeFolder();
             throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
@@ -85,7 +85,7 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    private static void writeFiles(Path work, Map<String, byte[]> files, int ownerUid) throws IOException {
+    private static void writeFiles(Path work, Map<String, byte[]> files, java.util.Set<String> executables, int ownerUid) throws IOException {
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
             Path target = work;
             String[] segments = file.getKey().split("/");
@@ -100,7 +100,8 @@ final class LocalSandbox implements Sandbox {
             target = target.resolve(segments[segments.length - 1]);
             Files.write(target, file.getValue(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
+                    executables.contains(file.getKey()) ? "rwxr-xr-x" : "rw-r--r--"));
             chown(target, ownerUid);
         }
     }
