@@ -20,8 +20,8 @@ public final class StorageFailures {
      */
     public static Optional<ApiError> classify(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
-            if (cause instanceof ConnectionException || cause instanceof SQLTransientConnectionException
-                    || cause instanceof java.net.ConnectException) {
+            // Only failures inside the database layer: a refused connection to anything else is not the database's.
+            if (cause instanceof ConnectionException || cause instanceof SQLTransientConnectionException) {
                 return Optional.of(unavailable());
             }
             if (cause instanceof SQLException sql) {
