@@ -57,7 +57,11 @@ public final class SoakBenchmark {
     /** Heap growth (after GC) that counts as a leak. */
     private static final long HEAP_SLACK_BYTES = 32L << 20;
 
+    private static final String FDS = "open fds (/proc/self/fd)";
+
     private final String backendName;
+    private Map<String, Long> fdsBefore = Map.of();
+    private Map<String, Long> fdsAfter = Map.of();
     private final long pid = ProcessHandle.current().pid();
 
     private SoakBenchmark(String backendName) {
@@ -103,14 +107,24 @@ public final class SoakBenchmark {
                 .maxQueuedRuns(Math.max(100, concurrency * 4)))) {
             System.out.printf(Locale.ROOT, "soak: backend %s, %d runs, concurrency %d, %d processors, %d cases%n",
                     runner.backendName(), runs, concurrency, Runtime.getRuntime().availableProcessors(), cases.size());
-            // Warm-up: one run of each case, so class loading and pools are in the baseline, not counted as leaks.
-            for (Case warm : cases) {
-                RunResult result = runOne(runner, warm, false, null);
-                if (result.status() != warm.expected()) {
-                    System.out.printf(Locale.ROOT, "warm-up: %s ended %s, expected %s: %s%n", warm.name(), result.status(),
-                            warm.expected(), abbreviate(result.toString()));
+            // Warm-up at full concurrency, twice through every case, so that class loading, thread pools and the
+            // daemon connection pool are in the baseline rather than counted as leaks.
+            ExecutorService warmUp = Executors.newFixedThreadPool(concurrency);
+            List<java.util.concurrent.Future<RunResult>> warming = new ArrayList<>();
+            for (int i = 0; i < 2 * cases.size(); i++) {
+                Case warm = cases.get(i % cases.size());
+                warming.add(warmUp.submit(() -> runOne(runner, warm, false, null)));
+            }
+            for (int i = 0; i < warming.size(); i++) {
+                Case warm = cases.get(i % cases.size());
+                RunResult result = warming.get(i).get();
+                if (result == null || result.status() != warm.expected()) {
+                    System.out.printf(Locale.ROOT, "warm-up: %s ended %s, expected %s%n", warm.name(),
+                            result == null ? "hung" : abbreviate(result.toString()), warm.expected());
                 }
             }
+            warmUp.shutdown();
+            fdsBefore = fdKinds();
             before = settledCounts(null);
 
             started = System.nanoTime();
@@ -159,6 +173,7 @@ public final class SoakBenchmark {
             cancels.shutdownNow();
             clients.awaitTermination(10, TimeUnit.SECONDS);
             after = settledCounts(before);
+            fdsAfter = fdKinds();
         }
         Map<String, Long> closed = settledCounts(null);
 
@@ -182,6 +197,9 @@ public final class SoakBenchmark {
         }
         if (hung.get() > 0) {
             System.out.println(hung.get() + " run(s) did not end within " + HUNG.toSeconds() + " s");
+        }
+        if (after.get(FDS) > before.get(FDS)) {
+            System.out.println("open fds by kind, before: " + fdsBefore + "; after: " + fdsAfter);
         }
         wrong.stream().limit(20).forEach(line -> System.out.println("wrong status: " + line));
         if (!leaks.isEmpty() || hung.get() > 0) {
@@ -343,7 +361,7 @@ public final class SoakBenchmark {
                 .filter(line -> line.contains(instance) || line.contains("docker-workspaces/" + pid + "-")).count());
         counts.put("temp folders and files", countTemp(instance));
         counts.put("JVM threads", (long) ManagementFactory.getThreadMXBean().getThreadCount());
-        counts.put("open fds (/proc/self/fd)", countEntries(Path.of("/proc/self/fd")));
+        counts.put(FDS, countEntries(Path.of("/proc/self/fd")));
         counts.put("heap after GC (bytes)", heapAfterGc());
         return counts;
     }
@@ -405,6 +423,23 @@ public final class SoakBenchmark {
         count += list(Path.of("/var/lib/cloudrun/docker-workspaces")).stream()
                 .filter(entry -> entry.getFileName().toString().startsWith(pid + "-")).count();
         return count;
+    }
+
+    /** Open file descriptors by what they are: sockets, pipes, event polls, or the folder of the file. */
+    private static Map<String, Long> fdKinds() {
+        Map<String, Long> kinds = new java.util.TreeMap<>();
+        for (Path fd : list(Path.of("/proc/self/fd"))) {
+            try {
+                String target = Files.readSymbolicLink(fd).toString();
+                String kind = target.contains(":[") ? target.substring(0, target.indexOf(":["))
+                        : target.startsWith("anon_inode:") ? target
+                        : Path.of(target).getParent() == null ? target : Path.of(target).getParent().toString();
+                kinds.merge(kind, 1L, Long::sum);
+            } catch (IOException | RuntimeException e) {
+                // Closed while listed (the listing's own descriptor, for one).
+            }
+        }
+        return kinds;
     }
 
     private static long countEntries(Path dir) {
