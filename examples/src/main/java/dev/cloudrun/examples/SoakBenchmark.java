@@ -57,10 +57,14 @@ public final class SoakBenchmark {
     /** Heap growth (after GC) that counts as a leak. */
     private static final long HEAP_SLACK_BYTES = 32L << 20;
 
-    private static final String FDS = "open fds (/proc/self/fd)";
+    private static final String FDS = "open fds but sockets";
+    /** Sockets: idle connections to the Docker daemon stay pooled (up to its client's pool size) while the runner is open. */
+    private static final String SOCKETS = "open sockets";
 
     private final String backendName;
     private Map<String, Long> fdsBefore = Map.of();
+    /** The most sockets the backend may keep open between runs: the Docker client's pool (see DockerSandboxBackend). */
+    private long socketPool;
     private Map<String, Long> fdsAfter = Map.of();
     private final long pid = ProcessHandle.current().pid();
 
@@ -85,6 +89,7 @@ public final class SoakBenchmark {
     }
 
     private int soak(int runs, int concurrency) throws Exception {
+        socketPool = backendName.equals("docker") ? Math.max(8, concurrency * 3 + 4) + 2 : 0;
         SandboxBackend backend = switch (backendName) {
             case "local" -> LocalSandboxBackend.create();
             case "docker" -> DockerSandboxBackend.create(new DockerBackendOptions().maxConcurrentRuns(concurrency));
@@ -188,7 +193,8 @@ public final class SoakBenchmark {
         for (String key : before.keySet()) {
             long was = before.get(key);
             long is = after.get(key);
-            boolean leaked = key.startsWith("heap") ? is > was + HEAP_SLACK_BYTES : is > was;
+            boolean leaked = key.startsWith("heap") ? is > was + HEAP_SLACK_BYTES
+                    : key.equals(SOCKETS) ? is > Math.max(was, socketPool) || closed.get(key) > was : is > was;
             if (leaked) {
                 leaks.add(key);
             }
@@ -198,7 +204,7 @@ public final class SoakBenchmark {
         if (hung.get() > 0) {
             System.out.println(hung.get() + " run(s) did not end within " + HUNG.toSeconds() + " s");
         }
-        if (after.get(FDS) > before.get(FDS)) {
+        if (after.get(FDS) > before.get(FDS) || after.get(SOCKETS) > before.get(SOCKETS)) {
             System.out.println("open fds by kind, before: " + fdsBefore + "; after: " + fdsAfter);
         }
         wrong.stream().limit(20).forEach(line -> System.out.println("wrong status: " + line));
@@ -333,9 +339,11 @@ public final class SoakBenchmark {
         return counts;
     }
 
-    private static boolean settled(Map<String, Long> counts, Map<String, Long> baseline) {
+    private boolean settled(Map<String, Long> counts, Map<String, Long> baseline) {
         return counts.entrySet().stream().allMatch(e -> e.getKey().startsWith("heap")
-                ? e.getValue() <= baseline.get(e.getKey()) + HEAP_SLACK_BYTES : e.getValue() <= baseline.get(e.getKey()));
+                ? e.getValue() <= baseline.get(e.getKey()) + HEAP_SLACK_BYTES
+                : e.getKey().equals(SOCKETS) ? e.getValue() <= Math.max(baseline.get(e.getKey()), socketPool)
+                : e.getValue() <= baseline.get(e.getKey()));
     }
 
     private Map<String, Long> counts() {
@@ -361,7 +369,10 @@ public final class SoakBenchmark {
                 .filter(line -> line.contains(instance) || line.contains("docker-workspaces/" + pid + "-")).count());
         counts.put("temp folders and files", countTemp(instance));
         counts.put("JVM threads", (long) ManagementFactory.getThreadMXBean().getThreadCount());
-        counts.put(FDS, countEntries(Path.of("/proc/self/fd")));
+        Map<String, Long> kinds = fdKinds();
+        long sockets = kinds.getOrDefault("socket", 0L);
+        counts.put(FDS, kinds.values().stream().mapToLong(Long::longValue).sum() - sockets);
+        counts.put(SOCKETS, sockets);
         counts.put("heap after GC (bytes)", heapAfterGc());
         return counts;
     }
@@ -440,10 +451,6 @@ public final class SoakBenchmark {
             }
         }
         return kinds;
-    }
-
-    private static long countEntries(Path dir) {
-        return list(dir).size();
     }
 
     private static List<Path> list(Path dir) {
