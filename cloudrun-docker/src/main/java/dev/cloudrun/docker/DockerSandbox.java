@@ -61,6 +61,8 @@ final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandbox.class);
     private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
+    /** The highest OOM-killer score: under host memory pressure a sandbox dies first, never the JVM that runs it. */
+    static final int SANDBOX_OOM_SCORE_ADJ = 1000;
 
     private final DockerSandboxBackend backend;
     private final SandboxSpec spec;
@@ -155,6 +157,7 @@ final class DockerSandbox implements Sandbox {
                 .withNetworkMode("none")
                 .withMemory(KEEPER_MEMORY_BYTES)
                 .withMemorySwap(KEEPER_MEMORY_BYTES)
+                .withOomScoreAdj(SANDBOX_OOM_SCORE_ADJ)
                 .withNanoCPUs(100_000_000L)
                 .withPidsLimit(4L)
                 .withReadonlyRootfs(true)
@@ -258,6 +261,8 @@ final class DockerSandbox implements Sandbox {
                 .withNetworkMode(network)
                 .withMemory(memory)
                 .withMemorySwap(memory)
+                // When the host runs out of memory, the kernel kills sandboxes before anything else.
+                .withOomScoreAdj(SANDBOX_OOM_SCORE_ADJ)
                 .withNanoCPUs(options.nanoCpus())
                 .withPidsLimit((long) limits.maxProcesses() + 1)
                 .withUlimits(List.of(

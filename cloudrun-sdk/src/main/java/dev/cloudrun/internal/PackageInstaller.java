@@ -36,6 +36,7 @@ final class PackageInstaller {
     private final Consumer<Phase> enter;
     private final List<String> installed = new ArrayList<>();
     private boolean cacheUsed;
+    private boolean sandboxFailed;
 
     /**
      * @param backend measures and empties caches
@@ -53,6 +54,14 @@ final class PackageInstaller {
         this.supervisor = supervisor;
         this.cancelled = cancelled;
         this.enter = enter;
+    }
+
+    /**
+     * @return whether the last install failed because the sandbox did (its backend lost the step: a
+     *     daemon restarted, say), not because of the installer or the packages
+     */
+    boolean lastFailureWasTheSandbox() {
+        return sandboxFailed;
     }
 
     /**
@@ -82,6 +91,7 @@ final class PackageInstaller {
             StepReport step = supervisor.supervise(sandbox, installStep(manager, cacheKey, specs, index, installLimits),
                     StreamKind.INSTALL, new StdinChannel(null, false));
             Optional<String> failure = OutcomeClassifier.installer(step);
+            sandboxFailed = step.outcome().failure() != null;
             if (failure.isEmpty()) {
                 long size = backend.packageCacheBytes(cacheKey);
                 if (size > packages.settings().cacheMaxBytes()) {

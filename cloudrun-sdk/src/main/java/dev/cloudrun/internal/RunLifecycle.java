@@ -127,6 +127,11 @@ final class RunLifecycle {
                 installRounds--;
                 attempted.addAll(missing);
                 Optional<String> failure = installer.install(sandbox, packageManager, cacheKey, missing);
+                if (failure.isPresent() && installer.lastFailureWasTheSandbox()) {
+                    // Not the program's fault, nor the packages': the system failed under the install.
+                    return finished(Status.INTERNAL_ERROR, "installing " + String.join(", ", missing) + " failed: "
+                            + failure.get());
+                }
                 if (failure.isPresent()) {
                     return programResult(step, compilerOutput, installer.installed(), missing,
                             "; installing " + String.join(", ", missing) + " failed: " + failure.get());

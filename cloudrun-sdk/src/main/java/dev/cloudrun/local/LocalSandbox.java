@@ -34,6 +34,8 @@ final class LocalSandbox implements Sandbox {
     private static final Logger LOG = LoggerFactory.getLogger(LocalSandbox.class);
     /** The uid and gid the program sees inside the sandbox. */
     static final int INNER_UID = 1000;
+    /** The highest OOM-killer score, given to every sandboxed process: under host memory pressure they die first. */
+    static final int OOM_SCORE_ADJ = 1000;
 
     private final LocalSandboxBackend backend;
     private final SandboxSpec spec;
@@ -153,14 +155,17 @@ final class LocalSandbox implements Sandbox {
     private List<String> command(StepSpec step, Cgroup cgroup) {
         Limits limits = step.limits();
         List<String> command = new ArrayList<>();
+        // A shell raises its OOM score to the highest (children inherit it; raising needs no privilege), so the
+        // kernel kills sandboxes first when the host runs out of memory; when root, it joins the cgroups too.
+        // It then execs the rest: everything after is scored and limited from its first instruction.
+        command.addAll(List.of("/bin/sh", "-c",
+                "{ echo " + OOM_SCORE_ADJ + " > /proc/self/oom_score_adj; } 2>/dev/null; "
+                        + "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; exec \"$@\"",
+                "cloudrun-join"));
         if (cgroup != null) {
-            // A root shell joins the cgroups, then execs the rest: everything after is limited from its first instruction.
-            command.addAll(List.of("/bin/sh", "-c",
-                    "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; exec \"$@\"",
-                    "cloudrun-join"));
             cgroup.procsFiles().forEach(file -> command.add(file.toString()));
-            command.add("--");
         }
+        command.add("--");
         long cpuSeconds = Math.max(1, (limits.cpuTime().toMillis() + 999) / 1000) + 1;
         command.add(backend.tools().prlimit());
         command.add("--cpu=" + cpuSeconds + ":" + (cpuSeconds + 1));

@@ -71,6 +71,7 @@ public final class CloudRunServer implements AutoCloseable {
      *     {@code --backend B}, {@code --config FILE}
      */
     public static void main(String[] args) {
+        OomScore.protectServer();
         CloudRunServer server;
         try {
             server = create(ServerConfig.load(args, System.getenv())).start();

@@ -67,7 +67,11 @@ public final class Database implements AutoCloseable {
             }
             pool.setMaximumPoolSize(10);
         }
-        pool.setConnectionTimeout(20_000);
+        // A database that does not answer fails a request within a few seconds (503 database_unavailable), not 20 s;
+        // connections are checked before use, so the pool recovers by itself once the database is back.
+        pool.setConnectionTimeout(url.kind() == DatabaseUrl.Kind.SQLITE ? 20_000 : 3_000);
+        pool.setValidationTimeout(1_000);
+        pool.setKeepaliveTime(60_000);
         HikariDataSource dataSource = new HikariDataSource(pool);
         try {
             Flyway.configure()

@@ -40,6 +40,15 @@ public final class ErrorHandling {
             write(ctx, error.getStatus(), codeFor(error.getStatus()), ApiError.shown(error.getMessage()), null);
         });
         app.exception(Exception.class, (error, ctx) -> {
+            java.util.Optional<ApiError> storage = StorageFailures.classify(error);
+            if (storage.isPresent()) {
+                LOG.warn("{} {} failed: {} ({})", ctx.method(), ctx.path(), storage.get().getMessage(), rootCause(error));
+                if (storage.get().status() == 503) {
+                    ctx.header("Retry-After", "5");
+                }
+                respond(ctx, storage.get());
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), error);
             write(ctx, 500, "internal_error", "the server failed; the failure was logged", null);
         });
@@ -61,6 +70,14 @@ public final class ErrorHandling {
         error.retryAfter().ifPresent(wait ->
                 ctx.header("Retry-After", String.valueOf(Math.max(1, (wait.toMillis() + 999) / 1000))));
         write(ctx, error.status(), error.code(), error.getMessage(), error.field().orElse(null));
+    }
+
+    private static String rootCause(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.toString();
     }
 
     private static void write(Context ctx, int status, String code, String message, String field) {

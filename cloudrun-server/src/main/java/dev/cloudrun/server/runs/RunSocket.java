@@ -185,6 +185,12 @@ public final class RunSocket {
         } catch (CloudRunException e) {
             connection.error("sandbox_error", e.getMessage(), null);
         } catch (RuntimeException e) {
+            java.util.Optional<ApiError> storage = dev.cloudrun.server.http.StorageFailures.classify(e);
+            if (storage.isPresent()) {
+                LOG.warn("a WebSocket message failed: {}", storage.get().getMessage());
+                connection.error(storage.get().code(), storage.get().getMessage(), null);
+                return;
+            }
             LOG.error("unexpected failure handling a WebSocket message", e);
             connection.error("internal_error", "the server failed; the failure was logged", null);
         }
