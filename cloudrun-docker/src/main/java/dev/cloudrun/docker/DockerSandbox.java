@@ -57,6 +57,10 @@ final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandbox.class);
     private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
+    /** Room in the pids cgroup for gVisor's own host threads and the ptrace platform's stub processes. */
+    private static final long GVISOR_HOST_TASKS = 128;
+    /** What gVisor's Sentry and Gofer need beside a sleeping keeper. */
+    private static final long GVISOR_MEMORY_BYTES = 48L * 1024 * 1024;
 
     private final DockerSandboxBackend backend;
     private final SandboxSpec spec;
@@ -143,16 +147,20 @@ final class DockerSandbox implements Sandbox {
     /** Starts the container that keeps the tmpfs workspace mounted while the run lasts; returns its id. */
     private String startKeeper() {
         DockerBackendOptions options = backend.options();
+        boolean gvisor = backend.runtimes().gvisor();
+        // gVisor's Sentry and Gofer live in the container's cgroup.
+        long keeperMemory = gvisor ? KEEPER_MEMORY_BYTES + GVISOR_MEMORY_BYTES : KEEPER_MEMORY_BYTES;
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withSecurityOpts(backend.runtimes().securityOptions())
                 .withNetworkMode("none")
-                .withMemory(KEEPER_MEMORY_BYTES)
-                .withMemorySwap(KEEPER_MEMORY_BYTES)
+                .withRuntime(backend.runtimes().forContainer(false))
+                .withMemory(keeperMemory)
+                .withMemorySwap(keeperMemory)
                 .withNanoCPUs(100_000_000L)
-                .withPidsLimit(4L)
+                .withPidsLimit(gvisor ? 4L + GVISOR_HOST_TASKS : 4L)
                 .withReadonlyRootfs(true)
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
@@ -250,16 +258,14 @@ final class DockerSandbox implements Sandbox {
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withSecurityOpts(backend.runtimes().securityOptions())
                 .withNetworkMode(network)
+                .withRuntime(backend.runtimes().forContainer(!"none".equals(network)))
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 .withNanoCPUs(options.nanoCpus())
-                .withPidsLimit((long) limits.maxProcesses() + 1)
-                .withUlimits(List.of(
-                        new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
-                        new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
-                        new Ulimit("core", 0L, 0L)))
+                .withPidsLimit(pidsLimit(limits))
+                .withUlimits(ulimits(limits))
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + options.tmpBytes()))
                 .withShmSize(options.tmpBytes())
@@ -286,6 +292,28 @@ final class DockerSandbox implements Sandbox {
                 .withStdinOpen(true)
                 .withStdInOnce(true)
                 .withHostConfig(host);
+    }
+
+    /**
+     * The pids cgroup limit: the process limit plus the init under runc; under gVisor, whose
+     * programs are not host processes, twice the limit (the ptrace platform may pair each program
+     * thread with a host thread) plus room for the Sentry and the Gofer, while
+     * {@code RLIMIT_NPROC} ({@link #ulimits}) limits the program itself.
+     */
+    private long pidsLimit(Limits limits) {
+        return backend.runtimes().gvisor() ? 2L * limits.maxProcesses() + GVISOR_HOST_TASKS : (long) limits.maxProcesses() + 1;
+    }
+
+    private List<Ulimit> ulimits(Limits limits) {
+        List<Ulimit> ulimits = new ArrayList<>(List.of(
+                new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
+                new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
+                new Ulimit("core", 0L, 0L)));
+        if (backend.runtimes().gvisor()) {
+            // Counted by gVisor's kernel for this sandbox alone (see ContainerRuntimes.gvisor()).
+            ulimits.add(new Ulimit("nproc", (long) limits.maxProcesses(), (long) limits.maxProcesses()));
+        }
+        return ulimits;
     }
 
     private Map<String, String> labels(String role) {
