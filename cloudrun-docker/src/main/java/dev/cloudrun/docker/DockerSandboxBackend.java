@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * host and private networks where that can be enforced ({@link DockerNetwork}); elsewhere
  * network-enabled steps are refused unless {@link DockerBackendOptions#allowUnfencedNetwork(boolean)}
  * says otherwise. Package caches are volumes ({@link PackageCacheVolumes}).
+ *
+ * <p>With {@link DockerBackendOptions#runtime(String)} every container runs on that OCI runtime, such
+ * as gVisor's {@code runsc} ({@code ContainerRuntimes} decides which runtime each container gets and
+ * what gVisor needs differently).
  */
 public final class DockerSandboxBackend implements SandboxBackend {
     /** Label on every container and volume of this backend. */
