@@ -132,3 +132,12 @@ if [[ ${#failed[@]} -gt 0 ]]; then
   exit 1
 fi
 echo "all images ready: $(for l in "${languages[@]}"; do printf '%s ' "$(cat "$here/$l/tag")"; done)"
+# gVisor (docs/sandbox-docker.md#gvisor): the same images run under runsc, a user-space kernel.
+if docker info --format '{{range $name, $_ := .Runtimes}}{{$name}} {{end}}' 2>/dev/null | tr ' ' '\n' | grep -x runsc >/dev/null; then
+  echo "gVisor: the daemon has the runsc runtime; use it with CLOUDRUN_DOCKER_RUNTIME=runsc (server),"
+  echo "  ./cloudrun run FILE --backend docker --runtime runsc, or DockerBackendOptions.runtime(\"runsc\")"
+else
+  echo "gVisor (optional, stronger isolation): apt-get install runsc && scripts/enable-gvisor.sh, then"
+  echo "  CLOUDRUN_DOCKER_RUNTIME=runsc (server), ./cloudrun run FILE --backend docker --runtime runsc,"
+  echo "  or DockerBackendOptions.runtime(\"runsc\"); see docs/sandbox-docker.md"
+fi

@@ -16,6 +16,7 @@ declare -A NEEDED=(
   [setpriv]=util-linux
   [prlimit]=util-linux
   [dockerd]=docker.io
+  [runsc]=runsc
   [mmdebstrap]=mmdebstrap
   [pg_ctlcluster]=postgresql
   [chromium]=chromium

@@ -12,6 +12,8 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.StreamKind;
+import dev.cloudrun.docker.DockerBackendOptions;
+import dev.cloudrun.docker.DockerSandboxBackend;
 import dev.cloudrun.server.CloudRunServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +26,8 @@ import java.util.Locale;
 
 /**
  * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code grade}, {@code languages} and
- * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly.)
+ * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly;
+ * {@code bench} runs {@code dev.cloudrun.examples.SandboxCostBenchmark}.)
  */
 public final class CloudRunCli {
     /** Exit code for bad usage or an invalid request (nothing ran). */
@@ -33,12 +36,14 @@ public final class CloudRunCli {
     static final int EXIT_UNAVAILABLE = 3;
 
     private static final String USAGE = String.join("\n",
-            "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--auto-install] [--json]",
-            "                         [-- ARGS...]",
+            "usage: cloudrun run FILE [--lang ID] [--stdin FILE] [--backend auto|local|docker] [--runtime NAME]",
+            "                         [--auto-install] [--json] [-- ARGS...]",
+            "         (--runtime: a Docker runtime such as runsc, gVisor; see scripts/enable-gvisor.sh)",
             "       " + GradeCommand.USAGE,
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
+            "       cloudrun bench [RUNS] [LANGUAGE...]",
             "       cloudrun test");
 
     private final PrintStream out;
@@ -128,7 +133,13 @@ public final class CloudRunCli {
                 throw new UsageException("cannot read --stdin " + options.stdinFile + ": " + e.getMessage());
             }
         }
-        try (CodeRunner runner = CodeRunner.create(config -> config.backend(options.backend))) {
+        try (CodeRunner runner = CodeRunner.create(config -> {
+            if (options.runtime != null) {
+                config.backend(DockerSandboxBackend.create(new DockerBackendOptions().runtime(options.runtime)));
+            } else {
+                config.backend(options.backend);
+            }
+        })) {
             Language language = options.language != null ? runner.languages().require(options.language)
                     : runner.languages().forFileName(options.file.getFileName().toString()).orElseThrow(() ->
                             new InvalidRequestException("language", "cannot tell the language of "
@@ -278,6 +289,8 @@ public final class CloudRunCli {
         String language;
         Path stdinFile;
         BackendKind backend = BackendKind.AUTO;
+        /** The Docker runtime ({@code --runtime}), or null for the daemon's default. */
+        String runtime;
         boolean json;
         boolean autoInstall;
         final List<String> programArgs = new ArrayList<>();
@@ -295,6 +308,9 @@ public final class CloudRunCli {
                         break;
                     case "--backend":
                         options.backend = backend(value(args, ++i, arg));
+                        break;
+                    case "--runtime":
+                        options.runtime = value(args, ++i, arg);
                         break;
                     case "--json":
                         options.json = true;
@@ -318,6 +334,9 @@ public final class CloudRunCli {
             }
             if (options.file == null) {
                 throw new UsageException("run needs a FILE");
+            }
+            if (options.runtime != null && options.backend == BackendKind.LOCAL) {
+                throw new UsageException("--runtime is a Docker runtime; it needs --backend docker (or auto)");
             }
             return options;
         }

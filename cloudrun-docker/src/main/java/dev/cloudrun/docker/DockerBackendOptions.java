@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Options of the Docker backend, for {@link DockerSandboxBackend#create(DockerBackendOptions)}:
- * which daemon, how many runs at once, CPU, {@code /tmp} size, user, network and where workspaces live.
+ * which daemon, which container runtime (such as gVisor's {@code runsc}), how many runs at once, CPU,
+ * {@code /tmp} size, user, network and where workspaces live.
  * Each setter returns these options; the defaults suit a daemon on this host.
  */
 public final class DockerBackendOptions {
@@ -21,6 +22,8 @@ public final class DockerBackendOptions {
     private boolean hostWorkspaces = true;
     private Path workspaceDirectory = Path.of("/var/lib/cloudrun/docker-workspaces");
     private boolean cgroupFiles = true;
+    private String runtime;
+    private String networkRuntime;
 
     /** Creates the default options. */
     public DockerBackendOptions() { }
@@ -153,6 +156,48 @@ public final class DockerBackendOptions {
     public DockerBackendOptions cgroupFiles(boolean enabled) {
         this.cgroupFiles = enabled;
         return this;
+    }
+
+    /**
+     * The OCI runtime of every container, as registered in the daemon's {@code runtimes}
+     * ({@code /etc/docker/daemon.json}); for example {@code runsc}, gVisor, which runs each step on
+     * a kernel of its own in user space, so a program reaches the host's kernel only through
+     * gVisor's small set of system calls (default: the daemon's default runtime, usually
+     * {@code runc}). {@code scripts/enable-gvisor.sh} registers {@code runsc} and {@code runsc-net}.
+     * The backend checks at creation that the daemon knows the runtime.
+     *
+     * <p>gVisor's runtime for containers without network is started with {@code --network=none};
+     * such a runtime cannot run a container with network, so steps with network on use
+     * {@link #networkRuntime(String)}, by default {@code <runtime>-net} when the daemon has it.
+     *
+     * @param name a runtime the daemon lists in {@code docker info}, or null for the default
+     * @return these options
+     */
+    public DockerBackendOptions runtime(String name) {
+        this.runtime = name == null || name.isBlank() ? null : name;
+        return this;
+    }
+
+    /**
+     * The runtime of steps with network on, when it is not {@link #runtime(String)} (default:
+     * {@code <runtime>-net} when the daemon lists it, otherwise the runtime itself). Without a
+     * runtime set, this is ignored.
+     *
+     * @param name a runtime the daemon lists, or null for the default
+     * @return these options
+     */
+    public DockerBackendOptions networkRuntime(String name) {
+        this.networkRuntime = name == null || name.isBlank() ? null : name;
+        return this;
+    }
+
+    /** @return the runtime named by {@link #runtime(String)}, or null for the daemon's default */
+    public String runtime() {
+        return runtime;
+    }
+
+    String networkRuntime() {
+        return networkRuntime;
     }
 
     boolean cgroupFiles() {

@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
@@ -55,14 +54,15 @@ import org.slf4j.LoggerFactory;
  * more per run).
  */
 final class DockerSandbox implements Sandbox {
-    /** No new privileges, and CloudRun's seccomp profile where one is described. */
-    private static final List<String> SECURITY_OPTS = Stream.concat(Stream.of("no-new-privileges:true"),
-            SeccompProfile.securityOpt().stream()).toList();
     static final String WORK_DIR = "/work";
     private static final Logger LOG = LoggerFactory.getLogger(DockerSandbox.class);
     private static final long KEEPER_MEMORY_BYTES = 16L * 1024 * 1024;
     /** The highest OOM-killer score: under host memory pressure a sandbox dies first, never the JVM that runs it. */
     static final int SANDBOX_OOM_SCORE_ADJ = 1000;
+    /** Room in the pids cgroup for gVisor's own host threads and the ptrace platform's stub processes. */
+    private static final long GVISOR_HOST_TASKS = 128;
+    /** What gVisor's Sentry and Gofer need beside a sleeping keeper. */
+    private static final long GVISOR_MEMORY_BYTES = 48L * 1024 * 1024;
 
     private final DockerSandboxBackend backend;
     private final SandboxSpec spec;
@@ -149,17 +149,21 @@ final class DockerSandbox implements Sandbox {
     /** Starts the container that keeps the tmpfs workspace mounted while the run lasts; returns its id. */
     private String startKeeper() {
         DockerBackendOptions options = backend.options();
+        boolean gvisor = backend.runtimes().gvisor();
+        // gVisor's Sentry and Gofer live in the container's cgroup.
+        long keeperMemory = gvisor ? KEEPER_MEMORY_BYTES + GVISOR_MEMORY_BYTES : KEEPER_MEMORY_BYTES;
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(SECURITY_OPTS)
+                .withSecurityOpts(backend.runtimes().securityOptions())
                 .withNetworkMode("none")
-                .withMemory(KEEPER_MEMORY_BYTES)
-                .withMemorySwap(KEEPER_MEMORY_BYTES)
+                .withRuntime(backend.runtimes().forContainer(false))
+                .withMemory(keeperMemory)
+                .withMemorySwap(keeperMemory)
                 .withOomScoreAdj(SANDBOX_OOM_SCORE_ADJ)
                 .withNanoCPUs(100_000_000L)
-                .withPidsLimit(4L)
+                .withPidsLimit(gvisor ? 4L + GVISOR_HOST_TASKS : 4L)
                 .withReadonlyRootfs(true)
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
@@ -257,18 +261,16 @@ final class DockerSandbox implements Sandbox {
                 .withInit(true)
                 .withPrivileged(false)
                 .withCapDrop(Capability.ALL)
-                .withSecurityOpts(SECURITY_OPTS)
+                .withSecurityOpts(backend.runtimes().securityOptions())
                 .withNetworkMode(network)
+                .withRuntime(backend.runtimes().forContainer(!"none".equals(network)))
                 .withMemory(memory)
                 .withMemorySwap(memory)
                 // When the host runs out of memory, the kernel kills sandboxes before anything else.
                 .withOomScoreAdj(SANDBOX_OOM_SCORE_ADJ)
                 .withNanoCPUs(options.nanoCpus())
-                .withPidsLimit((long) limits.maxProcesses() + 1)
-                .withUlimits(List.of(
-                        new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
-                        new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
-                        new Ulimit("core", 0L, 0L)))
+                .withPidsLimit(pidsLimit(limits))
+                .withUlimits(ulimits(limits))
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + options.tmpBytes()))
                 .withShmSize(options.tmpBytes())
@@ -295,6 +297,28 @@ final class DockerSandbox implements Sandbox {
                 .withStdinOpen(true)
                 .withStdInOnce(true)
                 .withHostConfig(host);
+    }
+
+    /**
+     * The pids cgroup limit: the process limit plus the init under runc; under gVisor, whose
+     * programs are not host processes, twice the limit (the ptrace platform may pair each program
+     * thread with a host thread) plus room for the Sentry and the Gofer, while
+     * {@code RLIMIT_NPROC} ({@link #ulimits}) limits the program itself.
+     */
+    private long pidsLimit(Limits limits) {
+        return backend.runtimes().gvisor() ? 2L * limits.maxProcesses() + GVISOR_HOST_TASKS : (long) limits.maxProcesses() + 1;
+    }
+
+    private List<Ulimit> ulimits(Limits limits) {
+        List<Ulimit> ulimits = new ArrayList<>(List.of(
+                new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
+                new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
+                new Ulimit("core", 0L, 0L)));
+        if (backend.runtimes().gvisor()) {
+            // Counted by gVisor's kernel for this sandbox alone (see ContainerRuntimes.gvisor()).
+            ulimits.add(new Ulimit("nproc", (long) limits.maxProcesses(), (long) limits.maxProcesses()));
+        }
+        return ulimits;
     }
 
     private Map<String, String> labels(String role) {

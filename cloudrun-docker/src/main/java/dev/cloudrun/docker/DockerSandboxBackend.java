@@ -3,6 +3,7 @@ package dev.cloudrun.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectVolumeResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Info;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.transport.DockerHttpClient;
@@ -51,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * host and private networks where that can be enforced ({@link DockerNetwork}); elsewhere
  * network-enabled steps are refused unless {@link DockerBackendOptions#allowUnfencedNetwork(boolean)}
  * says otherwise. Package caches are volumes ({@link PackageCacheVolumes}).
+ *
+ * <p>With {@link DockerBackendOptions#runtime(String)} every container runs on that OCI runtime, such
+ * as gVisor's {@code runsc} ({@code ContainerRuntimes} decides which runtime each container gets and
+ * what gVisor needs differently).
  */
 public final class DockerSandboxBackend implements SandboxBackend {
     /** Label on every container and volume of this backend. */
@@ -86,6 +91,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final DockerJanitor janitor;
     private final DockerNetwork network;
     private final PackageCacheVolumes packageCaches;
+    private final ContainerRuntimes runtimes;
     private volatile boolean closed;
 
     private DockerSandboxBackend(DockerBackendOptions options) {
@@ -111,8 +117,10 @@ public final class DockerSandboxBackend implements SandboxBackend {
         this.endpoint = new DaemonEndpoint(config.getDockerHost(), config.getSSLConfig());
         this.ioThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new NamedThreadFactory("docker-io"));
+        Info info = client.infoCmd().exec();
+        this.runtimes = ContainerRuntimes.resolve(options, info.getRuntimes(), config.getDockerHost().toString());
         this.stepCgroups = options.cgroupFiles() && endpoint.isLocal() && ContainerCgroup.parentsSupported()
-                && "cgroupfs".equals(client.infoCmd().exec().getCGroupDriver());
+                && "cgroupfs".equals(info.getCGroupDriver());
         this.hostWorkspaces = HostWorkspaces.prepare(options, endpoint, instanceId);
         this.janitor = new DockerJanitor(client);
         this.network = new DockerNetwork(client, endpoint, options);
@@ -142,7 +150,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
      *
      * @param options the options
      * @return the backend
-     * @throws BackendUnavailableException if the daemon does not answer
+     * @throws BackendUnavailableException if the daemon does not answer, or does not know the
+     *     {@linkplain DockerBackendOptions#runtime(String) runtime} named (the message says how to
+     *     register gVisor's)
      */
     public static DockerSandboxBackend create(DockerBackendOptions options) {
         return new DockerSandboxBackend(options);
@@ -186,9 +196,10 @@ public final class DockerSandboxBackend implements SandboxBackend {
                 .build();
     }
 
+    /** @return {@code docker}, or {@code docker/<runtime>} (such as {@code docker/runsc}) with a runtime chosen */
     @Override
     public String name() {
-        return "docker";
+        return runtimes.runtime() == null ? "docker" : "docker/" + runtimes.runtime();
     }
 
     @Override
@@ -219,6 +230,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
 
     void closed(DockerSandbox sandbox) {
         open.remove(sandbox);
+    }
+
+    /** @return the runtimes of this backend's containers */
+    ContainerRuntimes runtimes() {
+        return runtimes;
     }
 
     DockerClient client() {

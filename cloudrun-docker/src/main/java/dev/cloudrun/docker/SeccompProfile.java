@@ -15,12 +15,19 @@ import java.util.Optional;
 final class SeccompProfile {
     private static final Optional<String> SECURITY_OPT = isX8664()
             ? Optional.of("seccomp=" + SyscallPolicy.dockerProfileJson()) : Optional.empty();
+    private static final Optional<String> GVISOR_SECURITY_OPT = isX8664()
+            ? Optional.of("seccomp=" + SyscallPolicy.gvisorProfileJson()) : Optional.empty();
 
     private SeccompProfile() { }
 
     /** @return the {@code --security-opt} value that applies the profile (the daemon takes the JSON itself), if any */
     static Optional<String> securityOpt() {
         return SECURITY_OPT;
+    }
+
+    /** @return the same for containers under gVisor ({@link SyscallPolicy#gvisorProfileJson()}), if any */
+    static Optional<String> gvisorSecurityOpt() {
+        return GVISOR_SECURITY_OPT;
     }
 
     private static boolean isX8664() {

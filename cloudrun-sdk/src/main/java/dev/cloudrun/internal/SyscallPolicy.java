@@ -85,8 +85,7 @@ public final class SyscallPolicy {
      * @return the profile's JSON, for {@code --security-opt seccomp=...}
      */
     public static String dockerProfileJson() {
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode profile = json.createObjectNode();
+        ObjectNode profile = new ObjectMapper().createObjectNode();
         profile.put("defaultAction", "SCMP_ACT_ERRNO");
         profile.put("defaultErrnoRet", ENOSYS);
         profile.putArray("architectures").add("SCMP_ARCH_X86_64");
@@ -111,6 +110,29 @@ public final class SyscallPolicy {
         clone3.putArray("names").add("clone3");
         clone3.put("action", "SCMP_ACT_ERRNO");
         clone3.put("errnoRet", ENOSYS);
+        addRefusals(rules);
+        return profile.toString();
+    }
+
+    /**
+     * The policy as a seccomp profile for containers under gVisor, a deny-list: the refused calls
+     * and {@code clone} with namespace flags answer {@code EPERM}, everything else goes to gVisor's
+     * own kernel, which implements a subset of Linux and answers the rest itself ({@code clone3}
+     * among them: runsc turns a profile's {@code ENOSYS} into {@code EPERM}, on which glibc does not
+     * fall back to {@code clone}).
+     *
+     * @return the profile's JSON, for {@code --security-opt seccomp=...}
+     */
+    public static String gvisorProfileJson() {
+        ObjectNode profile = new ObjectMapper().createObjectNode();
+        profile.put("defaultAction", "SCMP_ACT_ALLOW");
+        profile.putArray("architectures").add("SCMP_ARCH_X86_64");
+        addRefusals(profile.putArray("syscalls"));
+        return profile.toString();
+    }
+
+    /** Adds the rules that refuse, with {@code EPERM}, the refused calls and {@code clone} with namespace flags. */
+    private static void addRefusals(ArrayNode rules) {
         ObjectNode refused = rules.addObject();
         ArrayNode refusedNames = refused.putArray("names");
         REFUSED.forEach(refusedNames::add);
@@ -131,7 +153,6 @@ public final class SyscallPolicy {
                 arg.put("op", "SCMP_CMP_MASKED_EQ");
             }
         }
-        return profile.toString();
     }
 
     private static Map<String, Integer> load(String resource) {

@@ -46,4 +46,17 @@ class SyscallPolicyTest {
                 .doesNotContainAnyElementsOf(SyscallPolicy.REFUSED).doesNotContain("clone", "clone3");
         assertThat(refused).containsExactlyInAnyOrderElementsOf(SyscallPolicy.REFUSED);
     }
+
+    @Test
+    void theGvisorProfileRefusesTheSameCallsAndLeavesTheRestToGvisor() throws Exception {
+        JsonNode profile = new ObjectMapper().readTree(SyscallPolicy.gvisorProfileJson());
+        assertThat(profile.path("defaultAction").asText()).isEqualTo("SCMP_ACT_ALLOW");
+        List<String> refused = new ArrayList<>();
+        for (JsonNode rule : profile.path("syscalls")) {
+            assertThat(rule.path("action").asText()).isEqualTo("SCMP_ACT_ERRNO");
+            assertThat(rule.path("errnoRet").asInt()).isEqualTo(SyscallPolicy.EPERM);
+            rule.path("names").forEach(name -> refused.add(name.asText()));
+        }
+        assertThat(refused).containsAll(SyscallPolicy.REFUSED).contains("clone").doesNotContain("clone3");
+    }
 }

@@ -237,4 +237,15 @@ class ServerConfigTest {
         ClientAddress direct = ServerConfig.of(Map.of()).http().clientAddress();
         assertThat(direct.of("127.0.0.1", "198.51.100.7")).isEqualTo("127.0.0.1");
     }
+
+    @Test
+    void a_docker_runtime_is_a_name_and_needs_the_docker_backend() {
+        assertThat(ServerConfig.of(Map.of()).sandbox().dockerRuntime()).isEmpty();
+        assertThat(ServerConfig.of(Map.of("CLOUDRUN_DOCKER_RUNTIME", "runsc")).sandbox().dockerRuntime()).contains("runsc");
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_DOCKER_RUNTIME", "runsc --debug")))
+                .isInstanceOf(ServerConfigException.class).hasMessageStartingWith("CLOUDRUN_DOCKER_RUNTIME ");
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_DOCKER_RUNTIME", "runsc", "CLOUDRUN_BACKEND", "local")))
+                .isInstanceOf(ServerConfigException.class)
+                .hasMessageContaining("CLOUDRUN_DOCKER_RUNTIME").hasMessageContaining("CLOUDRUN_BACKEND is local");
+    }
 }

@@ -78,6 +78,19 @@ public final class Settings {
                     throw new IllegalArgumentException("must be auto, local or docker, was '" + text + "'");
                 }
             }));
+    static final Setting<Optional<String>> DOCKER_RUNTIME = declare(Setting.of("CLOUDRUN_DOCKER_RUNTIME", "",
+            "the Docker runtime of every container, such as `runsc` (gVisor; steps with network use `runsc-net`), as"
+                    + " registered in the daemon's `runtimes` (`scripts/enable-gvisor.sh`); unset: the daemon's default."
+                    + " Set, the server uses Docker only (`CLOUDRUN_BACKEND` `auto` or `docker`)",
+            text -> {
+                if (text.isEmpty()) {
+                    return Optional.<String>empty();
+                }
+                if (!text.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+                    throw new IllegalArgumentException("must be a runtime name such as runsc, was '" + text + "'");
+                }
+                return Optional.of(text);
+            }));
     static final Setting<Integer> MAX_CONCURRENT_RUNS = declare(Setting.integer("CLOUDRUN_MAX_CONCURRENT_RUNS",
             Math.max(2, Runtime.getRuntime().availableProcessors()), 1, MAX,
             "runs executing at once on the server (others queue)").shownDefault("CPUs (at least 2)"));
