@@ -115,17 +115,34 @@ public final class DockerSandboxBackend implements SandboxBackend {
                 .build();
         this.client = DockerClientImpl.getInstance(config, http);
         this.endpoint = new DaemonEndpoint(config.getDockerHost(), config.getSSLConfig());
+        // No thread starts until a step needs one, so a failed check below leaves none behind.
         this.ioThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 10, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new NamedThreadFactory("docker-io"));
-        Info info = client.infoCmd().exec();
-        this.runtimes = ContainerRuntimes.resolve(options, info.getRuntimes(), config.getDockerHost().toString());
-        this.stepCgroups = options.cgroupFiles() && endpoint.isLocal() && ContainerCgroup.parentsSupported()
-                && "cgroupfs".equals(info.getCGroupDriver());
-        this.hostWorkspaces = HostWorkspaces.prepare(options, endpoint, instanceId);
         this.janitor = new DockerJanitor(client);
-        this.network = new DockerNetwork(client, endpoint, options);
-        this.packageCaches = new PackageCacheVolumes(client, endpoint, janitor, this::labels);
-        janitor.sweepStale();
+        try {
+            Info info = client.infoCmd().exec();
+            this.runtimes = ContainerRuntimes.resolve(options, info.getRuntimes(), config.getDockerHost().toString());
+            this.stepCgroups = options.cgroupFiles() && endpoint.isLocal() && ContainerCgroup.parentsSupported()
+                    && "cgroupfs".equals(info.getCGroupDriver());
+            this.hostWorkspaces = HostWorkspaces.prepare(options, endpoint, instanceId);
+            this.network = new DockerNetwork(client, endpoint, options);
+            this.packageCaches = new PackageCacheVolumes(client, endpoint, janitor, this::labels);
+            janitor.sweepStale();
+        } catch (RuntimeException e) {
+            // What the checks refused must not cost the caller a connection pool or a retry thread.
+            janitor.close();
+            ioThreads.shutdownNow();
+            closeQuietly(client);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(DockerClient client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.debug("closing the Docker client: {}", e.toString());
+        }
     }
 
     /** @return where workspaces are mounted, or null when they are volumes */
@@ -358,10 +375,6 @@ public final class DockerSandboxBackend implements SandboxBackend {
             ioThreads.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        try {
-            client.close();
-        } catch (IOException e) {
-            LOG.debug("closing the Docker client: {}", e.toString());
-        }
+        closeQuietly(client);
     }
 }

@@ -9,6 +9,7 @@ import com.github.dockerjava.api.model.RuntimeInfo;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
+import dev.cloudrun.internal.SyscallPolicy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,9 @@ class ContainerRuntimesTest {
         assertThat(seccomp).startsWith("seccomp={");
         assertThat(new ObjectMapper().readTree(seccomp.substring("seccomp=".length())).path("defaultAction").asText())
                 .isEqualTo("SCMP_ACT_ALLOW");
-        assertThat(ContainerRuntimes.DEFAULT.securityOptions()).containsExactly("no-new-privileges:true");
+        assertThat(seccomp).isEqualTo("seccomp=" + SyscallPolicy.gvisorProfileJson());
+        assertThat(ContainerRuntimes.DEFAULT.securityOptions()).containsExactly("no-new-privileges:true",
+                "seccomp=" + SyscallPolicy.dockerProfileJson());
     }
 
     @Test

@@ -17,10 +17,10 @@ import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
-import dev.cloudrun.internal.SyscallPolicy;
-import dev.cloudrun.tck.LeakChecks;
 import dev.cloudrun.StreamKind;
 import dev.cloudrun.internal.ProcessOwner;
+import dev.cloudrun.internal.SyscallPolicy;
+import dev.cloudrun.tck.LeakChecks;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +61,20 @@ class DockerBackendTest {
     void stop() {
         runner.close();
         assertThat(backend.leftovers()).isEmpty();
+    }
+
+    @Test
+    void aBackendTheDaemonRefusesLeavesNoThreadOrConnectionBehind() {
+        java.util.Set<Thread> before = Thread.getAllStackTraces().keySet();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            assertThatThrownBy(() -> DockerSandboxBackend.create(new DockerBackendOptions().runtime("no-such-runtime")))
+                    .isInstanceOf(BackendUnavailableException.class).hasMessageContaining("no-such-runtime");
+        }
+        // Polled on this thread: Awaitility's own poller would count as a new thread.
+        org.awaitility.Awaitility.await().pollInSameThread().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(Thread.getAllStackTraces().keySet()).filteredOn(Thread::isAlive)
+                        .filteredOn(thread -> !before.contains(thread))
+                        .extracting(Thread::getName).as("threads left by refused backends").isEmpty());
     }
 
     @Test

@@ -131,7 +131,12 @@ public final class SyscallPolicy {
         return profile.toString();
     }
 
-    /** Adds the rules that refuse, with {@code EPERM}, the refused calls and {@code clone} with namespace flags. */
+    /**
+     * Adds the rules that refuse, with {@code EPERM}, the refused calls, {@code clone} with namespace
+     * flags, and the creation of device nodes ({@code mknod}/{@code mknodat} of a character or block
+     * device; FIFOs and sockets stay allowed). Without {@code CAP_MKNOD} the kernel refuses device
+     * nodes anyway; gVisor's kernel does not, so the profile says it too.
+     */
     private static void addRefusals(ArrayNode rules) {
         ObjectNode refused = rules.addObject();
         ArrayNode refusedNames = refused.putArray("names");
@@ -151,6 +156,20 @@ public final class SyscallPolicy {
                 arg.put("value", flag);
                 arg.put("valueTwo", flag);
                 arg.put("op", "SCMP_CMP_MASKED_EQ");
+            }
+        }
+        int fileType = 0170000;
+        for (int device : new int[] {0020000, 0060000}) {
+            for (String call : List.of("mknod", "mknodat")) {
+                ObjectNode rule = rules.addObject();
+                rule.putArray("names").add(call);
+                rule.put("action", "SCMP_ACT_ERRNO");
+                rule.put("errnoRet", EPERM);
+                ObjectNode mode = rule.putArray("args").addObject();
+                mode.put("index", call.equals("mknod") ? 1 : 2);
+                mode.put("value", fileType);
+                mode.put("valueTwo", device);
+                mode.put("op", "SCMP_CMP_MASKED_EQ");
             }
         }
     }

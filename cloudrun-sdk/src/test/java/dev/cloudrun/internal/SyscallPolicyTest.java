@@ -37,6 +37,8 @@ class SyscallPolicyTest {
             } else if (rule.path("action").asText().equals("SCMP_ACT_ERRNO") && rule.path("args").isMissingNode()) {
                 assertThat(rule.path("errnoRet").asInt()).isEqualTo(SyscallPolicy.EPERM);
                 refused.addAll(names);
+            } else if (names.equals(List.of("mknod")) || names.equals(List.of("mknodat"))) {
+                assertThat(rule.path("action").asText()).as("device nodes").isEqualTo("SCMP_ACT_ERRNO");
             } else {
                 assertThat(names).containsExactly("clone");
                 assertThat(rule.path("args").get(0).path("op").asText()).isEqualTo("SCMP_CMP_MASKED_EQ");
@@ -57,6 +59,7 @@ class SyscallPolicyTest {
             assertThat(rule.path("errnoRet").asInt()).isEqualTo(SyscallPolicy.EPERM);
             rule.path("names").forEach(name -> refused.add(name.asText()));
         }
-        assertThat(refused).containsAll(SyscallPolicy.REFUSED).contains("clone").doesNotContain("clone3");
+        assertThat(refused).containsAll(SyscallPolicy.REFUSED).contains("clone", "mknod", "mknodat")
+                .doesNotContain("clone3");
     }
 }
