@@ -1,7 +1,6 @@
 package dev.cloudrun.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Limits;
@@ -68,7 +67,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class HostileProgramsTck {
     private static final long MIB = 1024L * 1024L;
-    private static final String CLOUDRUN_THREAD_PREFIX = "cloudrun-";
     /** Variables a sandbox has whatever the host's environment (set by CloudRun, the shell or Docker). */
     private static final Set<String> SANDBOX_VARIABLES = Set.of("PATH", "HOME", "LANG", "TMPDIR", "HOSTNAME", "PWD",
             "SHLVL", "_", "OLDPWD");
@@ -101,19 +99,14 @@ public abstract class HostileProgramsTck {
         RunResult after = runner.run(RunRequest.of("python", "print('still fine')"));
         assertThat(after.status()).as("a plain run after the hostile one: " + after.message()).isEqualTo(Status.OK);
         assertThat(after.stdout()).isEqualTo("still fine\n");
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
-                .untilAsserted(() -> assertThat(leftovers(backend)).as("resources left behind").isEmpty());
+        LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
     @AfterAll
     void closeRunnerAndCheckThreads() {
         runner.close();
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            assertThat(Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> thread.isAlive() && thread.getName().startsWith(CLOUDRUN_THREAD_PREFIX))
-                    .map(Thread::getName)).as("CloudRun threads alive after close").isEmpty();
-            assertThat(leftovers(backend)).as("resources left after close").isEmpty();
-        });
+        LeakChecks.assertNoCloudRunThreads();
+        LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
     /** Runs a program with small limits (2 s wall, 1 s CPU, 64 MiB) changed as given. */

@@ -60,7 +60,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class SandboxBackendTck {
     private static final long MIB = 1024L * 1024L;
-    /** Every thread of CloudRun's own pools is named so (the kit depends on no internal class to know it). */
 
     private SandboxBackend backend;
     /** The runner under test; subclasses may use it for backend-specific tests. */
