@@ -3,7 +3,7 @@
 # load them (SIGHUP) and waits until `docker info` lists them:
 #   runsc      --platform=ptrace --network=none --oci-seccomp   for steps without network
 #   runsc-net  --platform=ptrace --oci-seccomp [--network=host] for steps with network
-# --oci-seccomp applies the container's seccomp profile (Docker's default) inside the sandbox too.
+# --oci-seccomp applies the container's seccomp profile (CloudRun's, SyscallPolicy) inside the sandbox too.
 # The ptrace platform works without KVM (virtual machines, CI); CLOUDRUN_RUNSC_PLATFORM=kvm on hosts
 # where gVisor's KVM platform works costs less (on this project's CI machines it hangs).
 # Steps with network get gVisor's own network stack (--network=sandbox) where runsc can use it.
