@@ -60,8 +60,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ({@code networkIsBlockedWhenOff}), new namespaces, mount, BPF and the keyring
  * ({@code dangerousSystemCallsAreRefused}) and ptrace ({@code ptraceOfPidOneAndOfChildrenIsRefused}).
  *
- * <p>Limits are small (about a second of wall time, 64 MiB) so that the suite stays quick on slow
- * runtimes (Docker with gVisor).
+ * <p>Limits are small (a second of CPU or, for idle programs, of wall time; 64 MiB) so that the
+ * suite stays quick on slow runtimes (Docker with gVisor).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -109,10 +109,13 @@ public abstract class HostileProgramsTck {
         LeakChecks.assertNothingLeftBehind(() -> leftovers(backend));
     }
 
-    /** Runs a program with small limits (2 s wall, 1 s CPU, 64 MiB) changed as given. */
+    /**
+     * Runs a program with small limits changed as given: 1 s of CPU and 64 MiB, and 10 s of wall
+     * time, which only idle programs reach (they set 1 s) and which leaves room on a loaded machine.
+     */
     private RunResult run(String language, String source, UnaryOperator<Limits> limits) {
         return runner.run(RunRequest.of(language, source).withLimits(base -> limits.apply(base
-                .withWallTime(Duration.ofSeconds(2)).withCpuTime(Duration.ofSeconds(1)).withMemoryBytes(64 * MIB))));
+                .withWallTime(Duration.ofSeconds(10)).withCpuTime(Duration.ofSeconds(1)).withMemoryBytes(64 * MIB))));
     }
 
     private static String explain(RunResult result) {
@@ -285,13 +288,11 @@ public abstract class HostileProgramsTck {
                     return 0;
                 }
                 """;
-        RunResult result = run("c", program, limits -> limits.withWallTime(Duration.ofSeconds(20)));
+        RunResult result = run("c", program, limits -> limits.withWallTime(Duration.ofSeconds(30)));
 
         assertThat(result.status()).as(explain(result)).isEqualTo(Status.TIME_LIMIT);
-        assertThat(result.message()).contains("CPU time");
-        assertThat(result.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(900));
-        assertThat(result.wallTime()).as("stopped at the CPU limit, long before the wall-clock one")
-                .isLessThan(Duration.ofSeconds(8));
+        assertThat(result.message()).as("stopped at the CPU limit, not the wall-clock one").contains("CPU time");
+        assertThat(result.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(5));
     }
 
     static Stream<Arguments> idlers() {
@@ -419,7 +420,7 @@ public abstract class HostileProgramsTck {
                     + "done\n"
                     + "ln -s / /work/rootlink; ln -s /etc/passwd main.py; ln -sfn /etc /work/sub\n"
                     + "echo planted\n");
-            RunResult result = run("bash", program.toString(), limits -> limits.withWallTime(Duration.ofSeconds(5)));
+            RunResult result = run("bash", program.toString(), limits -> limits);
 
             assertThat(result.status()).as(explain(result)).isEqualTo(Status.OK);
             assertThat(result.stdout()).isEqualTo("planted\n");
@@ -553,7 +554,7 @@ public abstract class HostileProgramsTck {
                     print('denied /etc/shadow')
                 """;
         RunResult result = runner.run(RunRequest.of("python", program).withArgs(userDir, userDir + "/data")
-                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(5))));
+                .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(10))));
 
         assertThat(result.status()).as(explain(result)).isEqualTo(Status.OK);
         List<String> lines = result.stdout().lines().toList();
@@ -624,7 +625,7 @@ public abstract class HostileProgramsTck {
                 report('/proc/kcore read', read('/proc/kcore'))
                 report('/dev/mem read', read('/dev/mem'))
                 """;
-        RunResult result = run("python", program, limits -> limits.withWallTime(Duration.ofSeconds(5)));
+        RunResult result = run("python", program, limits -> limits);
 
         assertThat(result.status()).as(explain(result)).isEqualTo(Status.OK);
         assertThat(result.stdout().lines()).containsExactly("chroot refused", "setuid(0) refused", "sethostname refused",
