@@ -301,16 +301,16 @@ public final class CloudRunCli {
                 String arg = args.get(i);
                 switch (arg) {
                     case "--lang":
-                        options.language = value(args, ++i, arg);
+                        options.language = Arguments.value(args, ++i, arg);
                         break;
                     case "--stdin":
-                        options.stdinFile = Path.of(value(args, ++i, arg));
+                        options.stdinFile = Path.of(Arguments.value(args, ++i, arg));
                         break;
                     case "--backend":
-                        options.backend = backend(value(args, ++i, arg));
+                        options.backend = Arguments.backend(Arguments.value(args, ++i, arg));
                         break;
                     case "--runtime":
-                        options.runtime = value(args, ++i, arg);
+                        options.runtime = Arguments.value(args, ++i, arg);
                         break;
                     case "--json":
                         options.json = true;
@@ -341,24 +341,5 @@ public final class CloudRunCli {
             return options;
         }
 
-        private static String value(List<String> args, int index, String option) {
-            if (index >= args.size()) {
-                throw new UsageException(option + " needs a value");
-            }
-            return args.get(index);
-        }
-
-        private static BackendKind backend(String name) {
-            switch (name) {
-                case "auto":
-                    return BackendKind.AUTO;
-                case "local":
-                    return BackendKind.LOCAL;
-                case "docker":
-                    return BackendKind.DOCKER;
-                default:
-                    throw new UsageException("--backend must be auto, local or docker, not '" + name + "'");
-            }
-        }
     }
 }

@@ -66,12 +66,12 @@ final class GradeCommand {
             for (int i = 0; i < args.size(); i++) {
                 String arg = args.get(i);
                 switch (arg) {
-                    case "--tests" -> options.tests = Path.of(value(args, ++i, arg));
-                    case "--lang" -> options.language = value(args, ++i, arg);
-                    case "--time-limit" -> options.timeLimit = Quantities.duration("--time-limit", value(args, ++i, arg));
-                    case "--memory-limit" -> options.memoryLimit = Quantities.bytes("--memory-limit", value(args, ++i, arg));
-                    case "--checker" -> options.checker = Path.of(value(args, ++i, arg));
-                    case "--backend" -> options.backend = backend(value(args, ++i, arg));
+                    case "--tests" -> options.tests = Path.of(Arguments.value(args, ++i, arg));
+                    case "--lang" -> options.language = Arguments.value(args, ++i, arg);
+                    case "--time-limit" -> options.timeLimit = Quantities.duration("--time-limit", Arguments.value(args, ++i, arg));
+                    case "--memory-limit" -> options.memoryLimit = Quantities.bytes("--memory-limit", Arguments.value(args, ++i, arg));
+                    case "--checker" -> options.checker = Path.of(Arguments.value(args, ++i, arg));
+                    case "--backend" -> options.backend = Arguments.backend(Arguments.value(args, ++i, arg));
                     case "--json" -> options.json = true;
                     default -> {
                         if (arg.startsWith("--")) {
@@ -93,21 +93,6 @@ final class GradeCommand {
             return options;
         }
 
-        private static String value(List<String> args, int index, String option) {
-            if (index >= args.size()) {
-                throw new UsageException(option + " needs a value");
-            }
-            return args.get(index);
-        }
-
-        private static BackendKind backend(String name) {
-            return switch (name) {
-                case "auto" -> BackendKind.AUTO;
-                case "local" -> BackendKind.LOCAL;
-                case "docker" -> BackendKind.DOCKER;
-                default -> throw new UsageException("--backend must be auto, local or docker, not '" + name + "'");
-            };
-        }
     }
 
     int run(List<String> args) {
