@@ -30,6 +30,8 @@ import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
 import dev.cloudrun.server.http.SystemRoutes;
+import dev.cloudrun.server.keys.ApiKeyRoutes;
+import dev.cloudrun.server.keys.ApiKeyService;
 import dev.cloudrun.server.projects.ProjectRoutes;
 import dev.cloudrun.server.projects.ProjectService;
 import dev.cloudrun.server.runs.RunQuota;
@@ -90,7 +92,8 @@ final class ServerComponents implements AutoCloseable {
 
             AuthSettings accounts = config.auth();
             RateLimitSettings rateLimits = config.rateLimits();
-            TokenService tokens = new TokenService(JwtSecret.load(accounts.jwtSecret(), config.dataDir()), accounts.tokenTtl(), clock);
+            byte[] serverSecret = JwtSecret.load(accounts.jwtSecret(), config.dataDir());
+            TokenService tokens = new TokenService(serverSecret, accounts.tokenTtl(), clock);
             AuthService auth = new AuthService(new UserRepository(database.jdbi()), new PasswordHasher(), tokens,
                     new AuthService.Limits(rateLimits.loginAttemptsPerAccountPerMinute(),
                             rateLimits.loginAttemptsPerAccountAllAddressesPerMinute(), rateLimits.loginAttemptsPerIpPerMinute(),
@@ -113,6 +116,8 @@ final class ServerComponents implements AutoCloseable {
             EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes);
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
+            ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
+            ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, keyId -> "whsec_pending");
             this.ai = aiRoutes;
 
             this.app = Javalin.create(javalin -> {
@@ -137,6 +142,7 @@ final class ServerComponents implements AutoCloseable {
             new ProjectRoutes(projects, authRoutes).register(app);
             new RunRoutes(runs, history, authRoutes, clients).register(app);
             aiRoutes.register(app);
+            keyRoutes.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
 
             scheduler.scheduleAtFixedRate(() -> {

@@ -33,6 +33,7 @@ public final class ServerConfig {
     private final PackageSettings packages;
     private final ProjectSettings projects;
     private final AiSettings ai;
+    private final GradingSettings grading;
     private final String shown;
 
     private ServerConfig(Map<String, String> texts) {
@@ -48,6 +49,7 @@ public final class ServerConfig {
         this.packages = PackageSettings.from(values);
         this.projects = ProjectSettings.from(values);
         this.ai = AiSettings.from(values);
+        this.grading = GradingSettings.from(values);
         Map<String, String> shownValues = new TreeMap<>();
         for (Setting<?> setting : Settings.all()) {
             shownValues.put(setting.name(), setting.display(texts.getOrDefault(setting.name(), setting.defaultText())));
@@ -189,6 +191,11 @@ public final class ServerConfig {
     /** @return the AI assistant */
     public AiSettings ai() {
         return ai;
+    }
+
+    /** @return the grading API */
+    public GradingSettings grading() {
+        return grading;
     }
 
     /** @return every setting with its value; secrets and database passwords are masked */

@@ -160,6 +160,30 @@ public final class Settings {
     static final Setting<Integer> MAX_PROJECTS_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_PROJECTS_PER_USER", 100, 1, MAX,
             "projects per user"));
 
+    // Grading API (docs/grader.md)
+    static final Setting<Integer> MAX_API_KEYS_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_API_KEYS_PER_USER", 20, 1, MAX,
+            "live API keys per user"));
+    static final Setting<Integer> MAX_PROBLEMS_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_PROBLEMS_PER_USER", 1000, 1, MAX,
+            "problems per user"));
+    static final Setting<Long> MAX_PROBLEM_BYTES = declare(Setting.longInteger("CLOUDRUN_MAX_PROBLEM_BYTES", 64L * 1024 * 1024,
+            1024, Integer.MAX_VALUE, "largest problem upload (JSON or zip), in bytes; a zip may unpack to at most 256 MiB")
+            .shownDefault("64 MiB"));
+    static final Setting<Integer> GRADING_WORKERS = declare(Setting.integer("CLOUDRUN_GRADING_WORKERS", 2, 0, 64,
+            "submissions this node grades at once (their cases share the sandbox slots); 0: this node grades none"));
+    static final Setting<Integer> GRADING_LEASE_SECONDS = declare(Setting.integer("CLOUDRUN_GRADING_LEASE_SECONDS", 60, 2, MAX,
+            "a node renews its claim on a submission it grades; when a node dies, another takes the submission over"
+                    + " after this long"));
+    static final Setting<Optional<String>> NODE_ID = declare(Setting.optionalText("CLOUDRUN_NODE_ID",
+            "this node's name in leases and reports; unset: the host name and a random suffix"));
+    static final Setting<Integer> KEY_SUBMISSIONS_PER_MINUTE = declare(Setting.integer("CLOUDRUN_KEY_SUBMISSIONS_PER_MINUTE",
+            1200, 1, MAX, "submissions one API key may make per minute (429 with Retry-After beyond)"));
+    static final Setting<Integer> KEY_MAX_QUEUED = declare(Setting.integer("CLOUDRUN_KEY_MAX_QUEUED", 10_000, 1, MAX,
+            "submissions one API key may have waiting (429 beyond)"));
+    static final Setting<Integer> GRADING_WAIT_SECONDS = declare(Setting.integer("CLOUDRUN_GRADING_WAIT_SECONDS", 30, 1, 600,
+            "how long `wait=true` holds the request before answering 202 with the submission still going"));
+    static final Setting<Boolean> CALLBACK_ALLOW_PRIVATE = declare(Setting.flag("CLOUDRUN_CALLBACK_ALLOW_PRIVATE", false,
+            "let callbacks go to this host and private networks (the sandboxes' fence rule otherwise refuses them)"));
+
     // WebSocket
     static final Setting<Integer> WS_MAX_MESSAGE_BYTES = declare(Setting.integer("CLOUDRUN_WS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024,
             1, Integer.MAX_VALUE / 4, "largest WebSocket message from a client, in bytes").shownDefault("4 MiB"));
