@@ -30,6 +30,7 @@ import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
 import dev.cloudrun.server.http.SystemRoutes;
+import dev.cloudrun.server.grading.GradingApi;
 import dev.cloudrun.server.keys.ApiKeyRoutes;
 import dev.cloudrun.server.keys.ApiKeyService;
 import dev.cloudrun.server.projects.ProjectRoutes;
@@ -46,6 +47,7 @@ import jakarta.servlet.DispatcherType;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -67,6 +69,7 @@ final class ServerComponents implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService sendExecutor;
     private AiRoutes ai;
+    private GradingApi grading;
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
@@ -113,17 +116,24 @@ final class ServerComponents implements AutoCloseable {
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins(), hosts), clients,
                     rateLimits.requestsPerMinutePerIp());
             long maxRequestBytes = limits.maxFileBytes() + 1024 * 1024;
-            EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes);
+            long maxProblemBytes = config.grading().maxProblemBytes();
+            // A batch of 200 submissions of a few KiB each; a problem upload up to its own limit.
+            long maxBatchBytes = Math.max(maxRequestBytes, 32L * 1024 * 1024);
+            EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes,
+                    Map.of("/api/problems", maxProblemBytes, "/api/submissions/batch", maxBatchBytes));
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
             ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, keyId -> "whsec_pending");
+            this.grading = new GradingApi(database, runner, sandboxProblem, config.grading(), (url, field) -> { },
+                    keyRoutes, config.dataDir().resolve("scratch"), limits.maxFileBytes(), clock, scheduler);
             this.ai = aiRoutes;
 
             this.app = Javalin.create(javalin -> {
                 javalin.showJavalinBanner = false;
                 javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
-                javalin.http.maxRequestSize = maxRequestBytes;
+                // The edge filter enforces each path's limit; this is the largest of them.
+                javalin.http.maxRequestSize = Math.max(maxRequestBytes, Math.max(maxProblemBytes, maxBatchBytes));
                 javalin.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(edge), "/*",
                         EnumSet.of(DispatcherType.REQUEST)));
                 javalin.router.ignoreTrailingSlashes = true;
@@ -143,6 +153,7 @@ final class ServerComponents implements AutoCloseable {
             new RunRoutes(runs, history, authRoutes, clients).register(app);
             aiRoutes.register(app);
             keyRoutes.register(app);
+            grading.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
 
             scheduler.scheduleAtFixedRate(() -> {
@@ -164,6 +175,7 @@ final class ServerComponents implements AutoCloseable {
                     LOG.warn("purging idle guests failed: {}", e.toString());
                 }
             }, 1, 60, TimeUnit.MINUTES);
+            grading.start();
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -221,8 +233,14 @@ final class ServerComponents implements AutoCloseable {
         if (app != null) {
             app.stop();
         }
+        if (grading != null) {
+            grading.close();
+        }
         if (runner != null) {
             runner.close();
+        }
+        if (grading != null) {
+            grading.awaitStopped(Duration.ofSeconds(5));
         }
         if (scheduler != null) {
             scheduler.shutdownNow();

@@ -5,6 +5,7 @@ import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.config.AiSettings;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ErrorBody;
+import dev.cloudrun.server.http.EventStream;
 import dev.cloudrun.server.http.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -143,45 +144,5 @@ public final class AiRoutes implements AutoCloseable {
     @Override
     public void close() {
         service.close();
-    }
-
-    /** A {@code text/event-stream} response written straight to the servlet response, flushed after every event. */
-    private static final class EventStream {
-        private final Context ctx;
-        private OutputStream out;
-
-        EventStream(Context ctx) {
-            this.ctx = ctx;
-        }
-
-        boolean isOpen() {
-            return out != null;
-        }
-
-        void open() {
-            if (out != null) {
-                return;
-            }
-            ctx.res().setStatus(200);
-            ctx.res().setContentType("text/event-stream;charset=utf-8");
-            ctx.res().setHeader("Cache-Control", "no-cache, no-transform");
-            ctx.res().setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer the stream
-            try {
-                out = ctx.res().getOutputStream();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void send(String event, Object data) {
-            open();
-            byte[] bytes = ("event: " + event + "\ndata: " + Json.write(data) + "\n\n").getBytes(StandardCharsets.UTF_8);
-            try {
-                out.write(bytes);
-                out.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
     }
 }

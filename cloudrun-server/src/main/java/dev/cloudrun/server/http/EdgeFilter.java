@@ -15,6 +15,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * What every request meets first, before routing, static files, WebSocket upgrades and
@@ -36,16 +37,32 @@ public final class EdgeFilter implements Filter {
 
     private final HostPolicy hosts;
     private final long bodyLimit;
+    private final Map<String, Long> largerLimits;
 
     /**
      * Creates the filter.
      *
      * @param hosts the names the server answers to
      * @param bodyLimit the largest request body, in bytes
+     * @param largerLimits the paths (prefixes) that take larger bodies, such as problem uploads
      */
-    public EdgeFilter(HostPolicy hosts, long bodyLimit) {
+    public EdgeFilter(HostPolicy hosts, long bodyLimit, Map<String, Long> largerLimits) {
         this.hosts = hosts;
         this.bodyLimit = bodyLimit;
+        this.largerLimits = Map.copyOf(largerLimits);
+    }
+
+    private long limitFor(String path) {
+        if (path.startsWith("/api/auth/")) {
+            return Math.min(AUTH_BODY_LIMIT, bodyLimit);
+        }
+        long limit = bodyLimit;
+        for (Map.Entry<String, Long> larger : largerLimits.entrySet()) {
+            if (path.startsWith(larger.getKey())) {
+                limit = Math.max(limit, larger.getValue());
+            }
+        }
+        return limit;
     }
 
     @Override
@@ -64,7 +81,7 @@ public final class EdgeFilter implements Filter {
             refuse(response, 400, "invalid_path", "the URL holds a '%' that is not followed by two hex digits", "path");
             return;
         }
-        long limit = path.startsWith("/api/auth/") ? Math.min(AUTH_BODY_LIMIT, bodyLimit) : bodyLimit;
+        long limit = limitFor(path);
         long declared = request.getContentLengthLong();
         if (declared > limit) {
             response.setHeader("Connection", "close");

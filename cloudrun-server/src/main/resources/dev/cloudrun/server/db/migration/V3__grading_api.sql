@@ -21,6 +21,7 @@ CREATE TABLE problems (
     owner_id    VARCHAR(36)  NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     name        VARCHAR(200) NOT NULL,
     version     INTEGER      NOT NULL,
+    format      VARCHAR(8)   NOT NULL,
     suite       ${blob_type} NOT NULL,
     case_count  INTEGER      NOT NULL,
     max_score   DOUBLE PRECISION NOT NULL,
@@ -62,7 +63,18 @@ CREATE TABLE submissions (
 CREATE INDEX submissions_queue ON submissions (status, ticket);
 CREATE INDEX submissions_by_user ON submissions (user_id, created_at);
 CREATE INDEX submissions_by_key ON submissions (key_id, created_at);
+CREATE INDEX submissions_by_key_ticket ON submissions (key_id, ticket);
 CREATE INDEX submissions_callbacks ON submissions (callback_state, callback_next_at);
+
+-- The fair queue's clock: the highest ticket any node has claimed. A new submission's ticket is one
+-- more than the larger of this and its key's last ticket, so a key that submits now is served next
+-- to one whose batch of thousands is already waiting, not after it (start-time fair queuing).
+CREATE TABLE grading_clock (
+    id      INTEGER PRIMARY KEY,
+    ticket  BIGINT  NOT NULL
+);
+
+INSERT INTO grading_clock (id, ticket) VALUES (1, 0);
 
 CREATE TABLE submission_cases (
     submission_id  VARCHAR(36)   NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
