@@ -41,10 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class NetworkFence {
     private static final Logger LOG = LoggerFactory.getLogger(NetworkFence.class);
-    private static final List<String> PRIVATE_V4 = List.of("0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8",
-            "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4",
-            "240.0.0.0/4");
-    private static final List<String> PRIVATE_V6 = List.of("::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8");
+    private static final List<String> PRIVATE_V4 = PrivateNetworks.V4;
+    private static final List<String> PRIVATE_V6 = PrivateNetworks.V6;
     private static final List<String> SEARCH_PATH = List.of("/usr/local/sbin", "/usr/sbin", "/sbin", "/usr/bin", "/bin");
 
     /** The comment on this JVM's own endpoint rules. */
