@@ -30,6 +30,8 @@ import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
 import dev.cloudrun.server.http.SystemRoutes;
+import dev.cloudrun.server.grading.CallbackFence;
+import dev.cloudrun.server.grading.CallbackSigner;
 import dev.cloudrun.server.grading.GradingApi;
 import dev.cloudrun.server.keys.ApiKeyRoutes;
 import dev.cloudrun.server.keys.ApiKeyService;
@@ -124,8 +126,10 @@ final class ServerComponents implements AutoCloseable {
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
-            ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, keyId -> "whsec_pending");
-            this.grading = new GradingApi(database, runner, sandboxProblem, config.grading(), (url, field) -> { },
+            CallbackSigner signer = new CallbackSigner(serverSecret);
+            ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, signer::signingSecret);
+            CallbackFence fence = new CallbackFence(config.grading().callbackAllowPrivate());
+            this.grading = new GradingApi(database, runner, sandboxProblem, config.grading(), signer, fence,
                     keyRoutes, config.dataDir().resolve("scratch"), limits.maxFileBytes(), clock, scheduler);
             this.ai = aiRoutes;
 

@@ -255,7 +255,7 @@ class GradingApiTest {
         assertField(api.post("/api/problems", key, Map.of("name", "twice", "cases", List.of(
                 Map.of("name", "a", "input", "", "output", ""), Map.of("name", "a", "input", "", "output", "")))), 400, "cases[a]");
         assertField(api.post("/api/problems", key, Map.of("name", "negative", "cases", List.of(
-                Map.of("name", "a", "input", "", "output", "", "points", -1)))), 400, "cases[0].points");
+                Map.of("name", "a", "input", "", "output", "", "points", -1)))), 400, "cases[a].points");
         assertField(api.post("/api/problems", key, Map.of("name", "bad64", "cases", List.of(
                 Map.of("name", "a", "inputBase64", "***", "output", "")))), 400, "cases[0].inputBase64");
         assertField(api.post("/api/submissions", key, Map.of("problemId", problem, "language", "cobol-2099", "source", "x")),
@@ -270,7 +270,7 @@ class GradingApiTest {
                 Map.of("problemId", problem, "language", "python", "source", SUM_PY),
                 Map.of("problemId", problem, "language", "nope", "source", SUM_PY)))), 400, "submissions[1].language");
         assertField(api.post("/api/submissions", key, Map.of("language", "python", "source", "x",
-                "suite", Map.of("cases", List.of(Map.of("name", "a", "output", "1", "points", -2))))), 400, "suite.cases[0].points");
+                "suite", Map.of("cases", List.of(Map.of("name", "a", "output", "1", "points", -2))))), 400, "suite.cases[a].points");
         assertThat(api.get("/api/submissions?problem=" + problem, key).json().path("submissions")).isEmpty();
         assertThat(api.get("/api/submissions/00000000-0000-0000-0000-000000000000", key).status()).isEqualTo(404);
     }

@@ -33,6 +33,8 @@ public final class GradingApi implements AutoCloseable {
     private final SubmissionRoutes submissionRoutes;
     private final SubmissionService submissions;
     private final GradingWorkers workers;
+    private final CallbackDispatcher callbacks;
+    private final ScheduledExecutorService scheduler;
 
     /**
      * Builds the API; nothing runs until {@link #start}.
@@ -41,7 +43,8 @@ public final class GradingApi implements AutoCloseable {
      * @param runner the sandbox runner, null when none is available (submissions are then refused)
      * @param sandboxProblem why there is no runner, or null
      * @param settings the grading settings
-     * @param callbackRule the check of a callback URL at submission time
+     * @param signer signs callbacks
+     * @param fence where callbacks may go
      * @param keys API key authentication
      * @param scratch a folder of the server's own for unpacking problem zips
      * @param maxSourceBytes the largest source
@@ -49,7 +52,7 @@ public final class GradingApi implements AutoCloseable {
      * @param scheduler timers (lease renewal, the sweep of expired leases)
      */
     public GradingApi(Database database, CodeRunner runner, String sandboxProblem, GradingSettings settings,
-            CallbackCheck callbackRule, ApiKeyRoutes keys, Path scratch, long maxSourceBytes, Clock clock,
+            CallbackSigner signer, CallbackFence fence, ApiKeyRoutes keys, Path scratch, long maxSourceBytes, Clock clock,
             ScheduledExecutorService scheduler) {
         this.node = settings.nodeId().orElseGet(GradingApi::defaultNodeId);
         this.settings = settings;
@@ -60,23 +63,17 @@ public final class GradingApi implements AutoCloseable {
                 : new GradingWorkers(submissionRows, problems, runner, clock, node, settings.lease(), scheduler);
         this.submissions = new SubmissionService(submissionRows, problems, runner, sandboxProblem, clock,
                 new SubmissionService.Limits(settings.keySubmissionsPerMinute(), settings.keyMaxQueued(), maxSourceBytes),
-                callbackRule, () -> {
+                (url, field) -> fence.checkDestination(CallbackFence.checkUrl(url, field), field), () -> {
                     if (workers != null) {
                         workers.wake();
                     }
                 });
+        this.callbacks = new CallbackDispatcher(database.jdbi(), clock, signer, fence, submissions::payload,
+                CallbackSettings.defaults());
+        submissions.showCallbackAttempts(callbacks::attempts);
+        this.scheduler = scheduler;
         this.problemRoutes = new ProblemRoutes(problems, keys);
         this.submissionRoutes = new SubmissionRoutes(submissions, keys, settings.maxWait());
-    }
-
-    /** Checks a callback URL when a submission is made. */
-    @FunctionalInterface
-    public interface CallbackCheck {
-        /**
-         * @param url the URL
-         * @param field the field to name in an error
-         */
-        void check(String url, String field);
     }
 
     private static String defaultNodeId() {
@@ -101,7 +98,7 @@ public final class GradingApi implements AutoCloseable {
         submissionRoutes.register(app);
     }
 
-    /** Starts this node's graders (after putting back what a killed predecessor was grading, on SQLite). */
+    /** Starts this node's graders and callback deliveries (after putting back what a killed predecessor was grading, on SQLite). */
     public void start() {
         if (database.kind() == DatabaseUrl.Kind.SQLITE) {
             // Only one process uses a SQLite database: whatever is marked in progress was this node's before a crash.
@@ -110,27 +107,11 @@ public final class GradingApi implements AutoCloseable {
                 LOG.info("put {} submission(s) the previous run was grading back in the queue", requeued);
             }
         }
+        callbacks.start(scheduler);
         if (workers != null && settings.workers() > 0) {
             workers.start(settings.workers());
             LOG.info("grading node {} with {} grader(s)", node, settings.workers());
         }
-    }
-
-    /**
-     * @param id a submission
-     * @return what its callback posts: the JSON of {@code GET /api/submissions/{id}}
-     */
-    public Optional<byte[]> callbackPayload(String id) {
-        return submissions.payload(id);
-    }
-
-    /**
-     * Shows each callback attempt in the submission view.
-     *
-     * @param attempts a submission's id to its attempts
-     */
-    public void showCallbackAttempts(java.util.function.Function<String, java.util.List<java.util.Map<String, Object>>> attempts) {
-        submissions.showCallbackAttempts(attempts);
     }
 
     /** @return this node's id in leases */
@@ -144,6 +125,7 @@ public final class GradingApi implements AutoCloseable {
         if (workers != null) {
             workers.close();
         }
+        callbacks.close();
     }
 
     /**

@@ -30,6 +30,12 @@ final class SubmissionService {
     static final int MAX_FILES = 100;
     static final long MAX_FILES_BYTES = 8L * 1024 * 1024;
 
+    /** Checks a callback URL when a submission is made: its form, and where it leads. */
+    @FunctionalInterface
+    interface CallbackRule {
+        void check(String url, String field);
+    }
+
     /** The key's limits. */
     record Limits(int perMinute, int maxQueued, long maxSourceBytes) { }
 
@@ -39,12 +45,12 @@ final class SubmissionService {
     private final String sandboxProblem;
     private final Clock clock;
     private final Limits limits;
-    private final GradingApi.CallbackCheck callbackRule;
+    private final CallbackRule callbackRule;
     private final Runnable onStored;
-    private volatile Function<String, List<Map<String, Object>>> callbackAttempts = id -> List.of();
+    private volatile Function<String, List<CallbackAttempt>> callbackAttempts = id -> List.of();
 
     SubmissionService(SubmissionRepository submissions, ProblemService problems, CodeRunner runner, String sandboxProblem,
-            Clock clock, Limits limits, GradingApi.CallbackCheck callbackRule, Runnable onStored) {
+            Clock clock, Limits limits, CallbackRule callbackRule, Runnable onStored) {
         this.submissions = submissions;
         this.problems = problems;
         this.runner = runner;
@@ -55,7 +61,7 @@ final class SubmissionService {
         this.onStored = onStored;
     }
 
-    void showCallbackAttempts(Function<String, List<Map<String, Object>>> attempts) {
+    void showCallbackAttempts(Function<String, List<CallbackAttempt>> attempts) {
         this.callbackAttempts = attempts;
     }
 

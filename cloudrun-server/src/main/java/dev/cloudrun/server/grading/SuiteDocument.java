@@ -73,8 +73,9 @@ final class SuiteDocument {
             try {
                 parsed.add(testCase(cases.get(i), field, i + 1));
             } catch (InvalidRequestException e) {
-                // The SDK names its own field ("points"); the client needs to know which case.
-                throw e.field().startsWith(field) ? e : new InvalidRequestException(field + "." + e.field(), problem(e));
+                // The SDK names a case's field by the case's name ("cases[a].points") or not at all ("points").
+                String named = e.field().startsWith("cases[") ? prefix + e.field() : field + "." + e.field();
+                throw e.field().startsWith(field) ? e : new InvalidRequestException(named, problem(e));
             }
         }
         TestSuite suite = TestSuite.of(parsed);
@@ -199,7 +200,7 @@ final class SuiteDocument {
             throw new InvalidRequestException(field, "must be a base64 string");
         }
         try {
-            return Base64.getMimeDecoder().decode(value.asText());
+            return Base64.getDecoder().decode(value.asText().replaceAll("\\s+", ""));
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(field, "is not valid base64");
         }
