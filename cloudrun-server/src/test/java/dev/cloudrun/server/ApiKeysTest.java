@@ -251,6 +251,15 @@ class ApiKeysTest {
         assertThat(rows.toString()).containsPattern("secret_hash=[0-9a-f]{64} ");
     }
 
+    @Test
+    void the_openapi_document_describes_the_key_endpoints() {
+        JsonNode paths = api.get("/api/openapi.json", null).json().path("paths");
+        assertThat(paths.path("/api/keys").has("get")).isTrue();
+        assertThat(paths.path("/api/keys").has("post")).isTrue();
+        assertThat(paths.path("/api/keys/{id}").has("delete")).isTrue();
+        assertThat(paths.path("/api/runs").path("post").path("security").findValues("apiKey")).hasSize(1);
+    }
+
     /** The secret part of {@code cr_<id>_<secret>} (the secret may itself contain '_'). */
     private static String secretOf(String token) {
         return token.substring("cr_".length() + 16 + 1);
