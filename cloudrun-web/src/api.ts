@@ -22,6 +22,25 @@ export interface ProjectWithFiles extends Project {
   files: Entry[];
 }
 
+/** What an API key may do: `grade` (problems and submissions), `run` (POST /api/runs). */
+export type ApiKeyScope = 'grade' | 'run';
+
+/** An API key as listed: never its secret. Times are epoch milliseconds. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** A key just made: the only answer that holds its token and signing secret. */
+export interface CreatedApiKey extends ApiKey {
+  key: string;
+  signingSecret: string;
+}
+
 /** An error the server answered with: {"error": {"code", "message", "field"?}}. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
@@ -182,6 +201,19 @@ export class Api {
 
   async move(projectId: string, from: string, to: string): Promise<void> {
     await this.json('POST', `/api/projects/${encodeURIComponent(projectId)}/move`, { from, to });
+  }
+
+  /** The signed-in user's live API keys, oldest first. */
+  async apiKeys(): Promise<ApiKey[]> {
+    return (await this.json<{ keys: ApiKey[] }>('GET', '/api/keys')).keys;
+  }
+
+  async createApiKey(name: string, scopes: ApiKeyScope[]): Promise<CreatedApiKey> {
+    return this.json('POST', '/api/keys', { name, scopes });
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    await this.request('DELETE', `/api/keys/${encodeURIComponent(id)}`);
   }
 
   /** The run WebSocket's URL on this server. */

@@ -9,6 +9,7 @@ import { clear, h, icon } from './dom';
 import { loadLayout, makeSplitter, saveLayout } from './layout';
 import { monacoLanguageOf } from './paths';
 import { ANSI, RunTerminal } from './terminal';
+import { showApiKeys } from './workbench/apiKeys';
 import { BottomPanel } from './workbench/bottomPanel';
 import { domDialogs, guard, reportError } from './workbench/dialogs';
 import { EditorTabs } from './workbench/editorTabs';
@@ -200,6 +201,7 @@ export class Ide {
             this.saveSettings();
           },
           help: () => showHelp(),
+          apiKeys: () => showApiKeys(this.api, this.user, this.dialogs),
           createAccount: () => this.onLogout(),
           logout: () => { this.runner.stopQuietly(); this.api.logout(); this.onLogout(); },
         }, this.listeners.signal)));

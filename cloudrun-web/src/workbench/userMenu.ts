@@ -1,4 +1,4 @@
-/** The user badge at the top right and its menu (settings, theme, shortcuts, account, log out). */
+/** The user badge at the top right and its menu (settings, theme, shortcuts, API keys, account, log out). */
 import type { User } from '../api';
 import { append, h } from '../dom';
 import type { Theme } from './settings';
@@ -7,6 +7,8 @@ export interface UserMenuActions {
   settings(): void;
   toggleTheme(): void;
   help(): void;
+  /** The API keys dialog (a guest's explains that keys need an account). */
+  apiKeys(): void;
   /** A guest's way to an account: back to the sign-in screen. */
   createAccount(): void;
   logout(): void;
@@ -23,6 +25,7 @@ export function userMenu(user: User, theme: Theme, actions: UserMenuActions, sig
     item('Settings', actions.settings),
     item(theme === 'dark' ? 'Light theme' : 'Dark theme', actions.toggleTheme),
     item('Keyboard shortcuts', actions.help),
+    item('API keys', actions.apiKeys),
     user.guest ? item('Create an account (keeps your projects)', actions.createAccount) : null,
     item('Log out', actions.logout));
   const badge = h('button', { class: 'user-badge', type: 'button', 'aria-haspopup': 'menu', title: name, 'data-testid': 'user-badge',

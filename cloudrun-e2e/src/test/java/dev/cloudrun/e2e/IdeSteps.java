@@ -91,6 +91,13 @@ final class IdeSteps {
         page.waitForSelector("body[data-ide-ready=true]", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.ATTACHED));
     }
 
+    /** Opens the API keys dialog from the user menu and waits for its content. */
+    void openApiKeys() {
+        page.click("[data-testid=user-badge]");
+        page.click(".menu-item:has-text('API keys')");
+        page.waitForSelector(".api-keys-dialog .api-keys");
+    }
+
     void createProject(String name, String language) {
         waitForIde();
         // The Projects button toggles: press it only when the form is not already showing.

@@ -154,7 +154,7 @@ final class ServerComponents implements AutoCloseable {
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
             new ProjectRoutes(projects, authRoutes).register(app);
-            new RunRoutes(runs, history, authRoutes, clients).register(app);
+            new RunRoutes(runs, history, authRoutes, keyRoutes, clients).register(app);
             aiRoutes.register(app);
             keyRoutes.register(app);
             grading.register(app);

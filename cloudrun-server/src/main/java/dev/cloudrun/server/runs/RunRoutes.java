@@ -8,6 +8,8 @@ import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
+import dev.cloudrun.server.keys.ApiKeyRoutes;
+import dev.cloudrun.server.keys.ApiKeyScope;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.util.Map;
@@ -15,13 +17,14 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code POST /api/runs} (run and wait, for scripts), {@code GET /api/runs} (the caller's history)
- * and {@code GET /api/runs/{id}}.
+ * {@code POST /api/runs} (run and wait, for scripts: a session or an API key with scope {@code run}),
+ * {@code GET /api/runs} (the caller's history) and {@code GET /api/runs/{id}}.
  */
 public final class RunRoutes {
     private final RunService runs;
     private final RunRepository history;
     private final AuthRoutes auth;
+    private final ApiKeyRoutes keys;
     private final ClientAddress clients;
 
     /**
@@ -30,12 +33,14 @@ public final class RunRoutes {
      * @param runs starts runs
      * @param history the run history
      * @param auth resolves callers
+     * @param keys resolves callers that present an API key instead of a session
      * @param clients tells the client's address, for the per-address run quota
      */
-    public RunRoutes(RunService runs, RunRepository history, AuthRoutes auth, ClientAddress clients) {
+    public RunRoutes(RunService runs, RunRepository history, AuthRoutes auth, ApiKeyRoutes keys, ClientAddress clients) {
         this.runs = runs;
         this.history = history;
         this.auth = auth;
+        this.keys = keys;
         this.clients = clients;
     }
 
@@ -56,7 +61,7 @@ public final class RunRoutes {
     }
 
     private void runAndWait(Context ctx) {
-        Principal caller = auth.principal(ctx);
+        Principal caller = keys.sessionOrKey(ctx, ApiKeyScope.RUN);
         RunSpec spec = RunSpec.parse(Json.body(ctx), false);
         CompletableFuture<RunService.Outcome> outcome = new CompletableFuture<>();
         RunService.StartedRun started = runs.start(caller, clients.of(ctx), spec, "api", RunListener.NONE, outcome::complete);
