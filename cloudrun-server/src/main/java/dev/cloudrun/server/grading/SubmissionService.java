@@ -7,6 +7,7 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.keys.ApiKey;
+import dev.cloudrun.server.projects.ProjectPaths;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -124,10 +125,13 @@ final class SubmissionService {
         }
         RunRequest request = RunRequest.of(language, sourceBytes);
         for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            String field = prefix + "files[" + ApiError.shown(file.getKey()) + "]";
+            // The same rules as a project's files: relative, no .., no invisible or control characters.
+            ProjectPaths.normalize(field, file.getKey());
             try {
                 request = request.withFile(file.getKey(), file.getValue());
             } catch (InvalidRequestException e) {
-                throw ApiError.badField("invalid_path", prefix + "files[" + ApiError.shown(file.getKey()) + "]", SuiteDocument.problem(e));
+                throw ApiError.badField("invalid_path", field, SuiteDocument.problem(e));
             }
         }
         String problemId = text(body, "problemId", prefix, false);

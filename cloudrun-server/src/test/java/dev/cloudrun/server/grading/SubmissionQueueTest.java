@@ -74,7 +74,7 @@ class SubmissionQueueTest {
     private static List<String> submit(SubmissionRepository queue, String key, int count, long now) {
         List<SubmissionRepository.NewSubmission> batch = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            batch.add(new SubmissionRepository.NewSubmission(key + "-" + UUID.randomUUID(), null, "{}".getBytes(StandardCharsets.UTF_8),
+            batch.add(new SubmissionRepository.NewSubmission(UUID.randomUUID().toString(), null, "{}".getBytes(StandardCharsets.UTF_8),
                     "python", "print(1)".getBytes(StandardCharsets.UTF_8), null, null));
         }
         SubmissionRepository.Inserted inserted = queue.insert("u", key, batch, now, 100_000, 100_000);
