@@ -288,7 +288,7 @@ final class DockerSandbox implements Sandbox {
                 .withWorkingDir(WORK_DIR)
                 .withHostName("sandbox")
                 .withEntrypoint(List.of())
-                .withCmd(step.command())
+                .withCmd(backend.runtimes().gvisor() ? GvisorStdio.wrap(step.command()) : step.command())
                 .withEnv(environment(step))
                 .withTty(false)
                 .withAttachStdin(true)
