@@ -2,6 +2,7 @@ package dev.cloudrun.docker;
 
 import dev.cloudrun.InvalidRequestException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,7 @@ public final class DockerBackendOptions {
     private boolean cgroupFiles = true;
     private String runtime;
     private String networkRuntime;
+    private Duration startTimeout = Duration.ofSeconds(30);
 
     /** Creates the default options. */
     public DockerBackendOptions() { }
@@ -189,6 +191,30 @@ public final class DockerBackendOptions {
     public DockerBackendOptions networkRuntime(String name) {
         this.networkRuntime = name == null || name.isBlank() ? null : name;
         return this;
+    }
+
+    /**
+     * How long the daemon may take to create, attach to and start a step's container (default 30 s;
+     * a start takes well under a second normally, a few seconds under gVisor on a loaded host).
+     * A runtime that hangs in its {@code start} (seen with {@code runsc} under heavy load) would
+     * otherwise hold the run forever: past this the run ends INTERNAL_ERROR, naming the daemon and
+     * the runtime, and the container is removed with force. With a daemon on this host and a root
+     * JVM, the backend first ends what the container's containerd shim started (the hung runtime
+     * among them), because the daemon cannot remove the container while its start is running.
+     *
+     * @param timeout more than zero
+     * @return these options
+     */
+    public DockerBackendOptions startTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidRequestException("startTimeout", "must be more than zero");
+        }
+        this.startTimeout = timeout;
+        return this;
+    }
+
+    Duration startTimeout() {
+        return startTimeout;
     }
 
     /** @return the runtime named by {@link #runtime(String)}, or null for the daemon's default */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,49 @@ final class DockerJanitor {
             LOG.debug("removing container {} failed, will retry: {}", containerId, e.toString());
             pendingContainerRemovals.add(containerId);
         }
+    }
+
+    /**
+     * Removes a container whose create or start did not return in time. The daemon keeps a container
+     * locked while its start runs, so a removal would wait for the hung runtime. With a daemon on this
+     * host, this first ends everything the container's containerd shim started (the hung runtime and
+     * the container's processes; not the shim, which reports the end to the daemon): the start then
+     * fails and the removal goes through. The removal runs in the background, as it may wait for the
+     * daemon, and is retried like any other once it fails.
+     *
+     * @param container the container's id, or its name when its creation did not return
+     * @param local whether the daemon runs on this host
+     * @param background where the removal waits
+     * @param afterwards what to do once the container is removed (or the removal is left for a retry)
+     */
+    void removeHungContainer(String container, boolean local, Executor background, Runnable afterwards) {
+        if (local) {
+            endShimChildren(container);
+        }
+        Runnable removal = () -> {
+            removeContainer(container);
+            afterwards.run();
+        };
+        try {
+            background.execute(removal);
+        } catch (RejectedExecutionException e) {
+            removal.run(); // the backend is closing
+        }
+    }
+
+    /** Ends what the containerd shim of a container started; nothing when that is not visible from here. */
+    private static void endShimChildren(String containerId) {
+        if (!containerId.matches("[0-9a-f]{64}")) {
+            return;
+        }
+        ProcessHandle.allProcesses()
+                .filter(process -> process.info().commandLine()
+                        .map(line -> line.contains("containerd-shim") && line.contains("-id " + containerId)).orElse(false))
+                .forEach(shim -> shim.descendants().forEach(child -> {
+                    LOG.info("ending {} (pid {}) of hung container {}", child.info().command().orElse("?"), child.pid(),
+                            containerId);
+                    child.destroyForcibly();
+                }));
     }
 
     /** Removes a volume, waiting briefly while a container that used it is being removed. */

@@ -67,13 +67,17 @@ final class DockerProcess implements SandboxProcess {
      * @return the running step
      */
     static DockerProcess start(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
-                               String cgroupParentName, long memoryLimitBytes, OutputSink sink, Runnable onRemoved) {
+                               String cgroupParentName, long memoryLimitBytes, String runtime, OutputSink sink,
+                               Runnable onRemoved) {
         DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
         process.onRemoved = onRemoved;
         process.cgroupParentName = cgroupParentName;
         process.memoryLimitBytes = memoryLimitBytes;
         backend.ioThreads().execute(() -> process.pump(sink));
-        backend.client().startContainerCmd(containerId).exec();
+        backend.withinStartTimeout("start container " + process.shortId(), runtime, () -> {
+            backend.client().startContainerCmd(containerId).exec();
+            return null;
+        });
         if (cgroupParentName != null) {
             process.cgroup = ContainerCgroup.parent(cgroupParentName).orElse(null);
         } else if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {

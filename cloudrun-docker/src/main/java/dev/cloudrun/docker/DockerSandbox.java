@@ -128,8 +128,10 @@ final class DockerSandbox implements Sandbox {
 
     /** Waits until the keeper holds the workspace mounted, so that files copied in stay. */
     private void awaitKeeper() {
+        // Its create and start are bounded by the start timeout each.
+        long limitSeconds = Math.max(60, 2 * backend.options().startTimeout().toSeconds() + 10);
         try {
-            keeper.get(60, TimeUnit.SECONDS);
+            keeper.get(limitSeconds, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof NotFoundException) {
@@ -139,7 +141,7 @@ final class DockerSandbox implements Sandbox {
             throw new CloudRunException("cannot start the workspace keeper: "
                     + (cause instanceof Exception problem ? backend.endpoint().explain(problem) : cause.toString()), cause);
         } catch (TimeoutException e) {
-            throw new CloudRunException("the workspace keeper did not start within 60 s", e);
+            throw new CloudRunException("the workspace keeper did not start within " + limitSeconds + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CloudRunException("interrupted while starting the workspace keeper", e);
@@ -167,18 +169,32 @@ final class DockerSandbox implements Sandbox {
                 .withReadonlyRootfs(true)
                 .withMounts(List.of(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR)))
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
-        String keeperId = backend.client().createContainerCmd(image)
-                .withName(volumeName + "-keeper")
+        String keeperName = volumeName + "-keeper";
+        String runtime = backend.runtimes().forContainer(false);
+        CreateContainerCmd create = backend.client().createContainerCmd(image)
+                .withName(keeperName)
                 .withLabels(labels("keeper"))
                 .withUser(options.uid() + ":" + options.gid())
                 .withHostName("sandbox")
                 .withEntrypoint(List.of())
                 .withCmd(List.of("sleep", "2147483647"))
                 .withEnv(List.of("PATH=/usr/local/bin:/usr/bin:/bin"))
-                .withHostConfig(host)
-                .exec().getId();
+                .withHostConfig(host);
+        String keeperId;
         try {
-            backend.client().startContainerCmd(keeperId).exec();
+            keeperId = backend.withinStartTimeout("create container " + keeperName, runtime, () -> create.exec().getId());
+        } catch (ContainerStartTimeoutException e) {
+            removeHung(keeperName, null);
+            throw e;
+        }
+        try {
+            backend.withinStartTimeout("start container " + keeperName, runtime, () -> {
+                backend.client().startContainerCmd(keeperId).exec();
+                return null;
+            });
+        } catch (ContainerStartTimeoutException e) {
+            removeHung(keeperId, null);
+            throw e;
         } catch (RuntimeException e) {
             backend.janitor().removeContainer(keeperId);
             throw e;
@@ -201,6 +217,9 @@ final class DockerSandbox implements Sandbox {
             throw new CloudRunException("the sandbox is closed");
         }
         String containerId;
+        String containerName = volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
+                + UUID.randomUUID().toString().substring(0, 4);
+        String runtime;
         String cgroupParentName = backend.nextCgroupParentName();
         List<Runnable> releases = new ArrayList<>();
         AtomicBoolean released = new AtomicBoolean();
@@ -211,11 +230,17 @@ final class DockerSandbox implements Sandbox {
         };
         try {
             String network = backend.network().prepare(step, releases::add);
-            containerId = createContainer(step, network, cgroupParentName).exec().getId();
+            runtime = backend.runtimes().forContainer(!"none".equals(network));
+            CreateContainerCmd create = createContainer(step, network, cgroupParentName, containerName);
+            containerId = backend.withinStartTimeout("create container " + containerName, runtime,
+                    () -> create.exec().getId());
         } catch (NotFoundException e) {
             releaseNetwork.run();
             throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
                     + " (or images/build.sh) to build the language images", e);
+        } catch (ContainerStartTimeoutException e) {
+            removeHung(containerName, releaseNetwork);
+            throw e;
         } catch (CloudRunException e) {
             releaseNetwork.run();
             throw e;
@@ -227,33 +252,53 @@ final class DockerSandbox implements Sandbox {
         try {
             if (pendingFiles != null) {
                 awaitKeeper();
-                backend.client().copyArchiveToContainerCmd(containerId)
-                        .withRemotePath(WORK_DIR)
-                        .withTarInputStream(new ByteArrayInputStream(pendingFiles))
-                        .withNoOverwriteDirNonDir(true)
-                        .exec();
+                byte[] files = pendingFiles;
+                backend.withinStartTimeout("copy the files into container " + shortId(containerId), runtime, () ->
+                        backend.client().copyArchiveToContainerCmd(containerId)
+                                .withRemotePath(WORK_DIR)
+                                .withTarInputStream(new ByteArrayInputStream(files))
+                                .withNoOverwriteDirNonDir(true)
+                                .exec());
                 pendingFiles = null;
             }
-            attach = ContainerAttach.open(backend.endpoint(), containerId);
+            attach = backend.withinStartTimeout("attach to container " + shortId(containerId), runtime,
+                    () -> ContainerAttach.open(backend.endpoint(), containerId));
             DockerProcess process = DockerProcess.start(backend, containerId, attach, cgroupParentName,
-                    step.limits().memoryBytes(), sink, releaseNetwork);
+                    step.limits().memoryBytes(), runtime, sink, releaseNetwork);
             steps.add(process);
             return process;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (attach != null) {
                 attach.close();
             }
-            backend.janitor().removeContainer(containerId);
-            releaseNetwork.run();
-            if (cgroupParentName != null) {
-                backend.janitor().removeCgroupParent(cgroupParentName);
+            Runnable afterwards = () -> {
+                releaseNetwork.run();
+                if (cgroupParentName != null) {
+                    backend.janitor().removeCgroupParent(cgroupParentName);
+                }
+            };
+            if (e instanceof ContainerStartTimeoutException) {
+                removeHung(containerId, afterwards);
+            } else {
+                backend.janitor().removeContainer(containerId);
+                afterwards.run();
             }
             throw new CloudRunException("cannot start the container for " + step.kind().name().toLowerCase(Locale.ROOT)
                     + ": " + backend.endpoint().explain(e), e);
         }
     }
 
-    private CreateContainerCmd createContainer(StepSpec step, String network, String cgroupParentName) {
+    /** Removes a container whose create or start hung (see {@link DockerJanitor#removeHungContainer}). */
+    private void removeHung(String container, Runnable afterwards) {
+        backend.janitor().removeHungContainer(container, backend.endpoint().isLocal(), backend.ioThreads(),
+                afterwards == null ? () -> { } : afterwards);
+    }
+
+    private static String shortId(String containerId) {
+        return containerId.substring(0, Math.min(12, containerId.length()));
+    }
+
+    private CreateContainerCmd createContainer(StepSpec step, String network, String cgroupParentName, String name) {
         Limits limits = step.limits();
         DockerBackendOptions options = backend.options();
         long memory = limits.memoryBytes();
@@ -281,14 +326,13 @@ final class DockerSandbox implements Sandbox {
             host.withCgroupParent("/" + ContainerCgroup.PARENT_ROOT + "/" + cgroupParentName);
         }
         return backend.client().createContainerCmd(image)
-                .withName(volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
-                        + UUID.randomUUID().toString().substring(0, 4))
+                .withName(name)
                 .withLabels(labels("step"))
                 .withUser(options.uid() + ":" + options.gid())
                 .withWorkingDir(WORK_DIR)
                 .withHostName("sandbox")
                 .withEntrypoint(List.of())
-                .withCmd(step.command())
+                .withCmd(backend.runtimes().gvisor() ? GvisorStdio.wrap(step.command()) : step.command())
                 .withEnv(environment(step))
                 .withTty(false)
                 .withAttachStdin(true)

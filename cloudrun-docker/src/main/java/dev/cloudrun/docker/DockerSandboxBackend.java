@@ -23,10 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -247,6 +252,46 @@ public final class DockerSandboxBackend implements SandboxBackend {
 
     void closed(DockerSandbox sandbox) {
         open.remove(sandbox);
+    }
+
+    /**
+     * Runs a request that creates, attaches to or starts a container on an I/O thread and waits
+     * at most {@link DockerBackendOptions#startTimeout(Duration)} for it. The client has no response
+     * timeout (streams are quiet for long), and a runtime hung in {@code start} keeps the daemon's
+     * answer back for ever.
+     *
+     * @param what the request, for the message (such as {@code start container 0123456789ab})
+     * @param runtime the container's runtime, or null for the daemon's default
+     * @param request the blocking request
+     * @return what the request returned
+     * @throws ContainerStartTimeoutException if it did not return in time (it goes on in the
+     *     background until the daemon answers)
+     */
+    <T> T withinStartTimeout(String what, String runtime, Callable<T> request) {
+        Future<T> pending;
+        try {
+            pending = ioThreads.submit(request);
+        } catch (RejectedExecutionException e) {
+            throw new CloudRunException("the Docker backend is closed", e);
+        }
+        Duration timeout = options.startTimeout();
+        try {
+            return pending.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ContainerStartTimeoutException("the Docker daemon at " + endpoint.dockerHost() + " did not "
+                    + what + " within " + timeout.toSeconds() + " s (runtime "
+                    + (runtime == null ? "the daemon's default" : runtime) + "): the daemon or the runtime hangs;"
+                    + " the container is removed with force");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new CloudRunException("cannot " + what + ": " + DockerProcess.describe(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            pending.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new CloudRunException("interrupted while waiting to " + what, e);
+        }
     }
 
     /** @return the runtimes of this backend's containers */

@@ -23,6 +23,7 @@ final class PrivateDockerDaemon implements AutoCloseable {
     private final String bridge = "crtest" + Long.toHexString(System.nanoTime() & 0xffffL);
     private Process containerd;
     private int tcpPort;
+    private final List<String> runtimes = new ArrayList<>();
     private Process daemon;
 
     PrivateDockerDaemon(Path root) {
@@ -40,6 +41,16 @@ final class PrivateDockerDaemon implements AutoCloseable {
             tcpPort = probe.getLocalPort();
         }
         return "tcp://127.0.0.1:" + tcpPort;
+    }
+
+    /**
+     * Registers an OCI runtime with the daemon (call before {@link #start()}).
+     *
+     * @param name the runtime's name, for {@code --runtime}
+     * @param binary the runtime's executable
+     */
+    void addRuntime(String name, Path binary) {
+        runtimes.add(name + "=" + binary);
     }
 
     String dockerHost() {
@@ -67,6 +78,9 @@ final class PrivateDockerDaemon implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of("/usr/sbin/dockerd", "--host", dockerHost()));
         if (tcpPort != 0) {
             command.addAll(List.of("--host", "tcp://127.0.0.1:" + tcpPort));
+        }
+        for (String runtime : runtimes) {
+            command.addAll(List.of("--add-runtime", runtime));
         }
         command.addAll(List.of("--containerd", root.resolve("containerd.sock").toString(),
                 "--data-root", root.resolve("data").toString(), "--exec-root", root.resolve("exec").toString(),
