@@ -322,6 +322,46 @@ class GradingApiTest {
         assertThat(api.get("/api/problems/" + problem, key).status()).isEqualTo(404);
     }
 
+    @Test
+    void a_key_over_its_rate_or_queue_limit_gets_429_with_retry_after(@TempDir Path dataDir) {
+        // A node that grades nothing keeps every submission waiting, so the queue limit is reached.
+        try (CloudRunServer limited = CloudRunServer.create(ServerConfig.of(Map.of("CLOUDRUN_PORT", "0",
+                "CLOUDRUN_DATA_DIR", dataDir.toString(), "CLOUDRUN_BACKEND", "local", "CLOUDRUN_GRADING_WORKERS", "0",
+                "CLOUDRUN_KEY_SUBMISSIONS_PER_MINUTE", "3", "CLOUDRUN_KEY_MAX_QUEUED", "10"))).start()) {
+            ApiClient client = new ApiClient("http://127.0.0.1:" + limited.port());
+            String session = register(client, "limited");
+            String limitedKey = makeKey(client, session, List.of("grade"));
+            Map<String, Object> one = Map.of("suite", sumSuite(), "language", "python", "source", SUM_PY);
+            for (int i = 0; i < 3; i++) {
+                assertThat(client.post("/api/submissions", limitedKey, one).status()).isEqualTo(202);
+            }
+            ApiClient.Response tooFast = client.post("/api/submissions", limitedKey, one);
+            assertThat(tooFast.status()).isEqualTo(429);
+            assertThat(tooFast.errorCode()).isEqualTo("rate_limited");
+            assertThat(Integer.parseInt(tooFast.header("Retry-After").orElseThrow())).isBetween(1, 60);
+
+            String other = makeKey(client, session, List.of("grade"));
+            List<Map<String, Object>> eleven = java.util.Collections.nCopies(11, one);
+            ApiClient.Response full = client.post("/api/submissions/batch", other, Map.of("submissions", eleven));
+            assertThat(full.status()).isEqualTo(429);
+            assertThat(full.errorCode()).isEqualTo("queue_full");
+            assertThat(full.header("Retry-After")).isPresent();
+            assertThat(client.get("/api/submissions?limit=500", other).json().path("submissions")).as("none of it stored").hasSize(3);
+            ApiClient.Response ownMinute = client.post("/api/submissions/batch", other, Map.of("submissions", List.of(one, one)));
+            assertThat(ownMinute.status()).as("another key has a minute of its own").isEqualTo(202);
+        }
+    }
+
+    @Test
+    void the_openapi_document_describes_the_grading_api() {
+        JsonNode paths = api.get("/api/openapi.json", null).json().path("paths");
+        for (String path : List.of("/api/problems", "/api/problems/{id}", "/api/problems/{id}/suite", "/api/submissions",
+                "/api/submissions/batch", "/api/submissions/{id}", "/api/submissions/{id}/events")) {
+            assertThat(paths.has(path)).as(path).isTrue();
+        }
+        assertThat(paths.path("/api/submissions").path("post").path("responses").has("202")).isTrue();
+    }
+
     private static void assertField(ApiClient.Response response, int status, String field) {
         assertThat(response.status()).as(response.text()).isEqualTo(status);
         assertThat(response.json().path("error").path("field").asText()).as(response.text()).isEqualTo(field);
