@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.cloudrun.server.config.ServerConfig;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -81,6 +82,10 @@ class GradingCallbackTest {
             mac.update((call.timestamp() + ".").getBytes(StandardCharsets.UTF_8));
             assertThat("sha256=" + HexFormat.of().formatHex(mac.doFinal(call.body()))).isNotEqualTo(call.signature());
 
+            assertThat(verifiedByTheDocsPython(signingSecret, call)).isEqualTo("True");
+            assertThat(verifiedByTheDocsPython(signingSecret, new Received(call.signature(), call.timestamp(), call.submission(),
+                    (new String(call.body(), StandardCharsets.UTF_8) + " ").getBytes(StandardCharsets.UTF_8)))).isEqualTo("False");
+
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode callback = api.get("/api/submissions/" + id, token).json().path("callback");
                 assertThat(callback.path("state").asText()).isEqualTo("DELIVERED");
@@ -91,6 +96,23 @@ class GradingCallbackTest {
         } finally {
             receiver.stop(0);
         }
+    }
+
+    /** Runs docs/grader.md's Python {@code verify} on a received callback. */
+    private static String verifiedByTheDocsPython(String secret, Received call) throws Exception {
+        String docs = Files.readString(Path.of("..", "docs", "grader.md"));
+        int marker = docs.indexOf("<!-- verify-python -->");
+        int start = docs.indexOf("```python\n", marker) + "```python\n".length();
+        String function = docs.substring(start, docs.indexOf("```", start));
+        Path body = Files.createTempFile("callback", ".json");
+        Files.write(body, call.body());
+        String script = function + "\nimport sys\nprint(verify(sys.argv[1], sys.argv[2], sys.argv[3], open(sys.argv[4], 'rb').read()))\n";
+        Process python = new ProcessBuilder("/usr/bin/python3", "-c", script, secret, call.timestamp(), call.signature(),
+                body.toString()).redirectErrorStream(true).start();
+        String printed = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        python.waitFor();
+        Files.delete(body);
+        return printed;
     }
 
     @Test
