@@ -53,13 +53,18 @@ class GradingApiTest {
         Map<String, String> settings = new HashMap<>();
         settings.put("CLOUDRUN_PORT", "0");
         settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
-        settings.put("CLOUDRUN_BACKEND", "local");
+        settings.put("CLOUDRUN_BACKEND", backend());
         settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
         settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
         server = CloudRunServer.create(ServerConfig.of(settings)).start();
         api = new ApiClient("http://127.0.0.1:" + server.port());
         session = register(api, "grader");
         key = makeKey(api, session, List.of("grade"));
+    }
+
+    /** @return the sandbox backend this kit's server runs on */
+    String backend() {
+        return "local";
     }
 
     @AfterAll
@@ -326,7 +331,7 @@ class GradingApiTest {
     void a_key_over_its_rate_or_queue_limit_gets_429_with_retry_after(@TempDir Path dataDir) {
         // A node that grades nothing keeps every submission waiting, so the queue limit is reached.
         try (CloudRunServer limited = CloudRunServer.create(ServerConfig.of(Map.of("CLOUDRUN_PORT", "0",
-                "CLOUDRUN_DATA_DIR", dataDir.toString(), "CLOUDRUN_BACKEND", "local", "CLOUDRUN_GRADING_WORKERS", "0",
+                "CLOUDRUN_DATA_DIR", dataDir.toString(), "CLOUDRUN_BACKEND", backend(), "CLOUDRUN_GRADING_WORKERS", "0",
                 "CLOUDRUN_KEY_SUBMISSIONS_PER_MINUTE", "3", "CLOUDRUN_KEY_MAX_QUEUED", "10"))).start()) {
             ApiClient client = new ApiClient("http://127.0.0.1:" + limited.port());
             String session = register(client, "limited");
