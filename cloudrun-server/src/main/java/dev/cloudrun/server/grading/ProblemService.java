@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -22,24 +23,27 @@ import org.jdbi.v3.core.Jdbi;
 final class ProblemService {
     static final String JSON = "json";
     static final String ZIP = "zip";
-    private static final int CACHED_SUITES = 32;
+    /** The suites kept parsed, at most this many bytes of cases together. */
+    private static final long CACHE_BYTES = 256L * 1024 * 1024;
+    /** Zips unpacked at once: each may hold up to 256 MiB while it is read. */
+    private static final int CONCURRENT_UNPACKS = 2;
 
     private final ProblemRepository problems;
     private final Clock clock;
     private final Path scratch;
     private final int maxPerUser;
-    private final Map<String, TestSuite> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, TestSuite> eldest) {
-            return size() > CACHED_SUITES;
-        }
-    };
+    private final Map<String, Cached> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedBytes;
+    private final Semaphore unpacks = new Semaphore(CONCURRENT_UNPACKS);
+
+    private record Cached(TestSuite suite, long bytes) { }
 
     ProblemService(Jdbi jdbi, Clock clock, Path scratch, int maxPerUser) {
         this.problems = new ProblemRepository(jdbi);
         this.clock = clock;
         this.scratch = scratch;
         this.maxPerUser = maxPerUser;
+        ProblemZip.sweep(scratch);
     }
 
     /** An upload: its name, format and bytes. */
@@ -96,17 +100,13 @@ final class ProblemService {
     Optional<TestSuite> suite(Problem problem) {
         String cacheKey = problem.id() + "@" + problem.version();
         synchronized (cache) {
-            TestSuite cached = cache.get(cacheKey);
+            Cached cached = cache.get(cacheKey);
             if (cached != null) {
-                return Optional.of(cached);
+                return Optional.of(cached.suite());
             }
         }
         Optional<TestSuite> suite = problems.suite(problem.id(), problem.version()).map(bytes -> parse(problem.format(), bytes));
-        suite.ifPresent(value -> {
-            synchronized (cache) {
-                cache.put(cacheKey, value);
-            }
-        });
+        suite.ifPresent(value -> remember(cacheKey, value));
         return suite;
     }
 
@@ -115,9 +115,28 @@ final class ProblemService {
         return problems.find(ownerId, id);
     }
 
+    private void remember(String cacheKey, TestSuite suite) {
+        long bytes = suite.cases().stream().mapToLong(c -> c.input().length + c.expectedOutput().map(o -> o.length).orElse(0)
+                + c.files().values().stream().mapToLong(f -> f.length).sum()
+                + c.expectedFiles().values().stream().mapToLong(f -> f.length).sum()).sum();
+        synchronized (cache) {
+            Cached previous = cache.put(cacheKey, new Cached(suite, bytes));
+            cachedBytes += bytes - (previous == null ? 0 : previous.bytes());
+            for (var eldest = cache.entrySet().iterator(); cachedBytes > CACHE_BYTES && eldest.hasNext(); ) {
+                cachedBytes -= eldest.next().getValue().bytes();
+                eldest.remove();
+            }
+        }
+    }
+
     TestSuite parse(String format, byte[] content) {
         if (ZIP.equals(format)) {
-            return ProblemZip.read(content, scratch);
+            unpacks.acquireUninterruptibly();
+            try {
+                return ProblemZip.read(content, scratch);
+            } finally {
+                unpacks.release();
+            }
         }
         JsonNode document = Json.parseObject(new String(content, StandardCharsets.UTF_8));
         return SuiteDocument.read(document, "");

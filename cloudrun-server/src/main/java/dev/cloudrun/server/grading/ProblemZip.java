@@ -177,6 +177,22 @@ final class ProblemZip {
         }
     }
 
+    /**
+     * Deletes what a killed predecessor left unpacked (only this server uses its data directory).
+     *
+     * @param scratch the scratch folder
+     */
+    static void sweep(Path scratch) {
+        if (!Files.isDirectory(scratch, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> left = Files.list(scratch)) {
+            left.filter(path -> path.getFileName().toString().startsWith("problem-")).forEach(ProblemZip::deleteTree);
+        } catch (IOException e) {
+            // Tried again at the next start.
+        }
+    }
+
     private static ApiError refuse(String problem) {
         return ApiError.badField("invalid_zip", FIELD, "the zip " + problem);
     }
@@ -194,5 +210,4 @@ final class ProblemZip {
             // The same.
         }
     }
-
 }

@@ -39,7 +39,9 @@ final class SubmissionRoutes {
     private final SubmissionService submissions;
     private final ApiKeyRoutes keys;
     private final Duration maxWait;
-    private final Semaphore streams = new Semaphore(256);
+    // Each stream and each waiting request holds one of Jetty's threads (at most 250): keep most of them for the rest.
+    private final Semaphore streams = new Semaphore(64);
+    private final Semaphore waiting = new Semaphore(32);
     private final Map<String, AtomicInteger> streamsByKey = new ConcurrentHashMap<>();
 
     SubmissionRoutes(SubmissionService submissions, ApiKeyRoutes keys, Duration maxWait) {
@@ -76,11 +78,16 @@ final class SubmissionRoutes {
         boolean wait = "true".equals(ctx.queryParam("wait")) || body.path("wait").asBoolean(false);
         String id = submissions.submit(key, List.of(body), "").get(0);
         Submission submission = submissions.get(key.userId(), id);
-        if (wait) {
-            long deadline = System.nanoTime() + maxWait.toNanos();
-            while (!submission.finished() && System.nanoTime() < deadline) {
-                Thread.sleep(POLL_MILLIS);
-                submission = submissions.get(key.userId(), id);
+        // Beyond the waiting requests the server holds, the answer is 202 at once: the client polls or streams.
+        if (wait && waiting.tryAcquire()) {
+            try {
+                long deadline = System.nanoTime() + maxWait.toNanos();
+                while (!submission.finished() && System.nanoTime() < deadline) {
+                    Thread.sleep(POLL_MILLIS);
+                    submission = submissions.get(key.userId(), id);
+                }
+            } finally {
+                waiting.release();
             }
         }
         ctx.status(submission.finished() ? 200 : 202).header("Location", "/api/submissions/" + id)
