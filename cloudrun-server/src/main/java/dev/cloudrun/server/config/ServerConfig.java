@@ -34,6 +34,7 @@ public final class ServerConfig {
     private final ProjectSettings projects;
     private final AiSettings ai;
     private final GradingSettings grading;
+    private final CompatSettings compat;
     private final String shown;
 
     private ServerConfig(Map<String, String> texts) {
@@ -50,6 +51,7 @@ public final class ServerConfig {
         this.projects = ProjectSettings.from(values);
         this.ai = AiSettings.from(values);
         this.grading = GradingSettings.from(values);
+        this.compat = CompatSettings.from(values);
         Map<String, String> shownValues = new TreeMap<>();
         for (Setting<?> setting : Settings.all()) {
             shownValues.put(setting.name(), setting.display(texts.getOrDefault(setting.name(), setting.defaultText())));
@@ -196,6 +198,11 @@ public final class ServerConfig {
     /** @return the grading API */
     public GradingSettings grading() {
         return grading;
+    }
+
+    /** @return the compatible APIs */
+    public CompatSettings compat() {
+        return compat;
     }
 
     /** @return every setting with its value; secrets and database passwords are masked */

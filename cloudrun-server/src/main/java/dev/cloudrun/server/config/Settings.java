@@ -184,6 +184,14 @@ public final class Settings {
     static final Setting<Boolean> CALLBACK_ALLOW_PRIVATE = declare(Setting.flag("CLOUDRUN_CALLBACK_ALLOW_PRIVATE", false,
             "let callbacks go to this host and private networks (the sandboxes' fence rule otherwise refuses them)"));
 
+    // Compatible APIs (docs/compat.md)
+    static final Setting<List<String>> COMPAT = declare(Setting.listOf("CLOUDRUN_COMPAT", "", List.of("jobe", "judge0", "piston"),
+            "the other servers' APIs to answer, comma-separated: `jobe` (Moodle CodeRunner, at `/jobe/index.php/restapi/`),"
+                    + " `judge0`, `piston` (at `/api/v2/`)"));
+    static final Setting<Boolean> JOBE_REQUIRE_KEY = declare(Setting.flag("CLOUDRUN_JOBE_REQUIRE_KEY", true,
+            "the Jobe API wants a CloudRun API key with scope `run` in `X-API-KEY`; `false` for an endpoint only the Moodle"
+                    + " host can reach (per-address limits still apply)"));
+
     // WebSocket
     static final Setting<Integer> WS_MAX_MESSAGE_BYTES = declare(Setting.integer("CLOUDRUN_WS_MAX_MESSAGE_BYTES", 4 * 1024 * 1024,
             1, Integer.MAX_VALUE / 4, "largest WebSocket message from a client, in bytes").shownDefault("4 MiB"));
