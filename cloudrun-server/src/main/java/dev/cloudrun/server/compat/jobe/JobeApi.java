@@ -139,7 +139,8 @@ public final class JobeApi {
         try {
             handler.run();
         } catch (JobeException e) {
-            ctx.status(e.status()).json(e.getMessage());
+            // Jobe answers its errors as a JSON string (Javalin would send a bare String as it is).
+            ctx.status(e.status()).contentType("application/json").result(Json.write(e.getMessage()));
         }
     }
 
