@@ -11,6 +11,7 @@ import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.JwtSecret;
 import dev.cloudrun.server.auth.PasswordHasher;
 import dev.cloudrun.server.auth.TokenService;
+import dev.cloudrun.server.compat.jobe.JobeApi;
 import dev.cloudrun.server.config.AuthSettings;
 import dev.cloudrun.server.config.PackageSettings;
 import dev.cloudrun.server.config.ProjectSettings;
@@ -158,6 +159,10 @@ final class ServerComponents implements AutoCloseable {
             aiRoutes.register(app);
             keyRoutes.register(app);
             grading.register(app);
+            if (config.compat().enabled("jobe")) {
+                new JobeApi(runner, sandboxProblem, apiKeys, quota, history, clients, scheduler,
+                        config.sandbox().runDeadline(), config.compat().jobeRequiresKey(), clock).register(app);
+            }
             app.ws(WEBSOCKET_PATH, socket::configure);
 
             scheduler.scheduleAtFixedRate(() -> {
