@@ -160,8 +160,7 @@ final class ServerComponents implements AutoCloseable {
             keyRoutes.register(app);
             grading.register(app);
             if (config.compat().enabled("jobe")) {
-                new JobeApi(runner, sandboxProblem, apiKeys, quota, history, clients, scheduler,
-                        config.sandbox().runDeadline(), config.compat().jobeRequiresKey(), clock).register(app);
+                new JobeApi(runner, sandboxProblem, apiKeys, runs, clients, config.compat().jobeRequiresKey()).register(app);
             }
             app.ws(WEBSOCKET_PATH, socket::configure);
 

@@ -117,13 +117,37 @@ public final class RunService {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
         Prepared prepared = prepare(user, spec);
+        // The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY).
+        RunRequest request = "websocket".equals(via)
+                ? prepared.request().withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color")
+                : prepared.request();
+        return startPrepared(user, address, request, prepared.language(), prepared.projectId(), via, true, listener, onFinish);
+    }
+
+    /**
+     * Starts a request built by the caller (the compatible APIs build theirs from their own fields),
+     * under the same quotas, queue, deadline and history as every other run.
+     *
+     * @param user the caller (for a caller without an account, a stand-in whose id names its quota)
+     * @param address the caller's client address, for the per-address quota
+     * @param request what to run
+     * @param language its language
+     * @param projectId the saved project it runs, or null
+     * @param via what started it, recorded in the history
+     * @param record whether it enters the history (false for a caller without an account)
+     * @param listener receives live output
+     * @param onFinish called once with the outcome, on an SDK thread
+     * @return the started run
+     * @throws ApiError 429 for an exceeded quota, 503 {@code queue_full} or {@code sandbox_unavailable}
+     */
+    public StartedRun startPrepared(Principal user, String address, RunRequest request, Language language, String projectId,
+                                    String via, boolean record, RunListener listener, Consumer<Outcome> onFinish) {
+        if (runner == null) {
+            throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
+        }
         RunQuota.Permit permit = quota.acquire(user, address);
         Execution execution;
         try {
-            // The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY).
-            RunRequest request = "websocket".equals(via)
-                    ? prepared.request().withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color")
-                    : prepared.request();
             // The runner's queue serves users in turn: one user's batch does not hold up another's run.
             execution = runner.start(request.withFairnessKey("user:" + user.userId()), listener);
         } catch (QueueFullException e) {
@@ -135,8 +159,10 @@ public final class RunService {
         }
         long startedAt = clock.millis();
         try {
-            history.insertStarted(new RunRecord(execution.id(), user.userId(), prepared.projectId(), prepared.language().id(),
-                    via, "RUNNING", null, null, null, null, null, null, null, startedAt, null));
+            if (record) {
+                history.insertStarted(new RunRecord(execution.id(), user.userId(), projectId, language.id(),
+                        via, "RUNNING", null, null, null, null, null, null, null, startedAt, null));
+            }
         } catch (RuntimeException e) {
             execution.cancel();
             permit.release();
@@ -146,18 +172,20 @@ public final class RunService {
         execution.result().whenComplete((result, failure) -> {
             timeout.cancel(false);
             permit.release();
-            Outcome outcome = new Outcome(execution.id(), result, missingDependencies(prepared.language(), result));
-            try {
-                history.complete(new RunRecord(execution.id(), user.userId(), prepared.projectId(), prepared.language().id(), via,
-                        result.status().name(), result.exitCode(), result.wallTime().toMillis(), result.cpuTime().toMillis(),
-                        result.memoryBytes(), (long) result.stdoutBytes().length, (long) result.stderrBytes().length,
-                        truncate(result.message(), 1000), startedAt, clock.millis()));
-            } catch (RuntimeException e) {
-                LOG.error("could not record the end of run {}", execution.id(), e);
+            Outcome outcome = new Outcome(execution.id(), result, missingDependencies(language, result));
+            if (record) {
+                try {
+                    history.complete(new RunRecord(execution.id(), user.userId(), projectId, language.id(), via,
+                            result.status().name(), result.exitCode(), result.wallTime().toMillis(), result.cpuTime().toMillis(),
+                            result.memoryBytes(), (long) result.stdoutBytes().length, (long) result.stderrBytes().length,
+                            truncate(result.message(), 1000), startedAt, clock.millis()));
+                } catch (RuntimeException e) {
+                    LOG.error("could not record the end of run {}", execution.id(), e);
+                }
             }
             onFinish.accept(outcome);
         });
-        return new StartedRun(execution, prepared.language().id());
+        return new StartedRun(execution, language.id());
     }
 
     private record Prepared(RunRequest request, Language language, String projectId) { }

@@ -9,24 +9,20 @@ import dev.cloudrun.Execution;
 import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.Language;
 import dev.cloudrun.Limits;
-import dev.cloudrun.QueueFullException;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.server.auth.Principal;
-import dev.cloudrun.server.db.RunRecord;
-import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.keys.ApiKey;
 import dev.cloudrun.server.keys.ApiKeyScope;
 import dev.cloudrun.server.keys.ApiKeyService;
-import dev.cloudrun.server.runs.RunQuota;
+import dev.cloudrun.server.runs.RunService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -34,13 +30,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Jobe's REST API ({@code /jobe/index.php/restapi/}), so that Moodle's CodeRunner can use CloudRun
@@ -60,7 +51,6 @@ public final class JobeApi {
     /** Jobe's test hook (LanguageTask::prepareExecutionEnvironment), kept so that its testsubmit.py passes. */
     static final String OVERLOAD_TEST_SOURCE = "!** TESTING OVERLOAD EXCEPTION **!";
 
-    private static final Logger LOG = LoggerFactory.getLogger(JobeApi.class);
     private static final String KEYLESS_OWNER = "-";
     private static final long MIB = 1024L * 1024;
     // Jobe's defaults (LanguageTask::$default_params): 5 s of CPU, killed after twice that, 400 MB, 2 MB of output.
@@ -76,13 +66,9 @@ public final class JobeApi {
     private final CodeRunner runner;
     private final String unavailableReason;
     private final ApiKeyService keys;
-    private final RunQuota quota;
-    private final RunRepository history;
+    private final RunService runs;
     private final ClientAddress clients;
-    private final ScheduledExecutorService scheduler;
-    private final Duration deadline;
     private final boolean requireKey;
-    private final Clock clock;
     private final JobeLanguages languages;
     private final JobeFileCache files = new JobeFileCache(MAX_CACHED_FILES, MAX_CACHED_BYTES);
 
@@ -92,27 +78,18 @@ public final class JobeApi {
      * @param runner the SDK runner, or null when no sandbox could start
      * @param unavailableReason why there is no runner, or null
      * @param keys checks the {@code X-API-KEY} header
-     * @param quota the run quotas shared with the rest of the server
-     * @param history the run history, for runs made with a key
+     * @param runs starts runs under the server's quotas, deadline and history (runs made with a key)
      * @param clients tells the client's address
-     * @param scheduler cancels runs at the server's deadline
-     * @param deadline the longest any run may take
      * @param requireKey whether a key is required ({@code CLOUDRUN_JOBE_REQUIRE_KEY})
-     * @param clock the time source
      */
-    public JobeApi(CodeRunner runner, String unavailableReason, ApiKeyService keys, RunQuota quota, RunRepository history,
-                   ClientAddress clients, ScheduledExecutorService scheduler, Duration deadline, boolean requireKey,
-                   Clock clock) {
+    public JobeApi(CodeRunner runner, String unavailableReason, ApiKeyService keys, RunService runs, ClientAddress clients,
+                   boolean requireKey) {
         this.runner = runner;
         this.unavailableReason = unavailableReason;
         this.keys = keys;
-        this.quota = quota;
-        this.history = history;
+        this.runs = runs;
         this.clients = clients;
-        this.scheduler = scheduler;
-        this.deadline = deadline;
         this.requireKey = requireKey;
-        this.clock = clock;
         this.languages = runner == null ? null : new JobeLanguages(runner.languages());
     }
 
@@ -210,64 +187,26 @@ public final class JobeApi {
         boolean keyed = !owner.equals(KEYLESS_OWNER);
         // Without a key each address is one anonymous user: the per-user and per-address quotas both apply to it.
         Principal user = new Principal(keyed ? owner : "jobe-address:" + address, null, false);
-        RunQuota.Permit permit;
+        Execution execution;
         try {
-            permit = quota.acquire(user, address);
+            execution = runs.startPrepared(user, address, request, language, null, "jobe", keyed, RunListener.NONE,
+                    outcome -> { }).execution();
         } catch (ApiError e) {
-            if (e.status() == 429) {
+            if (e.status() == 429 || e.code().equals("queue_full")) {
                 ctx.json(body(null, JobeOutcome.overload()));
                 return;
             }
-            throw e;
-        }
-        Execution execution;
-        try {
-            execution = runner.start(request.withFairnessKey("user:" + user.userId()), RunListener.NONE);
-        } catch (QueueFullException e) {
-            permit.release();
-            ctx.json(body(null, JobeOutcome.overload()));
-            return;
+            throw new JobeException(500, "Server exception (" + e.getMessage() + ")");
         } catch (InvalidRequestException e) {
-            permit.release();
             throw new JobeException(400, e.getMessage());
         } catch (CloudRunException e) {
-            permit.release();
             throw new JobeException(500, "Server exception (" + e.getMessage() + ")");
         }
-        long startedAt = clock.millis();
-        try {
-            if (keyed) {
-                history.insertStarted(new RunRecord(execution.id(), owner, null, language.id(), "jobe", "RUNNING",
-                        null, null, null, null, null, null, null, startedAt, null));
-            }
-        } catch (RuntimeException e) {
+        // The server's deadline cancels the run, so this wait ends; the extra margin covers the cancellation itself.
+        RunResult result = execution.await(runs.deadline().plusSeconds(30)).orElseGet(() -> {
             execution.cancel();
-            permit.release();
-            throw e;
-        }
-        ScheduledFuture<?> timeout = scheduler.schedule(execution::cancel, deadline.toMillis(), TimeUnit.MILLISECONDS);
-        RunResult result;
-        try {
-            // The deadline cancels the run, so this wait ends; the extra margin covers the cancellation itself.
-            result = execution.await(deadline.plusSeconds(30)).orElseGet(() -> {
-                execution.cancel();
-                return execution.result().join();
-            });
-        } finally {
-            timeout.cancel(false);
-            permit.release();
-        }
-        if (keyed) {
-            try {
-                history.complete(new RunRecord(execution.id(), owner, null, language.id(), "jobe", result.status().name(),
-                        result.exitCode(), result.wallTime().toMillis(), result.cpuTime().toMillis(), result.memoryBytes(),
-                        (long) result.stdoutBytes().length, (long) result.stderrBytes().length,
-                        result.message() == null || result.message().length() <= 1000 ? result.message()
-                                : result.message().substring(0, 1000), startedAt, clock.millis()));
-            } catch (RuntimeException e) {
-                LOG.error("could not record the end of Jobe run {}", execution.id(), e);
-            }
-        }
+            return execution.result().join();
+        });
         ctx.json(body(execution.id(), JobeOutcome.of(language.id(), result)));
     }
 
