@@ -161,7 +161,7 @@ final class ServerComponents implements AutoCloseable {
             grading.register(app);
             app.ws(WEBSOCKET_PATH, socket::configure);
             if (config.compat().enabled("piston")) {
-                PistonApi piston = new PistonApi(runs, runner, auth, keyRoutes, clients,
+                PistonApi piston = new PistonApi(runs, runner, auth, apiKeys, clients,
                         new OriginPolicy(config.http().corsOrigins(), hosts), rateLimits.requestsPerMinutePerIp(), webSocket,
                         sendExecutor, scheduler, clock);
                 scheduler.scheduleAtFixedRate(piston::evictIdle, 5, 5, TimeUnit.MINUTES);

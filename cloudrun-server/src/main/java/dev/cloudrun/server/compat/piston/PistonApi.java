@@ -20,7 +20,7 @@ import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.KeyedRateLimiter;
 import dev.cloudrun.server.http.OriginPolicy;
-import dev.cloudrun.server.keys.ApiKeyRoutes;
+import dev.cloudrun.server.keys.ApiKeyService;
 import dev.cloudrun.server.runs.RunService;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -34,14 +34,16 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 
 /**
- * The Piston API v2 facade: {@code GET /api/v2/runtimes}, {@code POST /api/v2/execute} and the
- * WebSocket {@code /api/v2/connect} (docs/compat.md, "Piston"). Requests are checked as Piston checks
- * them and answered in its shapes; runs go through {@link RunService}, so CloudRun's quotas, queue,
- * limits and history apply.
+ * The Piston API v2 facade: {@code GET /api/v2/runtimes}, {@code POST /api/v2/execute} (also under
+ * {@code /api/v2/piston/}, the public Piston's paths) and the WebSocket {@code /api/v2/connect}
+ * (docs/compat.md, "Piston"). Requests are checked as Piston checks them and answered in its shapes;
+ * runs go through {@link RunService}, so CloudRun's quotas, queue, limits and history apply.
  */
 public final class PistonApi {
     /** Where Piston's API lives. */
     public static final String PREFIX = "/api/v2";
+    /** Where the public Piston (emkc.org) has it; clients that only know that one need only the host changed. */
+    static final String PUBLIC_PREFIX = "/api/v2/piston";
     static final String CONNECT_PATH = PREFIX + "/connect";
 
     private final RunService runs;
@@ -69,7 +71,7 @@ public final class PistonApi {
      * @param scheduler runs timeouts and pings
      * @param clock the time source
      */
-    public PistonApi(RunService runs, CodeRunner runner, AuthService auth, ApiKeyRoutes keys, ClientAddress clients,
+    public PistonApi(RunService runs, CodeRunner runner, AuthService auth, ApiKeyService keys, ClientAddress clients,
                      OriginPolicy origins, int requestsPerMinutePerAddress, WebSocketSettings webSocket,
                      ExecutorService sendExecutor, ScheduledExecutorService scheduler, Clock clock) {
         this.runs = runs;
@@ -90,8 +92,10 @@ public final class PistonApi {
      * @param app the application
      */
     public void register(Javalin app) {
-        app.get(PREFIX + "/runtimes", ctx -> ctx.json(runtimes.stream().map(PistonRuntime::describe).toList()));
-        app.post(PREFIX + "/execute", this::execute);
+        for (String prefix : List.of(PREFIX, PUBLIC_PREFIX)) {
+            app.get(prefix + "/runtimes", ctx -> ctx.json(runtimes.stream().map(PistonRuntime::describe).toList()));
+            app.post(prefix + "/execute", this::execute);
+        }
         app.wsBeforeUpgrade(CONNECT_PATH, this::guardUpgrade);
         app.ws(CONNECT_PATH, socket::configure);
     }

@@ -3,8 +3,9 @@ package dev.cloudrun.server.compat.piston;
 import dev.cloudrun.server.auth.AuthService;
 import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.http.ApiError;
-import dev.cloudrun.server.keys.ApiKeyRoutes;
+import dev.cloudrun.server.keys.ApiKey;
 import dev.cloudrun.server.keys.ApiKeyScope;
+import dev.cloudrun.server.keys.ApiKeyService;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,8 +14,9 @@ import java.util.Map;
 
 /**
  * Who runs a Piston request. Piston has no authentication; here a request that brings
- * {@code Authorization: Bearer} (a CloudRun API key with scope {@code run}, or a session token) runs
- * as that user, and one that brings nothing runs as the anonymous guest of its client address: one
+ * {@code Authorization: Bearer cr_...} (a CloudRun API key with scope {@code run}; also bare, as the
+ * Piston Discord bot sends its key, or a session token after {@code Bearer}) runs as that user, and
+ * one that brings nothing runs as the anonymous guest of its client address: one
  * guest account per address, with a guest's quotas and the address's limits, as if the client had
  * opened a guest session in the IDE.
  */
@@ -27,7 +29,7 @@ final class PistonCallers {
     private record Guest(Principal principal, long createdAtMillis) { }
 
     private final AuthService auth;
-    private final ApiKeyRoutes keys;
+    private final ApiKeyService keys;
     private final Clock clock;
     private final Map<String, Guest> guests = new LinkedHashMap<>(16, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -38,7 +40,7 @@ final class PistonCallers {
         }
     };
 
-    PistonCallers(AuthService auth, ApiKeyRoutes keys, Clock clock) {
+    PistonCallers(AuthService auth, ApiKeyService keys, Clock clock) {
         this.auth = auth;
         this.keys = keys;
         this.clock = clock;
@@ -50,10 +52,24 @@ final class PistonCallers {
      * @throws ApiError 401 or 403 for a credential that is wrong or lacks the scope {@code run}
      */
     Principal authenticated(Context ctx) {
-        if (ctx.header("Authorization") == null) {
+        String header = ctx.header("Authorization");
+        if (header == null || header.isBlank()) {
             return null;
         }
-        return keys.sessionOrKey(ctx, ApiKeyScope.RUN);
+        boolean bearer = header.regionMatches(true, 0, "Bearer ", 0, 7);
+        String credential = bearer ? header.substring(7).trim() : header.trim();
+        if (ApiKeyService.looksLikeKey(credential)) {
+            ApiKey key = keys.authenticate(credential).orElseThrow(() -> ApiError.of(401, "unauthorized",
+                    "a valid API key is required (Authorization: Bearer cr_...); make one under API keys in the IDE"));
+            if (!key.allows(ApiKeyScope.RUN)) {
+                throw ApiError.of(403, "scope_missing", "this API key lacks the scope " + ApiKeyScope.RUN.wireName());
+            }
+            return new Principal(key.userId(), null, false);
+        }
+        if (bearer) {
+            return auth.authenticate(credential).orElseThrow(ApiError::unauthorized);
+        }
+        throw ApiError.of(401, "unauthorized", "Authorization must be a CloudRun API key (Bearer cr_...) or Bearer and a session token");
     }
 
     /**

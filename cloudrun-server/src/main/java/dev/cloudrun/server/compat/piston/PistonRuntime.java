@@ -46,13 +46,22 @@ record PistonRuntime(String language, String version, List<String> aliases, Stri
     static PistonRuntime of(Language language) {
         Known known = KNOWN.get(language.id());
         String name = known == null ? language.id() : known.language();
+        // Piston's aliases as Piston lists them (its javascript names itself among them), then CloudRun's.
         LinkedHashSet<String> aliases = new LinkedHashSet<>(known == null ? List.of() : known.aliases());
-        if (!language.id().equals(name)) {
-            aliases.add(language.id());
+        for (String alias : concat(language.id(), language.aliases())) {
+            if (!alias.equals(name)) {
+                aliases.add(alias);
+            }
         }
-        aliases.addAll(language.aliases());
         String version = language.attribute("pistonVersion").orElse(known == null ? UNKNOWN_VERSION : known.version());
         return new PistonRuntime(name, version, List.copyOf(aliases), known == null ? null : known.runtime(), language);
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        all.addAll(rest);
+        return all;
     }
 
     /**
