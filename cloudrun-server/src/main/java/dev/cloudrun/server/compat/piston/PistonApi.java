@@ -136,10 +136,15 @@ public final class PistonApi {
         return PistonStages.response(job.runtime(), finished, recorder.reachedRun, recorder.output());
     }
 
-    /** Collects stdout and stderr in the order they were written (Piston's {@code output}), and the phases. */
+    /**
+     * Collects stdout and stderr in the order they arrived (Piston's {@code output}), a whole line at a
+     * time, so that a line of one stream is never cut by the other's; and whether the program started.
+     */
     private static final class OutputRecorder implements RunListener {
         private final long maxChars;
         private final StringBuilder output = new StringBuilder();
+        private final StringBuilder partialStdout = new StringBuilder();
+        private final StringBuilder partialStderr = new StringBuilder();
         private boolean overflowed;
         volatile boolean reachedRun;
 
@@ -156,18 +161,28 @@ public final class PistonApi {
 
         @Override
         public synchronized void onText(StreamKind stream, String text) {
-            if ((stream == StreamKind.STDOUT || stream == StreamKind.STDERR) && !overflowed) {
-                if (output.length() + text.length() > maxChars) {
-                    overflowed = true;
-                    output.setLength(0);
-                } else {
-                    output.append(text);
-                }
+            if (stream != StreamKind.STDOUT && stream != StreamKind.STDERR || overflowed) {
+                return;
+            }
+            if (output.length() + partialStdout.length() + partialStderr.length() + text.length() > maxChars) {
+                overflowed = true;
+                output.setLength(0);
+                partialStdout.setLength(0);
+                partialStderr.setLength(0);
+                return;
+            }
+            StringBuilder partial = stream == StreamKind.STDOUT ? partialStdout : partialStderr;
+            partial.append(text);
+            int end = partial.lastIndexOf("\n");
+            if (end >= 0) {
+                output.append(partial, 0, end + 1);
+                partial.delete(0, end + 1);
             }
         }
 
+        /** @return the interleaved output, or null when it grew past the output limit (then stdout + stderr is used) */
         synchronized String output() {
-            return overflowed ? null : output.toString();
+            return overflowed ? null : output.toString() + partialStdout + partialStderr;
         }
     }
 

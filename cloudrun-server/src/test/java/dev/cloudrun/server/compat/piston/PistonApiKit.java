@@ -449,6 +449,7 @@ abstract class PistonApiKit {
 
     @Test
     void a_compiled_language_goes_through_the_compile_and_run_stages() {
+        int before = history().size();
         try (PistonWs ws = PistonWs.open(wsUrl(), "Bearer " + runKey)) {
             ws.send(Map.of("type", "init", "language", "cpp", "version", "*",
                     "files", List.of(Map.of("content", "#include <iostream>\nint main() { std::cout << \"compiled\" << std::endl; }\n"))));
@@ -465,6 +466,7 @@ abstract class PistonApiKit {
             assertThat(transcript.ofType("exit").get(1).path("code").asInt()).isZero();
             assertThat(transcript.closeCode()).isEqualTo(PistonSocket.CLOSE_JOB_COMPLETED);
         }
+        assertThat(history()).as("the key given at the upgrade ran the job as its user").hasSize(before + 1);
     }
 
     @Test
