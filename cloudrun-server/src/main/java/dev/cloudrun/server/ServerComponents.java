@@ -12,6 +12,7 @@ import dev.cloudrun.server.auth.JwtSecret;
 import dev.cloudrun.server.auth.PasswordHasher;
 import dev.cloudrun.server.auth.TokenService;
 import dev.cloudrun.server.compat.jobe.JobeApi;
+import dev.cloudrun.server.compat.piston.PistonApi;
 import dev.cloudrun.server.config.AuthSettings;
 import dev.cloudrun.server.config.PackageSettings;
 import dev.cloudrun.server.config.ProjectSettings;
@@ -163,6 +164,13 @@ final class ServerComponents implements AutoCloseable {
                 new JobeApi(runner, sandboxProblem, apiKeys, runs, clients, config.compat().jobeRequiresKey()).register(app);
             }
             app.ws(WEBSOCKET_PATH, socket::configure);
+            if (config.compat().enabled("piston")) {
+                PistonApi piston = new PistonApi(runs, runner, auth, apiKeys, clients,
+                        new OriginPolicy(config.http().corsOrigins(), hosts), rateLimits.requestsPerMinutePerIp(), webSocket,
+                        sendExecutor, scheduler, clock);
+                scheduler.scheduleAtFixedRate(piston::evictIdle, 5, 5, TimeUnit.MINUTES);
+                piston.register(app);
+            }
 
             scheduler.scheduleAtFixedRate(() -> {
                 guards.evictIdle();

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The other servers' APIs that CloudRun answers (docs/compat.md).
  *
- * @param enabled {@code jobe}, {@code judge0}, {@code piston} ({@code CLOUDRUN_COMPAT})
+ * @param enabled {@code jobe}, {@code piston} ({@code CLOUDRUN_COMPAT})
  * @param jobeRequiresKey whether the Jobe API wants an API key ({@code CLOUDRUN_JOBE_REQUIRE_KEY})
  */
 public record CompatSettings(List<String> enabled, boolean jobeRequiresKey) {
@@ -19,7 +19,7 @@ public record CompatSettings(List<String> enabled, boolean jobeRequiresKey) {
     }
 
     /**
-     * @param api {@code jobe}, {@code judge0} or {@code piston}
+     * @param api {@code jobe} or {@code piston}
      * @return whether the operator switched it on
      */
     public boolean enabled(String api) {

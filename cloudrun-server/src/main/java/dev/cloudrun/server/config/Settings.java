@@ -185,9 +185,9 @@ public final class Settings {
             "let callbacks go to this host and private networks (the sandboxes' fence rule otherwise refuses them)"));
 
     // Compatible APIs (docs/compat.md)
-    static final Setting<List<String>> COMPAT = declare(Setting.listOf("CLOUDRUN_COMPAT", "", List.of("jobe", "judge0", "piston"),
+    static final Setting<List<String>> COMPAT = declare(Setting.listOf("CLOUDRUN_COMPAT", "", List.of("jobe", "piston"),
             "the other servers' APIs to answer, comma-separated: `jobe` (Moodle CodeRunner, at `/jobe/index.php/restapi/`),"
-                    + " `judge0`, `piston` (at `/api/v2/`)"));
+                    + " `piston` (at `/api/v2/`)"));
     static final Setting<Boolean> JOBE_REQUIRE_KEY = declare(Setting.flag("CLOUDRUN_JOBE_REQUIRE_KEY", true,
             "the Jobe API wants a CloudRun API key with scope `run` in `X-API-KEY`; `false` for an endpoint only the Moodle"
                     + " host can reach (per-address limits still apply)"));
