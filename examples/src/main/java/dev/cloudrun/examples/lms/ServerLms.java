@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -57,13 +58,14 @@ public final class ServerLms implements AutoCloseable {
     /**
      * A verified result, as the callback brought it.
      *
+     * @param student who wrote the solution
      * @param submission the submission id
      * @param verdict the overall verdict, {@code ACCEPTED}, {@code WRONG_ANSWER}, ...
      * @param score the points earned
      * @param maxScore the points available
      * @param arrivedAt when the callback arrived
      */
-    public record Grade(String submission, String verdict, double score, double maxScore, Instant arrivedAt) { }
+    public record Grade(String student, String submission, String verdict, double score, double maxScore, Instant arrivedAt) { }
 
     /**
      * A callback as it was received, kept for auditing.
@@ -80,6 +82,7 @@ public final class ServerLms implements AutoCloseable {
     private final String signingSecret;
     private final HttpClient http = HttpClient.newHttpClient();
     private final HttpServer receiver;
+    private final Consumer<Grade> onGrade;
     private final Map<String, String> students = new ConcurrentHashMap<>();
     private final Map<String, Grade> grades = new LinkedHashMap<>();
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
@@ -90,9 +93,11 @@ public final class ServerLms implements AutoCloseable {
      * @param server the CloudRun server, e.g. {@code http://127.0.0.1:8080}
      * @param apiKey an API key with the {@code grade} scope, {@code cr_...}
      * @param signingSecret that key's signing secret, {@code whsec_...}
+     * @param onGrade called with each new grade as its callback arrives
      */
-    public ServerLms(URI server, String apiKey, String signingSecret) {
+    public ServerLms(URI server, String apiKey, String signingSecret, Consumer<Grade> onGrade) {
         this.server = server;
+        this.onGrade = onGrade;
         this.apiKey = apiKey;
         this.signingSecret = signingSecret;
         try {
@@ -127,7 +132,8 @@ public final class ServerLms implements AutoCloseable {
      * @param solutions up to 200 solutions
      * @return the submission ids, in order
      */
-    public List<String> submit(String problemId, List<Solution> solutions) {
+    public synchronized List<String> submit(String problemId, List<Solution> solutions) {
+        // Synchronized with record(), so that a fast callback waits until its student is known.
         List<Map<String, Object>> batch = new ArrayList<>();
         for (Solution solution : solutions) {
             batch.add(Map.of("problemId", problemId, "language", solution.language(), "source", solution.source(),
@@ -149,6 +155,7 @@ public final class ServerLms implements AutoCloseable {
      * @param timeout how long to wait at most
      * @return their grades, by submission id
      * @throws IllegalStateException if some are still missing after the timeout
+     * @throws InterruptedException if interrupted while waiting
      */
     public synchronized Map<String, Grade> awaitGrades(List<String> ids, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -212,7 +219,8 @@ public final class ServerLms implements AutoCloseable {
                 return;
             }
             JsonNode submission = JSON.readTree(body);
-            Grade grade = new Grade(submission.path("id").asText(), submission.path("verdict").asText(),
+            String id = submission.path("id").asText();
+            Grade grade = new Grade(students.getOrDefault(id, id), id, submission.path("verdict").asText(),
                     submission.path("score").asDouble(), submission.path("maxScore").asDouble(), Instant.now());
             record(grade);
             exchange.sendResponseHeaders(204, -1);
@@ -222,8 +230,7 @@ public final class ServerLms implements AutoCloseable {
     private synchronized void record(Grade grade) {
         // A callback may come twice; the submission id tells duplicates apart.
         if (grades.putIfAbsent(grade.submission(), grade) == null) {
-            System.out.printf(Locale.ROOT, "%-10s %4.1f/%-4.1f %s%n", students.getOrDefault(grade.submission(),
-                    grade.submission()), grade.score(), grade.maxScore(), grade.verdict());
+            onGrade.accept(grade);
             notifyAll();
         }
     }
@@ -281,7 +288,9 @@ public final class ServerLms implements AutoCloseable {
      */
     public static void main(String[] args) throws InterruptedException {
         URI server = URI.create(System.getenv().getOrDefault("CLOUDRUN_URL", "http://127.0.0.1:8080"));
-        try (ServerLms lms = new ServerLms(server, System.getenv("CLOUDRUN_API_KEY"), System.getenv("CLOUDRUN_SIGNING_SECRET"))) {
+        try (ServerLms lms = new ServerLms(server, System.getenv("CLOUDRUN_API_KEY"), System.getenv("CLOUDRUN_SIGNING_SECRET"),
+                grade -> System.out.printf(Locale.ROOT, "%-10s %4.1f/%-4.1f %s%n",
+                        grade.student(), grade.score(), grade.maxScore(), grade.verdict()))) {
             String problem = lms.createProblem(sumProblem());
             List<String> ids = lms.submit(problem, sampleSolutions());
             System.out.println("submitted " + ids.size() + " solutions; callbacks to " + lms.callbackUrl());

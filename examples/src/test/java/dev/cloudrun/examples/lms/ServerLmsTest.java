@@ -35,13 +35,14 @@ class ServerLmsTest {
                 "CLOUDRUN_CALLBACK_ALLOW_PRIVATE", "true"))).start()) {
             URI url = URI.create("http://127.0.0.1:" + server.port());
             JsonNode key = newKey(url);
-            try (ServerLms lms = new ServerLms(url, key.path("key").asText(), key.path("signingSecret").asText())) {
+            try (ServerLms lms = new ServerLms(url, key.path("key").asText(), key.path("signingSecret").asText(), grade -> { })) {
                 String problem = lms.createProblem(ServerLms.sumProblem());
                 List<String> ids = lms.submit(problem, ServerLms.sampleSolutions());
                 Map<String, ServerLms.Grade> grades = lms.awaitGrades(ids, Duration.ofMinutes(3));
 
                 assertThat(grades.values()).extracting(ServerLms.Grade::verdict)
                         .containsExactly("ACCEPTED", "WRONG_ANSWER", "ACCEPTED", "COMPILE_ERROR");
+                assertThat(grades.values()).extracting(ServerLms.Grade::student).containsExactly("ada", "brian", "grace", "linus");
                 assertThat(grades.values()).extracting(ServerLms.Grade::score).containsExactly(4.0, 2.0, 4.0, 0.0);
                 assertThat(lms.deliveries()).hasSizeGreaterThanOrEqualTo(4).allMatch(ServerLms.Delivery::verified);
 
