@@ -58,9 +58,10 @@ public final class EmbeddedLms {
      */
     public static String format(Map<String, GradeReport> gradebook) {
         StringBuilder text = new StringBuilder();
-        gradebook.forEach((student, report) -> text.append(String.format(Locale.ROOT, "%-10s %4.1f/%-4.1f %-15s %s%n",
+        gradebook.forEach((student, report) -> text.append(String.format(Locale.ROOT, "%-10s %4.1f/%-4.1f %-15s %s",
                 student, report.score(), report.maxScore(), report.verdict(),
-                report.firstFailure().map(failure -> failure.name() + ": " + failure.message()).orElse(""))));
+                report.firstFailure().map(failure -> failure.name() + ": " + failure.message()).orElse("")).stripTrailing())
+                .append('\n'));
         return text.toString();
     }
 

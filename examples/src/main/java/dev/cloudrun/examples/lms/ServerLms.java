@@ -288,7 +288,14 @@ public final class ServerLms implements AutoCloseable {
      */
     public static void main(String[] args) throws InterruptedException {
         URI server = URI.create(System.getenv().getOrDefault("CLOUDRUN_URL", "http://127.0.0.1:8080"));
-        try (ServerLms lms = new ServerLms(server, System.getenv("CLOUDRUN_API_KEY"), System.getenv("CLOUDRUN_SIGNING_SECRET"),
+        String apiKey = System.getenv("CLOUDRUN_API_KEY");
+        String signingSecret = System.getenv("CLOUDRUN_SIGNING_SECRET");
+        if (apiKey == null || signingSecret == null) {
+            System.err.println("set CLOUDRUN_API_KEY and CLOUDRUN_SIGNING_SECRET to a grade key and its secret;"
+                    + " see examples/lms-grader/README.md");
+            System.exit(2);
+        }
+        try (ServerLms lms = new ServerLms(server, apiKey, signingSecret,
                 grade -> System.out.printf(Locale.ROOT, "%-10s %4.1f/%-4.1f %s%n",
                         grade.student(), grade.score(), grade.maxScore(), grade.verdict()))) {
             String problem = lms.createProblem(sumProblem());
