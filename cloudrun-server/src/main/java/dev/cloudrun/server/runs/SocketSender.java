@@ -13,7 +13,7 @@ import org.eclipse.jetty.websocket.api.Session;
  * several threads at once, yet output, phase changes, results and pings come from different
  * threads; so every frame goes into a queue that one task at a time drains, in order.
  */
-final class SocketSender {
+public final class SocketSender {
     private interface Frame {
         void write(Session session) throws IOException;
     }
@@ -22,30 +22,47 @@ final class SocketSender {
     private final Executor executor;
     private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean closing;
     private volatile boolean broken;
 
-    SocketSender(Session session, Executor executor) {
+    /**
+     * Creates the sender of one socket.
+     *
+     * @param session the socket
+     * @param executor where the queue is drained
+     */
+    public SocketSender(Session session, Executor executor) {
         this.session = session;
         this.executor = executor;
     }
 
-    /** Queues a text message. */
-    void send(String text) {
+    /**
+     * Queues a text message.
+     *
+     * @param text the message
+     */
+    public void send(String text) {
         enqueue(session -> session.getRemote().sendString(text));
     }
 
     /** Queues a ping; the client's pong keeps the connection from idling out. */
-    void ping() {
+    public void ping() {
         enqueue(session -> session.getRemote().sendPing(ByteBuffer.allocate(0)));
     }
 
-    /** Queues a close after everything already queued. */
-    void close(int code, String reason) {
+    /**
+     * Queues a close after everything already queued; frames queued later are dropped.
+     *
+     * @param code the close code
+     * @param reason the close reason
+     */
+    public void close(int code, String reason) {
         enqueue(session -> session.close(code, reason));
+        closing = true;
     }
 
     private void enqueue(Frame frame) {
-        if (broken) {
+        if (broken || closing) {
             return;
         }
         queue.add(frame);

@@ -11,6 +11,7 @@ import dev.cloudrun.server.config.WebSocketSettings;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.runs.RunService;
+import dev.cloudrun.server.runs.SocketSender;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsConnectContext;
 import io.javalin.websocket.WsContext;
@@ -80,7 +81,7 @@ final class PistonSocket {
     private void onConnect(WsConnectContext ctx) {
         String peer = ctx.session.getRemoteAddress() instanceof InetSocketAddress socket
                 ? socket.getAddress().getHostAddress() : String.valueOf(ctx.session.getRemoteAddress());
-        Connection connection = new Connection(new PistonSocketSender(ctx.session, sendExecutor),
+        Connection connection = new Connection(new SocketSender(ctx.session, sendExecutor),
                 clients.of(peer, ctx.header("X-Forwarded-For")), ctx.attribute(PRINCIPAL_ATTRIBUTE));
         connections.put(ctx.sessionId(), connection);
         if (waitingForInit.computeIfAbsent(connection.address, key -> new AtomicInteger())
@@ -143,7 +144,7 @@ final class PistonSocket {
 
     /** One socket. Its messages arrive one at a time; the run's events come on other threads. */
     private final class Connection {
-        final PistonSocketSender sender;
+        final SocketSender sender;
         final String address;
         final Principal authenticated;
         volatile ScheduledFuture<?> pings;
@@ -153,7 +154,7 @@ final class PistonSocket {
         volatile boolean closed;
         private final AtomicBoolean waiting = new AtomicBoolean(true);
 
-        Connection(PistonSocketSender sender, String address, Principal authenticated) {
+        Connection(SocketSender sender, String address, Principal authenticated) {
             this.sender = sender;
             this.address = address;
             this.authenticated = authenticated;
