@@ -31,7 +31,12 @@ final class Judge0Store {
     private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("token"), rs.getString("owner_id"),
             rs.getString("key_id"), rs.getString("address"), rs.getInt("language_id"), rs.getInt("status_id"),
             rs.getBytes("request"), rs.getBytes("additional_files"), rs.getBytes("result"), rs.getString("callback_url"),
-            rs.getLong("created_at"), (Long) rs.getObject("started_at", Long.class), (Long) rs.getObject("finished_at", Long.class));
+            rs.getLong("created_at"), nullableLong(rs, "started_at"), nullableLong(rs, "finished_at"));
+
+    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
 
     private final Jdbi jdbi;
 
