@@ -12,6 +12,7 @@ import dev.cloudrun.server.auth.JwtSecret;
 import dev.cloudrun.server.auth.PasswordHasher;
 import dev.cloudrun.server.auth.TokenService;
 import dev.cloudrun.server.compat.jobe.JobeApi;
+import dev.cloudrun.server.compat.judge0.Judge0Api;
 import dev.cloudrun.server.compat.piston.PistonApi;
 import dev.cloudrun.server.config.AuthSettings;
 import dev.cloudrun.server.config.PackageSettings;
@@ -124,7 +125,8 @@ final class ServerComponents implements AutoCloseable {
             // A batch of 200 submissions of a few KiB each; a problem upload up to its own limit.
             long maxBatchBytes = Math.max(maxRequestBytes, 32L * 1024 * 1024);
             EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes,
-                    Map.of("/api/problems", maxProblemBytes, "/api/submissions/batch", maxBatchBytes));
+                    Map.of("/api/problems", maxProblemBytes, "/api/submissions/batch", maxBatchBytes,
+                            "/judge0/submissions/batch", maxBatchBytes));
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
@@ -170,6 +172,13 @@ final class ServerComponents implements AutoCloseable {
                         sendExecutor, scheduler, clock);
                 scheduler.scheduleAtFixedRate(piston::evictIdle, 5, 5, TimeUnit.MINUTES);
                 piston.register(app);
+            }
+            if (config.compat().enabled("judge0")) {
+                Judge0Api judge0 = new Judge0Api(database.jdbi(), runs, runner, apiKeys, clients, signer, fence,
+                        limits.maxFileBytes(), config.compat().judge0AllowNetwork(), config.sandbox().maxConcurrentRuns(),
+                        sendExecutor, clock);
+                judge0.register(app);
+                judge0.start(scheduler);
             }
 
             scheduler.scheduleAtFixedRate(() -> {

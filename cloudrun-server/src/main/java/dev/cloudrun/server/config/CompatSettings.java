@@ -5,21 +5,23 @@ import java.util.List;
 /**
  * The other servers' APIs that CloudRun answers (docs/compat.md).
  *
- * @param enabled {@code jobe}, {@code piston} ({@code CLOUDRUN_COMPAT})
+ * @param enabled {@code jobe}, {@code piston}, {@code judge0} ({@code CLOUDRUN_COMPAT})
  * @param jobeRequiresKey whether the Jobe API wants an API key ({@code CLOUDRUN_JOBE_REQUIRE_KEY})
+ * @param judge0AllowNetwork whether Judge0 submissions may ask for the network ({@code CLOUDRUN_JUDGE0_ALLOW_NETWORK})
  */
-public record CompatSettings(List<String> enabled, boolean jobeRequiresKey) {
+public record CompatSettings(List<String> enabled, boolean jobeRequiresKey, boolean judge0AllowNetwork) {
 
     public CompatSettings {
         enabled = List.copyOf(enabled);
     }
 
     static CompatSettings from(SettingValues values) {
-        return new CompatSettings(values.get(Settings.COMPAT), values.get(Settings.JOBE_REQUIRE_KEY));
+        return new CompatSettings(values.get(Settings.COMPAT), values.get(Settings.JOBE_REQUIRE_KEY),
+                values.get(Settings.JUDGE0_ALLOW_NETWORK));
     }
 
     /**
-     * @param api {@code jobe} or {@code piston}
+     * @param api {@code jobe}, {@code piston} or {@code judge0}
      * @return whether the operator switched it on
      */
     public boolean enabled(String api) {

@@ -185,9 +185,11 @@ public final class Settings {
             "let callbacks go to this host and private networks (the sandboxes' fence rule otherwise refuses them)"));
 
     // Compatible APIs (docs/compat.md)
-    static final Setting<List<String>> COMPAT = declare(Setting.listOf("CLOUDRUN_COMPAT", "", List.of("jobe", "piston"),
+    static final Setting<List<String>> COMPAT = declare(Setting.listOf("CLOUDRUN_COMPAT", "", List.of("jobe", "piston", "judge0"),
             "the other servers' APIs to answer, comma-separated: `jobe` (Moodle CodeRunner, at `/jobe/index.php/restapi/`),"
-                    + " `piston` (at `/api/v2/`)"));
+                    + " `piston` (at `/api/v2/`), `judge0` (Judge0 CE 1.13, at `/judge0/`)"));
+    static final Setting<Boolean> JUDGE0_ALLOW_NETWORK = declare(Setting.flag("CLOUDRUN_JUDGE0_ALLOW_NETWORK", false,
+            "the Judge0 API accepts `enable_network: true` (otherwise 422 `enabling network is not allowed`)"));
     static final Setting<Boolean> JOBE_REQUIRE_KEY = declare(Setting.flag("CLOUDRUN_JOBE_REQUIRE_KEY", true,
             "the Jobe API wants a CloudRun API key with scope `run` in `X-API-KEY`; `false` for an endpoint only the Moodle"
                     + " host can reach (per-address limits still apply)"));

@@ -7,8 +7,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -16,8 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
@@ -26,7 +22,7 @@ import java.util.zip.ZipInputStream;
 /**
  * A problem uploaded as a zip, in any folder layout {@link TestSuite#load} knows ({@code 1.in}/{@code 1.out},
  * Polygon's {@code tests/01}/{@code 01.a}, CMS's {@code input0.txt}/{@code output0.txt}, with an optional
- * {@code suite.json}). A zip is hostile input, so it is read strictly:
+ * {@code suite.json}). A zip is hostile input, so it is read strictly ({@link StrictZip}'s rules):
  * <ul>
  *   <li>at most {@value #MAX_ENTRIES} entries and {@value #MAX_UNPACKED_BYTES} bytes unpacked, counted as
  *       the bytes come out of the inflater (a zip bomb's declared sizes lie);</li>
@@ -74,63 +70,19 @@ final class ProblemZip {
         }
     }
 
-    /** Reads the central directory: the entry count, the names, and links by their Unix mode. */
     private static void checkCentralDirectory(byte[] zip) {
-        ByteBuffer buffer = ByteBuffer.wrap(zip).order(ByteOrder.LITTLE_ENDIAN);
-        int end = -1;
-        for (int i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 65_535); i--) {
-            if (buffer.getInt(i) == 0x06054b50) {
-                end = i;
-                break;
-            }
-        }
-        if (end < 0) {
-            throw refuse("is not a zip file (no end of central directory)");
-        }
-        int entries = Short.toUnsignedInt(buffer.getShort(end + 10));
-        long offset = Integer.toUnsignedLong(buffer.getInt(end + 16));
-        if (entries == 0xFFFF || offset == 0xFFFFFFFFL) {
-            throw refuse("is a zip64 file or has more than " + MAX_ENTRIES + " entries");
-        }
-        if (entries > MAX_ENTRIES) {
-            throw refuse("has " + entries + " entries; at most " + MAX_ENTRIES + " are allowed");
-        }
-        int position = (int) Math.min(offset, Integer.MAX_VALUE);
-        Set<String> names = new HashSet<>();
-        for (int i = 0; i < entries; i++) {
-            if (position < 0 || position + 46 > zip.length || buffer.getInt(position) != 0x02014b50) {
-                throw refuse("has a broken central directory");
-            }
-            int madeBy = Short.toUnsignedInt(buffer.getShort(position + 4)) >> 8;
-            int nameLength = Short.toUnsignedInt(buffer.getShort(position + 28));
-            int extraLength = Short.toUnsignedInt(buffer.getShort(position + 30));
-            int commentLength = Short.toUnsignedInt(buffer.getShort(position + 32));
-            long attributes = Integer.toUnsignedLong(buffer.getInt(position + 38));
-            if (position + 46 + nameLength > zip.length) {
-                throw refuse("has a broken central directory");
-            }
-            String name = new String(zip, position + 46, nameLength, StandardCharsets.UTF_8);
-            checkName(name);
-            if (!names.add(name)) {
-                throw refuse("holds " + ApiError.shown(name) + " twice");
-            }
-            int unixType = (int) ((attributes >> 16) & 0170000);
-            if (madeBy == 3 && unixType != 0 && unixType != 0100000 && unixType != 0040000) {
-                throw refuse("holds " + ApiError.shown(name) + ", which is a link or a special file (only files and folders are allowed)");
-            }
-            position += 46 + nameLength + extraLength + commentLength;
+        try {
+            StrictZip.checkCentralDirectory(zip, MAX_ENTRIES);
+        } catch (StrictZip.Refused e) {
+            throw refuse(e.getMessage());
         }
     }
 
     private static void checkName(String name) {
-        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0
-                || name.matches("^[A-Za-z]:.*")) {
-            throw refuse("holds the name " + ApiError.shown(name) + " (absolute names, backslashes and NUL are refused)");
-        }
-        for (String part : name.split("/")) {
-            if (part.equals("..")) {
-                throw refuse("holds the name " + ApiError.shown(name) + " (.. is refused)");
-            }
+        try {
+            StrictZip.checkName(name);
+        } catch (StrictZip.Refused e) {
+            throw refuse(e.getMessage());
         }
     }
 

@@ -1,0 +1,114 @@
+package dev.cloudrun.server.compat.judge0;
+
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** The {@code judge0_submissions} table (V4__judge0.sql): the durable queue and the results. */
+final class Judge0Store {
+
+    /**
+     * One stored submission.
+     *
+     * @param token Judge0's token
+     * @param ownerId the key's user, or the stand-in of a keyless address
+     * @param keyId the API key it came with, or null
+     * @param address the client address
+     * @param languageId Judge0's language id
+     * @param statusId Judge0's status id
+     * @param request the normalised fields, JSON
+     * @param additionalFiles the attached zip, or null
+     * @param result the outcome, JSON, or null
+     * @param callbackUrl where to PUT the result, or null
+     * @param createdAt epoch milliseconds
+     * @param startedAt epoch milliseconds, or null
+     * @param finishedAt epoch milliseconds, or null
+     */
+    record Row(String token, String ownerId, String keyId, String address, int languageId, int statusId, byte[] request,
+               byte[] additionalFiles, byte[] result, String callbackUrl, long createdAt, Long startedAt, Long finishedAt) { }
+
+    private static final RowMapper<Row> MAPPER = (rs, ctx) -> new Row(rs.getString("token"), rs.getString("owner_id"),
+            rs.getString("key_id"), rs.getString("address"), rs.getInt("language_id"), rs.getInt("status_id"),
+            rs.getBytes("request"), rs.getBytes("additional_files"), rs.getBytes("result"), rs.getString("callback_url"),
+            rs.getLong("created_at"), nullableLong(rs, "started_at"), nullableLong(rs, "finished_at"));
+
+    private static Long nullableLong(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    private final Jdbi jdbi;
+
+    Judge0Store(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    void insert(Row row) {
+        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO judge0_submissions (token, owner_id, key_id, address,"
+                        + " language_id, status_id, request, additional_files, callback_url, created_at)"
+                        + " VALUES (:token, :owner, :key, :address, :language, :status, :request, :files, :callback, :created)")
+                .bind("token", row.token()).bind("owner", row.ownerId()).bind("key", row.keyId()).bind("address", row.address())
+                .bind("language", row.languageId()).bind("status", row.statusId()).bind("request", row.request())
+                .bind("files", row.additionalFiles()).bind("callback", row.callbackUrl()).bind("created", row.createdAt())
+                .execute());
+    }
+
+    Optional<Row> find(String token) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM judge0_submissions WHERE token = :token")
+                .bind("token", token).map(MAPPER).findOne());
+    }
+
+    List<Row> findAll(List<String> tokens) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM judge0_submissions WHERE token IN (<tokens>)")
+                .bindList("tokens", tokens).map(MAPPER).list());
+    }
+
+    /** @return how many of the owner's submissions wait or run */
+    int pending(String ownerId) {
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT COUNT(*) FROM judge0_submissions WHERE owner_id = :owner AND status_id IN (1, 2)")
+                .bind("owner", ownerId).mapTo(Integer.class).one());
+    }
+
+    /** @return the oldest waiting tokens */
+    List<String> queued(int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT token FROM judge0_submissions WHERE status_id = 1 ORDER BY created_at LIMIT :limit")
+                .bind("limit", limit).mapTo(String.class).list());
+    }
+
+    /** @return whether this node took the row (In Queue to Processing, compare-and-set) */
+    boolean claim(String token, String node, long now, long leaseUntil) {
+        return jdbi.withHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET status_id = 2,"
+                        + " lease_owner = :node, lease_until = :until, started_at = :now WHERE token = :token AND status_id = 1")
+                .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("token", token).execute()) == 1;
+    }
+
+    /** Puts a claimed row back (the quota or the queue was full). */
+    void release(String token, String node) {
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET status_id = 1, lease_owner = NULL,"
+                        + " lease_until = NULL, started_at = NULL WHERE token = :token AND status_id = 2 AND lease_owner = :node")
+                .bind("token", token).bind("node", node).execute());
+    }
+
+    /** @return how many rows whose node died went back to the queue */
+    int requeueExpired(long now) {
+        return jdbi.withHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET status_id = 1, lease_owner = NULL,"
+                        + " lease_until = NULL WHERE status_id = 2 AND lease_until < :now")
+                .bind("now", now).execute());
+    }
+
+    void finish(String token, String node, int statusId, byte[] result, long now) {
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET status_id = :status, result = :result,"
+                        + " finished_at = :now, lease_owner = NULL, lease_until = NULL"
+                        + " WHERE token = :token AND status_id = 2 AND lease_owner = :node")
+                .bind("status", statusId).bind("result", result).bind("now", now).bind("token", token).bind("node", node)
+                .execute());
+    }
+
+    boolean delete(String token) {
+        return jdbi.withHandle(handle -> handle.createUpdate(
+                "DELETE FROM judge0_submissions WHERE token = :token AND status_id > 2").bind("token", token).execute()) == 1;
+    }
+}

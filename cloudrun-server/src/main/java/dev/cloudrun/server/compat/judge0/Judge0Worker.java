@@ -1,0 +1,251 @@
+package dev.cloudrun.server.compat.judge0;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cloudrun.Language;
+import dev.cloudrun.Limits;
+import dev.cloudrun.RunListener;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.server.auth.Principal;
+import dev.cloudrun.server.grading.CallbackFence;
+import dev.cloudrun.server.grading.CallbackSigner;
+import dev.cloudrun.server.http.ApiError;
+import dev.cloudrun.server.http.Json;
+import dev.cloudrun.server.runs.RunService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes Judge0 submissions from the table's queue and runs them. Rows wait as data; a row gets a run
+ * only when one of this node's slots is free, claimed with a lease so that two nodes never take the
+ * same row and a dead node's rows go back to the queue. After a run the result is stored and, when
+ * asked, PUT to the callback URL as Judge0 does (its default fields, base64 encoded; 3 tries, 5 s each),
+ * signed like CloudRun's grading callbacks when the submission came with an API key.
+ */
+final class Judge0Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(Judge0Worker.class);
+    private static final int CALLBACK_TRIES = 3;
+    private static final Duration CALLBACK_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Judge0Store store;
+    private final RunService runs;
+    private final Judge0Languages languages;
+    private final Limits ceiling;
+    private final CallbackSigner signer;
+    private final CallbackFence fence;
+    private final Clock clock;
+    private final ExecutorService callbacks;
+    private final Semaphore slots;
+    private final String node = "judge0-" + UUID.randomUUID();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CALLBACK_TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    Judge0Worker(Judge0Store store, RunService runs, Judge0Languages languages, Limits ceiling, CallbackSigner signer,
+                 CallbackFence fence, Clock clock, ExecutorService callbacks, int slots) {
+        this.store = store;
+        this.runs = runs;
+        this.languages = languages;
+        this.ceiling = ceiling;
+        this.signer = signer;
+        this.fence = fence;
+        this.clock = clock;
+        this.callbacks = callbacks;
+        this.slots = new Semaphore(slots);
+    }
+
+    void start(ScheduledExecutorService scheduler) {
+        scheduler.scheduleWithFixedDelay(this::poll, 200, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /** Claims as many waiting rows as there are free slots, and starts them. */
+    synchronized void poll() {
+        try {
+            store.requeueExpired(clock.millis());
+            int free = slots.availablePermits();
+            if (free == 0) {
+                return;
+            }
+            for (String token : store.queued(free)) {
+                if (!slots.tryAcquire()) {
+                    return;
+                }
+                long now = clock.millis();
+                // No run outlives the server's deadline; the lease covers it and the time to store the result.
+                if (!store.claim(token, node, now, now + runs.deadline().toMillis() + 60_000)) {
+                    slots.release();
+                    continue;
+                }
+                if (!startClaimed(token)) {
+                    return;
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("the Judge0 queue could not be read: {}", e.toString());
+        }
+    }
+
+    /** @return false when CloudRun refused for now (quota, queue): the row waits and polling stops this round */
+    private boolean startClaimed(String token) {
+        Judge0Store.Row row = store.find(token).orElse(null);
+        if (row == null) {
+            slots.release();
+            return true;
+        }
+        JsonNode params;
+        RunRequest request;
+        Language language;
+        try {
+            params = Json.MAPPER.readTree(row.request());
+            Judge0Languages.Entry entry = languages.find(row.languageId()).orElseThrow(() ->
+                    new IllegalStateException("language " + row.languageId() + " is no longer served"));
+            language = languages.language(entry);
+            request = Judge0Request.toRunRequest(params, row.additionalFiles(), language, ceiling);
+        } catch (Exception e) {
+            finish(row, Judge0Status.INTERNAL_ERROR, internalError(e.getMessage()));
+            return true;
+        }
+        boolean keyed = row.keyId() != null;
+        Principal user = new Principal(row.ownerId(), null, false);
+        try {
+            runs.startPrepared(user, row.address(), request, language, null, "judge0", keyed, RunListener.NONE,
+                    outcome -> completed(row, params, outcome.result()));
+            return true;
+        } catch (ApiError e) {
+            store.release(token, node);
+            slots.release();
+            if (e.status() == 429 || e.status() == 503) {
+                return false;
+            }
+            finish(row, Judge0Status.INTERNAL_ERROR, internalError(e.getMessage()));
+            return true;
+        } catch (RuntimeException e) {
+            finish(row, Judge0Status.INTERNAL_ERROR, internalError(e.getMessage()));
+            return true;
+        }
+    }
+
+    private void completed(Judge0Store.Row row, JsonNode params, RunResult result) {
+        try {
+            Judge0Status status = Judge0Status.of(result, params.path("cpu_time_limit").asDouble(),
+                    Judge0Request.bytes(params, "expected_output"));
+            ObjectNode stored = Json.MAPPER.createObjectNode();
+            byte[] stdout = result.stdoutBytes();
+            byte[] stderr = result.stderrBytes();
+            if (params.path("redirect_stderr_to_stdout").asBoolean()) {
+                byte[] merged = new byte[stdout.length + stderr.length];
+                System.arraycopy(stdout, 0, merged, 0, stdout.length);
+                System.arraycopy(stderr, 0, merged, stdout.length, stderr.length);
+                stdout = merged;
+                stderr = new byte[0];
+            }
+            if (status == Judge0Status.COMPILATION_ERROR) {
+                String compiled = result.compilerOutput() == null || result.compilerOutput().isEmpty()
+                        ? (result.message() == null ? "" : result.message()) : result.compilerOutput();
+                put(stored, "compile_output", compiled.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } else {
+                put(stored, "stdout", stdout);
+                put(stored, "stderr", stderr);
+                stored.put("time", seconds(result.cpuTime()));
+                stored.put("wall_time", seconds(result.wallTime()));
+                stored.put("memory", result.memoryBytes() / 1024);
+                stored.put("exit_code", result.exitCode());
+                if (result.signal().isPresent()) {
+                    stored.put("exit_signal", result.signal().get());
+                }
+                if (status == Judge0Status.TIME_LIMIT_EXCEEDED) {
+                    stored.put("message", "Time limit exceeded");
+                } else if (status == Judge0Status.INTERNAL_ERROR || status.id >= 7 && status.id <= 12) {
+                    String message = result.message() != null ? result.message()
+                            : result.signal().map(signal -> "Caught fatal signal " + signal)
+                            .orElse("Exited with error status " + result.exitCode());
+                    stored.put("message", message);
+                }
+            }
+            finish(row, status, stored);
+        } catch (RuntimeException e) {
+            LOG.error("could not store the result of Judge0 submission {}", row.token(), e);
+            finish(row, Judge0Status.INTERNAL_ERROR, internalError(e.getMessage()));
+        } finally {
+            slots.release();
+        }
+    }
+
+    private void finish(Judge0Store.Row row, Judge0Status status, ObjectNode result) {
+        try {
+            store.finish(row.token(), node, status.id, Json.write(result).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    clock.millis());
+        } catch (RuntimeException e) {
+            LOG.error("could not store the end of Judge0 submission {}", row.token(), e);
+            return;
+        }
+        if (row.callbackUrl() != null) {
+            callbacks.execute(() -> callback(row.token()));
+        }
+    }
+
+    /** Judge0's {@code call_callback}: a PUT of the default fields, base64 encoded; up to 3 tries; answers ignored. */
+    private void callback(String token) {
+        Judge0Store.Row row = store.find(token).orElse(null);
+        if (row == null || row.callbackUrl() == null) {
+            return;
+        }
+        URI url = URI.create(row.callbackUrl());
+        if (fence.refusal(url).isPresent()) {
+            LOG.info("Judge0 callback of {} not sent: {}", token, fence.refusal(url).get());
+            return;
+        }
+        byte[] body = Json.write(Judge0Submissions.serialize(row, Judge0Submissions.DEFAULT_FIELDS, true, languages))
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int attempt = 1; attempt <= CALLBACK_TRIES; attempt++) {
+            long timestamp = clock.millis() / 1000;
+            HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(CALLBACK_TIMEOUT)
+                    .header("Content-Type", "application/json")
+                    .header(CallbackSigner.SUBMISSION_HEADER, token)
+                    .header(CallbackSigner.ATTEMPT_HEADER, String.valueOf(attempt))
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+            if (row.keyId() != null) {
+                request.header(CallbackSigner.TIMESTAMP_HEADER, String.valueOf(timestamp))
+                        .header(CallbackSigner.SIGNATURE_HEADER, signer.signature(row.keyId(), timestamp, body));
+            }
+            try {
+                http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+                return;
+            } catch (java.io.IOException e) {
+                LOG.debug("Judge0 callback of {} failed (try {}): {}", token, attempt, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private static ObjectNode internalError(String message) {
+        ObjectNode result = Json.MAPPER.createObjectNode();
+        result.put("message", message == null ? "internal error" : message);
+        return result;
+    }
+
+    private static void put(ObjectNode stored, String name, byte[] bytes) {
+        if (bytes != null && bytes.length > 0) {
+            stored.put(name, Base64.getEncoder().encodeToString(bytes));
+        }
+    }
+
+    /** Judge0's decimal seconds, as Rails renders them: "0.001". */
+    private static String seconds(Duration duration) {
+        return java.math.BigDecimal.valueOf(duration.toMillis(), 3).stripTrailingZeros().toPlainString();
+    }
+}

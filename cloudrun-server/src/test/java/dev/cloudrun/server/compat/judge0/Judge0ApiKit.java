@@ -1,0 +1,426 @@
+package dev.cloudrun.server.compat.judge0;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.cloudrun.server.CloudRunServer;
+import dev.cloudrun.server.config.ServerConfig;
+import dev.cloudrun.server.grading.CallbackSigner;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Judge0 API end to end on a real server: the request/response examples of Judge0's API docs
+ * (docs/api/submissions/*.md), every verdict, base64, fields, wait and polling, batches, callbacks to
+ * a real receiver, a restart, keys and bad input. Each backend runs it through a subclass.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class Judge0ApiKit {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final String C_HELLO = "#include <stdio.h>\n\nint main(void) {\n  char name[10];\n  scanf(\"%s\", name);\n"
+            + "  printf(\"hello, %s\\n\", name);\n  return 0;\n}";
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    CloudRunServer server;
+    String key;
+    String signingSecret;
+
+    /** @return the sandbox backend this kit's servers run on */
+    abstract String backend();
+
+    record Response(int status, String text) {
+        JsonNode json() {
+            try {
+                return MAPPER.readTree(text);
+            } catch (IOException e) {
+                throw new AssertionError("not JSON (status " + status + "): " + text, e);
+            }
+        }
+    }
+
+    @BeforeAll
+    void start(@TempDir Path dataDir) {
+        server = startServer(dataDir);
+        Response registered = send("POST", "/api/auth/register", null, Map.of("username", "judge", "email",
+                "judge@example.com", "password", "a long judge0 password"), "");
+        assertThat(registered.status()).as(registered.text()).isEqualTo(201);
+        String session = registered.json().path("token").asText();
+        Response made = send("POST", "/api/keys", null, Map.of("name", "judge0", "scopes", List.of("run")), session);
+        assertThat(made.status()).as(made.text()).isEqualTo(201);
+        key = made.json().path("key").asText();
+        signingSecret = made.json().path("signingSecret").asText(null);
+    }
+
+    @AfterAll
+    void stop() {
+        server.close();
+    }
+
+    CloudRunServer startServer(Path dataDir) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("CLOUDRUN_PORT", "0");
+        settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
+        settings.put("CLOUDRUN_BACKEND", backend());
+        settings.put("CLOUDRUN_COMPAT", "judge0");
+        settings.put("CLOUDRUN_CALLBACK_ALLOW_PRIVATE", "true");
+        settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
+        settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "10000");
+        settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "10000");
+        return CloudRunServer.create(ServerConfig.of(settings)).start();
+    }
+
+    Response send(String method, String path, String authToken, Object json) {
+        return send(server, method, path, authToken, json, null);
+    }
+
+    private Response send(String method, String path, String authToken, Object json, String bearer) {
+        return send(server, method, path, authToken, json, bearer == null || bearer.isEmpty() ? null : bearer);
+    }
+
+    Response send(CloudRunServer target, String method, String path, String authToken, Object json, String bearer) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+                .timeout(Duration.ofSeconds(120));
+        if (authToken != null) {
+            request.header("X-Auth-Token", authToken);
+        }
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.noBody();
+        if (json != null) {
+            request.header("Content-Type", "application/json");
+            body = HttpRequest.BodyPublishers.ofString(json instanceof String text ? text : write(json));
+        }
+        try {
+            HttpResponse<byte[]> response = http.send(request.method(method, body).build(), HttpResponse.BodyHandlers.ofByteArray());
+            return new Response(response.statusCode(), new String(response.body(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> submission(int languageId, String source, Object... more) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("source_code", source);
+        body.put("language_id", languageId);
+        for (int i = 0; i < more.length; i += 2) {
+            body.put((String) more[i], more[i + 1]);
+        }
+        return body;
+    }
+
+    JsonNode waitFor(Map<String, Object> body) {
+        Response response = send("POST", "/judge0/submissions?wait=true", key, body);
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        return response.json();
+    }
+
+    // ---- Judge0's API docs: create_a_submission.md ----
+
+    @Test
+    void docsCreateAnswersATokenAndTheSubmissionFinishes() {
+        Response created = send("POST", "/judge0/submissions", key, submission(50, C_HELLO, "stdin", "world"));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().fieldNames()).toIterable().containsExactly("token");
+        String token = created.json().path("token").asText();
+        assertThat(token).matches("[0-9a-f-]{36}");
+        JsonNode done = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(
+                () -> send("GET", "/judge0/submissions/" + token, key, null).json(), json -> json.path("status").path("id").asInt() > 2);
+        assertThat(done.fieldNames()).toIterable()
+                .containsExactly("token", "time", "memory", "stdout", "stderr", "compile_output", "message", "status");
+        assertThat(done.path("stdout").asText()).isEqualTo("hello, world\n");
+        assertThat(done.path("status").path("description").asText()).isEqualTo("Accepted");
+        assertThat(done.path("time").isTextual()).isTrue();
+        assertThat(done.path("memory").isNumber()).isTrue();
+    }
+
+    @Test
+    void docsLanguageBlankAndUnknownAndWallTimeOverTheMaximum() {
+        Map<String, Object> noLanguage = new LinkedHashMap<>();
+        noLanguage.put("source_code", C_HELLO);
+        Response blank = send("POST", "/judge0/submissions", key, noLanguage);
+        assertThat(blank.status()).isEqualTo(422);
+        assertThat(blank.json()).isEqualTo(MAPPER.valueToTree(Map.of("language_id", List.of("can't be blank"))));
+        Response unknown = send("POST", "/judge0/submissions", key, submission(150000, C_HELLO, "stdin", "world",
+                "expected_output", "hello, world"));
+        assertThat(unknown.status()).isEqualTo(422);
+        assertThat(unknown.json()).isEqualTo(MAPPER.valueToTree(Map.of("language_id",
+                List.of("language with id 150000 doesn't exist"))));
+        Response wall = send("POST", "/judge0/submissions", key, submission(50, C_HELLO, "wall_time_limit", 100000));
+        assertThat(wall.status()).isEqualTo(422);
+        assertThat(wall.json().path("wall_time_limit").get(0).asText()).startsWith("must be less than or equal to ");
+    }
+
+    @Test
+    void docsWaitAnswersTheDefaultFieldsAndLanguageIdMayBeAString() {
+        JsonNode done = waitFor(submission(50, C_HELLO, "language_id", "50", "stdin", "Judge0", "expected_output", "hello, Judge0"));
+        assertThat(done.path("stdout").asText()).isEqualTo("hello, Judge0\n");
+        assertThat(done.path("stderr").isNull()).isTrue();
+        assertThat(done.path("compile_output").isNull()).isTrue();
+        assertThat(done.path("message").isNull()).isTrue();
+        assertThat(done.path("status")).isEqualTo(MAPPER.valueToTree(Map.of("id", 3, "description", "Accepted")));
+    }
+
+    @Test
+    void docsBase64InAndOut() {
+        String source = Base64.getEncoder().encodeToString(C_HELLO.getBytes(StandardCharsets.UTF_8));
+        Response response = send("POST", "/judge0/submissions?base64_encoded=true&wait=true", key,
+                submission(50, source, "stdin", "SnVkZ2Uw"));
+        assertThat(response.status()).as(response.text()).isEqualTo(201);
+        assertThat(response.json().path("stdout").asText()).isEqualTo("aGVsbG8sIEp1ZGdlMAo=\n");
+        String token = response.json().path("token").asText();
+        JsonNode plain = send("GET", "/judge0/submissions/" + token + "?fields=stdout,source_code", key, null).json();
+        assertThat(plain.path("stdout").asText()).isEqualTo("hello, Judge0\n");
+        assertThat(plain.path("source_code").asText()).isEqualTo(C_HELLO);
+    }
+
+    @Test
+    void docsBatchWithAnInvalidMember() {
+        Response created = send("POST", "/judge0/submissions/batch", key, Map.of("submissions", List.of(
+                submission(46, "echo hello from Bash"), submission(123456789, "print(\"hello from Python\")"),
+                submission(71, ""))));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        JsonNode answers = created.json();
+        assertThat(answers.get(1)).isEqualTo(MAPPER.valueToTree(Map.of("language_id",
+                List.of("language with id 123456789 doesn't exist"))));
+        assertThat(answers.get(2)).isEqualTo(MAPPER.valueToTree(Map.of("source_code", List.of("can't be blank"))));
+        String token = answers.get(0).path("token").asText();
+        JsonNode batch = await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> send("GET",
+                        "/judge0/submissions/batch?tokens=" + token + ",no-such-token&fields=token,stdout,status_id,language_id", key, null).json(),
+                json -> json.path("submissions").get(0).path("status_id").asInt() > 2);
+        assertThat(batch.path("submissions").get(0).path("stdout").asText()).isEqualTo("hello from Bash\n");
+        assertThat(batch.path("submissions").get(0).path("language_id").asInt()).isEqualTo(46);
+        assertThat(batch.path("submissions").get(1).isNull()).isTrue();
+    }
+
+    @Test
+    void batchBounds() {
+        Response empty = send("POST", "/judge0/submissions/batch", key, Map.of("submissions", List.of()));
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.json().path("error").asText()).isEqualTo("there should be at least one submission in a batch");
+        List<Object> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 21; i++) {
+            many.add(submission(46, "echo " + i));
+        }
+        Response tooMany = send("POST", "/judge0/submissions/batch", key, Map.of("submissions", many));
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.json().path("error").asText())
+                .isEqualTo("number of submissions in a batch should be less than or equal to 20");
+    }
+
+    // ---- verdicts ----
+
+    @Test
+    void wrongAnswerComparesWithoutTrailingWhitespace() {
+        assertThat(waitFor(submission(71, "print('a  ')\nprint('b')\n\n", "expected_output", "a\nb"))
+                .path("status").path("id").asInt()).isEqualTo(3);
+        assertThat(waitFor(submission(71, "print('a')", "expected_output", "b")).path("status").path("id").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void compileErrorTimeLimitAndRuntimeErrors() {
+        JsonNode compile = waitFor(submission(50, "int main(void) { return x; }"));
+        assertThat(compile.path("status").path("id").asInt()).isEqualTo(6);
+        assertThat(compile.path("compile_output").asText()).contains("x");
+        JsonNode slow = waitFor(submission(71, "while True:\n    pass\n", "cpu_time_limit", 1, "wall_time_limit", 3));
+        assertThat(slow.path("status").path("description").asText()).isEqualTo("Time Limit Exceeded");
+        JsonNode segv = waitFor(submission(50, "int main(void) { volatile int *p = 0; *p = 1; return 0; }"));
+        assertThat(segv.path("status")).isEqualTo(MAPPER.valueToTree(Map.of("id", 7, "description", "Runtime Error (SIGSEGV)")));
+        JsonNode fpe = waitFor(submission(50, "#include <stdio.h>\nint main(int argc, char **argv) { int z = argc - 1; printf(\"%d\\n\", 10 / z); return 0; }"));
+        assertThat(fpe.path("status").path("id").asInt()).isEqualTo(9);
+        JsonNode nzec = waitFor(submission(71, "import sys\nprint(1 / 0)\n"));
+        assertThat(nzec.path("status").path("description").asText()).isEqualTo("Runtime Error (NZEC)");
+        assertThat(nzec.path("stderr").asText()).contains("ZeroDivisionError");
+    }
+
+    @Test
+    void fieldsStarAndInvalid() {
+        String token = waitFor(submission(71, "print('hi')")).path("token").asText();
+        JsonNode all = send("GET", "/judge0/submissions/" + token + "?fields=*", key, null).json();
+        assertThat(all.has("wall_time")).isTrue();
+        assertThat(all.path("language")).isEqualTo(MAPPER.valueToTree(Map.of("id", 71, "name", "Python (3.8.1)")));
+        assertThat(all.path("exit_code").asInt()).isZero();
+        assertThat(all.path("created_at").asText()).endsWith("Z");
+        Response invalid = send("GET", "/judge0/submissions/" + token + "?fields=stdout,nope", key, null);
+        assertThat(invalid.status()).isEqualTo(400);
+        assertThat(invalid.json().path("error").asText()).isEqualTo("invalid fields: [nope]");
+        assertThat(send("GET", "/judge0/submissions/00000000-0000-0000-0000-000000000000", key, null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void additionalFilesAreUnpackedNextToTheSource() throws IOException {
+        ByteArrayOutputStream zip = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(zip)) {
+            out.putNextEntry(new ZipEntry("data.txt"));
+            out.write("from the zip".getBytes(StandardCharsets.UTF_8));
+        }
+        JsonNode done = waitFor(submission(71, "print(open('data.txt').read())", "additional_files",
+                Base64.getEncoder().encodeToString(zip.toByteArray())));
+        assertThat(done.path("stdout").asText()).isEqualTo("from the zip\n");
+    }
+
+    // ---- callbacks, restart, auth ----
+
+    @Test
+    void callbackIsAPutOfTheSubmissionSigned() throws Exception {
+        CompletableFuture<Map<String, Object>> received = new CompletableFuture<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            Map<String, Object> got = new HashMap<>();
+            got.put("method", exchange.getRequestMethod());
+            got.put("body", body);
+            got.put("timestamp", exchange.getRequestHeaders().getFirst(CallbackSigner.TIMESTAMP_HEADER));
+            got.put("signature", exchange.getRequestHeaders().getFirst(CallbackSigner.SIGNATURE_HEADER));
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            received.complete(got);
+        });
+        receiver.start();
+        try {
+            Response created = send("POST", "/judge0/submissions", key, submission(71, "print('called back')",
+                    "callback_url", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            Map<String, Object> got = received.get(90, TimeUnit.SECONDS);
+            assertThat(got.get("method")).isEqualTo("PUT");
+            byte[] body = (byte[]) got.get("body");
+            JsonNode json = MAPPER.readTree(body);
+            assertThat(json.path("token").asText()).isEqualTo(created.json().path("token").asText());
+            assertThat(new String(Base64.getMimeDecoder().decode(json.path("stdout").asText()), StandardCharsets.UTF_8))
+                    .isEqualTo("called back\n");
+            if (signingSecret != null) {
+                assertThat(CallbackSigner.verify(signingSecret, (String) got.get("timestamp"), (String) got.get("signature"),
+                        body, Clock.systemUTC(), CallbackSigner.DEFAULT_TOLERANCE)).isTrue();
+            }
+        } finally {
+            receiver.stop(0);
+        }
+    }
+
+    @Test
+    void aFinishedSubmissionSurvivesARestart(@TempDir Path dataDir) {
+        CloudRunServer first = startServer(dataDir);
+        String token;
+        try {
+            Response done = send(first, "POST", "/judge0/submissions?wait=true", null, submission(71, "print('kept')"), null);
+            assertThat(done.status()).as(done.text()).isEqualTo(201);
+            token = done.json().path("token").asText();
+        } finally {
+            first.close();
+        }
+        CloudRunServer second = startServer(dataDir);
+        try {
+            Response again = send(second, "GET", "/judge0/submissions/" + token, null, null, null);
+            assertThat(again.status()).isEqualTo(200);
+            assertThat(again.json().path("stdout").asText()).isEqualTo("kept\n");
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void authKeylessRunsAndAWrongKeyIs401() {
+        JsonNode keyless = MAPPER.valueToTree(send("POST", "/judge0/submissions?wait=true", null, submission(46, "echo anon")).json());
+        assertThat(keyless.path("stdout").asText()).isEqualTo("anon\n");
+        assertThat(send("POST", "/judge0/submissions", "cr_wrong_key_000000000000000000", submission(46, "echo x")).status())
+                .isEqualTo(401);
+        String token = keyless.path("token").asText();
+        assertThat(send("DELETE", "/judge0/submissions/" + token, null, null).status()).isEqualTo(403);
+        String mine = waitFor(submission(46, "echo mine")).path("token").asText();
+        Response deleted = send("DELETE", "/judge0/submissions/" + mine, key, null);
+        assertThat(deleted.status()).isEqualTo(200);
+        assertThat(deleted.json().path("stdout").asText()).isEqualTo("bWluZQo=\n");
+        assertThat(send("GET", "/judge0/submissions/" + mine, key, null).status()).isEqualTo(404);
+    }
+
+    // ---- bad input: Judge0's answers, and nothing runs ----
+
+    @Test
+    void badInputIsRefusedAndNothingIsStored() throws IOException {
+        Response numbers = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "cpu_time_limit", "fast",
+                "memory_limit", 1));
+        assertThat(numbers.status()).isEqualTo(422);
+        assertThat(numbers.json().path("cpu_time_limit").get(0).asText()).isEqualTo("is not a number");
+        assertThat(numbers.json().path("memory_limit").get(0).asText()).isEqualTo("must be greater than or equal to 2048");
+        Response overCeiling = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "memory_limit", 99_999_999));
+        assertThat(overCeiling.status()).isEqualTo(422);
+        assertThat(overCeiling.json().path("memory_limit").get(0).asText()).startsWith("must be less than or equal to ");
+        Response base64 = send("POST", "/judge0/submissions?base64_encoded=true", key, submission(71, "not base64 !!"));
+        assertThat(base64.status()).isEqualTo(422);
+        assertThat(base64.json().has("source_code")).isTrue();
+        Response network = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "enable_network", true));
+        assertThat(network.json()).isEqualTo(MAPPER.valueToTree(Map.of("enable_network", List.of("enabling network is not allowed"))));
+        Response options = send("POST", "/judge0/submissions", key, submission(50, C_HELLO, "compiler_options", "-O2"));
+        assertThat(options.status()).isEqualTo(422);
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (ZipOutputStream out = new ZipOutputStream(bomb)) {
+            out.putNextEntry(new ZipEntry("zeros"));
+            byte[] zeros = new byte[1024 * 1024];
+            for (int i = 0; i < 20; i++) {
+                out.write(zeros);
+            }
+        }
+        Response zip = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "additional_files",
+                Base64.getEncoder().encodeToString(bomb.toByteArray())));
+        assertThat(zip.status()).isEqualTo(422);
+        assertThat(zip.json().path("additional_files").get(0).asText()).contains("unpacks to more than");
+        Response huge = send("POST", "/judge0/submissions", key, submission(71, "#".repeat(50 * 1024 * 1024)));
+        assertThat(huge.status()).isIn(413, 422);
+        // None of these entered the queue.
+        JsonNode workers = send("GET", "/judge0/workers", key, null).json();
+        assertThat(workers.get(0).path("size").asInt()).isZero();
+    }
+
+    @Test
+    void informationEndpoints() {
+        assertThat(send("GET", "/judge0/about", null, null).json().path("version").asText()).isEqualTo("1.13.1");
+        JsonNode statuses = send("GET", "/judge0/statuses", null, null).json();
+        assertThat(statuses).hasSize(14);
+        assertThat(statuses.get(10)).isEqualTo(MAPPER.valueToTree(Map.of("id", 11, "description", "Runtime Error (NZEC)")));
+        JsonNode languages = send("GET", "/judge0/languages", null, null).json();
+        assertThat(languages.findValuesAsText("name")).contains("Python (3.8.1)", "C (GCC 9.2.0)", "Java (OpenJDK 13.0.1)");
+        JsonNode python = send("GET", "/judge0/languages/71", null, null).json();
+        assertThat(python.path("source_file").asText()).isEqualTo("script.py");
+        assertThat(send("GET", "/judge0/languages/9999", null, null).status()).isEqualTo(404);
+        assertThat(send("GET", "/judge0/config_info", null, null).json().path("max_submission_batch_size").asInt()).isEqualTo(20);
+        assertThat(send("GET", "/judge0/system_info", null, null).status()).isEqualTo(200);
+    }
+}
