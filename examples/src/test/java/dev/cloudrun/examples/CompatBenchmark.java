@@ -21,7 +21,8 @@ import java.util.concurrent.Future;
 
 /**
  * What each compatible API costs over CloudRun's own: a Python hello world through
- * {@code POST /api/runs}, Jobe's {@code POST runs} and Piston's {@code POST /api/v2/execute} on
+ * {@code POST /api/runs}, Jobe's {@code POST runs}, Piston's {@code POST /api/v2/execute} and Judge0's
+ * {@code POST /submissions?wait=true} on
  * one in-process server, interleaved so the ratios hold on a noisy machine; p50 and p95 one run
  * after another, then sustained runs per second at a concurrency. A benchmark, not a test.
  *
@@ -55,7 +56,7 @@ public final class CompatBenchmark {
         int concurrency = Integer.parseInt(flags.getOrDefault("--concurrency", "4"));
         Path dataDir = Files.createTempDirectory("cloudrun-compat-bench");
         Map<String, String> settings = new HashMap<>(Map.of("CLOUDRUN_PORT", "0", "CLOUDRUN_DATA_DIR", dataDir.toString(),
-                "CLOUDRUN_BACKEND", backend, "CLOUDRUN_COMPAT", "jobe,piston", "CLOUDRUN_IP_REQUESTS_PER_MINUTE", "1000000",
+                "CLOUDRUN_BACKEND", backend, "CLOUDRUN_COMPAT", "jobe,piston,judge0", "CLOUDRUN_IP_REQUESTS_PER_MINUTE", "1000000",
                 "CLOUDRUN_USER_RUNS_PER_MINUTE", "1000000", "CLOUDRUN_IP_RUNS_PER_MINUTE", "1000000",
                 "CLOUDRUN_USER_CONCURRENT_RUNS", "64", "CLOUDRUN_IP_CONCURRENT_RUNS", "64"));
         try (CloudRunServer server = CloudRunServer.create(ServerConfig.of(settings)).start()) {
@@ -70,7 +71,9 @@ public final class CompatBenchmark {
                     new Api("Jobe POST runs", base + "/jobe/index.php/restapi/runs", Map.of("X-API-KEY", key),
                             Map.of("run_spec", Map.of("language_id", "python3", "sourcecode", SOURCE)), "stdout"),
                     new Api("Piston POST /api/v2/execute", base + "/api/v2/execute", Map.of("Authorization", "Bearer " + key),
-                            Map.of("language", "python", "version", "*", "files", List.of(Map.of("content", SOURCE))), "run"));
+                            Map.of("language", "python", "version", "*", "files", List.of(Map.of("content", SOURCE))), "run"),
+                    new Api("Judge0 POST /submissions?wait", base + "/judge0/submissions?wait=true", Map.of("X-Auth-Token", key),
+                            Map.of("language_id", 71, "source_code", SOURCE), "stdout"));
             for (Api api : apis) {
                 once(api); // warm up: JIT, images, caches
             }
