@@ -113,7 +113,13 @@ public final class AuthRoutes {
         return bearer(ctx).flatMap(auth::authenticate).orElseThrow(ApiError::unauthorized);
     }
 
-    private static Optional<String> bearer(Context ctx) {
+    /**
+     * The token of an {@code Authorization: Bearer} header, whatever kind it is.
+     *
+     * @param ctx the request
+     * @return the token, empty without the header
+     */
+    public static Optional<String> bearer(Context ctx) {
         String header = ctx.header("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();

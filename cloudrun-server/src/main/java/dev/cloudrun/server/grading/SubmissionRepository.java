@@ -114,6 +114,12 @@ final class SubmissionRepository {
      * @return the claim, empty when nothing waits
      */
     Optional<Claim> claim(String node, long now, long leaseUntil) {
+        // Idle graders ask often: a plain read answers "nothing waits" without taking SQLite's write lock.
+        boolean waiting = jdbi.withHandle(handle -> handle.createQuery("SELECT id FROM submissions WHERE status = 'QUEUED' LIMIT 1")
+                .mapTo(String.class).findOne().isPresent());
+        if (!waiting) {
+            return Optional.empty();
+        }
         return jdbi.inTransaction(handle -> {
             Optional<String> next = handle.createQuery("SELECT id FROM submissions WHERE status = 'QUEUED'"
                             + " ORDER BY ticket, created_at, id LIMIT 1" + skipLocked)

@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -52,7 +51,7 @@ public final class ApiKeyRoutes {
     }
 
     private Principal session(Context ctx) {
-        if (bearer(ctx).filter(ApiKeyService::looksLikeKey).isPresent()) {
+        if (AuthRoutes.bearer(ctx).filter(ApiKeyService::looksLikeKey).isPresent()) {
             throw ApiError.of(403, "session_required", "API keys are managed with a signed-in session, not with an API key");
         }
         return auth.principal(ctx);
@@ -93,7 +92,7 @@ public final class ApiKeyRoutes {
      * @throws ApiError 401 without a live key, 403 when the key lacks the scope
      */
     public ApiKey caller(Context ctx, ApiKeyScope scope) {
-        ApiKey key = bearer(ctx).filter(ApiKeyService::looksLikeKey).flatMap(keys::authenticate)
+        ApiKey key = AuthRoutes.bearer(ctx).filter(ApiKeyService::looksLikeKey).flatMap(keys::authenticate)
                 .orElseThrow(() -> ApiError.of(401, "unauthorized",
                         "a valid API key is required (Authorization: Bearer cr_...); make one under API keys in the IDE"));
         if (!key.allows(scope)) {
@@ -110,7 +109,7 @@ public final class ApiKeyRoutes {
      * @return the user, as a principal
      */
     public Principal sessionOrKey(Context ctx, ApiKeyScope scope) {
-        if (bearer(ctx).filter(ApiKeyService::looksLikeKey).isPresent()) {
+        if (AuthRoutes.bearer(ctx).filter(ApiKeyService::looksLikeKey).isPresent()) {
             ApiKey key = caller(ctx, scope);
             return new Principal(key.userId(), null, false);
         }
@@ -126,13 +125,5 @@ public final class ApiKeyRoutes {
         view.put("createdAt", key.createdAtMillis());
         view.put("lastUsedAt", key.lastUsedAtMillis());
         return view;
-    }
-
-    private static Optional<String> bearer(Context ctx) {
-        String header = ctx.header("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.empty();
-        }
-        return Optional.of(header.substring(7).trim());
     }
 }

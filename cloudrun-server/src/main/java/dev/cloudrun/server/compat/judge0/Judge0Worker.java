@@ -50,6 +50,8 @@ final class Judge0Worker {
     private final ExecutorService callbacks;
     private final Semaphore slots;
     private final String node = "judge0-" + UUID.randomUUID();
+    private static final long SWEEP_MILLIS = 5_000;
+    private long lastSweep;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CALLBACK_TIMEOUT)
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
@@ -73,7 +75,13 @@ final class Judge0Worker {
     /** Claims as many waiting rows as there are free slots, and starts them. */
     synchronized void poll() {
         try {
-            store.requeueExpired(clock.millis());
+            // Leases last a run's deadline and a minute: a sweep every few seconds finds a dead node's rows in time,
+            // and the 200 ms poll itself stays a read.
+            long now = clock.millis();
+            if (now - lastSweep >= SWEEP_MILLIS) {
+                lastSweep = now;
+                store.requeueExpired(now);
+            }
             int free = slots.availablePermits();
             if (free == 0) {
                 return;
@@ -82,7 +90,7 @@ final class Judge0Worker {
                 if (!slots.tryAcquire()) {
                     return;
                 }
-                long now = clock.millis();
+                now = clock.millis();
                 // No run outlives the server's deadline; the lease covers it and the time to store the result.
                 if (!store.claim(token, node, now, now + runs.deadline().toMillis() + 60_000)) {
                     slots.release();
