@@ -15,10 +15,13 @@ public final class Limits {
     private static final long MIB = 1024L * 1024L;
 
     private static final Limits DEFAULTS = new Limits(Duration.ofSeconds(10), Duration.ofSeconds(5),
-            256 * MIB, 64, MIB, 16 * MIB, 256, Duration.ofSeconds(30));
+            256 * MIB, 64, MIB, 16 * MIB, 256, Duration.ofSeconds(30), 8 * MIB);
 
     private static final Limits CEILING = new Limits(Duration.ofMinutes(5), Duration.ofMinutes(5),
-            4096 * MIB, 1024, 64 * MIB, 1024 * MIB, 4096, Duration.ofMinutes(5));
+            4096 * MIB, 1024, 64 * MIB, 1024 * MIB, 4096, Duration.ofMinutes(5), 1024 * MIB);
+
+    /** The smallest stack accepted: enough for the shells that start a step. */
+    private static final long MIN_STACK_BYTES = 64 * 1024L;
 
     private final Duration wallTime;
     private final Duration cpuTime;
@@ -28,9 +31,11 @@ public final class Limits {
     private final long maxFileSizeBytes;
     private final int maxOpenFiles;
     private final Duration compileTime;
+    private final long stackBytes;
 
     private Limits(Duration wallTime, Duration cpuTime, long memoryBytes, int maxProcesses,
-                   long maxOutputBytes, long maxFileSizeBytes, int maxOpenFiles, Duration compileTime) {
+                   long maxOutputBytes, long maxFileSizeBytes, int maxOpenFiles, Duration compileTime,
+                   long stackBytes) {
         this.wallTime = Objects.requireNonNull(wallTime, "wallTime");
         this.cpuTime = Objects.requireNonNull(cpuTime, "cpuTime");
         this.memoryBytes = memoryBytes;
@@ -39,11 +44,12 @@ public final class Limits {
         this.maxFileSizeBytes = maxFileSizeBytes;
         this.maxOpenFiles = maxOpenFiles;
         this.compileTime = Objects.requireNonNull(compileTime, "compileTime");
+        this.stackBytes = stackBytes;
     }
 
     /**
      * The built-in defaults: 10 s wall time, 5 s CPU time, 256 MiB memory, 64 processes/threads,
-     * 1 MiB of output, 16 MiB per written file, 256 open files, 30 s to compile.
+     * 1 MiB of output, 16 MiB per written file, 256 open files, 30 s to compile, 8 MiB of stack.
      *
      * @return the default limits
      */
@@ -54,7 +60,7 @@ public final class Limits {
     /**
      * The built-in ceiling a {@link CodeRunner} accepts unless configured otherwise: 5 min wall and
      * CPU time, 4 GiB memory, 1024 processes, 64 MiB output, 1 GiB per file, 4096 open files,
-     * 5 min to compile.
+     * 5 min to compile, 1 GiB of stack.
      *
      * @return the default ceiling
      */
@@ -103,11 +109,21 @@ public final class Limits {
     }
 
     /**
+     * @return the stack size limit ({@code RLIMIT_STACK}, soft and hard) of the run and compile steps,
+     *     in bytes; the compile step gets at least the default 8 MiB. The stack counts towards
+     *     {@link #memoryBytes()} as it is used, so a large value only lets deep recursion go deeper
+     */
+    public long stackBytes() {
+        return stackBytes;
+    }
+
+    /**
      * @param value the new wall-clock limit
      * @return a copy with that limit
      */
     public Limits withWallTime(Duration value) {
-        return new Limits(value, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return new Limits(value, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -115,7 +131,8 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withCpuTime(Duration value) {
-        return new Limits(wallTime, value, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return new Limits(wallTime, value, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -123,7 +140,8 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withMemoryBytes(long value) {
-        return new Limits(wallTime, cpuTime, value, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return new Limits(wallTime, cpuTime, value, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -131,7 +149,8 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withMaxProcesses(int value) {
-        return new Limits(wallTime, cpuTime, memoryBytes, value, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return new Limits(wallTime, cpuTime, memoryBytes, value, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -139,7 +158,8 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withMaxOutputBytes(long value) {
-        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, value, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, value, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -147,7 +167,8 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withMaxFileSizeBytes(long value) {
-        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, value, maxOpenFiles, compileTime);
+        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, value, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     /**
@@ -155,7 +176,7 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withMaxOpenFiles(int value) {
-        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, value, compileTime);
+        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, value, compileTime, stackBytes);
     }
 
     /**
@@ -163,7 +184,17 @@ public final class Limits {
      * @return a copy with that limit
      */
     public Limits withCompileTime(Duration value) {
-        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, value);
+        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, value,
+                stackBytes);
+    }
+
+    /**
+     * @param value the new stack size limit in bytes (at least 64 KiB)
+     * @return a copy with that limit
+     */
+    public Limits withStackBytes(long value) {
+        return new Limits(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles,
+                compileTime, value);
     }
 
     /**
@@ -181,6 +212,10 @@ public final class Limits {
         checkNumber("limits.maxOutputBytes", maxOutputBytes, ceiling.maxOutputBytes);
         checkNumber("limits.maxFileSizeBytes", maxFileSizeBytes, ceiling.maxFileSizeBytes);
         checkNumber("limits.maxOpenFiles", maxOpenFiles, ceiling.maxOpenFiles);
+        checkNumber("limits.stackBytes", stackBytes, ceiling.stackBytes);
+        if (stackBytes < MIN_STACK_BYTES) {
+            throw new InvalidRequestException("limits.stackBytes", "must be at least 64 KiB (65536), was " + stackBytes);
+        }
         if (memoryBytes < 8 * MIB) {
             throw new InvalidRequestException("limits.memoryBytes", "must be at least 8 MiB (8388608), was " + memoryBytes);
         }
@@ -216,12 +251,13 @@ public final class Limits {
         return wallTime.equals(that.wallTime) && cpuTime.equals(that.cpuTime) && memoryBytes == that.memoryBytes
                 && maxProcesses == that.maxProcesses && maxOutputBytes == that.maxOutputBytes
                 && maxFileSizeBytes == that.maxFileSizeBytes && maxOpenFiles == that.maxOpenFiles
-                && compileTime.equals(that.compileTime);
+                && compileTime.equals(that.compileTime) && stackBytes == that.stackBytes;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime);
+        return Objects.hash(wallTime, cpuTime, memoryBytes, maxProcesses, maxOutputBytes, maxFileSizeBytes, maxOpenFiles, compileTime,
+                stackBytes);
     }
 
     @Override
@@ -229,6 +265,6 @@ public final class Limits {
         return "Limits{wallTime=" + wallTime + ", cpuTime=" + cpuTime + ", memoryBytes=" + memoryBytes
                 + ", maxProcesses=" + maxProcesses + ", maxOutputBytes=" + maxOutputBytes
                 + ", maxFileSizeBytes=" + maxFileSizeBytes + ", maxOpenFiles=" + maxOpenFiles
-                + ", compileTime=" + compileTime + "}";
+                + ", compileTime=" + compileTime + ", stackBytes=" + stackBytes + "}";
     }
 }

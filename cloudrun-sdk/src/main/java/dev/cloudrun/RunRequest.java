@@ -44,6 +44,14 @@ public final class RunRequest {
     private final int autoInstallAttempts;
     private final String packageCache;
     private final String fairnessKey;
+    private final boolean stderrToStdout;
+    private final List<String> compileCommand;
+    private final List<String> runCommand;
+
+    /** The most words a command override may hold. */
+    public static final int MAX_COMMAND_WORDS = 256;
+    /** The most characters one word of a command override may hold. */
+    public static final int MAX_COMMAND_WORD_CHARS = 4096;
 
     private RunRequest(Fields fields) {
         this.language = fields.language;
@@ -59,6 +67,9 @@ public final class RunRequest {
         this.autoInstallAttempts = fields.autoInstallAttempts;
         this.packageCache = fields.packageCache;
         this.fairnessKey = fields.fairnessKey;
+        this.stderrToStdout = fields.stderrToStdout;
+        this.compileCommand = fields.compileCommand;
+        this.runCommand = fields.runCommand;
     }
 
     /** The values of a request while a copy is being made; never leaves this class. */
@@ -76,6 +87,9 @@ public final class RunRequest {
         int autoInstallAttempts;
         String packageCache;
         String fairnessKey;
+        boolean stderrToStdout;
+        List<String> compileCommand;
+        List<String> runCommand;
     }
 
     /** @return a copy of this request with one change made by {@code change} */
@@ -94,6 +108,9 @@ public final class RunRequest {
         fields.autoInstallAttempts = autoInstallAttempts;
         fields.packageCache = packageCache;
         fields.fairnessKey = fairnessKey;
+        fields.stderrToStdout = stderrToStdout;
+        fields.compileCommand = compileCommand;
+        fields.runCommand = runCommand;
         change.accept(fields);
         return new RunRequest(fields);
     }
@@ -324,6 +341,84 @@ public final class RunRequest {
         return with(fields -> fields.fairnessKey = key);
     }
 
+    /**
+     * Gives the program one output stream: its stderr (fd 2) is the same pipe as its stdout (fd 1),
+     * so the kernel keeps the two in exactly the order of the writes, as a terminal shows them. The
+     * result's {@link RunResult#stderr()} is then empty and every live chunk arrives as
+     * {@link StreamKind#STDOUT}. Only the run step is merged: compiler output stays apart.
+     *
+     * @return a copy with stderr sent to stdout
+     */
+    public RunRequest withStderrToStdout() {
+        return with(fields -> fields.stderrToStdout = true);
+    }
+
+    /**
+     * Replaces the language's compile command for this run, for example
+     * {@code List.of("gcc", "-DGREETING=\"hi\"", "-o", "main", "{file}")}. The words take the same
+     * placeholders as the language's own: {@code {file}} (the main file), {@code {stem}} (its name
+     * without extension), {@code {memoryBytes}} and {@code {memoryMiB}} (the step's memory limit).
+     * The command is passed as a list of words (no shell is involved) and must produce what the
+     * language's run command expects (for C, {@code ./main}). A language without a compile step
+     * refuses it when the request is run.
+     *
+     * <p>The command runs inside the sandbox, as the sandbox user, under the step's limits, exactly
+     * like the language's own command: it gives no power the program itself does not have.
+     *
+     * @param command 1 to {@value #MAX_COMMAND_WORDS} words of at most {@value #MAX_COMMAND_WORD_CHARS}
+     *     characters, without NUL
+     * @return a copy with that compile command
+     * @throws InvalidRequestException naming {@code compileCommand} when the command breaks those rules
+     */
+    public RunRequest withCompileCommand(List<String> command) {
+        List<String> checked = checkedCommand("compileCommand", command);
+        return with(fields -> fields.compileCommand = checked);
+    }
+
+    /**
+     * Replaces the language's run command for this run, for example
+     * {@code List.of("python3", "-O", "{file}")}; the arguments ({@link #withArgs(List)}) follow it.
+     * The placeholders are those of {@link #withCompileCommand(List)}. The command runs inside the
+     * sandbox, as the sandbox user, under the run's limits, exactly like the language's own command:
+     * it gives no power the program itself does not have.
+     *
+     * @param command 1 to {@value #MAX_COMMAND_WORDS} words of at most {@value #MAX_COMMAND_WORD_CHARS}
+     *     characters, without NUL
+     * @return a copy with that run command
+     * @throws InvalidRequestException naming {@code runCommand} when the command breaks those rules
+     */
+    public RunRequest withRunCommand(List<String> command) {
+        List<String> checked = checkedCommand("runCommand", command);
+        return with(fields -> fields.runCommand = checked);
+    }
+
+    private static List<String> checkedCommand(String field, List<String> command) {
+        if (command == null || command.isEmpty()) {
+            throw new InvalidRequestException(field, "must hold at least one word");
+        }
+        if (command.size() > MAX_COMMAND_WORDS) {
+            throw new InvalidRequestException(field, "must hold at most " + MAX_COMMAND_WORDS + " words, held " + command.size());
+        }
+        for (int i = 0; i < command.size(); i++) {
+            String word = command.get(i);
+            String wordField = field + "[" + i + "]";
+            if (word == null) {
+                throw new InvalidRequestException(wordField, "is null");
+            }
+            if (word.length() > MAX_COMMAND_WORD_CHARS) {
+                throw new InvalidRequestException(wordField, "must be at most " + MAX_COMMAND_WORD_CHARS
+                        + " characters, was " + word.length());
+            }
+            if (word.indexOf('\0') >= 0) {
+                throw new InvalidRequestException(wordField, "holds a NUL character");
+            }
+        }
+        if (command.get(0).isEmpty()) {
+            throw new InvalidRequestException(field + "[0]", "names no program");
+        }
+        return List.copyOf(command);
+    }
+
     /** @return the language id or alias as given */
     public String language() {
         return language;
@@ -400,11 +495,29 @@ public final class RunRequest {
         return Optional.ofNullable(fairnessKey);
     }
 
+    /** @return whether the program's stderr is the same stream as its stdout ({@link #withStderrToStdout()}) */
+    public boolean stderrToStdout() {
+        return stderrToStdout;
+    }
+
+    /** @return the compile command that replaces the language's for this run, if any */
+    public Optional<List<String>> compileCommand() {
+        return Optional.ofNullable(compileCommand);
+    }
+
+    /** @return the run command that replaces the language's for this run, if any */
+    public Optional<List<String>> runCommand() {
+        return Optional.ofNullable(runCommand);
+    }
+
     /** @return the language, the source's size and the names of files, arguments and variables (no content), for logs */
     @Override
     public String toString() {
         return "RunRequest{language=" + language + ", sourceBytes=" + source.length + ", files=" + files.keySet()
-                + ", args=" + args + ", env=" + env.keySet() + ", network=" + network + "}";
+                + ", args=" + args + ", env=" + env.keySet() + ", network=" + network
+                + (stderrToStdout ? ", stderrToStdout" : "")
+                + (compileCommand != null ? ", compileCommand" : "")
+                + (runCommand != null ? ", runCommand" : "") + "}";
     }
 
     /** Strict UTF-8 handling shared by requests. */

@@ -332,7 +332,7 @@ final class DockerSandbox implements Sandbox {
                 .withWorkingDir(WORK_DIR)
                 .withHostName("sandbox")
                 .withEntrypoint(List.of())
-                .withCmd(backend.runtimes().gvisor() ? GvisorStdio.wrap(step.command()) : step.command())
+                .withCmd(backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections())
                 .withEnv(environment(step))
                 .withTty(false)
                 .withAttachStdin(true)
@@ -357,7 +357,8 @@ final class DockerSandbox implements Sandbox {
         List<Ulimit> ulimits = new ArrayList<>(List.of(
                 new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
                 new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
-                new Ulimit("core", 0L, 0L)));
+                new Ulimit("core", 0L, 0L),
+                new Ulimit("stack", limits.stackBytes(), limits.stackBytes())));
         if (backend.runtimes().gvisor()) {
             // Counted by gVisor's kernel for this sandbox alone (see ContainerRuntimes.gvisor()).
             ulimits.add(new Ulimit("nproc", (long) limits.maxProcesses(), (long) limits.maxProcesses()));

@@ -112,6 +112,9 @@ record PreparedRun(Language language, String mainFile, Map<String, byte[]> files
             }
         }
 
+        if (request.compileCommand().isPresent() && !language.isCompiled()) {
+            throw new InvalidRequestException("compileCommand", language.id() + " has no compile step");
+        }
         Limits limits = request.limits(defaults);
         limits.validateAgainst(ceiling);
         List<String> declared = request.autoInstallAttempts() > 0 && language.packageManager().isPresent()

@@ -167,7 +167,8 @@ final class RunLifecycle {
                 .withCpuTime(java.time.Duration.ofSeconds(10))
                 .withMemoryBytes(Math.max(run.limits().memoryBytes(), 64 * MIB))
                 .withMaxProcesses(Math.max(run.limits().maxProcesses(), 8))
-                .withMaxOutputBytes(plan.maxCollectBytes() + tarSlack);
+                .withMaxOutputBytes(plan.maxCollectBytes() + tarSlack)
+                .withStackBytes(Math.max(run.limits().stackBytes(), Limits.defaults().stackBytes()));
         StepSpec spec = new StepSpec(kind, command, Map.of(), limits, false);
         StepReport step = supervisor.silent().supervise(sandbox, spec, null, new StdinChannel(null, false));
         if (step.cancelled()) {
@@ -193,9 +194,11 @@ final class RunLifecycle {
         Limits compileLimits = limits.withWallTime(limits.compileTime()).withCpuTime(limits.compileTime())
                 .withMemoryBytes(Math.max(limits.memoryBytes(), 512 * MIB))
                 .withMaxProcesses(Math.max(limits.maxProcesses(), 64))
-                .withMaxFileSizeBytes(Math.max(limits.maxFileSizeBytes(), 64 * MIB));
+                .withMaxFileSizeBytes(Math.max(limits.maxFileSizeBytes(), 64 * MIB))
+                .withStackBytes(Math.max(limits.stackBytes(), Limits.defaults().stackBytes()));
+        List<String> template = run.request().compileCommand().orElse(run.language().compileCommand());
         StepSpec compile = new StepSpec(StepSpec.Kind.COMPILE,
-                CommandTemplate.expand(run.language().compileCommand(), run.mainFile(), compileLimits),
+                CommandTemplate.expand(template, run.mainFile(), compileLimits),
                 run.request().env(), compileLimits, false);
         StepReport step = supervisor.supervise(sandbox, compile, StreamKind.COMPILER, new StdinChannel(null, false));
         String output = new String(step.output().bytes(StreamKind.COMPILER), StandardCharsets.UTF_8);
@@ -208,7 +211,8 @@ final class RunLifecycle {
 
     private StepSpec runStep(PackageManager packageManager, String cacheKey, boolean mountCache) {
         Limits limits = run.limits();
-        List<String> command = new ArrayList<>(CommandTemplate.expand(run.language().runCommand(), run.mainFile(), limits));
+        List<String> template = run.request().runCommand().orElse(run.language().runCommand());
+        List<String> command = new ArrayList<>(CommandTemplate.expand(template, run.mainFile(), limits));
         command.addAll(run.request().args());
         Map<String, String> env = new LinkedHashMap<>(run.request().env());
         List<CacheMount> mounts = new ArrayList<>();
@@ -216,7 +220,8 @@ final class RunLifecycle {
             mounts.add(new CacheMount(cacheKey, packageManager.runMount(), false));
             packageManager.runEnv().forEach(env::putIfAbsent);
         }
-        return new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts);
+        return new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts, List.of(),
+                run.request().stderrToStdout());
     }
 
     private RunResult programResult(StepReport step, String compilerOutput, List<String> installed,

@@ -172,6 +172,7 @@ final class LocalSandbox implements Sandbox {
         command.add("--fsize=" + limits.maxFileSizeBytes());
         command.add("--nofile=" + limits.maxOpenFiles());
         command.add("--core=0");
+        command.add("--stack=" + limits.stackBytes());
         if (cgroup == null) {
             command.add("--nproc=" + (HostTools.tasksOfCurrentUser() + limits.maxProcesses()));
         }
@@ -184,7 +185,8 @@ final class LocalSandbox implements Sandbox {
             }
             command.addAll(bwrapArguments(step));
         }
-        command.addAll(step.command());
+        // Innermost, inside bubblewrap: the program itself gets the merged pipe, bwrap's own errors stay on stderr.
+        command.addAll(step.commandWithRedirections());
         return command;
     }
 

@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param cacheMounts package caches to mount into the step
  * @param privateEndpoints endpoints on this host or in a private network that the step may reach
  *     anyway (a package index mirror for an install step); empty for most steps
+ * @param stderrToStdout whether the command's fd 2 is the same pipe as its fd 1 inside the sandbox
+ *     (as {@code 2>&1} does), so the kernel keeps the writes of both in order and everything
+ *     arrives at the sink as stdout
  */
 public record StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
-                       List<CacheMount> cacheMounts, List<NetworkEndpoint> privateEndpoints) {
+                       List<CacheMount> cacheMounts, List<NetworkEndpoint> privateEndpoints, boolean stderrToStdout) {
 
     /** What a step is for. */
     public enum Kind {
@@ -44,7 +47,7 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
      * @param network whether the step may use the network
      */
     public StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network) {
-        this(kind, command, env, limits, network, List.of(), List.of());
+        this(kind, command, env, limits, network, List.of(), List.of(), false);
     }
 
     /**
@@ -59,7 +62,39 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
      */
     public StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
                     List<CacheMount> cacheMounts) {
-        this(kind, command, env, limits, network, cacheMounts, List.of());
+        this(kind, command, env, limits, network, cacheMounts, List.of(), false);
+    }
+
+    /**
+     * A step whose stderr stays apart from its stdout.
+     *
+     * @param kind compile, run or install
+     * @param command the argument list
+     * @param env the environment
+     * @param limits the limits
+     * @param network whether the step may use the network
+     * @param cacheMounts package caches to mount into the step
+     * @param privateEndpoints endpoints on this host or in a private network that the step may reach
+     */
+    public StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
+                    List<CacheMount> cacheMounts, List<NetworkEndpoint> privateEndpoints) {
+        this(kind, command, env, limits, network, cacheMounts, privateEndpoints, false);
+    }
+
+    /**
+     * The command as the sandbox should start it: {@link #command()}, behind a {@code /bin/sh} that
+     * points fd 2 at fd 1 when {@link #stderrToStdout()}. Backends run this inside the sandbox,
+     * innermost (after any wrapper of their own), so the program itself holds the merged pipe.
+     *
+     * @return the argument list to execute
+     */
+    public List<String> commandWithRedirections() {
+        if (!stderrToStdout) {
+            return command;
+        }
+        List<String> wrapped = new java.util.ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" 2>&1", "cloudrun-merge"));
+        wrapped.addAll(command);
+        return List.copyOf(wrapped);
     }
 
     /** Checks and copies the components. */

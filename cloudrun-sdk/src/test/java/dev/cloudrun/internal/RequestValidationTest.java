@@ -86,6 +86,50 @@ class RequestValidationTest {
     }
 
     @Test
+    void stackLimitOutOfRangeIsRejectedNamingTheField() {
+        for (long bytes : new long[] {0, 1024, (1L << 30) + 1}) {
+            assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)")
+                    .withLimits(limits -> limits.withStackBytes(bytes))))
+                    .as("%d bytes", bytes)
+                    .isInstanceOfSatisfying(InvalidRequestException.class,
+                            e -> assertThat(e.field()).isEqualTo("limits.stackBytes"));
+        }
+        assertThat(run(RunRequest.of("python", "print(1)").withLimits(limits -> limits.withStackBytes(1L << 30))).status())
+                .isEqualTo(Status.OK);
+    }
+
+    @Test
+    void commandOverridesAreCheckedNamingTheField() {
+        RunRequest request = RunRequest.of("c", "int main(void) { return 0; }");
+        assertThatThrownBy(() -> request.withCompileCommand(List.of()))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("compileCommand"));
+        assertThatThrownBy(() -> request.withRunCommand(List.of("./main", "a\0b")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("runCommand[1]"));
+        assertThatThrownBy(() -> request.withRunCommand(java.util.Collections.nCopies(257, "x")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("runCommand");
+                    assertThat(e.getMessage()).contains("256");
+                });
+        assertThatThrownBy(() -> request.withCompileCommand(List.of("gcc", "x".repeat(4097))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("compileCommand[1]");
+                    assertThat(e.getMessage()).contains("4096");
+                });
+        assertThatThrownBy(() -> request.withCompileCommand(List.of("")))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("compileCommand[0]"));
+        assertThat(request.withCompileCommand(List.of("gcc", "x".repeat(4096))).compileCommand()).isPresent();
+    }
+
+    @Test
+    void aCompileCommandForALanguageWithoutACompileStepIsRefused() {
+        assertThatThrownBy(() -> run(RunRequest.of("python", "print(1)").withCompileCommand(List.of("python3", "-m", "py_compile", "{file}"))))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("compileCommand");
+                    assertThat(e.getMessage()).contains("python").contains("no compile step");
+                });
+    }
+
+    @Test
     void sourceThatIsNotUtf8IsRejected() {
         byte[] latin1 = "print('caf\u00e9')".getBytes(StandardCharsets.ISO_8859_1);
         assertThatThrownBy(() -> run(RunRequest.of("python", latin1)))

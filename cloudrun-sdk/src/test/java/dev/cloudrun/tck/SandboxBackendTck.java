@@ -700,6 +700,98 @@ public abstract class SandboxBackendTck {
         // The leak check after this test proves no sleep survived.
     }
 
+    // ---------------------------------------------------------------- per-run options
+
+    @Test
+    void stderrToStdoutKeepsTheExactOrderOfTheWrites() {
+        String program = "#include <stdio.h>\n#include <string.h>\n#include <unistd.h>\n"
+                + "int main(void) {\n  char line[32];\n  for (int i = 0; i < 300; i++) {\n"
+                + "    int n = snprintf(line, sizeof line, \"out%d\\n\", i);\n    write(1, line, n);\n"
+                + "    n = snprintf(line, sizeof line, \"err%d\\n\", i);\n    write(2, line, n);\n  }\n  return 0;\n}\n";
+        List<StreamKind> streams = new CopyOnWriteArrayList<>();
+        StringBuilder live = new StringBuilder();
+        RunResult result = runner.run(RunRequest.of("c", program).withStderrToStdout(), new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String text) {
+                streams.add(stream);
+                synchronized (live) {
+                    live.append(text);
+                }
+            }
+        });
+
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            expected.append("out").append(i).append('\n').append("err").append(i).append('\n');
+        }
+        assertThat(result.status()).as(result.message() + result.compilerOutput()).isEqualTo(Status.OK);
+        assertThat(result.stdout()).isEqualTo(expected.toString());
+        assertThat(result.stderr()).isEmpty();
+        assertThat(live.toString()).isEqualTo(expected.toString());
+        assertThat(streams).containsOnly(StreamKind.STDOUT);
+    }
+
+    @Test
+    void stderrToStdoutLeavesTheCompilersOutputApart() {
+        RunResult result = run(RunRequest.of("c", "int main(void) { return undefined_name; }\n").withStderrToStdout());
+
+        assertThat(result.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(result.compilerOutput()).contains("undefined_name");
+        assertThat(result.stdout()).isEmpty();
+    }
+
+    @Test
+    void stackLimitIsTheRunsRlimitStack() {
+        String program = "ulimit -s; ulimit -Hs";
+        RunResult byDefault = run(RunRequest.of("bash", program));
+        RunResult raised = run(RunRequest.of("bash", program).withLimits(limits -> limits.withStackBytes(64 * MIB)));
+
+        assertThat(byDefault.stdout()).isEqualTo("8192\n8192\n");
+        assertThat(raised.stdout()).isEqualTo("65536\n65536\n");
+    }
+
+    @Test
+    void deepRecursionNeedsTheStackLimitRaised() {
+        // About 34 MiB of stack: 32768 frames of a little over 1 KiB each.
+        String program = "#include <stdio.h>\n"
+                + "static int depth(int n) {\n  volatile char pad[1024];\n  pad[0] = 1;\n"
+                + "  if (n == 0) return 0;\n  return depth(n - 1) + pad[0];\n}\n"
+                + "int main(void) { printf(\"%d\\n\", depth(32 * 1024)); return 0; }\n";
+        RunResult byDefault = run(RunRequest.of("c", program));
+        RunResult raised = run(RunRequest.of("c", program).withLimits(limits -> limits.withStackBytes(64 * MIB)));
+
+        assertThat(byDefault.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(byDefault.signal()).contains(11);
+        assertThat(raised.status()).as(raised.message()).isEqualTo(Status.OK);
+        assertThat(raised.stdout()).isEqualTo("32768\n");
+    }
+
+    @Test
+    void compileCommandOverrideReplacesTheLanguagesCompileCommand() {
+        String program = "#include <stdio.h>\n#ifndef GREETING\n#define GREETING \"default greeting\"\n#endif\n"
+                + "int main(void) { puts(GREETING); return 0; }\n";
+        RunResult byDefault = run(RunRequest.of("c", program));
+        RunResult overridden = run(RunRequest.of("c", program).withCompileCommand(
+                List.of("gcc", "-std=c17", "-DGREETING=\"hello from {stem}\"", "-o", "main", "{file}")));
+
+        assertThat(byDefault.stdout()).isEqualTo("default greeting\n");
+        assertThat(overridden.status()).as(overridden.message() + overridden.compilerOutput()).isEqualTo(Status.OK);
+        assertThat(overridden.stdout()).isEqualTo("hello from main\n");
+    }
+
+    @Test
+    void runCommandOverrideReplacesTheLanguagesRunCommand() {
+        String program = "import sys\nassert False, 'assertions are on'\nprint('assertions are off', sys.argv[1:])\n";
+        RunResult byDefault = run(RunRequest.of("python", program));
+        RunResult optimised = run(RunRequest.of("python", program).withRunCommand(List.of("python3", "-O", "{file}"))
+                .withArgs("x"));
+
+        assertThat(byDefault.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(byDefault.stderr()).contains("AssertionError: assertions are on");
+        assertThat(optimised.status()).as(optimised.stderr()).isEqualTo(Status.OK);
+        assertThat(optimised.stdout()).isEqualTo("assertions are off ['x']\n");
+    }
+
     // ---------------------------------------------------------------- files
 
     @Test
