@@ -58,6 +58,9 @@ public final class JobeApi {
     private static final long DEFAULT_MEMORY_MB = 400;
     private static final long PYTHON_MEMORY_MB = 1000;
     private static final long DEFAULT_STREAM_MB = 2;
+    /** Jobe's default {@code numprocs}; its {@code JavaTask} raises it to at least 256 for the JVM. */
+    private static final int DEFAULT_NUMPROCS = 30;
+    private static final int JAVA_MIN_NUMPROCS = 256;
     // Jobe's JavaTask::getMainClass: a public class with a main method.
     private static final Pattern JAVA_MAIN_CLASS = Pattern.compile(
             "(^|\\W)public\\s+class\\s+(\\w+)[^{]*\\{.*?(public\\s+static|static\\s+public)\\s+void\\s+main\\s*\\(\\s*String",
@@ -178,7 +181,12 @@ public final class JobeApi {
         }
         Language language = languages.find(spec.languageId()).orElseThrow(() ->
                 new JobeException(400, "Language '" + shown(spec.languageId()) + "' is not known"));
-        RunRequest request = request(spec, language, owner);
+        RunRequest request;
+        try {
+            request = request(spec, language, owner);
+        } catch (InvalidRequestException e) {
+            throw new JobeException(400, e.getMessage());
+        }
         if (spec.sourceCode().equals(OVERLOAD_TEST_SOURCE)) {
             ctx.json(body(null, JobeOutcome.overload()));
             return;
@@ -245,8 +253,19 @@ public final class JobeApi {
         OptionalDouble memory = language.id().equals("java") ? OptionalDouble.empty() : spec.number("memorylimit");
         long memoryBytes = megabytes(memory, defaultMemoryMb, 8 * MIB, ceiling.memoryBytes());
         long outputBytes = megabytes(spec.number("streamsize"), DEFAULT_STREAM_MB, 1024, ceiling.maxOutputBytes());
-        return request.withLimits(limits -> limits.withCpuTime(cpuTime).withWallTime(wallTime)
-                .withMemoryBytes(memoryBytes).withMaxOutputBytes(outputBytes));
+        int processes = processes(spec.number("numprocs"), language, ceiling.maxProcesses());
+        return JobeCommands.apply(spec, language, request).withLimits(limits -> limits.withCpuTime(cpuTime)
+                .withWallTime(wallTime).withMemoryBytes(memoryBytes).withMaxOutputBytes(outputBytes)
+                .withMaxProcesses(processes));
+    }
+
+    /** Jobe's {@code numprocs} (a non-numeric or non-positive value takes the default), clamped to the ceiling. */
+    private static int processes(OptionalDouble requested, Language language, int ceiling) {
+        long numprocs = requested.isPresent() && requested.getAsDouble() >= 1 ? (long) requested.getAsDouble() : DEFAULT_NUMPROCS;
+        if (language.id().equals("java")) {
+            numprocs = Math.max(numprocs, JAVA_MIN_NUMPROCS);
+        }
+        return (int) Math.min(numprocs, ceiling);
     }
 
     private static long megabytes(OptionalDouble requested, long defaultMb, long floor, long ceiling) {

@@ -348,16 +348,85 @@ abstract class JobeApiTest {
         assertThat(result.path("stdout").asText()).isEqualTo("defaults\n");
     }
 
+    // ---- parameters Jobe applies to its commands ----
+
+    static final String C_WITH_A_WARNING = "#include <stdio.h>\nint main(void) {\n    int unused;\n"
+            + "    printf(\"warned\\n\");\n    return 0;\n}\n";
+
+    @Test
+    void a_c_warning_is_a_compile_error_under_jobes_default_compileargs() {
+        JsonNode result = runOk(spec("c", C_WITH_A_WARNING));
+
+        assertThat(result.path("outcome").asInt()).as(result.toString()).isEqualTo(11);
+        assertThat(result.path("cmpinfo").asText()).contains("unused").contains("-Werror");
+    }
+
+    @Test
+    void compileargs_replace_jobes_defaults() {
+        JsonNode result = runOk(spec("c", C_WITH_A_WARNING, "parameters", Map.of("compileargs", List.of("-std=c99"))));
+
+        assertThat(result.path("outcome").asInt()).as(result.toString()).isEqualTo(15);
+        assertThat(result.path("stdout").asText()).isEqualTo("warned\n");
+    }
+
+    @Test
+    void linkargs_come_after_the_source_and_an_argument_with_a_space_is_two_words() {
+        String program = "#include <math.h>\n#include <stdio.h>\nint main(void) {\n    volatile double x = 2.0;\n"
+                + "    printf(\"%.3f %s\\n\", sqrt(x), GREETING);\n    return 0;\n}\n";
+        JsonNode linked = runOk(spec("c", program, "parameters", Map.of(
+                "compileargs", List.of("-std=c99 -Wall", "-DGREETING=\"hi\""), "linkargs", List.of("-lm"))));
+        JsonNode undefined = runOk(spec("c", program, "parameters", Map.of(
+                "compileargs", List.of("-std=c99", "-DGREETING=\"hi\""), "linkargs", List.of("-lno_such_library"))));
+
+        assertThat(linked.path("outcome").asInt()).as(linked.toString()).isEqualTo(15);
+        assertThat(linked.path("stdout").asText()).isEqualTo("1.414 hi\n");
+        assertThat(undefined.path("outcome").asInt()).as(undefined.toString()).isEqualTo(11);
+        assertThat(undefined.path("cmpinfo").asText()).contains("no_such_library");
+    }
+
+    @Test
+    void python_interpreterargs_o_turns_a_failed_assertion_into_success() {
+        String program = "assert 1 == 2, 'checked'\nprint('assertions off')\n";
+        JsonNode byDefault = runOk(spec("python3", program));
+        JsonNode optimised = runOk(spec("python3", program, "parameters", Map.of("interpreterargs", List.of("-O"))));
+
+        assertThat(byDefault.path("outcome").asInt()).as(byDefault.toString()).isEqualTo(12);
+        assertThat(byDefault.path("stderr").asText()).contains("AssertionError: checked");
+        assertThat(optimised.path("outcome").asInt()).as(optimised.toString()).isEqualTo(15);
+        assertThat(optimised.path("stdout").asText()).isEqualTo("assertions off\n");
+    }
+
+    @Test
+    void python_runs_with_jobes_default_interpreterargs_which_ignore_the_environment() {
+        JsonNode result = runOk(spec("python3", "import sys\nprint(sys.flags.ignore_environment, sys.dont_write_bytecode)\n"));
+
+        assertThat(result.path("stdout").asText()).as(result.toString()).isEqualTo("1 True\n");
+    }
+
+    @Test
+    void numprocs_limits_the_programs_threads() {
+        String program = "import threading\nstop = threading.Event()\nthreads = []\ntry:\n"
+                + "    for i in range(20):\n        t = threading.Thread(target=stop.wait)\n        t.start()\n"
+                + "        threads.append(t)\nfinally:\n    stop.set()\nprint(len(threads), 'threads')\n";
+        JsonNode byDefault = runOk(spec("python3", program));
+        JsonNode limited = runOk(spec("python3", program, "parameters", Map.of("numprocs", 8)));
+
+        assertThat(byDefault.path("outcome").asInt()).as(byDefault.toString()).isEqualTo(15);
+        assertThat(byDefault.path("stdout").asText()).isEqualTo("20 threads\n");
+        assertThat(limited.path("outcome").asInt()).as(limited.toString()).isEqualTo(12);
+        assertThat(limited.path("stderr").asText()).contains("can't start new thread");
+    }
+
     @Test
     void a_run_made_with_a_key_enters_the_users_history() {
         JsonNode result = runOk(spec("python3", "print('recorded')"));
 
-        List<JsonNode> runs = history();
-        assertThat(runs).anySatisfy(run -> {
+        // The history row is finished just after the answer is sent.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(history()).anySatisfy(run -> {
             assertThat(run.path("id").asText()).isEqualTo(result.path("run_id").asText());
             assertThat(run.path("via").asText()).isEqualTo("jobe");
             assertThat(run.path("status").asText()).isEqualTo("OK");
-        });
+        }));
     }
 
     List<JsonNode> history() {
