@@ -324,7 +324,7 @@ public final class Judge0Api {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("maintenance_mode", false);
         body.put("enable_wait_result", true);
-        body.put("enable_compiler_options", false);
+        body.put("enable_compiler_options", true);
         body.put("allowed_languages_for_compile_options", List.of());
         body.put("enable_command_line_arguments", true);
         body.put("enable_submission_delete", true);

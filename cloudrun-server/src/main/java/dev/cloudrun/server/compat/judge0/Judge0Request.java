@@ -132,9 +132,13 @@ record Judge0Request(ObjectNode params, byte[] additionalFiles) {
         flag(body, params, "enable_per_process_and_thread_memory_limit", false);
         integer(body, params, errors, "max_file_size", bounds.maxFileSize(), true, 0, MAX_FILE_SIZE_KB, false);
         String compilerOptions = string(body, "compiler_options", errors);
-        if (compilerOptions != null && !compilerOptions.isBlank()) {
-            // CloudRun's languages compile with fixed commands: as Judge0 with ENABLE_COMPILER_OPTIONS=false.
-            add(errors, "compiler_options", "setting compiler options is not allowed");
+        if (compilerOptions != null && compilerOptions.length() > MAX_OPTION_CHARS) {
+            add(errors, "compiler_options", "is too long (maximum is " + MAX_OPTION_CHARS + " characters)");
+        }
+        // Judge0 CE's default ENABLE_COMPILER_OPTIONS=true: options are allowed, for compiled languages only.
+        if (compilerOptions != null && !compilerOptions.isBlank() && languageId != null
+                && !languages.language(languages.find(languageId).orElseThrow()).isCompiled()) {
+            add(errors, "compiler_options", "setting compiler options is only allowed for compiled languages");
         }
         params.put("compiler_options", compilerOptions);
         String arguments = string(body, "command_line_arguments", errors);
@@ -212,6 +216,14 @@ record Judge0Request(ObjectNode params, byte[] additionalFiles) {
         if (!arguments.isBlank()) {
             request = request.withArgs(splitArguments(arguments));
         }
+        String compilerOptions = params.path("compiler_options").asText("");
+        if (!compilerOptions.isBlank() && language.isCompiled()) {
+            request = request.withCompileCommand(withCompilerOptions(language.compileCommand(), splitArguments(compilerOptions)));
+        }
+        if (params.path("redirect_stderr_to_stdout").asBoolean()) {
+            request = request.withStderrToStdout();
+        }
+        long stackBytes = stackBytes(params.path("stack_limit").asLong(), ceiling);
         double cpu = params.path("cpu_time_limit").asDouble() + params.path("cpu_extra_time").asDouble();
         Duration cpuTime = params.path("cpu_time_limit").asDouble() == 0 ? ceiling.cpuTime()
                 : min(Duration.ofMillis(Math.max(1, Math.round(cpu * 1000))), ceiling.cpuTime());
@@ -222,7 +234,29 @@ record Judge0Request(ObjectNode params, byte[] additionalFiles) {
         long maxFileBytes = fileBytes == 0 ? ceiling.maxFileSizeBytes() : Math.min(fileBytes, ceiling.maxFileSizeBytes());
         return request.withNetwork(params.path("enable_network").asBoolean()).withLimits(limits -> limits
                 .withCpuTime(cpuTime).withWallTime(wallTime).withMemoryBytes(memoryBytes).withMaxProcesses(processes)
-                .withMaxFileSizeBytes(maxFileBytes));
+                .withMaxFileSizeBytes(maxFileBytes).withStackBytes(stackBytes));
+    }
+
+    /**
+     * Judge0's compile commands are the compiler, {@code %s} and the source ({@code gcc %s main.c}):
+     * the options go just before the source, so they follow CloudRun's own flags and win over them
+     * where a later flag wins ({@code -O0}, {@code -std=c99}), as the only flags on Judge0.
+     */
+    static List<String> withCompilerOptions(List<String> compileCommand, List<String> options) {
+        int source = compileCommand.indexOf("{file}");
+        int at = source >= 0 ? source : 1;
+        List<String> command = new ArrayList<>(compileCommand.subList(0, at));
+        command.addAll(options);
+        command.addAll(compileCommand.subList(at, compileCommand.size()));
+        return command;
+    }
+
+    /** isolate's {@code -k}: KB of stack, 0 for no limit (here the ceiling); at least CloudRun's minimum of 64 KiB. */
+    private static long stackBytes(long stackKb, Limits ceiling) {
+        if (stackKb <= 0) {
+            return ceiling.stackBytes();
+        }
+        return Math.min(Math.max(stackKb * 1024, 64 * 1024), ceiling.stackBytes());
     }
 
     /**

@@ -150,15 +150,9 @@ final class Judge0Worker {
             Judge0Status status = Judge0Status.of(result, params.path("cpu_time_limit").asDouble(),
                     Judge0Request.bytes(params, "expected_output"));
             ObjectNode stored = Json.MAPPER.createObjectNode();
+            // redirect_stderr_to_stdout is the sandbox's (RunRequest.withStderrToStdout): stderr is then empty.
             byte[] stdout = result.stdoutBytes();
             byte[] stderr = result.stderrBytes();
-            if (params.path("redirect_stderr_to_stdout").asBoolean()) {
-                byte[] merged = new byte[stdout.length + stderr.length];
-                System.arraycopy(stdout, 0, merged, 0, stdout.length);
-                System.arraycopy(stderr, 0, merged, stdout.length, stderr.length);
-                stdout = merged;
-                stderr = new byte[0];
-            }
             if (status == Judge0Status.COMPILATION_ERROR) {
                 String compiled = result.compilerOutput() == null || result.compilerOutput().isEmpty()
                         ? (result.message() == null ? "" : result.message()) : result.compilerOutput();

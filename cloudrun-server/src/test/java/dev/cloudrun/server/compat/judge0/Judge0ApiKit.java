@@ -271,6 +271,62 @@ abstract class Judge0ApiKit {
         assertThat(nzec.path("stderr").asText()).contains("ZeroDivisionError");
     }
 
+    // ---- fields the sandbox applies: compiler_options, stack_limit, redirect_stderr_to_stdout ----
+
+    @Test
+    void compilerOptionsGoRightAfterTheCompilersName() {
+        String program = "#include <stdio.h>\n#ifndef GREETING\n#define GREETING \"plain\"\n#endif\n"
+                + "int main(void) { int unused; puts(GREETING); return 0; }\n";
+        JsonNode plain = waitFor(submission(50, program));
+        JsonNode defined = waitFor(submission(50, program, "compiler_options", "-DGREETING='\"from options\"' -Wall"));
+        JsonNode strict = waitFor(submission(50, program, "compiler_options", "-Wall -Werror"));
+
+        assertThat(plain.path("stdout").asText()).isEqualTo("plain\n");
+        assertThat(defined.path("status").path("id").asInt()).as(defined.toString()).isEqualTo(3);
+        assertThat(defined.path("stdout").asText()).isEqualTo("from options\n");
+        assertThat(strict.path("status").path("id").asInt()).as(strict.toString()).isEqualTo(6);
+        assertThat(strict.path("compile_output").asText()).contains("unused");
+    }
+
+    @Test
+    void stackLimitIsTheRunsStackInKilobytes() {
+        JsonNode byDefault = waitFor(submission(46, "ulimit -s"));
+        JsonNode small = waitFor(submission(46, "ulimit -s", "stack_limit", 8192));
+        // About 34 MiB of stack: fine under Judge0's default 64000 KB, a crash under 8192 KB.
+        String recursion = "#include <stdio.h>\n"
+                + "static int depth(int n) {\n  volatile char pad[1024];\n  pad[0] = 1;\n"
+                + "  if (n == 0) return 0;\n  return depth(n - 1) + pad[0];\n}\n"
+                + "int main(void) { printf(\"%d\\n\", depth(32 * 1024)); return 0; }\n";
+        JsonNode deep = waitFor(submission(50, recursion));
+        JsonNode crashed = waitFor(submission(50, recursion, "stack_limit", 8192));
+
+        assertThat(byDefault.path("stdout").asText()).isEqualTo("64000\n");
+        assertThat(small.path("stdout").asText()).isEqualTo("8192\n");
+        assertThat(deep.path("status").path("id").asInt()).as(deep.toString()).isEqualTo(3);
+        assertThat(deep.path("stdout").asText()).isEqualTo("32768\n");
+        assertThat(crashed.path("status")).isEqualTo(MAPPER.valueToTree(Map.of("id", 7, "description", "Runtime Error (SIGSEGV)")));
+    }
+
+    @Test
+    void redirectStderrToStdoutKeepsTheOrderOfTheWrites() {
+        String script = "for i in $(seq 1 100); do echo out$i; echo err$i >&2; done";
+        JsonNode apart = waitFor(submission(46, script));
+        JsonNode merged = waitFor(submission(46, script, "redirect_stderr_to_stdout", true));
+
+        StringBuilder out = new StringBuilder();
+        StringBuilder err = new StringBuilder();
+        StringBuilder both = new StringBuilder();
+        for (int i = 1; i <= 100; i++) {
+            out.append("out").append(i).append('\n');
+            err.append("err").append(i).append('\n');
+            both.append("out").append(i).append('\n').append("err").append(i).append('\n');
+        }
+        assertThat(apart.path("stdout").asText()).isEqualTo(out.toString());
+        assertThat(apart.path("stderr").asText()).isEqualTo(err.toString());
+        assertThat(merged.path("stdout").asText()).as(merged.toString()).isEqualTo(both.toString());
+        assertThat(merged.path("stderr").isNull()).as(merged.toString()).isTrue();
+    }
+
     @Test
     void fieldsStarAndInvalid() {
         String token = waitFor(submission(71, "print('hi')")).path("token").asText();
@@ -388,8 +444,13 @@ abstract class Judge0ApiKit {
         assertThat(base64.json().has("source_code")).isTrue();
         Response network = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "enable_network", true));
         assertThat(network.json()).isEqualTo(MAPPER.valueToTree(Map.of("enable_network", List.of("enabling network is not allowed"))));
-        Response options = send("POST", "/judge0/submissions", key, submission(50, C_HELLO, "compiler_options", "-O2"));
+        Response options = send("POST", "/judge0/submissions", key, submission(71, "print(1)", "compiler_options", "-O2"));
         assertThat(options.status()).isEqualTo(422);
+        assertThat(options.json()).isEqualTo(MAPPER.valueToTree(Map.of("compiler_options",
+                List.of("setting compiler options is only allowed for compiled languages"))));
+        Response longOptions = send("POST", "/judge0/submissions", key, submission(50, C_HELLO, "compiler_options",
+                "-O2 ".repeat(200)));
+        assertThat(longOptions.json().path("compiler_options").get(0).asText()).isEqualTo("is too long (maximum is 512 characters)");
         ByteArrayOutputStream bomb = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bomb)) {
             out.putNextEntry(new ZipEntry("zeros"));
