@@ -37,6 +37,26 @@ class LimitsTest {
     }
 
     @Test
+    void stackBytesDefaultsToEightMibWithACeilingOfOneGibAndTakesPartInEquality() {
+        assertThat(Limits.defaults().stackBytes()).isEqualTo(8L << 20);
+        assertThat(Limits.defaultCeiling().stackBytes()).isEqualTo(1L << 30);
+        Limits raised = Limits.defaults().withStackBytes(64L << 20);
+        assertThat(raised.stackBytes()).isEqualTo(64L << 20);
+        assertThat(raised).isNotEqualTo(Limits.defaults());
+        assertThat(raised).isEqualTo(Limits.defaults().withStackBytes(64L << 20));
+        assertThat(raised.hashCode()).isEqualTo(Limits.defaults().withStackBytes(64L << 20).hashCode());
+        assertThat(raised.toString()).contains("stackBytes=67108864");
+        assertThat(raised.withWallTime(Duration.ofSeconds(1)).stackBytes()).isEqualTo(64L << 20);
+        assertThatThrownBy(() -> Limits.defaults().withStackBytes((1L << 30) + 1).validateAgainst(Limits.defaultCeiling()))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.field()).isEqualTo("limits.stackBytes");
+                    assertThat(e.getMessage()).contains("1073741824");
+                });
+        assertThatThrownBy(() -> Limits.defaults().withStackBytes(4096).validateAgainst(Limits.defaultCeiling()))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("limits.stackBytes"));
+    }
+
+    @Test
     void aRunnerRejectsRequestsAboveItsConfiguredCeiling() {
         try (CodeRunner runner = CodeRunner.create(config -> config.backend(BackendKind.LOCAL)
                 .maxLimits(Limits.defaultCeiling().withWallTime(Duration.ofSeconds(20))))) {

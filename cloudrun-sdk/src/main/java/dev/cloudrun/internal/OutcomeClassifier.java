@@ -2,7 +2,6 @@ package dev.cloudrun.internal;
 
 import dev.cloudrun.Limits;
 import dev.cloudrun.Status;
-import dev.cloudrun.StreamKind;
 import dev.cloudrun.spi.StepOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -54,7 +53,7 @@ final class OutcomeClassifier {
                     || (step.outcome().signal() == SIGKILL
                         && step.outcome().cpuTime().compareTo(step.limits().cpuTime()) >= 0)),
             new Rule(Cause.MEMORY, (step, patterns) -> step.outcome().oomKilled()
-                    || (step.outcome().exitCode() != 0 && matchesAny(patterns, step.output().bytes(StreamKind.STDERR)))),
+                    || (step.outcome().exitCode() != 0 && matchesAny(patterns, step.errorOutput()))),
             new Rule(Cause.EXITED_OK, (step, patterns) -> step.outcome().exitCode() == 0),
             new Rule(Cause.SIGNALLED, (step, patterns) -> step.outcome().signal() > 0),
             new Rule(Cause.EXITED_WITH_ERROR, (step, patterns) -> true));

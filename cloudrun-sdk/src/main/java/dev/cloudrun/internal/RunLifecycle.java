@@ -115,7 +115,8 @@ final class RunLifecycle {
                 if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
                     return result;
                 }
-                List<String> missing = new ArrayList<>(MissingModules.packages(language, result.stderr(), packages.modules()));
+                List<String> missing = new ArrayList<>(MissingModules.packages(language,
+                        run.request().stderrToStdout() ? result.stdout() : result.stderr(), packages.modules()));
                 missing.removeAll(attempted);
                 if (missing.isEmpty()) {
                     return result;

@@ -1,6 +1,7 @@
 package dev.cloudrun.internal;
 
 import dev.cloudrun.Limits;
+import dev.cloudrun.StreamKind;
 import dev.cloudrun.spi.StepOutcome;
 import dev.cloudrun.spi.StepSpec;
 
@@ -15,6 +16,13 @@ import dev.cloudrun.spi.StepSpec;
  * @param wallTimeout the supervisor killed it at its wall-clock limit
  * @param cpuTimeout the supervisor killed it at its CPU time limit
  * @param killedByUs the supervisor killed it (for any of the reasons above, or the output cap)
+ * @param stderrToStdout the step's stderr was its stdout, so what it reported about itself is on stdout
  */
 record StepReport(StepSpec.Kind kind, Limits limits, StepOutcome outcome, OutputCollector output, boolean cancelled,
-                  boolean wallTimeout, boolean cpuTimeout, boolean killedByUs) { }
+                  boolean wallTimeout, boolean cpuTimeout, boolean killedByUs, boolean stderrToStdout) {
+
+    /** @return what the step wrote to its stderr: its stdout when the two were one stream */
+    byte[] errorOutput() {
+        return output.bytes(stderrToStdout ? StreamKind.STDOUT : StreamKind.STDERR);
+    }
+}

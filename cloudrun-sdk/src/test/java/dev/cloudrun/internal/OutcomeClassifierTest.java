@@ -36,6 +36,8 @@ class OutcomeClassifierTest {
         boolean cpuTimeout;
         String stderr = "";
         int stdoutBytes;
+        String stdout = "";
+        boolean merged;
 
         StepReport report(StepSpec.Kind kind) {
             OutputCollector output = new OutputCollector(new ListenerGate(RunListener.NONE, "test"),
@@ -43,9 +45,11 @@ class OutcomeClassifierTest {
             byte[] err = stderr.getBytes(StandardCharsets.UTF_8);
             output.accept(StreamKind.STDERR, err, 0, err.length);
             output.accept(StreamKind.STDOUT, new byte[stdoutBytes], 0, stdoutBytes);
+            byte[] out = stdout.getBytes(StandardCharsets.UTF_8);
+            output.accept(StreamKind.STDOUT, out, 0, out.length);
             StepOutcome outcome = new StepOutcome(exitCode, Duration.ofMillis(50), cpu, 4096, oom, failure);
             return new StepReport(kind, LIMITS, outcome, output, cancelled, wallTimeout, cpuTimeout,
-                    cancelled || wallTimeout || cpuTimeout);
+                    cancelled || wallTimeout || cpuTimeout, merged);
         }
 
         Cause cause() {
@@ -100,6 +104,16 @@ class OutcomeClassifierTest {
         step.stderr = "Traceback (most recent call last):\nMemoryError\n";
         assertThat(step.cause()).isEqualTo(Cause.EXITED_OK);
         step.exitCode = 1;
+        assertThat(step.cause()).isEqualTo(Cause.MEMORY);
+    }
+
+    @Test
+    void withStderrOnStdoutTheOutOfMemoryMessageIsLookedForOnStdout() {
+        Step step = new Step();
+        step.exitCode = 1;
+        step.stdout = "Traceback (most recent call last):\nMemoryError\n";
+        assertThat(step.cause()).isEqualTo(Cause.EXITED_WITH_ERROR);
+        step.merged = true;
         assertThat(step.cause()).isEqualTo(Cause.MEMORY);
     }
 
