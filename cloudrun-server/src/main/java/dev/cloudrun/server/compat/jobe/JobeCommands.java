@@ -1,5 +1,6 @@
 package dev.cloudrun.server.compat.jobe;
 
+import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.Language;
 import dev.cloudrun.RunRequest;
 import java.util.ArrayList;
@@ -40,6 +41,17 @@ final class JobeCommands {
      * @return the request with Jobe's commands for that language (unchanged for languages Jobe lacks)
      */
     static RunRequest apply(JobeRunSpec spec, Language language, RunRequest request) {
+        try {
+            return commands(spec, language, request);
+        } catch (InvalidRequestException e) {
+            // Jobe itself has no bound here; CloudRun's (256 words of 4096 characters, no NUL) named in Jobe's terms.
+            String parameters = e.field().startsWith("compileCommand") ? "compileargs and linkargs" : "interpreterargs";
+            throw new JobeException(400, "parameters " + parameters + " are not allowed: "
+                    + e.getMessage().substring(e.field().length() + 2));
+        }
+    }
+
+    private static RunRequest commands(JobeRunSpec spec, Language language, RunRequest request) {
         List<String> compileArgs = words(spec, "compileargs");
         List<String> linkArgs = words(spec, "linkargs");
         List<String> interpreterArgs = words(spec, "interpreterargs");
@@ -82,7 +94,7 @@ final class JobeCommands {
     private static List<String> split(List<String> arguments) {
         List<String> words = new ArrayList<>();
         for (String argument : arguments) {
-            for (String word : argument.trim().split("\\s+")) {
+            for (String word : argument.strip().split("\\s+")) {
                 if (!word.isEmpty()) {
                     words.add(word);
                 }

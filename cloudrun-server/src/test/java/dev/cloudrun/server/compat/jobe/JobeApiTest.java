@@ -301,7 +301,13 @@ abstract class JobeApiTest {
                 Arguments.of(Map.of("language_id", "python3", "sourcecode", "print(1)",
                         "file_list", List.of(List.of("longenoughid", "../f"))), "Invalid file specifier: [\"longenoughid\",\"../f\"]"),
                 Arguments.of(Map.of("language_id", "python3", "sourcecode", "print(1)", "parameters", Map.of("cputime", 1000)),
-                        "cputime exceeds maximum allowed on this Jobe server (60 secs)"));
+                        "cputime exceeds maximum allowed on this Jobe server (60 secs)"),
+                Arguments.of(Map.of("language_id", "c", "sourcecode", "int main(void) { return 0; }",
+                        "parameters", Map.of("compileargs", List.of("-Wall ".repeat(300)))),
+                        "parameters compileargs and linkargs are not allowed: must hold at most 256 words, held 304"),
+                Arguments.of(Map.of("language_id", "python3", "sourcecode", "print(1)",
+                        "parameters", Map.of("interpreterargs", List.of("-X\u0000"))),
+                        "parameters interpreterargs are not allowed: holds a NUL character"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -410,11 +416,13 @@ abstract class JobeApiTest {
                 + "        threads.append(t)\nfinally:\n    stop.set()\nprint(len(threads), 'threads')\n";
         JsonNode byDefault = runOk(spec("python3", program));
         JsonNode limited = runOk(spec("python3", program, "parameters", Map.of("numprocs", 8)));
+        JsonNode clamped = runOk(spec("python3", program, "parameters", Map.of("numprocs", 1_000_000)));
 
         assertThat(byDefault.path("outcome").asInt()).as(byDefault.toString()).isEqualTo(15);
         assertThat(byDefault.path("stdout").asText()).isEqualTo("20 threads\n");
         assertThat(limited.path("outcome").asInt()).as(limited.toString()).isEqualTo(12);
         assertThat(limited.path("stderr").asText()).contains("can't start new thread");
+        assertThat(clamped.path("outcome").asInt()).as(clamped.toString()).isEqualTo(15);
     }
 
     @Test
