@@ -44,6 +44,7 @@ public final class RunRequest {
     private final int autoInstallAttempts;
     private final String packageCache;
     private final String fairnessKey;
+    private final boolean compileCache;
 
     private RunRequest(Fields fields) {
         this.language = fields.language;
@@ -59,6 +60,7 @@ public final class RunRequest {
         this.autoInstallAttempts = fields.autoInstallAttempts;
         this.packageCache = fields.packageCache;
         this.fairnessKey = fields.fairnessKey;
+        this.compileCache = fields.compileCache;
     }
 
     /** The values of a request while a copy is being made; never leaves this class. */
@@ -76,6 +78,7 @@ public final class RunRequest {
         int autoInstallAttempts;
         String packageCache;
         String fairnessKey;
+        boolean compileCache = true;
     }
 
     /** @return a copy of this request with one change made by {@code change} */
@@ -94,6 +97,7 @@ public final class RunRequest {
         fields.autoInstallAttempts = autoInstallAttempts;
         fields.packageCache = packageCache;
         fields.fairnessKey = fairnessKey;
+        fields.compileCache = compileCache;
         change.accept(fields);
         return new RunRequest(fields);
     }
@@ -324,6 +328,18 @@ public final class RunRequest {
         return with(fields -> fields.fairnessKey = key);
     }
 
+    /**
+     * Whether a compiled language may take its artefacts from the runner's compile cache (default
+     * true). The cache reuses a compile only for byte-identical input (files, command, environment,
+     * toolchain); turn it off for a run that must compile for real, for example to time the compiler.
+     *
+     * @param enabled false to always compile
+     * @return a new request
+     */
+    public RunRequest withCompileCache(boolean enabled) {
+        return with(fields -> fields.compileCache = enabled);
+    }
+
     /** @return the language id or alias as given */
     public String language() {
         return language;
@@ -398,6 +414,11 @@ public final class RunRequest {
     /** @return the fairness group this run is queued in, if any */
     public Optional<String> fairnessKey() {
         return Optional.ofNullable(fairnessKey);
+    }
+
+    /** @return whether the compile cache may serve this run (see {@link #withCompileCache}) */
+    public boolean compileCache() {
+        return compileCache;
     }
 
     /** @return the language, the source's size and the names of files, arguments and variables (no content), for logs */
