@@ -50,7 +50,7 @@ public final class CodeRunner implements AutoCloseable {
         this.engine = new RunEngine(backend, config.languages, config.defaultLimits, config.maxLimits,
                 config.maxConcurrentRuns, config.maxQueuedRuns, config.workspaceBytes,
                 new PackageSettings(config.packageIndexes, config.installLimits,
-                        config.packageCacheMaxBytes));
+                        config.packageCacheMaxBytes), config.compileCacheBytes);
     }
 
     /**
@@ -191,6 +191,7 @@ public final class CodeRunner implements AutoCloseable {
                 .withCpuTime(Duration.ofMinutes(3)).withMemoryBytes(1024L * 1024 * 1024).withMaxProcesses(256)
                 .withMaxFileSizeBytes(512L * 1024 * 1024).withMaxOpenFiles(1024);
         private long packageCacheMaxBytes = 1024L * 1024 * 1024;
+        private long compileCacheBytes = 64L * 1024 * 1024;
         private boolean allowUnfencedNetwork;
 
         private Config() { }
@@ -249,6 +250,23 @@ public final class CodeRunner implements AutoCloseable {
                 throw new InvalidRequestException("packageCacheMaxBytes", "must be at least 1 MiB, was " + bytes);
             }
             this.packageCacheMaxBytes = bytes;
+            return this;
+        }
+
+        /**
+         * The most the compile cache holds (default 64 MiB; 0 turns it off). The cache keeps the
+         * artefacts of successful compiles (C, C++, Java) by the hash of everything the compiler was
+         * given, so that a byte-identical repeat skips the compiler; a request can opt out with
+         * {@link RunRequest#withCompileCache(boolean)}.
+         *
+         * @param bytes the size in bytes
+         * @return this configuration
+         */
+        public Config compileCacheBytes(long bytes) {
+            if (bytes < 0) {
+                throw new InvalidRequestException("compileCacheBytes", "must not be negative, was " + bytes);
+            }
+            this.compileCacheBytes = bytes;
             return this;
         }
 

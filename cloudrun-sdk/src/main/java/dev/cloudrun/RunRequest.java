@@ -52,6 +52,7 @@ public final class RunRequest {
     public static final int MAX_COMMAND_WORDS = 256;
     /** The most characters one word of a command override may hold. */
     public static final int MAX_COMMAND_WORD_CHARS = 4096;
+    private final boolean compileCache;
 
     private RunRequest(Fields fields) {
         this.language = fields.language;
@@ -70,6 +71,7 @@ public final class RunRequest {
         this.stderrToStdout = fields.stderrToStdout;
         this.compileCommand = fields.compileCommand;
         this.runCommand = fields.runCommand;
+        this.compileCache = fields.compileCache;
     }
 
     /** The values of a request while a copy is being made; never leaves this class. */
@@ -90,6 +92,7 @@ public final class RunRequest {
         boolean stderrToStdout;
         List<String> compileCommand;
         List<String> runCommand;
+        boolean compileCache = true;
     }
 
     /** @return a copy of this request with one change made by {@code change} */
@@ -111,6 +114,7 @@ public final class RunRequest {
         fields.stderrToStdout = stderrToStdout;
         fields.compileCommand = compileCommand;
         fields.runCommand = runCommand;
+        fields.compileCache = compileCache;
         change.accept(fields);
         return new RunRequest(fields);
     }
@@ -419,6 +423,18 @@ public final class RunRequest {
         return List.copyOf(command);
     }
 
+    /**
+     * Whether a compiled language may take its artefacts from the runner's compile cache (default
+     * true). The cache reuses a compile only for byte-identical input (files, command, environment,
+     * toolchain); turn it off for a run that must compile for real, for example to time the compiler.
+     *
+     * @param enabled false to always compile
+     * @return a new request
+     */
+    public RunRequest withCompileCache(boolean enabled) {
+        return with(fields -> fields.compileCache = enabled);
+    }
+
     /** @return the language id or alias as given */
     public String language() {
         return language;
@@ -508,6 +524,11 @@ public final class RunRequest {
     /** @return the run command that replaces the language's for this run, if any */
     public Optional<List<String>> runCommand() {
         return Optional.ofNullable(runCommand);
+    }
+
+    /** @return whether the compile cache may serve this run (see {@link #withCompileCache}) */
+    public boolean compileCache() {
+        return compileCache;
     }
 
     /** @return the language, the source's size and the names of files, arguments and variables (no content), for logs */

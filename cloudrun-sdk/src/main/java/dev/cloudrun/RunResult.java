@@ -27,6 +27,7 @@ public final class RunResult {
     private final String message;
     private final List<String> installedPackages;
     private final List<String> missingPackages;
+    private final boolean compileCached;
 
     private RunResult(Builder builder) {
         this.status = builder.status;
@@ -44,6 +45,7 @@ public final class RunResult {
         this.message = builder.message;
         this.installedPackages = List.copyOf(builder.installedPackages);
         this.missingPackages = List.copyOf(builder.missingPackages);
+        this.compileCached = builder.compileCached;
     }
 
     /**
@@ -152,6 +154,14 @@ public final class RunResult {
         return missingPackages;
     }
 
+    /**
+     * @return whether the compile step was skipped because the compile cache held the artefacts of a
+     *     byte-identical compile ({@link #compilerOutput()} is then that compile's output)
+     */
+    public boolean compileCached() {
+        return compileCached;
+    }
+
     /** @return the status, exit code, signal, times, memory and message on one line (no output), for logs */
     @Override
     public String toString() {
@@ -177,6 +187,7 @@ public final class RunResult {
         private String message = "";
         private List<String> installedPackages = List.of();
         private List<String> missingPackages = List.of();
+        private boolean compileCached;
 
         private Builder(Status status) {
             this.status = Objects.requireNonNull(status, "status");
@@ -253,6 +264,12 @@ public final class RunResult {
         /** @param value packages detected as missing and not installed @return this builder */
         public Builder missingPackages(List<String> value) {
             this.missingPackages = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** @param value whether the compile came from the compile cache @return this builder */
+        public Builder compileCached(boolean value) {
+            this.compileCached = value;
             return this;
         }
 

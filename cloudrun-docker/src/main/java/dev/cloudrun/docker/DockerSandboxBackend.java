@@ -239,6 +239,21 @@ public final class DockerSandboxBackend implements SandboxBackend {
         }
     }
 
+    /**
+     * The image's id, not its tag: a rebuilt image (a new compiler) never reuses the artefacts of the
+     * old one.
+     */
+    @Override
+    public String toolchain(Language language) {
+        String image = language.image().orElse("");
+        try {
+            return "docker|" + image + "|" + client.inspectImageCmd(image).exec().getId();
+        } catch (RuntimeException e) {
+            // Cannot tell the build apart: a key no other run shares, so nothing is reused.
+            return "docker|" + image + "|unknown|" + java.util.UUID.randomUUID();
+        }
+    }
+
     @Override
     public Sandbox open(SandboxSpec spec) {
         if (closed) {

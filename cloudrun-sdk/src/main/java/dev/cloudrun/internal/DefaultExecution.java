@@ -49,18 +49,20 @@ final class DefaultExecution implements Execution {
      * @param listener the caller's listener
      * @param workspaceBytes the size of its workspace
      * @param packages package settings, caches and the module map
+     * @param compileCache the engine's compiled artefacts
      * @param stdinPumps threads that feed steps' stdin
      * @param dequeue takes a run out of the engine's queue
      */
     DefaultExecution(String id, PreparedRun run, SandboxBackend backend, RunListener listener, long workspaceBytes,
-                     PackageContext packages, ExecutorService stdinPumps, Predicate<DefaultExecution> dequeue) {
+                     PackageContext packages, CompileCache compileCache, ExecutorService stdinPumps,
+                     Predicate<DefaultExecution> dequeue) {
         this.id = id;
         this.language = run.language().id();
         this.fairnessKey = run.request().fairnessKey().orElse(null);
         this.listener = new ListenerGate(listener, id);
         this.stdin = new StdinChannel(run.request().stdin().orElse(null), run.request().interactiveStdin());
         this.supervisor = new StepSupervisor(this.listener, stdinPumps, () -> cancelled);
-        this.lifecycle = new RunLifecycle(id, run, backend, workspaceBytes, this.listener, supervisor, packages, stdin,
+        this.lifecycle = new RunLifecycle(id, run, backend, workspaceBytes, this.listener, supervisor, packages, compileCache, stdin,
                 () -> cancelled, this::enter);
         this.dequeue = dequeue;
     }

@@ -49,6 +49,7 @@ public final class RunEngine {
     private final int slots;
     private final int maxQueuedRuns;
     private final PackageContext packages;
+    private final CompileCache compileCache;
     private final ThreadPoolExecutor slotThreads;
     private final ThreadPoolExecutor stdinPumps;
 
@@ -68,9 +69,11 @@ public final class RunEngine {
      * @param maxQueuedRuns runs waiting at most; one more is refused with {@link QueueFullException}
      * @param workspaceBytes size of each run's writable workspace
      * @param packageSettings package indexes, install limits and the cache cap
+     * @param compileCacheBytes the most the compile cache holds (0: no cache)
      */
     public RunEngine(SandboxBackend backend, LanguageRegistry languages, Limits defaults, Limits ceiling,
-                     int maxConcurrentRuns, int maxQueuedRuns, long workspaceBytes, PackageSettings packageSettings) {
+                     int maxConcurrentRuns, int maxQueuedRuns, long workspaceBytes, PackageSettings packageSettings,
+                     long compileCacheBytes) {
         this.backend = backend;
         this.languages = languages;
         this.defaults = defaults;
@@ -79,6 +82,7 @@ public final class RunEngine {
         this.slots = maxConcurrentRuns;
         this.maxQueuedRuns = maxQueuedRuns;
         this.packages = new PackageContext(packageSettings, new PackageCaches(), ModulePackageMap.loadDefault());
+        this.compileCache = new CompileCache(compileCacheBytes);
         // Never more threads than slots: the engine hands a run over only when a slot is free.
         this.slotThreads = new ThreadPoolExecutor(maxConcurrentRuns, maxConcurrentRuns,
                 IDLE_THREAD_LIFETIME.toSeconds(), TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -119,7 +123,7 @@ public final class RunEngine {
         backend.checkLanguage(prepared.language());
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         DefaultExecution execution = new DefaultExecution(id, prepared, backend, listener, workspaceBytes, packages,
-                stdinPumps, this::dequeue);
+                compileCache, stdinPumps, this::dequeue);
         synchronized (lock) {
             if (closed) {
                 throw new CloudRunException("this CodeRunner is closed");
@@ -210,6 +214,11 @@ public final class RunEngine {
                 }
             });
         }
+    }
+
+    /** @return what the compile cache holds and how often it served a run */
+    public CompileCache.Stats compileCacheStats() {
+        return compileCache.stats();
     }
 
     /** @return how many entries the package caches' book-keeping holds (for leak checks) */

@@ -41,13 +41,14 @@ final class RunLifecycle {
     private final ListenerGate listener;
     private final StepSupervisor supervisor;
     private final PackageContext packages;
+    private final CompileCache compileCache;
     private final StdinChannel stdin;
     private final BooleanSupplier cancelled;
     private final Consumer<Phase> enter;
 
     RunLifecycle(String id, PreparedRun run, SandboxBackend backend, long workspaceBytes, ListenerGate listener,
-                 StepSupervisor supervisor, PackageContext packages, StdinChannel stdin, BooleanSupplier cancelled,
-                 Consumer<Phase> enter) {
+                 StepSupervisor supervisor, PackageContext packages, CompileCache compileCache, StdinChannel stdin,
+                 BooleanSupplier cancelled, Consumer<Phase> enter) {
         this.id = id;
         this.run = run;
         this.backend = backend;
@@ -55,6 +56,7 @@ final class RunLifecycle {
         this.listener = listener;
         this.supervisor = supervisor;
         this.packages = packages;
+        this.compileCache = compileCache;
         this.stdin = stdin;
         this.cancelled = cancelled;
         this.enter = enter;
@@ -76,7 +78,27 @@ final class RunLifecycle {
         String cacheKey = packageManager == null ? null
                 : PackageCaches.key(run.request().packageCache(), id, packageManager.ecosystem());
         PackageInstaller installer = new PackageInstaller(backend, packages, listener, supervisor, cancelled, enter);
-        try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, run.files(), workspaceBytes, run.executables()))) {
+        String compileKey = compileKey();
+        CompileCache.Entry cached = compileKey == null ? null : compileCache.get(compileKey);
+        if (cached != null && run.plan().compileOnly() && cached.artifactBytes() > run.plan().maxCollectBytes()) {
+            // More than this plan may carry: compile for real, so that the limit speaks as it would.
+            cached = null;
+        }
+        PreparedRun workspace = run;
+        if (cached != null && run.plan().compileOnly()) {
+            // A re-grade of the same submission: the grader gets the artefacts without a sandbox.
+            enter.accept(Phase.COMPILING);
+            replay(cached);
+            run.plan().collected().accept(cached.artifacts());
+            return RunResult.builder(Status.OK).language(language.id()).compilerOutput(cached.compilerOutput())
+                    .message("compiled (from the compile cache)").compileCached(true).build();
+        }
+        if (cached != null) {
+            RunPlan plan = run.plan();
+            workspace = run.with(RunPlan.run(cached.artifacts(), plan.collect(), plan.maxCollectBytes(), plan.collected()));
+        }
+        try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, workspace.files(), workspaceBytes,
+                workspace.executables()))) {
             int installRounds = run.request().autoInstallAttempts();
             if (packageManager != null && installRounds > 0 && !run.declaredPackages().isEmpty()
                     && !packages.caches().allInstalled(cacheKey, run.declaredPackages())) {
@@ -84,15 +106,28 @@ final class RunLifecycle {
             }
             String compilerOutput = "";
             RunPlan plan = run.plan();
-            if (language.isCompiled() && !plan.precompiled()) {
+            if (cached != null) {
+                // The listener hears what a compile would have told it, phase and output alike.
+                enter.accept(Phase.COMPILING);
+                replay(cached);
+                compilerOutput = cached.compilerOutput();
+            } else if (language.isCompiled() && !plan.precompiled()) {
                 Compiled compiled = compile(sandbox);
                 if (compiled.failure != null) {
                     return compiled.failure;
                 }
                 compilerOutput = compiled.output;
+                if (compileKey != null && !plan.compileOnly() && compileCache.admit(compileKey)) {
+                    // Carried out before the program runs, so nothing the program does reaches the cache.
+                    compileCache.put(compileKey, collect(sandbox, StepSpec.Kind.COMPILE, language.artifacts(),
+                            compileCache.maxEntryBytes(), true), compilerOutput);
+                }
             }
             if (plan.compileOnly()) {
-                CollectedFiles artifacts = collect(sandbox, StepSpec.Kind.COMPILE, true);
+                CollectedFiles artifacts = collect(sandbox, StepSpec.Kind.COMPILE, plan.collect(), plan.maxCollectBytes(), true);
+                if (compileKey != null) {
+                    compileCache.put(compileKey, artifacts, compilerOutput);
+                }
                 plan.collected().accept(artifacts);
                 return RunResult.builder(Status.OK).language(language.id()).compilerOutput(compilerOutput)
                         .message(artifacts.problem() == null ? "compiled" : "compiled, but " + artifacts.problem())
@@ -109,9 +144,9 @@ final class RunLifecycle {
                         && (installer.cacheUsed() || !PackageCaches.isRunPrivate(cacheKey));
                 StepReport step = supervisor.supervise(sandbox, runStep(packageManager, cacheKey, mountCache), null, input);
                 if (!plan.collect().isEmpty() && !step.cancelled()) {
-                    plan.collected().accept(collect(sandbox, StepSpec.Kind.RUN, false));
+                    plan.collected().accept(collect(sandbox, StepSpec.Kind.RUN, plan.collect(), plan.maxCollectBytes(), false));
                 }
-                RunResult result = programResult(step, compilerOutput, installer.installed(), List.of(), "");
+                RunResult result = programResult(step, compilerOutput, cached != null, installer.installed(), List.of(), "");
                 if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
                     return result;
                 }
@@ -123,7 +158,7 @@ final class RunLifecycle {
                 }
                 listener.missingPackages(List.copyOf(missing));
                 if (installRounds <= 0 || cancelled.getAsBoolean()) {
-                    return programResult(step, compilerOutput, installer.installed(), missing, "");
+                    return programResult(step, compilerOutput, cached != null, installer.installed(), missing, "");
                 }
                 installRounds--;
                 attempted.addAll(missing);
@@ -134,7 +169,7 @@ final class RunLifecycle {
                             + failure.get());
                 }
                 if (failure.isPresent()) {
-                    return programResult(step, compilerOutput, installer.installed(), missing,
+                    return programResult(step, compilerOutput, cached != null, installer.installed(), missing,
                             "; installing " + String.join(", ", missing) + " failed: " + failure.get());
                 }
                 input = run.request().interactiveStdin() ? stdin : new StdinChannel(run.request().stdin().orElse(null), false);
@@ -152,23 +187,25 @@ final class RunLifecycle {
      * never opens a path in the workspace.
      *
      * @param kind the kind of step that ran last (so the backend runs this one alike)
-     * @param globs whether {@link RunPlan#collect()} holds globs (the whole workspace is archived and
-     *     filtered) or exact names (only they are archived, without following links)
+     * @param names what to carry out
+     * @param maxBytes the most the files may hold together
+     * @param globs whether {@code names} are globs (the whole workspace is archived and filtered) or
+     *     exact names (only they are archived, without following links)
      */
-    private CollectedFiles collect(Sandbox sandbox, StepSpec.Kind kind, boolean globs) throws InterruptedException {
-        RunPlan plan = run.plan();
+    private CollectedFiles collect(Sandbox sandbox, StepSpec.Kind kind, List<String> names, long maxBytes, boolean globs)
+            throws InterruptedException {
         List<String> command = new ArrayList<>(List.of("tar", "--no-recursion", "-c", "-f", "-", "--"));
         if (globs) {
             command = List.of("tar", "-c", "-f", "-", ".");
         } else {
-            command.addAll(plan.collect());
+            command.addAll(names);
         }
-        long tarSlack = 64L * 1024 + 1024L * plan.collect().size();
+        long tarSlack = 64L * 1024 + 1024L * names.size();
         Limits limits = run.limits().withWallTime(java.time.Duration.ofSeconds(20))
                 .withCpuTime(java.time.Duration.ofSeconds(10))
                 .withMemoryBytes(Math.max(run.limits().memoryBytes(), 64 * MIB))
                 .withMaxProcesses(Math.max(run.limits().maxProcesses(), 8))
-                .withMaxOutputBytes(plan.maxCollectBytes() + tarSlack)
+                .withMaxOutputBytes(maxBytes + tarSlack)
                 .withStackBytes(Math.max(run.limits().stackBytes(), Limits.defaults().stackBytes()));
         StepSpec spec = new StepSpec(kind, command, Map.of(), limits, false);
         StepReport step = supervisor.silent().supervise(sandbox, spec, null, new StdinChannel(null, false));
@@ -176,12 +213,12 @@ final class RunLifecycle {
             return CollectedFiles.failed("cancelled");
         }
         if (step.output().truncated(StreamKind.STDOUT)) {
-            return CollectedFiles.failed("the files are larger than " + plan.maxCollectBytes() + " bytes");
+            return CollectedFiles.failed("the files are larger than " + maxBytes + " bytes");
         }
-        java.util.function.Predicate<String> wanted = globs ? StrictTar.globs(plan.collect()) : plan.collect()::contains;
-        CollectedFiles files = StrictTar.read(step.output().bytes(StreamKind.STDOUT), wanted, plan.maxCollectBytes());
+        java.util.function.Predicate<String> wanted = globs ? StrictTar.globs(names) : names::contains;
+        CollectedFiles files = StrictTar.read(step.output().bytes(StreamKind.STDOUT), wanted, maxBytes);
         if (globs && files.problem() == null && files.files().isEmpty()) {
-            return CollectedFiles.failed("the compiler produced none of " + plan.collect());
+            return CollectedFiles.failed("the compiler produced none of " + names);
         }
         return files;
     }
@@ -189,17 +226,47 @@ final class RunLifecycle {
     /** A compile step's result: its output, or the run's result when it failed. */
     private record Compiled(String output, RunResult failure) { }
 
-    private Compiled compile(Sandbox sandbox) throws InterruptedException {
-        enter.accept(Phase.COMPILING);
+    private void replay(CompileCache.Entry cached) {
+        String output = cached.compilerOutput();
+        if (!output.isEmpty()) {
+            listener.output(StreamKind.COMPILER, output.getBytes(StandardCharsets.UTF_8), output);
+        }
+    }
+
+    /** @return the compile cache's key for this run, or null when the cache must not serve it */
+    private String compileKey() {
+        Language language = run.language();
+        boolean packagesInvolved = language.packageManager().isPresent() && run.request().autoInstallAttempts() > 0;
+        // A plan that carries other files than the language's artefacts is not what the cache holds.
+        boolean otherArtefacts = run.plan().compileOnly() && !run.plan().collect().equals(language.artifacts());
+        if (!compileCache.enabled() || !language.isCompiled() || run.plan().precompiled()
+                || !run.request().compileCache() || packagesInvolved || otherArtefacts) {
+            return null;
+        }
+        return CompileCache.key(backend.toolchain(language), language.id(), compileCommand(compileLimits()),
+                run.request().env(), run.files());
+    }
+
+    private Limits compileLimits() {
         Limits limits = run.limits();
-        Limits compileLimits = limits.withWallTime(limits.compileTime()).withCpuTime(limits.compileTime())
+        return limits.withWallTime(limits.compileTime()).withCpuTime(limits.compileTime())
                 .withMemoryBytes(Math.max(limits.memoryBytes(), 512 * MIB))
                 .withMaxProcesses(Math.max(limits.maxProcesses(), 64))
                 .withMaxFileSizeBytes(Math.max(limits.maxFileSizeBytes(), 64 * MIB))
                 .withStackBytes(Math.max(limits.stackBytes(), Limits.defaults().stackBytes()));
+    }
+
+    /** @return the compile command (the request's override, else the language's), expanded */
+    private List<String> compileCommand(Limits compileLimits) {
         List<String> template = run.request().compileCommand().orElse(run.language().compileCommand());
-        StepSpec compile = new StepSpec(StepSpec.Kind.COMPILE,
-                CommandTemplate.expand(template, run.mainFile(), compileLimits),
+        return CommandTemplate.expand(template, run.mainFile(), compileLimits);
+    }
+
+    private Compiled compile(Sandbox sandbox) throws InterruptedException {
+        enter.accept(Phase.COMPILING);
+        Limits limits = run.limits();
+        Limits compileLimits = compileLimits();
+        StepSpec compile = new StepSpec(StepSpec.Kind.COMPILE, compileCommand(compileLimits),
                 run.request().env(), compileLimits, false);
         StepReport step = supervisor.supervise(sandbox, compile, StreamKind.COMPILER, new StdinChannel(null, false));
         String output = new String(step.output().bytes(StreamKind.COMPILER), StandardCharsets.UTF_8);
@@ -225,7 +292,7 @@ final class RunLifecycle {
                 run.request().stderrToStdout());
     }
 
-    private RunResult programResult(StepReport step, String compilerOutput, List<String> installed,
+    private RunResult programResult(StepReport step, String compilerOutput, boolean compileCached, List<String> installed,
                                     List<String> missing, String messageSuffix) {
         OutcomeClassifier.Verdict verdict = OutcomeClassifier.program(step, run.language().memoryErrorPatterns());
         OutputCollector output = step.output();
@@ -239,6 +306,7 @@ final class RunLifecycle {
                 .stdout(output.bytes(StreamKind.STDOUT), output.truncated(StreamKind.STDOUT))
                 .stderr(output.bytes(StreamKind.STDERR), output.truncated(StreamKind.STDERR))
                 .compilerOutput(compilerOutput)
+                .compileCached(compileCached)
                 .installedPackages(installed)
                 .missingPackages(List.copyOf(missing))
                 .message(verdict.message() + messageSuffix)

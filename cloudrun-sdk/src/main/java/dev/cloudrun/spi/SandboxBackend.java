@@ -21,6 +21,19 @@ public interface SandboxBackend extends AutoCloseable {
     default void checkLanguage(Language language) { }
 
     /**
+     * What identifies the compiler this backend gives a language, for the compile cache: compiled
+     * artefacts are reused only under the same identity. The default names the backend's class and
+     * the language's image; a backend that can tell one build of an image from the next (an image
+     * id) says so.
+     *
+     * @param language the language
+     * @return a stable description of its toolchain on this backend
+     */
+    default String toolchain(Language language) {
+        return getClass().getName() + "|" + language.image().orElse("host");
+    }
+
+    /**
      * Creates an isolated workspace holding the run's files. Nothing untrusted has run yet, so this
      * is the only time the host writes into it.
      *

@@ -261,7 +261,7 @@ class RunEngineTest {
         });
         RunEngine engine = new RunEngine(backend, LanguageRegistry.loadDefault(), Limits.defaults(),
                 Limits.defaultCeiling(), 1, 100, 256L << 20,
-                new PackageSettings(Map.of(), Limits.defaults(), 1L << 30));
+                new PackageSettings(Map.of(), Limits.defaults(), 1L << 30), 0);
         try {
             for (int i = 0; i < 50; i++) {
                 RunResult result = engine.start(RunRequest.of("python", "import yaml").withAutoInstall(),

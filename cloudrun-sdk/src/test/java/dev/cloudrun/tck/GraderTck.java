@@ -123,7 +123,7 @@ public abstract class GraderTck {
             public void onCase(CaseReport caseReport) {
                 events.add(caseReport);
             }
-        }).grade(RunRequest.of("c", SUM_C), sums(4));
+        }).grade(RunRequest.of("c", "// " + java.util.UUID.randomUUID() + "\n" + SUM_C), sums(4));
 
         assertThat(report.verdict()).as(report.toString() + report.cases()).isEqualTo(Verdict.ACCEPTED);
         assertThat(report.score()).isEqualTo(4.0);
@@ -371,11 +371,19 @@ public abstract class GraderTck {
                     return 0;
                 }
                 """;
-        GradeReport report = grader().grade(RunRequest.of("c", SUM_C),
-                sums(3).withChecker(Checker.program("c", checker)));
+        // Sources no other test compiled, so that the compile cache cannot serve them.
+        String nonce = "// " + java.util.UUID.randomUUID() + "\n";
+        GradeReport report = grader().grade(RunRequest.of("c", nonce + SUM_C),
+                sums(3).withChecker(Checker.program("c", nonce + checker)));
 
         assertThat(report.verdict()).as(report.cases().toString()).isEqualTo(Verdict.ACCEPTED);
         assertThat(backend.stepsRunning("gcc")).as("submission and checker, once each").isEqualTo(2);
+
+        // Graded again: both compiles come from the compile cache.
+        GradeReport again = grader().grade(RunRequest.of("c", nonce + SUM_C),
+                sums(3).withChecker(Checker.program("c", nonce + checker)));
+        assertThat(again.verdict()).as(again.cases().toString()).isEqualTo(Verdict.ACCEPTED);
+        assertThat(backend.stepsRunning("gcc")).as("a re-grade compiles nothing").isEqualTo(2);
     }
 
     @Test

@@ -232,6 +232,7 @@ final class ServerComponents implements AutoCloseable {
                 runnerConfig.defaultLimits(defaults)
                         .maxLimits(ceiling)
                         .maxConcurrentRuns(sandbox.maxConcurrentRuns())
+                        .compileCacheBytes(sandbox.compileCacheBytes())
                         .allowUnfencedNetwork(sandbox.allowUnfencedNetwork());
                 packages.pypiIndexUrl().ifPresent(url -> runnerConfig.packageIndex("pypi", url));
                 packages.npmRegistryUrl().ifPresent(url -> runnerConfig.packageIndex("npm", url));

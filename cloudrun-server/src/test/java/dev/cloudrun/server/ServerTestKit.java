@@ -643,6 +643,21 @@ abstract class ServerTestKit {
     }
 
     @Test
+    void a_repeated_compile_is_served_by_the_compile_cache_and_says_so() {
+        String token = register(uniqueName());
+        String source = "// " + uniqueName() + "\n#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 0; }\n";
+        List<Boolean> cached = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ApiClient.Response response = api.post("/api/runs", token, Map.of("language", "c", "source", source));
+            assertThat(response.status()).as(response.text()).isEqualTo(200);
+            assertThat(response.json().path("stdout").asText()).isEqualTo("compiled\n");
+            cached.add(response.json().path("compileCached").asBoolean());
+        }
+        // Admitted on the second compile, served on the third.
+        assertThat(cached).containsExactly(false, false, true);
+    }
+
+    @Test
     void malformed_requests_get_json_errors() {
         String token = guest();
         ApiClient.Response malformed = api.send(api.request("/api/runs", token)

@@ -20,9 +20,11 @@ import java.util.Optional;
  * @param runDeadline after this any run is cancelled, whatever its limits ({@code CLOUDRUN_RUN_DEADLINE_SECONDS})
  * @param allowUnfencedNetwork whether installs and runs with network may go ahead where the sandbox cannot be fenced
  *     off this host and private networks ({@code CLOUDRUN_ALLOW_UNFENCED_NETWORK})
+ * @param compileCacheBytes the most the compile cache holds, 0 for none ({@code CLOUDRUN_COMPILE_CACHE_MB})
  */
 public record SandboxSettings(BackendKind backend, Optional<String> dockerRuntime, int maxConcurrentRuns, Duration defaultWallTime, Duration maxWallTime,
-        long defaultMemoryBytes, long maxMemoryBytes, long maxOutputBytes, Duration runDeadline, boolean allowUnfencedNetwork) {
+        long defaultMemoryBytes, long maxMemoryBytes, long maxOutputBytes, Duration runDeadline, boolean allowUnfencedNetwork,
+        long compileCacheBytes) {
     private static final long MIB = 1024L * 1024L;
 
     static SandboxSettings from(SettingValues values) {
@@ -42,6 +44,7 @@ public record SandboxSettings(BackendKind backend, Optional<String> dockerRuntim
                 Math.max(memoryMb, values.get(Settings.MAX_MEMORY_MB)) * MIB,
                 values.get(Settings.MAX_OUTPUT_MB) * MIB,
                 Duration.ofSeconds(values.get(Settings.RUN_DEADLINE_SECONDS)),
-                values.get(Settings.ALLOW_UNFENCED_NETWORK));
+                values.get(Settings.ALLOW_UNFENCED_NETWORK),
+                values.get(Settings.COMPILE_CACHE_MB) * MIB);
     }
 }

@@ -110,6 +110,10 @@ public final class Settings {
             "let installs (and runs with network) go ahead where the sandbox cannot be fenced off this host and private"
                     + " networks (Docker over TCP, a server that is not root); see the sandbox docs"));
 
+    static final Setting<Integer> COMPILE_CACHE_MB = declare(Setting.integer("CLOUDRUN_COMPILE_CACHE_MB", 64, 0, MAX,
+            "memory for compiled artefacts (C, C++, Java) kept by the hash of their sources, command and toolchain, so that"
+                    + " a byte-identical repeat skips the compiler; 0 turns the cache off"));
+
     // Packages
     static final Setting<Boolean> PACKAGE_INSTALL = declare(Setting.flag("CLOUDRUN_PACKAGE_INSTALL", true,
             "whether clients may ask for missing packages to be installed (auto-install)"));

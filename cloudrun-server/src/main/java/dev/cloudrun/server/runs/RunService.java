@@ -321,6 +321,7 @@ public final class RunService {
         view.put("stdoutTruncated", result.stdoutTruncated());
         view.put("stderrTruncated", result.stderrTruncated());
         view.put("compilerOutput", result.compilerOutput());
+        view.put("compileCached", result.compileCached());
         view.put("message", result.message());
         view.put("missingDependencies", outcome.missingDependencies());
         view.put("missingPackages", result.missingPackages());
