@@ -83,7 +83,8 @@ final class ServerComponents implements AutoCloseable {
         try {
             this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));
             this.sendExecutor = Executors.newCachedThreadPool(daemonThreads("cloudrun-ws-send"));
-            RunRepository history = new RunRepository(database.jdbi());
+            String node = config.grading().nodeId().orElseGet(GradingApi::defaultNodeId);
+            RunRepository history = new RunRepository(database.jdbi(), database.kind(), node);
             int interrupted = history.markInterrupted(clock.millis());
             if (interrupted > 0) {
                 LOG.info("marked {} run(s) interrupted by the previous shutdown", interrupted);
@@ -133,7 +134,7 @@ final class ServerComponents implements AutoCloseable {
             CallbackSigner signer = new CallbackSigner(serverSecret);
             ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, signer::signingSecret);
             CallbackFence fence = new CallbackFence(config.grading().callbackAllowPrivate());
-            this.grading = new GradingApi(database, runner, sandboxProblem, config.grading(), signer, fence,
+            this.grading = new GradingApi(database, runner, sandboxProblem, config.grading(), node, signer, fence,
                     keyRoutes, config.dataDir().resolve("scratch"), limits.maxFileBytes(), clock, scheduler);
             this.ai = aiRoutes;
 
@@ -187,6 +188,19 @@ final class ServerComponents implements AutoCloseable {
                 quota.evictIdle();
                 aiRoutes.evictIdle();
             }, 5, 5, TimeUnit.MINUTES);
+            // No run outlives the run deadline: one still RUNNING a minute after it was on a node that died.
+            long abandonedAfterMillis = config.sandbox().runDeadline().toMillis() + 60_000;
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    long now = clock.millis();
+                    int abandoned = history.markAbandoned(now - abandonedAfterMillis, now);
+                    if (abandoned > 0) {
+                        LOG.info("marked {} run(s) of a stopped node interrupted", abandoned);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("sweeping abandoned runs failed: {}", e.toString());
+                }
+            }, 1, 1, TimeUnit.MINUTES);
             Duration guestRetention = accounts.guestRetention();
             scheduler.scheduleWithFixedDelay(() -> {
                 try {

@@ -5,7 +5,9 @@ import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
-/** Stores every run: inserted when it starts, completed when it ends. */
+/**
+ * Stores every run: inserted when it starts (with the node that runs it), completed when it ends.
+ */
 public final class RunRepository {
     private static final String COLUMNS = "id, user_id, project_id, language, via, status, exit_code, wall_time_ms, cpu_time_ms,"
             + " memory_bytes, stdout_bytes, stderr_bytes, message, started_at, finished_at";
@@ -17,14 +19,20 @@ public final class RunRepository {
             rs.getString("message"), rs.getLong("started_at"), (Long) nullable(rs.getLong("finished_at"), rs.wasNull()));
 
     private final Jdbi jdbi;
+    private final DatabaseUrl.Kind kind;
+    private final String node;
 
     /**
      * Creates the repository.
      *
      * @param jdbi the database
+     * @param kind SQLite (one process) or PostgreSQL (maybe several nodes)
+     * @param node this node's id, recorded with the runs it starts
      */
-    public RunRepository(Jdbi jdbi) {
+    public RunRepository(Jdbi jdbi, DatabaseUrl.Kind kind, String node) {
         this.jdbi = jdbi;
+        this.kind = kind;
+        this.node = node;
     }
 
     private static Object nullable(Object value, boolean wasNull) {
@@ -37,8 +45,9 @@ public final class RunRepository {
      * @param run the record, status {@code RUNNING}
      */
     public void insertStarted(RunRecord run) {
-        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO runs (id, user_id, project_id, language, via, status, started_at)"
-                        + " VALUES (:id, :user, :project, :language, :via, :status, :started)")
+        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO runs (id, user_id, project_id, language, via, status, started_at,"
+                        + " node_id) VALUES (:id, :user, :project, :language, :via, :status, :started, :node)")
+                .bind("node", node)
                 .bind("id", run.id()).bind("user", run.userId()).bind("project", run.projectId())
                 .bind("language", run.language()).bind("via", run.via()).bind("status", run.status())
                 .bind("started", run.startedAtMillis())
@@ -83,14 +92,35 @@ public final class RunRepository {
     }
 
     /**
-     * Marks runs left {@code RUNNING} by a previous process that died as {@code INTERNAL_ERROR}.
+     * At start, marks the runs a previous process of this node left {@code RUNNING} as
+     * {@code INTERNAL_ERROR}. On SQLite only one process uses the database, so every run still
+     * {@code RUNNING} was its; on PostgreSQL other nodes may be running theirs, so only this node's
+     * (a node keeps its id across restarts only when {@code CLOUDRUN_NODE_ID} is set) and those that
+     * no node recorded. The rest are left to {@link #markAbandoned}.
      *
      * @param nowMillis the time
      * @return how many were marked
      */
     public int markInterrupted(long nowMillis) {
+        String which = kind == DatabaseUrl.Kind.SQLITE ? "" : " AND (node_id = :node OR node_id IS NULL)";
         return jdbi.withHandle(handle -> handle.createUpdate("UPDATE runs SET status = 'INTERNAL_ERROR',"
-                        + " message = 'the server stopped during this run', finished_at = :now WHERE status = 'RUNNING'")
-                .bind("now", nowMillis).execute());
+                        + " message = 'the server stopped during this run', finished_at = :now WHERE status = 'RUNNING'" + which)
+                .bind("now", nowMillis).bind("node", node).execute());
+    }
+
+    /**
+     * Marks runs that started before a cutoff and are still {@code RUNNING} as {@code INTERNAL_ERROR}:
+     * every run is cancelled at the server's run deadline, so one still running well after it belongs
+     * to a node that died. Every node sweeps so, whichever survives.
+     *
+     * @param startedBeforeMillis runs started before this are abandoned
+     * @param nowMillis the time
+     * @return how many were marked
+     */
+    public int markAbandoned(long startedBeforeMillis, long nowMillis) {
+        return jdbi.withHandle(handle -> handle.createUpdate("UPDATE runs SET status = 'INTERNAL_ERROR',"
+                        + " message = 'the server node running it stopped', finished_at = :now"
+                        + " WHERE status = 'RUNNING' AND started_at < :cutoff")
+                .bind("now", nowMillis).bind("cutoff", startedBeforeMillis).execute());
     }
 }

@@ -43,6 +43,7 @@ public final class GradingApi implements AutoCloseable {
      * @param runner the sandbox runner, null when none is available (submissions are then refused)
      * @param sandboxProblem why there is no runner, or null
      * @param settings the grading settings
+     * @param node this node's id in leases ({@link #defaultNodeId} when the operator set none)
      * @param signer signs callbacks
      * @param fence where callbacks may go
      * @param keys API key authentication
@@ -51,10 +52,10 @@ public final class GradingApi implements AutoCloseable {
      * @param clock the clock
      * @param scheduler timers (lease renewal, the sweep of expired leases)
      */
-    public GradingApi(Database database, CodeRunner runner, String sandboxProblem, GradingSettings settings,
+    public GradingApi(Database database, CodeRunner runner, String sandboxProblem, GradingSettings settings, String node,
             CallbackSigner signer, CallbackFence fence, ApiKeyRoutes keys, Path scratch, long maxSourceBytes, Clock clock,
             ScheduledExecutorService scheduler) {
-        this.node = settings.nodeId().orElseGet(GradingApi::defaultNodeId);
+        this.node = node;
         this.settings = settings;
         this.database = database;
         this.submissionRows = new SubmissionRepository(database.jdbi(), database.kind());
@@ -76,7 +77,8 @@ public final class GradingApi implements AutoCloseable {
         this.submissionRoutes = new SubmissionRoutes(submissions, keys, settings.maxWait());
     }
 
-    private static String defaultNodeId() {
+    /** @return a node id for a node the operator named not: the host name and a random suffix */
+    public static String defaultNodeId() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
