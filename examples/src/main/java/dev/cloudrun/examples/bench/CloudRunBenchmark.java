@@ -79,12 +79,11 @@ public final class CloudRunBenchmark {
     }
 
     /**
-     * Runs the benchmark; exits with 2 on bad usage.
+     * Runs the benchmark; exits with 2 on bad usage, 1 if it cannot go on (a sample program it cannot read).
      *
      * @param args see {@link BenchOptions}
-     * @throws IOException if the sample programs cannot be read
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         BenchOptions options;
         try {
             if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
@@ -99,13 +98,19 @@ public final class CloudRunBenchmark {
         }
         // With --json, stdout carries only the document; progress goes to stderr.
         CloudRunBenchmark benchmark = new CloudRunBenchmark(options, options.json() ? System.err : System.out);
-        Map<String, Object> report = benchmark.run();
-        if (options.json()) {
-            System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+        int exitCode = 0;
+        try {
+            Map<String, Object> report = benchmark.run();
+            if (options.json()) {
+                System.out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+            }
+        } catch (IOException | RuntimeException e) {
+            System.err.println("cloudrun bench: " + e);
+            exitCode = 1;
         }
         System.out.flush();
-        // The Docker client's threads need not hold the JVM.
-        System.exit(0);
+        // The Docker client's threads must not hold the JVM, whichever way the benchmark ended.
+        System.exit(exitCode);
     }
 
     private Map<String, Object> run() throws IOException {
