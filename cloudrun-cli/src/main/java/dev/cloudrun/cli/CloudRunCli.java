@@ -27,7 +27,7 @@ import java.util.Locale;
 /**
  * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code grade}, {@code languages} and
  * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly;
- * {@code bench} runs {@code dev.cloudrun.examples.SandboxCostBenchmark}.)
+ * {@code bench} runs {@code dev.cloudrun.examples.bench.CloudRunBenchmark}.)
  */
 public final class CloudRunCli {
     /** Exit code for bad usage or an invalid request (nothing ran). */
@@ -43,7 +43,7 @@ public final class CloudRunCli {
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
-            "       cloudrun bench [RUNS] [LANGUAGE...]",
+            "       cloudrun bench [--backend local|docker|all] [--languages a,b] [--runs N] [--concurrency C] [--json]",
             "       cloudrun test");
 
     private final PrintStream out;
