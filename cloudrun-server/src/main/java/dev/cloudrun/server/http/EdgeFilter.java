@@ -38,6 +38,7 @@ public final class EdgeFilter implements Filter {
     private final HostPolicy hosts;
     private final long bodyLimit;
     private final Map<String, Long> largerLimits;
+    private final ErrorShapes tooLargeShapes;
 
     /**
      * Creates the filter.
@@ -45,11 +46,13 @@ public final class EdgeFilter implements Filter {
      * @param hosts the names the server answers to
      * @param bodyLimit the largest request body, in bytes
      * @param largerLimits the paths (prefixes) that take larger bodies, such as problem uploads
+     * @param tooLargeShapes how a 413 is written on each path (the compatible APIs answer in their own shape)
      */
-    public EdgeFilter(HostPolicy hosts, long bodyLimit, Map<String, Long> largerLimits) {
+    public EdgeFilter(HostPolicy hosts, long bodyLimit, Map<String, Long> largerLimits, ErrorShapes tooLargeShapes) {
         this.hosts = hosts;
         this.bodyLimit = bodyLimit;
         this.largerLimits = Map.copyOf(largerLimits);
+        this.tooLargeShapes = tooLargeShapes;
     }
 
     private long limitFor(String path) {
@@ -85,7 +88,8 @@ public final class EdgeFilter implements Filter {
         long declared = request.getContentLengthLong();
         if (declared > limit) {
             response.setHeader("Connection", "close");
-            refuse(response, 413, "payload_too_large", "the request body is larger than " + limit + " bytes", null);
+            write(response, 413, tooLargeShapes.body(path, "payload_too_large", "the request body is larger than " + limit
+                    + " bytes", null));
             return;
         }
         chain.doFilter(declared >= 0 ? request : new LimitedRequest(request, limit), response);
@@ -105,7 +109,11 @@ public final class EdgeFilter implements Filter {
 
     private static void refuse(HttpServletResponse response, int status, String code, String message, String field)
             throws IOException {
-        byte[] body = Json.write(ErrorBody.of(code, message, field)).getBytes(StandardCharsets.UTF_8);
+        write(response, status, ErrorBody.of(code, message, field));
+    }
+
+    private static void write(HttpServletResponse response, int status, Object json) throws IOException {
+        byte[] body = Json.write(json).getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.setContentType("application/json");
         response.setContentLength(body.length);
