@@ -92,7 +92,29 @@ public final class EdgeFilter implements Filter {
                     + " bytes", null));
             return;
         }
-        chain.doFilter(declared >= 0 ? request : new LimitedRequest(request, limit), response);
+        if (declared >= 0) {
+            chain.doFilter(request, response);
+            return;
+        }
+        LimitedRequest limited = new LimitedRequest(request, limit);
+        chain.doFilter(limited, response);
+        if (limited.cut()) {
+            endConnection(request, response);
+        }
+    }
+
+    /**
+     * After the 413 of a body without a length: Jetty would otherwise read and discard the rest of it, however
+     * long the client goes on sending. The answer is flushed, the output half-closed (the client reads the whole
+     * answer, then the end), and the connection dropped without reading further.
+     */
+    private static void endConnection(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.flushBuffer();
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(request);
+        if (base != null) {
+            base.getHttpChannel().getEndPoint().shutdownOutput();
+            base.getHttpChannel().abort(new IOException("the request body passed the limit"));
+        }
     }
 
     private static boolean validEscapes(String text) {
@@ -123,7 +145,7 @@ public final class EdgeFilter implements Filter {
     /** A request whose body (of unknown length) fails with 413 once it passes the limit. */
     private static final class LimitedRequest extends HttpServletRequestWrapper {
         private final long limit;
-        private ServletInputStream limited;
+        private LimitedInputStream limited;
 
         LimitedRequest(HttpServletRequest request, long limit) {
             super(request);
@@ -136,6 +158,11 @@ public final class EdgeFilter implements Filter {
                 limited = new LimitedInputStream(super.getInputStream(), limit);
             }
             return limited;
+        }
+
+        /** @return whether the body passed the limit */
+        boolean cut() {
+            return limited != null && limited.count > limit;
         }
 
         @Override
