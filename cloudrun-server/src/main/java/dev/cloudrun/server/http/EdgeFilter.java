@@ -109,7 +109,8 @@ public final class EdgeFilter implements Filter {
      * answer, then the end), and the connection dropped without reading further.
      */
     private static void endConnection(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        response.flushBuffer();
+        // Closing completes the answer (with its Content-Length) and sends it.
+        response.getOutputStream().close();
         org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(request);
         if (base != null) {
             base.getHttpChannel().getEndPoint().shutdownOutput();
