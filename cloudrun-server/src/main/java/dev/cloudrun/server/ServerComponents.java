@@ -182,7 +182,7 @@ final class ServerComponents implements AutoCloseable {
             if (config.compat().enabled("judge0")) {
                 Judge0Api judge0 = new Judge0Api(database.jdbi(), runs, runner, apiKeys, clients, signer, fence,
                         limits.maxFileBytes(), config.compat().judge0AllowNetwork(), config.sandbox().maxConcurrentRuns(),
-                        sendExecutor, clock);
+                        config.compat().judge0Lease(), config.grading().nodeId(), sendExecutor, clock);
                 judge0.register(app, judge0Path);
                 guards.limitRate(app, judge0Path + "/*");
                 if (config.compat().judge0Port().isPresent()) {

@@ -197,6 +197,9 @@ public final class Settings {
             "a second port serving only the Judge0 API, at `/` (for clients that cannot take a path), with the main"
                     + " port's body limits, per-address limits and edge checks; 0 picks a free one; unset: none",
             text -> text.isEmpty() ? Optional.<Integer>empty() : Optional.of(port(text))));
+    static final Setting<Integer> JUDGE0_LEASE_SECONDS = declare(Setting.integer("CLOUDRUN_JUDGE0_LEASE_SECONDS", 60, 2, MAX,
+            "a node renews its claim on a Judge0 submission it runs; when a node dies, another runs the submission"
+                    + " after this long"));
     static final Setting<Boolean> JOBE_REQUIRE_KEY = declare(Setting.flag("CLOUDRUN_JOBE_REQUIRE_KEY", true,
             "the Jobe API wants a CloudRun API key with scope `run` in `X-API-KEY`; `false` for an endpoint only the Moodle"
                     + " host can reach (per-address limits still apply)"));

@@ -72,12 +72,14 @@ public final class Judge0Api {
      * @param maxSourceBytes the longest source, stdin or expected output
      * @param allowNetwork whether {@code enable_network} may be true
      * @param slots how many submissions this node runs at once
+     * @param lease how long this node's claim on a submission lasts unless renewed
+     * @param nodeId this node's name ({@code CLOUDRUN_NODE_ID}), or empty for a random one
      * @param callbackExecutor sends callbacks
      * @param clock the time source
      */
     public Judge0Api(Jdbi jdbi, RunService runs, CodeRunner runner, ApiKeyService keys, ClientAddress clients,
                      CallbackSigner signer, CallbackFence fence, long maxSourceBytes, boolean allowNetwork, int slots,
-                     ExecutorService callbackExecutor, Clock clock) {
+                     java.time.Duration lease, Optional<String> nodeId, ExecutorService callbackExecutor, Clock clock) {
         this.store = new Judge0Store(jdbi);
         this.languages = new Judge0Languages(runner != null ? runner.languages() : LanguageRegistry.loadDefault());
         Limits ceiling = runner != null ? runner.maxLimits() : Limits.defaultCeiling();
@@ -88,7 +90,8 @@ public final class Judge0Api {
         this.runs = runs;
         this.clock = clock;
         this.statistics = new Judge0Statistics(store, languages, clock);
-        this.worker = new Judge0Worker(store, runs, languages, ceiling, signer, fence, clock, callbackExecutor, slots);
+        this.worker = new Judge0Worker(store, runs, languages, ceiling, signer, fence, clock, callbackExecutor, slots, lease,
+                "judge0-" + nodeId.orElseGet(() -> UUID.randomUUID().toString()));
     }
 
     /**

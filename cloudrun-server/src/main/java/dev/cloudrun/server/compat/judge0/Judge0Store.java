@@ -147,11 +147,11 @@ final class Judge0Store {
                 .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("token", token).execute()) == 1;
     }
 
-    /** Moves the end of this node's lease on a row it runs (one more of its {@code number_of_runs}). */
-    void extendLease(String token, String node, long leaseUntil) {
+    /** Moves the end of this node's leases on the rows it runs. */
+    void renewLeases(List<String> tokens, String node, long leaseUntil) {
         jdbi.useHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET lease_until = :until"
-                        + " WHERE token = :token AND status_id = 2 AND lease_owner = :node")
-                .bind("until", leaseUntil).bind("token", token).bind("node", node).execute());
+                        + " WHERE token IN (<tokens>) AND status_id = 2 AND lease_owner = :node")
+                .bind("until", leaseUntil).bindList("tokens", tokens).bind("node", node).execute());
     }
 
     /** Puts a claimed row back (the quota or the queue was full). */

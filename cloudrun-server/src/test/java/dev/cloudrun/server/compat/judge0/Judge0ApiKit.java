@@ -56,6 +56,11 @@ abstract class Judge0ApiKit {
     /** @return the sandbox backend this kit's servers run on */
     abstract String backend();
 
+    /** @return the database settings (none: SQLite in the data dir) */
+    Map<String, String> databaseSettings() {
+        return Map.of();
+    }
+
     record Response(int status, String text) {
         JsonNode json() {
             try {
@@ -98,6 +103,7 @@ abstract class Judge0ApiKit {
         settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
         settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "10000");
         settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "10000");
+        settings.putAll(databaseSettings());
         settings.putAll(more);
         return CloudRunServer.create(ServerConfig.of(settings)).start();
     }
