@@ -104,6 +104,7 @@ public final class CloudRunServer implements AutoCloseable {
         String shownHost = host.equals("0.0.0.0") ? "localhost" : host;
         System.out.println("CloudRun server listening on http://" + shownHost + ":" + server.port()
                 + " (sandbox: " + server.backendName().orElse("unavailable") + ", data: " + server.config.dataDir() + ")");
+        server.judge0Port().ifPresent(port -> System.out.println("Judge0 API alone at http://" + shownHost + ":" + port + "/"));
         System.out.flush();
         try {
             stopped.await();
