@@ -41,7 +41,15 @@ public final class CloudRunServer implements AutoCloseable {
      */
     public CloudRunServer start() {
         components.app.start(config.http().host(), config.http().port());
+        if (components.judge0App != null) {
+            components.judge0App.start(config.http().host(), config.compat().judge0Port().orElseThrow());
+        }
         return this;
+    }
+
+    /** @return the port of the Judge0-only listener ({@code CLOUDRUN_JUDGE0_PORT}), if there is one */
+    public java.util.OptionalInt judge0Port() {
+        return components.judge0App == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(components.judge0App.port());
     }
 
     /** @return the port the server listens on (useful with port 0) */
@@ -96,6 +104,7 @@ public final class CloudRunServer implements AutoCloseable {
         String shownHost = host.equals("0.0.0.0") ? "localhost" : host;
         System.out.println("CloudRun server listening on http://" + shownHost + ":" + server.port()
                 + " (sandbox: " + server.backendName().orElse("unavailable") + ", data: " + server.config.dataDir() + ")");
+        server.judge0Port().ifPresent(port -> System.out.println("Judge0 API alone at http://" + shownHost + ":" + port + "/"));
         System.out.flush();
         try {
             stopped.await();

@@ -15,6 +15,7 @@ import dev.cloudrun.server.compat.jobe.JobeApi;
 import dev.cloudrun.server.compat.judge0.Judge0Api;
 import dev.cloudrun.server.compat.piston.PistonApi;
 import dev.cloudrun.server.config.AuthSettings;
+import dev.cloudrun.server.config.CompatSettings;
 import dev.cloudrun.server.config.PackageSettings;
 import dev.cloudrun.server.config.ProjectSettings;
 import dev.cloudrun.server.config.RateLimitSettings;
@@ -27,6 +28,7 @@ import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.EdgeFilter;
+import dev.cloudrun.server.http.ErrorShapes;
 import dev.cloudrun.server.http.ErrorHandling;
 import dev.cloudrun.server.http.HostPolicy;
 import dev.cloudrun.server.http.Json;
@@ -71,6 +73,8 @@ final class ServerComponents implements AutoCloseable {
     final Database database;
     final CodeRunner runner;
     final Javalin app;
+    /** The Judge0-only listener of {@code CLOUDRUN_JUDGE0_PORT}, or null. */
+    Javalin judge0App;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService sendExecutor;
     private AiRoutes ai;
@@ -125,9 +129,11 @@ final class ServerComponents implements AutoCloseable {
             long maxProblemBytes = config.grading().maxProblemBytes();
             // A batch of 200 submissions of a few KiB each; a problem upload up to its own limit.
             long maxBatchBytes = Math.max(maxRequestBytes, 32L * 1024 * 1024);
+            String judge0Path = config.compat().judge0Path();
+            ErrorShapes tooLargeShapes = compatShapes(config.compat(), judge0Path);
             EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes,
                     Map.of("/api/problems", maxProblemBytes, "/api/submissions/batch", maxBatchBytes,
-                            "/judge0/submissions/batch", maxBatchBytes));
+                            judge0Path + "/submissions/batch", maxBatchBytes), tooLargeShapes);
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
@@ -154,7 +160,7 @@ final class ServerComponents implements AutoCloseable {
                     factory.setMaxBinaryMessageSize(64 * 1024);
                 });
             });
-            ErrorHandling.install(app);
+            ErrorHandling.install(app, tooLargeShapes);
             guards.register(app, WEBSOCKET_PATH);
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
@@ -177,8 +183,25 @@ final class ServerComponents implements AutoCloseable {
             if (config.compat().enabled("judge0")) {
                 Judge0Api judge0 = new Judge0Api(database.jdbi(), runs, runner, apiKeys, clients, signer, fence,
                         limits.maxFileBytes(), config.compat().judge0AllowNetwork(), config.sandbox().maxConcurrentRuns(),
-                        sendExecutor, clock);
-                judge0.register(app);
+                        config.compat().judge0Lease(), config.grading().nodeId(), sendExecutor, clock);
+                judge0.register(app, judge0Path);
+                guards.limitRate(app, judge0Path + "/*");
+                if (config.compat().judge0Port().isPresent()) {
+                    // Judge0 alone at "/", behind the main port's edge checks, body limits and per-address limits.
+                    EdgeFilter judge0Edge = new EdgeFilter(hosts, maxRequestBytes, Map.of("/submissions/batch", maxBatchBytes),
+                            ErrorShapes.cloudRun().with("/", Judge0Api::errorBody));
+                    this.judge0App = Javalin.create(javalin -> {
+                        javalin.showJavalinBanner = false;
+                        javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
+                        javalin.http.maxRequestSize = Math.max(maxRequestBytes, maxBatchBytes);
+                        javalin.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(judge0Edge), "/*",
+                                EnumSet.of(DispatcherType.REQUEST)));
+                        javalin.router.ignoreTrailingSlashes = true;
+                    });
+                    ErrorHandling.install(judge0App, ErrorShapes.cloudRun().with("/", Judge0Api::errorBody));
+                    guards.limitRate(judge0App, "/*");
+                    judge0.register(judge0App, "");
+                }
                 judge0.start(scheduler);
             }
 
@@ -219,6 +242,21 @@ final class ServerComponents implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** The 413 of each enabled compatible API in its own shape; CloudRun's elsewhere. */
+    private static ErrorShapes compatShapes(CompatSettings compat, String judge0Path) {
+        ErrorShapes shapes = ErrorShapes.cloudRun();
+        if (compat.enabled("jobe")) {
+            shapes = shapes.with(JobeApi.BASE, JobeApi::errorBody);
+        }
+        if (compat.enabled("piston")) {
+            shapes = shapes.with(PistonApi.PREFIX, PistonApi::errorBody);
+        }
+        if (compat.enabled("judge0")) {
+            shapes = shapes.with(judge0Path, Judge0Api::errorBody);
+        }
+        return shapes;
     }
 
     private static CodeRunner createRunner(SandboxSettings sandbox, PackageSettings packages) {
@@ -270,6 +308,9 @@ final class ServerComponents implements AutoCloseable {
 
     @Override
     public void close() {
+        if (judge0App != null) {
+            judge0App.stop();
+        }
         if (app != null) {
             app.stop();
         }

@@ -76,6 +76,11 @@ final class ApiClient {
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     }
 
+    /** @return the address of a path on this server */
+    String url(String path) {
+        return baseUrl + path;
+    }
+
     Response send(HttpRequest.Builder builder) {
         try {
             HttpResponse<byte[]> response = http.send(builder.timeout(Duration.ofSeconds(60)).build(),

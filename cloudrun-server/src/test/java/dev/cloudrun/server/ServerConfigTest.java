@@ -248,4 +248,25 @@ class ServerConfigTest {
                 .isInstanceOf(ServerConfigException.class)
                 .hasMessageContaining("CLOUDRUN_DOCKER_RUNTIME").hasMessageContaining("CLOUDRUN_BACKEND is local");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "judge0", "/judge0/", "/a b", "//x", "/x/../y", "/api/judge0", "/ws", "/jobe"})
+    void a_judge0_path_that_is_not_a_plain_path_off_cloudruns_routes_is_refused(String path) {
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_JUDGE0_PATH", path)))
+                .isInstanceOf(ServerConfigException.class).hasMessageStartingWith("CLOUDRUN_JUDGE0_PATH must");
+    }
+
+    @Test
+    void judge0_path_and_port() {
+        ServerConfig defaults = ServerConfig.of(Map.of());
+        assertThat(defaults.compat().judge0Path()).isEqualTo("/judge0");
+        assertThat(defaults.compat().judge0Port()).isEmpty();
+        ServerConfig set = ServerConfig.of(Map.of("CLOUDRUN_JUDGE0_PATH", "/compat/judge0_ce-1", "CLOUDRUN_JUDGE0_PORT", "2358"));
+        assertThat(set.compat().judge0Path()).isEqualTo("/compat/judge0_ce-1");
+        assertThat(set.compat().judge0Port()).hasValue(2358);
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_JUDGE0_PORT", "70000")))
+                .hasMessage("CLOUDRUN_JUDGE0_PORT must be between 0 and 65535, was 70000");
+        assertThatThrownBy(() -> ServerConfig.of(Map.of("CLOUDRUN_JUDGE0_PATH", "/")))
+                .hasMessageContaining("would shadow the IDE");
+    }
 }

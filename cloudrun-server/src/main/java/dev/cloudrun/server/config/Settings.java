@@ -194,6 +194,16 @@ public final class Settings {
                     + " `piston` (at `/api/v2/`), `judge0` (Judge0 CE 1.13, at `/judge0/`)"));
     static final Setting<Boolean> JUDGE0_ALLOW_NETWORK = declare(Setting.flag("CLOUDRUN_JUDGE0_ALLOW_NETWORK", false,
             "the Judge0 API accepts `enable_network: true` (otherwise 422 `enabling network is not allowed`)"));
+    static final Setting<String> JUDGE0_PATH = declare(Setting.of("CLOUDRUN_JUDGE0_PATH", "/judge0",
+            "where the Judge0 API lives on the main port: `/` then segments of letters, digits, `-` and `_`, no trailing"
+                    + " slash (not `/`, which would shadow the IDE, nor under `/api`, `/ws` or `/jobe`)", Settings::judge0Path));
+    static final Setting<Optional<Integer>> JUDGE0_PORT = declare(Setting.of("CLOUDRUN_JUDGE0_PORT", "",
+            "a second port serving only the Judge0 API, at `/` (for clients that cannot take a path), with the main"
+                    + " port's body limits, per-address limits and edge checks; 0 picks a free one; unset: none",
+            text -> text.isEmpty() ? Optional.<Integer>empty() : Optional.of(port(text))));
+    static final Setting<Integer> JUDGE0_LEASE_SECONDS = declare(Setting.integer("CLOUDRUN_JUDGE0_LEASE_SECONDS", 60, 2, MAX,
+            "a node renews its claim on a Judge0 submission it runs; when a node dies, another runs the submission"
+                    + " after this long"));
     static final Setting<Boolean> JOBE_REQUIRE_KEY = declare(Setting.flag("CLOUDRUN_JOBE_REQUIRE_KEY", true,
             "the Jobe API wants a CloudRun API key with scope `run` in `X-API-KEY`; `false` for an endpoint only the Moodle"
                     + " host can reach (per-address limits still apply)"));
@@ -268,6 +278,38 @@ public final class Settings {
     private static <T> Setting<T> declare(Setting<T> setting) {
         ALL.add(setting);
         return setting;
+    }
+
+    private static final java.util.regex.Pattern JUDGE0_PATH_SHAPE = java.util.regex.Pattern.compile("(/[A-Za-z0-9_-]+)+");
+
+    private static String judge0Path(String text) {
+        if (text.equals("/")) {
+            throw new IllegalArgumentException("must not be '/', which would shadow the IDE on the main port"
+                    + " (use CLOUDRUN_JUDGE0_PORT for a port that serves Judge0 at '/')");
+        }
+        if (!JUDGE0_PATH_SHAPE.matcher(text).matches()) {
+            throw new IllegalArgumentException("must start with '/', have no trailing slash and hold only segments of"
+                    + " letters, digits, '-' and '_', was '" + text + "'");
+        }
+        String first = text.substring(1).split("/")[0];
+        if (List.of("api", "ws", "jobe").contains(first.toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("must not be under /" + first + ", which CloudRun's own routes use, was '"
+                    + text + "'");
+        }
+        return text;
+    }
+
+    private static int port(String text) {
+        int port;
+        try {
+            port = Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number, was '" + text + "'");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("must be between 0 and 65535, was " + text);
+        }
+        return port;
     }
 
     private static String nonEmpty(String text) {

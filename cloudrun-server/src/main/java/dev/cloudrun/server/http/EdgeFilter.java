@@ -38,6 +38,7 @@ public final class EdgeFilter implements Filter {
     private final HostPolicy hosts;
     private final long bodyLimit;
     private final Map<String, Long> largerLimits;
+    private final ErrorShapes tooLargeShapes;
 
     /**
      * Creates the filter.
@@ -45,11 +46,13 @@ public final class EdgeFilter implements Filter {
      * @param hosts the names the server answers to
      * @param bodyLimit the largest request body, in bytes
      * @param largerLimits the paths (prefixes) that take larger bodies, such as problem uploads
+     * @param tooLargeShapes how a 413 is written on each path (the compatible APIs answer in their own shape)
      */
-    public EdgeFilter(HostPolicy hosts, long bodyLimit, Map<String, Long> largerLimits) {
+    public EdgeFilter(HostPolicy hosts, long bodyLimit, Map<String, Long> largerLimits, ErrorShapes tooLargeShapes) {
         this.hosts = hosts;
         this.bodyLimit = bodyLimit;
         this.largerLimits = Map.copyOf(largerLimits);
+        this.tooLargeShapes = tooLargeShapes;
     }
 
     private long limitFor(String path) {
@@ -85,10 +88,34 @@ public final class EdgeFilter implements Filter {
         long declared = request.getContentLengthLong();
         if (declared > limit) {
             response.setHeader("Connection", "close");
-            refuse(response, 413, "payload_too_large", "the request body is larger than " + limit + " bytes", null);
+            write(response, 413, tooLargeShapes.body(path, "payload_too_large", "the request body is larger than " + limit
+                    + " bytes", null));
             return;
         }
-        chain.doFilter(declared >= 0 ? request : new LimitedRequest(request, limit), response);
+        if (declared >= 0) {
+            chain.doFilter(request, response);
+            return;
+        }
+        LimitedRequest limited = new LimitedRequest(request, limit);
+        chain.doFilter(limited, response);
+        if (limited.cut()) {
+            endConnection(request, response);
+        }
+    }
+
+    /**
+     * After the 413 of a body without a length: Jetty would otherwise read and discard the rest of it, however
+     * long the client goes on sending. The answer is flushed, the output half-closed (the client reads the whole
+     * answer, then the end), and the connection dropped without reading further.
+     */
+    private static void endConnection(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        // Closing completes the answer (with its Content-Length) and sends it.
+        response.getOutputStream().close();
+        org.eclipse.jetty.server.Request base = org.eclipse.jetty.server.Request.getBaseRequest(request);
+        if (base != null) {
+            base.getHttpChannel().getEndPoint().shutdownOutput();
+            base.getHttpChannel().abort(new IOException("the request body passed the limit"));
+        }
     }
 
     private static boolean validEscapes(String text) {
@@ -105,7 +132,11 @@ public final class EdgeFilter implements Filter {
 
     private static void refuse(HttpServletResponse response, int status, String code, String message, String field)
             throws IOException {
-        byte[] body = Json.write(ErrorBody.of(code, message, field)).getBytes(StandardCharsets.UTF_8);
+        write(response, status, ErrorBody.of(code, message, field));
+    }
+
+    private static void write(HttpServletResponse response, int status, Object json) throws IOException {
+        byte[] body = Json.write(json).getBytes(StandardCharsets.UTF_8);
         response.setStatus(status);
         response.setContentType("application/json");
         response.setContentLength(body.length);
@@ -115,7 +146,7 @@ public final class EdgeFilter implements Filter {
     /** A request whose body (of unknown length) fails with 413 once it passes the limit. */
     private static final class LimitedRequest extends HttpServletRequestWrapper {
         private final long limit;
-        private ServletInputStream limited;
+        private LimitedInputStream limited;
 
         LimitedRequest(HttpServletRequest request, long limit) {
             super(request);
@@ -128,6 +159,11 @@ public final class EdgeFilter implements Filter {
                 limited = new LimitedInputStream(super.getInputStream(), limit);
             }
             return limited;
+        }
+
+        /** @return whether the body passed the limit */
+        boolean cut() {
+            return limited != null && limited.count > limit;
         }
 
         @Override

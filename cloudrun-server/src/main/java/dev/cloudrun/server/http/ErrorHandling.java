@@ -24,6 +24,16 @@ public final class ErrorHandling {
      * @param app the application
      */
     public static void install(Javalin app) {
+        install(app, ErrorShapes.cloudRun());
+    }
+
+    /**
+     * Registers the exception and error handlers.
+     *
+     * @param app the application
+     * @param tooLargeShapes how a 413 (a body cut while a handler reads it) is written on each path
+     */
+    public static void install(Javalin app, ErrorShapes tooLargeShapes) {
         app.exception(ApiError.class, (error, ctx) -> respond(ctx, error));
         app.exception(InvalidRequestException.class, (error, ctx) ->
                 write(ctx, 400, "invalid_request", error.getMessage(), error.field()));
@@ -35,6 +45,9 @@ public final class ErrorHandling {
             if (error.getStatus() == 413) {
                 // The rest of the body is not read: do not keep the connection for another request.
                 ctx.header("Connection", "close");
+                ctx.status(413).contentType("application/json").result(Json.write(tooLargeShapes.body(ctx.path(),
+                        "payload_too_large", ApiError.shown(error.getMessage()), null)));
+                return;
             }
             // Javalin's messages quote the request's path: never more than a short piece of it.
             write(ctx, error.getStatus(), codeFor(error.getStatus()), ApiError.shown(error.getMessage()), null);

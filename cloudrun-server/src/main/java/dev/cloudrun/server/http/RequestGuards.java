@@ -43,6 +43,16 @@ public final class RequestGuards {
         });
     }
 
+    /**
+     * Applies the per-address request rate to more paths (a compatible API outside {@code /api}).
+     *
+     * @param app the application (the main one, or a compatible API's own listener)
+     * @param path the path pattern, such as {@code /judge0/*}
+     */
+    public void limitRate(Javalin app, String path) {
+        app.before(path, this::checkRate);
+    }
+
     private void guardApi(Context ctx) {
         checkOrigin(ctx);
         String origin = ctx.header("Origin");

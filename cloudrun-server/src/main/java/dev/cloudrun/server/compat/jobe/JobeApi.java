@@ -327,6 +327,14 @@ public final class JobeApi {
         }
     }
 
+    /**
+     * @param message a refusal's sentence
+     * @return it as Jobe writes its errors: a JSON string
+     */
+    public static Object errorBody(String message) {
+        return message;
+    }
+
     static String shown(Object value) {
         return ApiError.shown(String.valueOf(value));
     }

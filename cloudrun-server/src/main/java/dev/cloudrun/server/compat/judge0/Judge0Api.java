@@ -29,19 +29,24 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The Judge0 CE 1.13 API under {@value #PREFIX} (docs/compat.md, "Judge0"): submissions are stored
+ * The Judge0 CE 1.13 API under {@code CLOUDRUN_JUDGE0_PATH} (docs/compat.md, "Judge0"), and at {@code /} of
+ * {@code CLOUDRUN_JUDGE0_PORT} when set: submissions are stored
  * (so any node answers for a token, also after a restart), run by {@link Judge0Worker} through
  * {@link RunService}, and answered in Judge0's shapes, status codes and error bodies.
  */
 public final class Judge0Api {
-    /** Where the API lives: a client's base URL is {@code http://host:8080/judge0}. */
-    public static final String PREFIX = "/judge0";
+    /** Where the API lives by default: a client's base URL is {@code http://host:8080/judge0}. */
+    public static final String DEFAULT_PATH = "/judge0";
     /** The version clients check ({@code GET /about}). */
     static final String VERSION = "1.13.1";
     /** Judge0's MAX_SUBMISSION_BATCH_SIZE. */
     static final int MAX_BATCH = 20;
     /** Judge0's MAX_QUEUE_SIZE, here per caller (a key's user, or a keyless address). */
     static final int MAX_QUEUE_PER_CALLER = 100;
+    /** Judge0's Submission.per_page. */
+    static final int DEFAULT_PER_PAGE = 20;
+    /** Judge0 takes any per_page; here a page is at most this long, so one request reads a bounded number of rows. */
+    static final int MAX_PER_PAGE = 1000;
 
     private record Caller(String ownerId, String keyId, String address) { }
 
@@ -54,6 +59,7 @@ public final class Judge0Api {
     private final RunService runs;
     private final Judge0Worker worker;
     private final Clock clock;
+    private final Judge0Statistics statistics;
 
     /**
      * @param jdbi the database
@@ -66,12 +72,14 @@ public final class Judge0Api {
      * @param maxSourceBytes the longest source, stdin or expected output
      * @param allowNetwork whether {@code enable_network} may be true
      * @param slots how many submissions this node runs at once
+     * @param lease how long this node's claim on a submission lasts unless renewed
+     * @param nodeId this node's name ({@code CLOUDRUN_NODE_ID}), or empty for a random one
      * @param callbackExecutor sends callbacks
      * @param clock the time source
      */
     public Judge0Api(Jdbi jdbi, RunService runs, CodeRunner runner, ApiKeyService keys, ClientAddress clients,
                      CallbackSigner signer, CallbackFence fence, long maxSourceBytes, boolean allowNetwork, int slots,
-                     ExecutorService callbackExecutor, Clock clock) {
+                     java.time.Duration lease, Optional<String> nodeId, ExecutorService callbackExecutor, Clock clock) {
         this.store = new Judge0Store(jdbi);
         this.languages = new Judge0Languages(runner != null ? runner.languages() : LanguageRegistry.loadDefault());
         Limits ceiling = runner != null ? runner.maxLimits() : Limits.defaultCeiling();
@@ -81,7 +89,17 @@ public final class Judge0Api {
         this.clients = clients;
         this.runs = runs;
         this.clock = clock;
-        this.worker = new Judge0Worker(store, runs, languages, ceiling, signer, fence, clock, callbackExecutor, slots);
+        this.statistics = new Judge0Statistics(store, languages, clock);
+        this.worker = new Judge0Worker(store, runs, languages, ceiling, signer, fence, clock, callbackExecutor, slots, lease,
+                "judge0-" + nodeId.orElseGet(() -> UUID.randomUUID().toString()));
+    }
+
+    /**
+     * @param message a refusal's sentence
+     * @return it as Judge0 writes its errors: {@code {"error": ...}}
+     */
+    public static Object errorBody(String message) {
+        return Map.of("error", message);
     }
 
     /** Starts taking submissions from the queue. */
@@ -89,26 +107,34 @@ public final class Judge0Api {
         worker.start(scheduler);
     }
 
-    /** Registers the endpoints. */
-    public void register(Javalin app) {
-        app.post(PREFIX + "/submissions", answer(this::create));
-        app.post(PREFIX + "/submissions/batch", answer(this::batchCreate));
-        app.get(PREFIX + "/submissions/batch", answer(this::batchShow));
-        app.get(PREFIX + "/submissions/{token}", answer(this::show));
-        app.delete(PREFIX + "/submissions/{token}", answer(this::destroy));
-        app.get(PREFIX + "/languages", answer(ctx -> ctx.json(languages.list())));
-        app.get(PREFIX + "/languages/{id}", answer(ctx -> {
+    /**
+     * Registers the endpoints.
+     *
+     * @param app the application
+     * @param prefix where they live: {@code CLOUDRUN_JUDGE0_PATH} on the main port, {@code ""} on Judge0's own port
+     */
+    public void register(Javalin app, String prefix) {
+        app.get(prefix + "/submissions", answer(this::index));
+        app.post(prefix + "/submissions", answer(this::create));
+        app.post(prefix + "/submissions/batch", answer(this::batchCreate));
+        app.get(prefix + "/submissions/batch", answer(this::batchShow));
+        app.get(prefix + "/submissions/{token}", answer(this::show));
+        app.delete(prefix + "/submissions/{token}", answer(this::destroy));
+        app.get(prefix + "/languages", answer(ctx -> ctx.json(languages.list())));
+        app.get(prefix + "/languages/all", answer(ctx -> ctx.json(languages.all())));
+        app.get(prefix + "/statistics", answer(ctx -> ctx.json(statistics.answer("true".equals(ctx.queryParam("invalidate_cache"))))));
+        app.get(prefix + "/languages/{id}", answer(ctx -> {
             Optional<Judge0Languages.Entry> entry = parseInt(ctx.pathParam("id")).flatMap(languages::find);
             ctx.json(entry.orElseThrow(Judge0Api::notFound).full());
         }));
-        app.get(PREFIX + "/statuses", answer(ctx -> {
+        app.get(prefix + "/statuses", answer(ctx -> {
             List<Map<String, Object>> statuses = new ArrayList<>();
             for (Judge0Status status : Judge0Status.values()) {
                 statuses.add(status.describe());
             }
             ctx.json(statuses);
         }));
-        app.get(PREFIX + "/about", answer(ctx -> {
+        app.get(prefix + "/about", answer(ctx -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("version", VERSION);
             body.put("homepage", "https://judge0.com");
@@ -116,16 +142,16 @@ public final class Judge0Api {
             body.put("maintainer", "CloudRun (a Judge0 CE " + VERSION + " compatible API)");
             ctx.json(body);
         }));
-        app.get(PREFIX + "/version", answer(ctx -> ctx.result(VERSION)));
-        app.get(PREFIX + "/config_info", answer(ctx -> ctx.json(configInfo())));
-        app.get(PREFIX + "/system_info", answer(ctx -> {
+        app.get(prefix + "/version", answer(ctx -> ctx.result(VERSION)));
+        app.get(prefix + "/config_info", answer(ctx -> ctx.json(configInfo())));
+        app.get(prefix + "/system_info", answer(ctx -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("Architecture", System.getProperty("os.arch"));
             body.put("CPU(s)", String.valueOf(Runtime.getRuntime().availableProcessors()));
             body.put("Mem", Runtime.getRuntime().maxMemory() / (1024 * 1024) + "M");
             ctx.json(body);
         }));
-        app.get(PREFIX + "/workers", answer(ctx -> {
+        app.get(prefix + "/workers", answer(ctx -> {
             Map<String, Object> queue = new LinkedHashMap<>();
             queue.put("queue", VERSION);
             queue.put("size", store.queued(10_000).size());
@@ -136,7 +162,7 @@ public final class Judge0Api {
             queue.put("failed", 0);
             ctx.json(List.of(queue));
         }));
-        app.post(PREFIX + "/authenticate", answer(ctx -> ctx.status(200)));
+        app.post(prefix + "/authenticate", answer(ctx -> ctx.status(200)));
     }
 
     private interface Step {
@@ -189,7 +215,7 @@ public final class Judge0Api {
             return;
         }
         worker.poll();
-        Judge0Store.Row row = awaitFinished(token);
+        Judge0Store.Row row = awaitFinished(token, Math.max(1, request.params().path("number_of_runs").asInt(1)));
         try {
             ctx.status(201).json(Judge0Submissions.serialize(row, fields, base64, languages));
         } catch (Judge0Submissions.NotUtf8 e) {
@@ -200,8 +226,8 @@ public final class Judge0Api {
         }
     }
 
-    private Judge0Store.Row awaitFinished(String token) throws InterruptedException {
-        long giveUp = clock.millis() + runs.deadline().toMillis() * 2 + 60_000;
+    private Judge0Store.Row awaitFinished(String token, int numberOfRuns) throws InterruptedException {
+        long giveUp = clock.millis() + runs.deadline().toMillis() * (1 + numberOfRuns) + 60_000;
         while (true) {
             Judge0Store.Row row = store.find(token).orElseThrow(Judge0Api::notFound);
             if (row.statusId() > 2 || clock.millis() > giveUp) {
@@ -234,6 +260,57 @@ public final class Judge0Api {
             }
         }
         ctx.status(anyValid ? 201 : 422).json(answers);
+    }
+
+    /**
+     * Judge0's paged list (page, per_page, its {@code meta}). Judge0 lists every submission to its administrator;
+     * here an API key lists the submissions it made, and a keyless caller gets Judge0's bare 403.
+     */
+    private void index(Context ctx, Caller caller) {
+        if (caller.keyId() == null) {
+            throw new Judge0Error(403, null);
+        }
+        List<String> fields = Judge0Submissions.requested(ctx.queryParam("fields"));
+        boolean base64 = "true".equals(ctx.queryParam("base64_encoded"));
+        int page = ctx.queryParam("page") == null ? 1 : rubyToI(ctx.queryParam("page"));
+        int perPage = ctx.queryParam("per_page") == null ? DEFAULT_PER_PAGE : rubyToI(ctx.queryParam("per_page"));
+        if (page <= 0) {
+            throw Judge0Error.error(400, "invalid page: " + page);
+        }
+        if (perPage <= 0) {
+            // Judge0 refuses a negative per_page; will_paginate cannot page by 0 either.
+            throw Judge0Error.error(400, "invalid per_page: " + perPage);
+        }
+        if (perPage > MAX_PER_PAGE) {
+            throw Judge0Error.error(400, "invalid per_page: " + perPage + " (at most " + MAX_PER_PAGE + ")");
+        }
+        int total = store.countByKey(caller.ownerId(), caller.keyId());
+        List<Object> submissions = new ArrayList<>();
+        try {
+            for (Judge0Store.Row row : store.pageByKey(caller.ownerId(), caller.keyId(), perPage, (long) (page - 1) * perPage)) {
+                submissions.add(Judge0Submissions.serialize(row, fields, base64, languages));
+            }
+        } catch (Judge0Submissions.NotUtf8 e) {
+            throw Judge0Error.error(400, "some attributes for one or more submissions cannot be converted to UTF-8,"
+                    + " use base64_encoded=true query parameter");
+        }
+        int totalPages = (total + perPage - 1) / perPage;
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("current_page", page);
+        meta.put("next_page", page < totalPages ? page + 1 : null);
+        meta.put("prev_page", page > 1 ? page - 1 : null);
+        meta.put("total_pages", totalPages);
+        meta.put("total_count", total);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("submissions", submissions);
+        body.put("meta", meta);
+        ctx.json(body);
+    }
+
+    /** Ruby's {@code String#to_i}: the leading integer, 0 when there is none. */
+    private static int rubyToI(String text) {
+        java.util.regex.Matcher leading = java.util.regex.Pattern.compile("^\\s*([-+]?\\d{1,9})").matcher(text);
+        return leading.find() ? Integer.parseInt(leading.group(1)) : 0;
     }
 
     private void batchShow(Context ctx, Caller caller) {

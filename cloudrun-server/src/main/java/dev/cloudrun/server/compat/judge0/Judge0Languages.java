@@ -33,6 +33,12 @@ final class Judge0Languages {
             return body;
         }
 
+        Map<String, Object> listed() {
+            Map<String, Object> body = brief();
+            body.put("is_archived", false);
+            return body;
+        }
+
         Map<String, Object> full() {
             Map<String, Object> body = brief();
             body.put("is_archived", false);
@@ -89,5 +95,12 @@ final class Judge0Languages {
         List<Entry> sorted = new ArrayList<>(byId.values());
         sorted.sort((a, b) -> a.name().compareTo(b.name()));
         return sorted.stream().map(Entry::brief).toList();
+    }
+
+    /** @return Judge0's {@code GET /languages/all}: every language, archived ones too (none here), by name, with {@code is_archived} */
+    List<Map<String, Object>> all() {
+        List<Entry> sorted = new ArrayList<>(byId.values());
+        sorted.sort((a, b) -> a.name().compareTo(b.name()));
+        return sorted.stream().map(Entry::listed).toList();
     }
 }

@@ -64,6 +64,68 @@ final class Judge0Store {
                 .bindList("tokens", tokens).map(MAPPER).list());
     }
 
+    /** @return how many submissions the API key made (of its user's) */
+    int countByKey(String ownerId, String keyId) {
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT COUNT(*) FROM judge0_submissions WHERE owner_id = :owner AND key_id = :key")
+                .bind("owner", ownerId).bind("key", keyId).mapTo(Integer.class).one());
+    }
+
+    /** @return one page of the API key's submissions, newest first (Judge0's default scope) */
+    List<Row> pageByKey(String ownerId, String keyId, int limit, long offset) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM judge0_submissions"
+                        + " WHERE owner_id = :owner AND key_id = :key ORDER BY created_at DESC, token LIMIT :limit OFFSET :offset")
+                .bind("owner", ownerId).bind("key", keyId).bind("limit", limit).bind("offset", offset).map(MAPPER).list());
+    }
+
+    /** @return the number of submissions per value of {@code column} ({@code language_id} or {@code status_id}) */
+    java.util.Map<Integer, Long> countBy(String column) {
+        if (!column.equals("language_id") && !column.equals("status_id")) {
+            throw new IllegalArgumentException(column);
+        }
+        java.util.Map<Integer, Long> counts = new java.util.LinkedHashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery("SELECT " + column + " AS value, COUNT(*) AS n FROM judge0_submissions"
+                        + " GROUP BY " + column)
+                .map((rs, ctx) -> java.util.Map.entry(rs.getInt("value"), rs.getLong("n")))
+                .forEach(entry -> counts.put(entry.getKey(), entry.getValue())));
+        return counts;
+    }
+
+    /** @return the number of submissions per UTC day (epoch day) created since {@code sinceMillis} */
+    java.util.Map<Long, Long> countPerDaySince(long sinceMillis) {
+        java.util.Map<Long, Long> counts = new java.util.HashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery("SELECT created_at / 86400000 AS day, COUNT(*) AS n"
+                        + " FROM judge0_submissions WHERE created_at >= :since GROUP BY created_at / 86400000")
+                .bind("since", sinceMillis)
+                .map((rs, ctx) -> java.util.Map.entry(rs.getLong("day"), rs.getLong("n")))
+                .forEach(entry -> counts.put(entry.getKey(), entry.getValue())));
+        return counts;
+    }
+
+    /** @return every stored submission */
+    long total() {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT COUNT(*) FROM judge0_submissions")
+                .mapTo(Long.class).one());
+    }
+
+    /** @return the database's size in bytes (PostgreSQL's {@code pg_database_size}, SQLite's pages) */
+    long databaseBytes() {
+        return jdbi.withHandle(handle -> {
+            String product;
+            try {
+                product = handle.getConnection().getMetaData().getDatabaseProductName();
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException("the database does not tell its product", e);
+            }
+            if (product.toLowerCase(java.util.Locale.ROOT).contains("postgres")) {
+                return handle.createQuery("SELECT pg_database_size(current_database())").mapTo(Long.class).one();
+            }
+            long pages = handle.createQuery("PRAGMA page_count").mapTo(Long.class).one();
+            long pageSize = handle.createQuery("PRAGMA page_size").mapTo(Long.class).one();
+            return pages * pageSize;
+        });
+    }
+
     /** @return how many of the owner's submissions wait or run */
     int pending(String ownerId) {
         return jdbi.withHandle(handle -> handle.createQuery(
@@ -83,6 +145,13 @@ final class Judge0Store {
         return jdbi.withHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET status_id = 2,"
                         + " lease_owner = :node, lease_until = :until, started_at = :now WHERE token = :token AND status_id = 1")
                 .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("token", token).execute()) == 1;
+    }
+
+    /** Moves the end of this node's leases on the rows it runs. */
+    void renewLeases(List<String> tokens, String node, long leaseUntil) {
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE judge0_submissions SET lease_until = :until"
+                        + " WHERE token IN (<tokens>) AND status_id = 2 AND lease_owner = :node")
+                .bind("until", leaseUntil).bindList("tokens", tokens).bind("node", node).execute());
     }
 
     /** Puts a claimed row back (the quota or the queue was full). */

@@ -43,6 +43,14 @@ public final class PistonApi {
     /** Where Piston's API lives. */
     public static final String PREFIX = "/api/v2";
     /** Where the public Piston (emkc.org) has it; clients that only know that one need only the host changed. */
+    /**
+     * @param message a refusal's sentence
+     * @return it as Piston writes its errors: {@code {"message": ...}}
+     */
+    public static Object errorBody(String message) {
+        return java.util.Map.of("message", message);
+    }
+
     static final String PUBLIC_PREFIX = "/api/v2/piston";
     static final String CONNECT_PATH = PREFIX + "/connect";
 

@@ -51,9 +51,15 @@ abstract class Judge0ApiKit {
     CloudRunServer server;
     String key;
     String signingSecret;
+    String session;
 
     /** @return the sandbox backend this kit's servers run on */
     abstract String backend();
+
+    /** @return the database settings (none: SQLite in the data dir) */
+    Map<String, String> databaseSettings() {
+        return Map.of();
+    }
 
     record Response(int status, String text) {
         JsonNode json() {
@@ -71,7 +77,7 @@ abstract class Judge0ApiKit {
         Response registered = send("POST", "/api/auth/register", null, Map.of("username", "judge", "email",
                 "judge@example.com", "password", "a long judge0 password"), "");
         assertThat(registered.status()).as(registered.text()).isEqualTo(201);
-        String session = registered.json().path("token").asText();
+        session = registered.json().path("token").asText();
         Response made = send("POST", "/api/keys", null, Map.of("name", "judge0", "scopes", List.of("run")), session);
         assertThat(made.status()).as(made.text()).isEqualTo(201);
         key = made.json().path("key").asText();
@@ -84,6 +90,10 @@ abstract class Judge0ApiKit {
     }
 
     CloudRunServer startServer(Path dataDir) {
+        return startServer(dataDir, Map.of());
+    }
+
+    CloudRunServer startServer(Path dataDir, Map<String, String> more) {
         Map<String, String> settings = new HashMap<>();
         settings.put("CLOUDRUN_PORT", "0");
         settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
@@ -93,6 +103,8 @@ abstract class Judge0ApiKit {
         settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
         settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "10000");
         settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "10000");
+        settings.putAll(databaseSettings());
+        settings.putAll(more);
         return CloudRunServer.create(ServerConfig.of(settings)).start();
     }
 
@@ -105,7 +117,11 @@ abstract class Judge0ApiKit {
     }
 
     Response send(CloudRunServer target, String method, String path, String authToken, Object json, String bearer) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.port() + path))
+        return send(target.port(), method, path, authToken, json, bearer);
+    }
+
+    Response send(int port, String method, String path, String authToken, Object json, String bearer) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(120));
         if (authToken != null) {
             request.header("X-Auth-Token", authToken);
@@ -464,7 +480,9 @@ abstract class Judge0ApiKit {
         assertThat(zip.status()).isEqualTo(422);
         assertThat(zip.json().path("additional_files").get(0).asText()).contains("unpacks to more than");
         Response huge = send("POST", "/judge0/submissions", key, submission(71, "#".repeat(50 * 1024 * 1024)));
-        assertThat(huge.status()).isIn(413, 422);
+        assertThat(huge.status()).isEqualTo(413);
+        assertThat(huge.json().fieldNames()).toIterable().containsExactly("error");
+        assertThat(huge.json().path("error").asText()).startsWith("the request body is larger than ");
         // None of these entered the queue.
         JsonNode workers = send("GET", "/judge0/workers", key, null).json();
         assertThat(workers.get(0).path("size").asInt()).isZero();
@@ -483,5 +501,138 @@ abstract class Judge0ApiKit {
         assertThat(send("GET", "/judge0/languages/9999", null, null).status()).isEqualTo(404);
         assertThat(send("GET", "/judge0/config_info", null, null).json().path("max_submission_batch_size").asInt()).isEqualTo(20);
         assertThat(send("GET", "/judge0/system_info", null, null).status()).isEqualTo(200);
+    }
+
+    // ---- number_of_runs ----
+
+    @Test
+    void numberOfRunsRunsThatManyTimesEachInItsOwnSandbox() {
+        int before = history().size();
+        // Each run sees a fresh sandbox: the file the previous run left is gone, so every run prints "fresh".
+        String source = "import os\nprint('again' if os.path.exists('mark') else 'fresh')\nopen('mark', 'w').write('x')\n";
+        JsonNode done = waitFor(submission(71, source, "number_of_runs", 3, "expected_output", "fresh"));
+        assertThat(done.path("status").path("id").asInt()).as(done.toString()).isEqualTo(3);
+        assertThat(done.path("stdout").asText()).isEqualTo("fresh\n");
+        assertThat(done.path("time").asText()).matches("\\d+(\\.\\d{1,3})?");
+        assertThat(done.path("memory").isIntegralNumber()).isTrue();
+        List<JsonNode> runs = history();
+        assertThat(runs.size() - before).isEqualTo(3);
+        assertThat(runs.subList(0, 3)).allSatisfy(run -> assertThat(run.path("via").asText()).isEqualTo("judge0"));
+        String token = done.path("token").asText();
+        JsonNode all = send("GET", "/judge0/submissions/" + token + "?fields=number_of_runs,wall_time,exit_code", key, null).json();
+        assertThat(all.path("number_of_runs").asInt()).isEqualTo(3);
+        assertThat(all.path("wall_time").asText()).matches("\\d+(\\.\\d{1,3})?");
+        assertThat(all.path("exit_code").asInt()).isZero();
+    }
+
+    @Test
+    void numberOfRunsStopsAtTheFirstRunThatIsNotAccepted() {
+        int before = history().size();
+        JsonNode done = waitFor(submission(71, "print('a')", "number_of_runs", 4, "expected_output", "b"));
+        assertThat(done.path("status").path("id").asInt()).isEqualTo(4);
+        assertThat(history().size() - before).isEqualTo(1);
+    }
+
+    private List<JsonNode> history() {
+        Response runs = send("GET", "/api/runs?limit=500", null, null, session);
+        assertThat(runs.status()).as(runs.text()).isEqualTo(200);
+        List<JsonNode> list = new java.util.ArrayList<>();
+        runs.json().path("runs").forEach(list::add);
+        return list;
+    }
+
+    // ---- the list, all languages, statistics ----
+
+    @Test
+    void listPagesTheKeysOwnSubmissionsNewestFirst() {
+        Response made = send("POST", "/api/keys", null, Map.of("name", "lister", "scopes", List.of("run")), session);
+        String lister = made.json().path("key").asText();
+        List<String> tokens = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Response created = send("POST", "/judge0/submissions?wait=true", lister, submission(46, "echo " + i));
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            tokens.add(0, created.json().path("token").asText());
+        }
+        Response first = send("GET", "/judge0/submissions?per_page=2&fields=token,stdout,status_id", lister, null);
+        assertThat(first.status()).as(first.text()).isEqualTo(200);
+        assertThat(first.json().fieldNames()).toIterable().containsExactly("submissions", "meta");
+        assertThat(first.json().path("submissions").findValuesAsText("token")).containsExactly(tokens.get(0), tokens.get(1));
+        assertThat(first.json().path("submissions").get(0).path("stdout").asText()).isEqualTo("2\n");
+        Map<String, Object> firstMeta = new LinkedHashMap<>();
+        firstMeta.put("current_page", 1);
+        firstMeta.put("next_page", 2);
+        firstMeta.put("prev_page", null);
+        firstMeta.put("total_pages", 2);
+        firstMeta.put("total_count", 3);
+        assertThat(first.json().path("meta")).isEqualTo(MAPPER.valueToTree(firstMeta));
+        JsonNode second = send("GET", "/judge0/submissions?per_page=2&page=2&base64_encoded=true", lister, null).json();
+        assertThat(second.path("submissions").findValuesAsText("token")).containsExactly(tokens.get(2));
+        assertThat(second.path("submissions").get(0).path("stdout").asText()).isEqualTo("MAo=\n");
+        assertThat(second.path("meta").path("next_page").isNull()).isTrue();
+        assertThat(second.path("meta").path("prev_page").asInt()).isEqualTo(1);
+        Response badPage = send("GET", "/judge0/submissions?page=0", lister, null);
+        assertThat(badPage.status()).isEqualTo(400);
+        assertThat(badPage.json().path("error").asText()).isEqualTo("invalid page: 0");
+        assertThat(send("GET", "/judge0/submissions?per_page=-1", lister, null).json().path("error").asText())
+                .isEqualTo("invalid per_page: -1");
+        Response keyless = send("GET", "/judge0/submissions", null, null);
+        assertThat(keyless.status()).isEqualTo(403);
+        assertThat(keyless.text()).isEmpty();
+    }
+
+    @Test
+    void allLanguagesAndStatistics() {
+        JsonNode all = send("GET", "/judge0/languages/all", null, null).json();
+        assertThat(all.findValuesAsText("name")).contains("Python (3.8.1)").isSorted();
+        assertThat(all.get(0).fieldNames()).toIterable().containsExactly("id", "name", "is_archived");
+        String token = waitFor(submission(71, "print('counted')")).path("token").asText();
+        assertThat(token).isNotEmpty();
+        JsonNode statistics = send("GET", "/judge0/statistics?invalidate_cache=true", null, null).json();
+        assertThat(statistics.fieldNames()).toIterable()
+                .containsExactly("created_at", "cached_until", "submissions", "languages", "statuses", "database");
+        assertThat(statistics.path("submissions").path("total").asLong()).isPositive();
+        assertThat(statistics.path("submissions").path("today").asLong()).isPositive();
+        assertThat(statistics.path("submissions").path("last_30_days").size()).isEqualTo(30);
+        assertThat(statistics.path("languages").findValuesAsText("name")).contains("Python (3.8.1)");
+        JsonNode accepted = null;
+        for (JsonNode entry : statistics.path("statuses")) {
+            if (entry.path("status").path("id").asInt() == 3) {
+                accepted = entry;
+            }
+        }
+        assertThat(accepted).isNotNull();
+        assertThat(accepted.path("status").path("name").asText()).isEqualTo("Accepted");
+        assertThat(accepted.path("count").asLong()).isPositive();
+        assertThat(statistics.path("database").path("size_in_bytes").asLong()).isPositive();
+        assertThat(statistics.path("database").path("size_pretty").asText()).matches("\\d+ (bytes|kB|MB|GB|TB)");
+    }
+
+    // ---- CLOUDRUN_JUDGE0_PATH and CLOUDRUN_JUDGE0_PORT ----
+
+    @Test
+    void anotherPathAndJudge0sOwnPort(@TempDir Path dataDir) {
+        CloudRunServer both = startServer(dataDir, Map.of("CLOUDRUN_JUDGE0_PATH", "/compat/j0", "CLOUDRUN_JUDGE0_PORT", "0"));
+        try {
+            int own = both.judge0Port().orElseThrow();
+            assertThat(own).isNotEqualTo(both.port());
+            Response created = send(own, "POST", "/submissions?wait=true", null, submission(46, "echo at the root"), null);
+            assertThat(created.status()).as(created.text()).isEqualTo(201);
+            String token = created.json().path("token").asText();
+            Response onMain = send(both, "GET", "/compat/j0/submissions/" + token, null, null, null);
+            assertThat(onMain.status()).as(onMain.text()).isEqualTo(200);
+            assertThat(onMain.json().path("stdout").asText()).isEqualTo("at the root\n");
+            assertThat(send(own, "GET", "/about", null, null, null).json().path("version").asText()).isEqualTo("1.13.1");
+            assertThat(send(both, "GET", "/judge0/about", null, null, null).status()).isEqualTo(404);
+            // The Judge0 port serves Judge0 only, behind the same edge: no CloudRun API, the same body limit.
+            assertThat(send(own, "GET", "/api/health", null, null, null).status()).isEqualTo(404);
+            Response huge = send(own, "POST", "/submissions", null, submission(71, "#".repeat(50 * 1024 * 1024)), null);
+            assertThat(huge.status()).isEqualTo(413);
+            assertThat(huge.json().path("error").asText()).startsWith("the request body is larger than ");
+            Response hugeBatch = send(own, "POST", "/submissions/batch", null, Map.of("submissions",
+                    List.of(submission(71, "#".repeat(10 * 1024 * 1024)))), null);
+            assertThat(hugeBatch.status()).as("the batch path keeps its larger limit: %s", hugeBatch.text()).isEqualTo(422);
+        } finally {
+            both.close();
+        }
     }
 }
