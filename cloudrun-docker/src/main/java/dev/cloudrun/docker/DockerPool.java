@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sizing, per key: a take (hit or miss) counts as demand and makes the pool build, in the
  * background, until as many sandboxes are ready (or being built) as runs of that key are in
- * progress, at least {@code min} and at most {@code max}. Once no run has asked for a key for
- * the idle timeout, its ready sandboxes beyond {@code min} are removed. A key whose build failed
+ * progress, or as many as it has learned to keep (one more after each miss: runs came faster
+ * than it built), at least {@code min} and at most {@code max}. Once no run has asked for a key
+ * for the idle timeout, its ready sandboxes beyond {@code min} are removed and it forgets what
+ * it learned. A key whose build failed
  * (a missing image, a daemon away) is not rebuilt until its next take.
  *
  * <p>Which steps a sandbox gets containers for is learned: the first step's profile, then the
@@ -58,6 +60,8 @@ final class DockerPool implements AutoCloseable {
         List<StepProfile> laterSteps = List.of();
         int building;
         int inUse;
+        /** How many to keep ready: one more after each miss (runs came faster than builds), back to the minimum when idle. */
+        int wanted;
         long lastDemandNanos;
         boolean failing;
 
@@ -76,6 +80,7 @@ final class DockerPool implements AutoCloseable {
     private final Set<DockerSandbox> held = ConcurrentHashMap.newKeySet();
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong built = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
     DockerPool(DockerSandboxBackend backend, int min, int max, Duration idleTimeout, int buildThreads) {
@@ -112,6 +117,7 @@ final class DockerPool implements AutoCloseable {
                 hits.incrementAndGet();
             } else {
                 misses.incrementAndGet();
+                entry.wanted = Math.min(max, entry.wanted + 1);
             }
             refill(entry);
         }
@@ -133,7 +139,7 @@ final class DockerPool implements AutoCloseable {
     }
 
     private int target(Entry entry) {
-        return Math.min(max, Math.max(min, entry.inUse));
+        return Math.min(max, Math.max(Math.max(min, entry.wanted), entry.inUse));
     }
 
     /** Starts builds until ready and building reach the target; under the pool's lock. */
@@ -185,6 +191,7 @@ final class DockerPool implements AutoCloseable {
             keep = !closed && entry.ready.size() < max;
             if (keep) {
                 entry.ready.addLast(sandbox);
+                built.incrementAndGet();
             }
         }
         if (!keep) {
@@ -200,6 +207,7 @@ final class DockerPool implements AutoCloseable {
             long now = System.nanoTime();
             for (Entry entry : entries.values()) {
                 if (entry.inUse == 0 && now - entry.lastDemandNanos >= idleTimeout.toNanos()) {
+                    entry.wanted = min;
                     while (entry.ready.size() > min) {
                         surplus.add(entry.ready.pollLast());
                     }
@@ -238,6 +246,11 @@ final class DockerPool implements AutoCloseable {
     /** @return how many takes found a ready sandbox */
     long hits() {
         return hits.get();
+    }
+
+    /** @return how many sandboxes the pool has built and made ready so far */
+    long built() {
+        return built.get();
     }
 
     /** @return how many takes found none ready */
