@@ -384,10 +384,19 @@ final class DockerSandbox implements Sandbox {
         synchronized (this) {
             warm.add(container);
         }
-        backend.withinStartTimeout("start container " + name, runtime, () -> {
-            backend.client().startContainerCmd(id).exec();
-            return null;
-        });
+        try {
+            backend.withinStartTimeout("start container " + name, runtime, () -> {
+                backend.client().startContainerCmd(id).exec();
+                return null;
+            });
+        } catch (ContainerStartTimeoutException e) {
+            synchronized (this) {
+                // Not for close(): a plain removal would wait for the hung runtime.
+                container.used = true;
+            }
+            removeHung(id, cgroupParentName == null ? null : () -> backend.janitor().removeCgroupParent(cgroupParentName));
+            throw e;
+        }
     }
 
     /** @return the ids of the pre-started containers not used by a step */
