@@ -241,22 +241,25 @@ final class DockerProcess implements SandboxProcess {
         } catch (RuntimeException e) {
             result = failed("lost the container " + shortId() + ": " + describe(e) + " (was the Docker daemon restarted?)");
         }
-        // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
         attach.close();
-        backend.janitor().removeContainer(containerId);
-        onRemoved.run();
         if (cgroupParentName != null) {
-            // The parent's counters are hierarchical and survive the container: the final figures.
+            // The parent's counters are hierarchical and survive the container, which has stopped: the final figures.
             sample();
             if (result.failure() == null) {
-                // The parent's OOM counter may only show the kill now, after inspect said OOMKilled false.
+                // The parent's OOM counter may show the kill only now, after inspect said OOMKilled false.
                 result = new StepOutcome(result.exitCode(), result.wallTime(), Duration.ofNanos(cpuNanos.get()),
                         peakMemoryBytes.get(), result.oomKilled() || oomSeen || killedAtTheMemoryLimit(result.exitCode()),
                         null);
             }
+        }
+        // Nothing of the step runs any more: the result goes out first, the removal follows on this thread (a
+        // sandbox closed meanwhile waits for a volume still in use, and the leak check for this thread).
+        outcome.complete(result);
+        backend.janitor().removeContainer(containerId);
+        onRemoved.run();
+        if (cgroupParentName != null) {
             backend.janitor().removeCgroupParent(cgroupParentName);
         }
-        outcome.complete(result);
     }
 
     /**
