@@ -220,7 +220,7 @@ public final class DockerBackendOptions {
 
     /**
      * Whether runs take fresh containers that the backend created and started ahead of demand
-     * (default true; used with the daemon's default runtime only, not under gVisor). Each pooled
+     * (default true, under any runtime). Each pooled
      * container is hardened as a cold one and serves one step of one run; the backend removes it
      * afterwards and builds others in the background. Steps with network or package caches, and
      * runs whose first step's limits have no ready container, start cold.

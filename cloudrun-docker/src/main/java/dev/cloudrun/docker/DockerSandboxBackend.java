@@ -139,8 +139,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
                 throw new dev.cloudrun.InvalidRequestException("poolMinPerProfile", "must not exceed poolMaxPerProfile ("
                         + options.poolMaxPerProfile() + ")");
             }
-            // Under gVisor the launcher and the relay have not been proven together yet: cold containers only.
-            this.pool = options.pool() && !runtimes.gvisor() ? new DockerPool(this, options.poolMinPerProfile(),
+            this.pool = options.pool() ? new DockerPool(this, options.poolMinPerProfile(),
                     options.poolMaxPerProfile(), options.poolIdleTimeout(), options.poolBuildThreads()) : null;
         } catch (RuntimeException e) {
             // What the checks refused must not cost the caller a connection pool or a retry thread.

@@ -83,6 +83,27 @@ class DockerPoolTest {
     }
 
     @Test
+    void underGvisorPooledRunsAreFreshAndKeepTheOutputRelay() {
+        DockerSandboxBackend backend = pooled(new DockerBackendOptions().runtime("runsc"));
+        // One write of 512 KiB: more than a host pipe holds, which only the relay (GvisorStdio) delivers whole.
+        String program = PROBE + "import sys\nsys.stdout.flush()\nos.write(1, b'x' * (1 << 19))\nsys.exit(4)\n";
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend))) {
+            for (int round = 0; round < 3; round++) {
+                RunResult result = runner.run(RunRequest.of("python", program));
+                assertThat(result.exitCode()).as(result.stderr() + result.message()).isEqualTo(4);
+                // gVisor's mount table names no container: freshness shows in what the last run left.
+                assertThat(line(result, "work")).isEqualTo("['main.py']");
+                assertThat(line(result, "tmp")).isEqualTo("[]");
+                assertThat(result.stdout()).endsWith("\n" + "x".repeat(1 << 19));
+                await().atMost(Duration.ofSeconds(60)).until(() -> backend.pool().readyTotal() >= 1);
+            }
+            assertThat(backend.pool().hits()).isGreaterThanOrEqualTo(2);
+        }
+        assertThat(backend.leftovers()).isEmpty();
+        assertNothingLabelled(backend.instanceId());
+    }
+
+    @Test
     void compiledRunsGetBothStepsFromThePoolAndStayFresh() {
         DockerSandboxBackend backend = pooled(new DockerBackendOptions());
         String program = "#include <stdio.h>\n#include <unistd.h>\nint main(void) {\n"
