@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * container has it mounted, so a keeper container (a long {@code sleep}, no network, no
  * capabilities, a few MiB) holds it from the sandbox's creation to its close (about half a second
  * more per run).
+ *
+ * <p>A pooled sandbox ({@link #forPool}) is made the same way before any run has it, with step
+ * containers created and started ahead ({@link #prestart}) that wait in {@link WarmLauncher}; a
+ * run's step takes the one of its {@link StepProfile}, or starts cold on the same workspace.
  */
 final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";

@@ -58,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * network-enabled steps are refused unless {@link DockerBackendOptions#allowUnfencedNetwork(boolean)}
  * says otherwise. Package caches are volumes ({@link PackageCacheVolumes}).
  *
+ * <p>With {@link DockerBackendOptions#pool(boolean)} on (the default) a run takes a sandbox built ahead
+ * of demand by the {@link DockerPool}: a fresh workspace with pre-started step containers, hardened
+ * alike, used by that run only ({@link PoolingSandbox} decides at the first step, {@link WarmLauncher}
+ * hands the container its command).
+ *
  * <p>With {@link DockerBackendOptions#runtime(String)} every container runs on that OCI runtime, such
  * as gVisor's {@code runsc} ({@code ContainerRuntimes} decides which runtime each container gets and
  * what gVisor needs differently).
