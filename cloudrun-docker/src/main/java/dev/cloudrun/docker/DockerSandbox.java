@@ -403,11 +403,6 @@ final class DockerSandbox implements Sandbox {
         }
     }
 
-    /** @return the ids of the pre-started containers not used by a step */
-    synchronized List<String> unusedWarmContainers() {
-        return warm.stream().filter(container -> !container.used).map(container -> container.id).toList();
-    }
-
     /**
      * Runs a step in a pre-started container: checks it still runs, copies the files in (first
      * step), attaches and sends the launcher the command.
