@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * {@code docker run --rm --network none cloudrun/python:1 python3 -c 'print(1)'}, the ways taking
  * turns in every round so that a change in the machine's load touches them alike.
  *
- * <p>{@code java -cp ... dev.cloudrun.docker.PoolBenchmark [ROUNDS] [BATCHES]} (default 15 and 3).
+ * <p>{@code java -cp ... dev.cloudrun.docker.PoolBenchmark [ROUNDS] [BATCHES] [BUILD_THREADS]} (default 15, 3
+ * and the pool's default).
  */
 final class PoolBenchmark {
     private static final String PYTHON = "print('hello')\n";
@@ -33,7 +34,11 @@ final class PoolBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         int batches = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        DockerSandboxBackend pooled = DockerSandboxBackend.create(new DockerBackendOptions().maxConcurrentRuns(4));
+        DockerBackendOptions poolOptions = new DockerBackendOptions().maxConcurrentRuns(4);
+        if (args.length > 2) {
+            poolOptions.poolBuildThreads(Integer.parseInt(args[2]));
+        }
+        DockerSandboxBackend pooled = DockerSandboxBackend.create(poolOptions);
         DockerSandboxBackend cold = DockerSandboxBackend.create(new DockerBackendOptions().maxConcurrentRuns(4).pool(false));
         try (CodeRunner pooledRunner = CodeRunner.create(config -> config.backend(pooled).maxConcurrentRuns(4));
              CodeRunner coldRunner = CodeRunner.create(config -> config.backend(cold).maxConcurrentRuns(4))) {
