@@ -188,6 +188,21 @@ final class ContainerCgroup {
         }
     }
 
+    /**
+     * Starts the peak-memory record afresh from the current usage, where the kernel allows it
+     * (cgroup v1's {@code memory.max_usage_in_bytes}; v2's {@code memory.peak} keeps the whole
+     * lifetime's peak, which then includes what ran before).
+     */
+    void resetPeakMemory() {
+        if (!v2) {
+            try {
+                Files.writeString(memoryDir.resolve("memory.max_usage_in_bytes"), "0");
+            } catch (IOException e) {
+                // Not writable here: the peak includes what ran before.
+            }
+        }
+    }
+
     /** @return how many processes the kernel's OOM killer has killed in this cgroup, or -1 if unknown */
     long oomKills() {
         try {

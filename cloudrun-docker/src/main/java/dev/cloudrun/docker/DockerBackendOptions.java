@@ -26,6 +26,11 @@ public final class DockerBackendOptions {
     private String runtime;
     private String networkRuntime;
     private Duration startTimeout = Duration.ofSeconds(30);
+    private boolean pool = true;
+    private int poolMinPerProfile = 0;
+    private int poolMaxPerProfile = 4;
+    private Duration poolIdleTimeout = Duration.ofSeconds(60);
+    private int poolBuildThreads = 2;
 
     /** Creates the default options. */
     public DockerBackendOptions() { }
@@ -213,8 +218,102 @@ public final class DockerBackendOptions {
         return this;
     }
 
+    /**
+     * Whether runs take fresh containers that the backend created and started ahead of demand
+     * (default true, under any runtime). Each pooled
+     * container is hardened as a cold one and serves one step of one run; the backend removes it
+     * afterwards and builds others in the background. Steps with network or package caches, and
+     * runs whose first step's limits have no ready container, start cold.
+     *
+     * @param enabled false to create every container when its step starts
+     * @return these options
+     */
+    public DockerBackendOptions pool(boolean enabled) {
+        this.pool = enabled;
+        return this;
+    }
+
+    /**
+     * How many ready sandboxes the pool keeps per profile (language image, workspace size and the
+     * first step's memory, process, open-file and file-size limits) even when idle (default 0).
+     *
+     * @param sandboxes 0 or more, at most {@link #poolMaxPerProfile(int)}
+     * @return these options
+     */
+    public DockerBackendOptions poolMinPerProfile(int sandboxes) {
+        if (sandboxes < 0) {
+            throw new InvalidRequestException("poolMinPerProfile", "must be 0 or more");
+        }
+        this.poolMinPerProfile = sandboxes;
+        return this;
+    }
+
+    /**
+     * How many ready (or building) sandboxes the pool keeps at most per profile (default 4); the
+     * pool grows towards the number of runs of that profile in progress.
+     *
+     * @param sandboxes 1 or more
+     * @return these options
+     */
+    public DockerBackendOptions poolMaxPerProfile(int sandboxes) {
+        if (sandboxes < 1) {
+            throw new InvalidRequestException("poolMaxPerProfile", "must be 1 or more");
+        }
+        this.poolMaxPerProfile = sandboxes;
+        return this;
+    }
+
+    /**
+     * How long no run may ask for a profile before the pool removes its ready sandboxes beyond the
+     * minimum (default 60 s).
+     *
+     * @param timeout more than zero
+     * @return these options
+     */
+    public DockerBackendOptions poolIdleTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidRequestException("poolIdleTimeout", "must be more than zero");
+        }
+        this.poolIdleTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * How many background threads build pooled sandboxes at once (default 2).
+     *
+     * @param threads 1 or more
+     * @return these options
+     */
+    public DockerBackendOptions poolBuildThreads(int threads) {
+        if (threads < 1) {
+            throw new InvalidRequestException("poolBuildThreads", "must be 1 or more");
+        }
+        this.poolBuildThreads = threads;
+        return this;
+    }
+
     Duration startTimeout() {
         return startTimeout;
+    }
+
+    boolean pool() {
+        return pool;
+    }
+
+    int poolMinPerProfile() {
+        return poolMinPerProfile;
+    }
+
+    int poolMaxPerProfile() {
+        return poolMaxPerProfile;
+    }
+
+    Duration poolIdleTimeout() {
+        return poolIdleTimeout;
+    }
+
+    int poolBuildThreads() {
+        return poolBuildThreads;
     }
 
     /** @return the runtime named by {@link #runtime(String)}, or null for the daemon's default */

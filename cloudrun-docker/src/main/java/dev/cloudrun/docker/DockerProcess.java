@@ -44,6 +44,8 @@ final class DockerProcess implements SandboxProcess {
     private final AtomicLong peakMemoryBytes = new AtomicLong();
     private final AtomicLong lastKillNanos = new AtomicLong();
     private volatile ContainerCgroup cgroup;
+    /** CPU time the cgroup had used before the step began: a pre-started container's launcher. */
+    private long cpuBaselineNanos;
     /** The step's own parent cgroup, which outlives the container, or null. */
     private String cgroupParentName;
     private long memoryLimitBytes = Long.MAX_VALUE;
@@ -88,6 +90,42 @@ final class DockerProcess implements SandboxProcess {
         return process;
     }
 
+    /**
+     * Runs a step in a container that already runs {@link WarmLauncher} and whose streams are
+     * attached: sends the launcher the step's frame. The container's cgroup counters are read from
+     * here on (the launcher's own start-up is not the program's).
+     *
+     * @param frame the launcher's frame: command and environment
+     * @return the running step
+     */
+    static DockerProcess launch(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
+                                String cgroupParentName, long memoryLimitBytes, OutputSink sink, byte[] frame) {
+        DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+        process.cgroupParentName = cgroupParentName;
+        process.memoryLimitBytes = memoryLimitBytes;
+        if (cgroupParentName != null) {
+            process.cgroup = ContainerCgroup.parent(cgroupParentName).orElse(null);
+        } else if (backend.endpoint().isLocal() && backend.options().cgroupFiles()) {
+            process.cgroup = ContainerCgroup.find(containerId).orElse(null);
+        }
+        if (process.cgroup != null) {
+            process.cgroup.resetPeakMemory();
+            process.cpuBaselineNanos = Math.max(0, process.cgroup.cpuNanos());
+        }
+        backend.ioThreads().execute(() -> process.pump(sink));
+        try {
+            attach.stdin().write(frame);
+            attach.stdin().flush();
+        } catch (IOException e) {
+            attach.close();
+            throw new dev.cloudrun.CloudRunException("cannot send the command to container " + process.shortId()
+                    + ": " + e.getMessage(), e);
+        }
+        process.sample();
+        backend.ioThreads().execute(process::monitor);
+        return process;
+    }
+
     String containerId() {
         return containerId;
     }
@@ -116,7 +154,7 @@ final class DockerProcess implements SandboxProcess {
         }
         long cpu = group.cpuNanos();
         if (cpu >= 0) {
-            cpuNanos.accumulateAndGet(cpu, Math::max);
+            cpuNanos.accumulateAndGet(Math.max(0, cpu - cpuBaselineNanos), Math::max);
         }
         // The parent also carries a little of runc's set-up outside the container's limit.
         long peak = Math.min(group.peakMemoryBytes(), memoryLimitBytes);
@@ -203,22 +241,25 @@ final class DockerProcess implements SandboxProcess {
         } catch (RuntimeException e) {
             result = failed("lost the container " + shortId() + ": " + describe(e) + " (was the Docker daemon restarted?)");
         }
-        // Removed before the outcome is published, so a sandbox closed right after can remove its volume.
         attach.close();
-        backend.janitor().removeContainer(containerId);
-        onRemoved.run();
         if (cgroupParentName != null) {
-            // The parent's counters are hierarchical and survive the container: the final figures.
+            // The parent's counters are hierarchical and survive the container, which has stopped: the final figures.
             sample();
             if (result.failure() == null) {
-                // The parent's OOM counter may only show the kill now, after inspect said OOMKilled false.
+                // The parent's OOM counter may show the kill only now, after inspect said OOMKilled false.
                 result = new StepOutcome(result.exitCode(), result.wallTime(), Duration.ofNanos(cpuNanos.get()),
                         peakMemoryBytes.get(), result.oomKilled() || oomSeen || killedAtTheMemoryLimit(result.exitCode()),
                         null);
             }
+        }
+        // Nothing of the step runs any more: the result goes out first, the removal follows on this thread (a
+        // sandbox closed meanwhile waits for a volume still in use, and the leak check for this thread).
+        outcome.complete(result);
+        backend.janitor().removeContainer(containerId);
+        onRemoved.run();
+        if (cgroupParentName != null) {
             backend.janitor().removeCgroupParent(cgroupParentName);
         }
-        outcome.complete(result);
     }
 
     /**

@@ -10,7 +10,6 @@ import com.github.dockerjava.api.model.MountType;
 import com.github.dockerjava.api.model.Ulimit;
 import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
-import dev.cloudrun.Limits;
 import dev.cloudrun.internal.Mounts;
 import dev.cloudrun.spi.CacheMount;
 import dev.cloudrun.spi.OutputSink;
@@ -52,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * container has it mounted, so a keeper container (a long {@code sleep}, no network, no
  * capabilities, a few MiB) holds it from the sandbox's creation to its close (about half a second
  * more per run).
+ *
+ * <p>A pooled sandbox ({@link #forPool}) is made the same way before any run has it, with step
+ * containers created and started ahead ({@link #prestart}) that wait in {@link WarmLauncher}; a
+ * run's step takes the one of its {@link StepProfile}, or starts cold on the same workspace.
  */
 final class DockerSandbox implements Sandbox {
     static final String WORK_DIR = "/work";
@@ -65,7 +68,8 @@ final class DockerSandbox implements Sandbox {
     private static final long GVISOR_MEMORY_BYTES = 48L * 1024 * 1024;
 
     private final DockerSandboxBackend backend;
-    private final SandboxSpec spec;
+    /** The run's id for labels; {@value DockerPool#RUN_LABEL} for a pooled sandbox, which a run takes later. */
+    private final String runId;
     private final String image;
     private final String volumeName;
     /** The host folder with the run's own tmpfs, or null when the workspace is a volume. */
@@ -73,48 +77,95 @@ final class DockerSandbox implements Sandbox {
     /** The keeper's container id, once it runs; started in the background while the first step is created. */
     private CompletableFuture<String> keeper;
     private final List<DockerProcess> steps = new ArrayList<>();
+    /** Pre-started containers on this workspace, waiting for a step (pooled sandboxes only). */
+    private final List<WarmContainer> warm = new ArrayList<>();
     private byte[] pendingFiles;
     private boolean closed;
 
-    private DockerSandbox(DockerSandboxBackend backend, SandboxSpec spec, String image, String volumeName,
+    /** A container started ahead of its step, running {@link WarmLauncher}; {@code used} once a step took it. */
+    private static final class WarmContainer {
+        final String id;
+        final String cgroupParentName;
+        final StepProfile profile;
+        boolean used;
+
+        WarmContainer(String id, String cgroupParentName, StepProfile profile) {
+            this.id = id;
+            this.cgroupParentName = cgroupParentName;
+            this.profile = profile;
+        }
+    }
+
+    private DockerSandbox(DockerSandboxBackend backend, String runId, String image, String volumeName,
                           Path hostWorkspace) {
         this.backend = backend;
-        this.spec = spec;
+        this.runId = runId;
         this.image = image;
         this.volumeName = volumeName;
         this.hostWorkspace = hostWorkspace;
     }
 
     static DockerSandbox create(DockerSandboxBackend backend, SandboxSpec spec) {
-        String image = spec.language().image().orElseThrow(() -> new BackendUnavailableException(
+        DockerSandbox sandbox = withWorkspace(backend, spec.runId(), imageOf(spec), spec.workspaceBytes());
+        sandbox.adopt(spec);
+        return sandbox;
+    }
+
+    /**
+     * A sandbox for the warm pool: its workspace, empty, and no step yet; {@link #prestart} adds
+     * containers, {@link #adopt} gives it to a run.
+     *
+     * @param image the language's image
+     * @param workspaceBytes the workspace's size
+     * @return the sandbox
+     */
+    static DockerSandbox forPool(DockerSandboxBackend backend, String image, long workspaceBytes) {
+        return withWorkspace(backend, DockerPool.RUN_LABEL, image, workspaceBytes);
+    }
+
+    /** @return the parent cgroups of the pre-started containers (for the leak check) */
+    synchronized List<String> warmCgroupParents() {
+        return warm.stream().map(container -> container.cgroupParentName).filter(java.util.Objects::nonNull).toList();
+    }
+
+    static String imageOf(SandboxSpec spec) {
+        return spec.language().image().orElseThrow(() -> new BackendUnavailableException(
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
-        String volumeName = "cloudrun-" + safeName(spec.runId()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static DockerSandbox withWorkspace(DockerSandboxBackend backend, String runId, String image, long workspaceBytes) {
+        String volumeName = "cloudrun-" + safeName(runId) + "-" + UUID.randomUUID().toString().substring(0, 8);
         DockerBackendOptions options = backend.options();
         Path hostWorkspace = backend.hostWorkspaces() == null ? null
-                : mountHostWorkspace(backend.hostWorkspaces().folderFor(volumeName), spec, options);
+                : mountHostWorkspace(backend.hostWorkspaces().folderFor(volumeName), workspaceBytes, options);
         if (hostWorkspace == null) {
             try {
-                backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(spec.runId()))
+                backend.client().createVolumeCmd().withName(volumeName).withLabels(backend.labels(runId))
                         .withDriver("local")
-                        .withDriverOpts(Map.of("type", "tmpfs", "device", "tmpfs", "o", "size=" + spec.workspaceBytes()
+                        .withDriverOpts(Map.of("type", "tmpfs", "device", "tmpfs", "o", "size=" + workspaceBytes
                                 + ",uid=" + options.uid() + ",gid=" + options.gid() + ",mode=0755,nosuid,nodev"))
                         .exec();
             } catch (RuntimeException e) {
                 throw new CloudRunException("cannot create the workspace volume: " + backend.endpoint().explain(e), e);
             }
         }
-        DockerSandbox sandbox = new DockerSandbox(backend, spec, image, volumeName, hostWorkspace);
+        DockerSandbox sandbox = new DockerSandbox(backend, runId, image, volumeName, hostWorkspace);
         sandbox.keeper = hostWorkspace != null ? CompletableFuture.completedFuture(null)
                 : CompletableFuture.supplyAsync(sandbox::startKeeper, backend.ioThreads());
-        sandbox.pendingFiles = WorkspaceTar.pack(spec.files(), spec.executables(), options.uid(), options.gid());
         return sandbox;
     }
 
+    /** Gives the sandbox a run's files, copied in before its first step (so before any of its code runs). */
+    void adopt(SandboxSpec spec) {
+        DockerBackendOptions options = backend.options();
+        pendingFiles = WorkspaceTar.pack(spec.files(), spec.executables(), options.uid(), options.gid());
+    }
+
     /** Makes the run's own tmpfs in a fresh folder of the backend's; returns the folder. */
-    private static Path mountHostWorkspace(Path folder, SandboxSpec spec, DockerBackendOptions options) {
+    private static Path mountHostWorkspace(Path folder, long workspaceBytes, DockerBackendOptions options) {
         try {
             Files.createDirectory(folder, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Mounts.mountTmpfs(folder, spec.workspaceBytes(), options.uid(), options.gid(), "0755");
+            Mounts.mountTmpfs(folder, workspaceBytes, options.uid(), options.gid(), "0755");
             return folder;
         } catch (IOException e) {
             try {
@@ -216,6 +267,13 @@ final class DockerSandbox implements Sandbox {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
         }
+        WarmContainer candidate = takeWarm(StepProfile.of(step));
+        if (candidate != null) {
+            DockerProcess process = startWarm(step, candidate, sink);
+            if (process != null) {
+                return process;
+            }
+        }
         String containerId;
         String containerName = volumeName + "-" + step.kind().name().toLowerCase(Locale.ROOT) + "-"
                 + UUID.randomUUID().toString().substring(0, 4);
@@ -231,7 +289,9 @@ final class DockerSandbox implements Sandbox {
         try {
             String network = backend.network().prepare(step, releases::add);
             runtime = backend.runtimes().forContainer(!"none".equals(network));
-            CreateContainerCmd create = createContainer(step, network, cgroupParentName, containerName);
+            CreateContainerCmd create = createContainer(StepProfile.of(step.kind(), step.limits()), network,
+                    cgroupParentName, containerName, mounts(step),
+                    backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections(), environment(step));
             containerId = backend.withinStartTimeout("create container " + containerName, runtime,
                     () -> create.exec().getId());
         } catch (NotFoundException e) {
@@ -250,17 +310,7 @@ final class DockerSandbox implements Sandbox {
         }
         ContainerAttach attach = null;
         try {
-            if (pendingFiles != null) {
-                awaitKeeper();
-                byte[] files = pendingFiles;
-                backend.withinStartTimeout("copy the files into container " + shortId(containerId), runtime, () ->
-                        backend.client().copyArchiveToContainerCmd(containerId)
-                                .withRemotePath(WORK_DIR)
-                                .withTarInputStream(new ByteArrayInputStream(files))
-                                .withNoOverwriteDirNonDir(true)
-                                .exec());
-                pendingFiles = null;
-            }
+            copyPendingFiles(containerId, runtime);
             attach = backend.withinStartTimeout("attach to container " + shortId(containerId), runtime,
                     () -> ContainerAttach.open(backend.endpoint(), containerId));
             DockerProcess process = DockerProcess.start(backend, containerId, attach, cgroupParentName,
@@ -298,10 +348,161 @@ final class DockerSandbox implements Sandbox {
         return containerId.substring(0, Math.min(12, containerId.length()));
     }
 
-    private CreateContainerCmd createContainer(StepSpec step, String network, String cgroupParentName, String name) {
-        Limits limits = step.limits();
+    /** @return the first pre-started container for this profile not used yet, marked used; or null */
+    private WarmContainer takeWarm(StepProfile profile) {
+        if (profile == null) {
+            return null;
+        }
+        for (WarmContainer candidate : warm) {
+            if (!candidate.used && candidate.profile.equals(profile)) {
+                candidate.used = true;
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Creates and starts a container for a step of this profile that waits in {@link WarmLauncher}
+     * for its command. For the pool's background threads, before any run has this sandbox.
+     *
+     * @param profile the step's profile
+     */
+    void prestart(StepProfile profile) {
+        awaitKeeper();
+        String name = volumeName + "-" + profile.kind().name().toLowerCase(Locale.ROOT) + "-"
+                + UUID.randomUUID().toString().substring(0, 4);
+        String cgroupParentName = backend.nextCgroupParentName();
+        String runtime = backend.runtimes().forContainer(false);
+        List<Mount> mounts = List.of(workMount());
+        CreateContainerCmd create = createContainer(profile, "none", cgroupParentName, name, mounts,
+                WarmLauncher.command(), List.of("PATH=/usr/local/bin:/usr/bin:/bin"));
+        String id;
+        try {
+            id = backend.withinStartTimeout("create container " + name, runtime, () -> create.exec().getId());
+        } catch (ContainerStartTimeoutException e) {
+            removeHung(name, cgroupParentName == null ? null : () -> backend.janitor().removeCgroupParent(cgroupParentName));
+            throw e;
+        }
+        WarmContainer container = new WarmContainer(id, cgroupParentName, profile);
+        synchronized (this) {
+            warm.add(container);
+        }
+        try {
+            backend.withinStartTimeout("start container " + name, runtime, () -> {
+                backend.client().startContainerCmd(id).exec();
+                return null;
+            });
+        } catch (ContainerStartTimeoutException e) {
+            synchronized (this) {
+                // Not for close(): a plain removal would wait for the hung runtime.
+                container.used = true;
+            }
+            removeHung(id, cgroupParentName == null ? null : () -> backend.janitor().removeCgroupParent(cgroupParentName));
+            throw e;
+        }
+    }
+
+    /**
+     * Runs a step in a pre-started container: checks it still runs, copies the files in (first
+     * step), attaches and sends the launcher the command.
+     *
+     * @return the running step, or null when the container is gone (the step then starts cold)
+     */
+    private DockerProcess startWarm(StepSpec step, WarmContainer container, OutputSink sink) {
+        String runtime = backend.runtimes().forContainer(false);
+        ContainerAttach attach = null;
+        // The check, the attach and the copy do not depend on each other: one round trip instead of three.
+        CompletableFuture<Boolean> running = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
+                "inspect container " + shortId(container.id), runtime,
+                () -> Boolean.TRUE.equals(backend.client().inspectContainerCmd(container.id).exec().getState().getRunning())),
+                backend.ioThreads());
+        CompletableFuture<ContainerAttach> attaching = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
+                "attach to container " + shortId(container.id), runtime,
+                () -> ContainerAttach.open(backend.endpoint(), container.id)), backend.ioThreads());
+        try {
+            RuntimeException copyFailure = null;
+            try {
+                copyPendingFiles(container.id, runtime);
+            } catch (RuntimeException e) {
+                copyFailure = e;
+            }
+            if (!join(running)) {
+                LOG.info("pooled container {} no longer runs: the step starts in a fresh one", shortId(container.id));
+                attaching.thenAccept(ContainerAttach::close);
+                discard(container);
+                return null;
+            }
+            if (copyFailure != null) {
+                throw copyFailure;
+            }
+            attach = join(attaching);
+            List<String> environment = new ArrayList<>(environment(step));
+            // What Docker adds to a cold container's environment.
+            environment.add("HOSTNAME=sandbox");
+            List<String> command = backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections();
+            DockerProcess process = DockerProcess.launch(backend, container.id, attach, container.cgroupParentName,
+                    step.limits().memoryBytes(), sink, WarmLauncher.frame(command, environment));
+            steps.add(process);
+            return process;
+        } catch (RuntimeException e) {
+            if (attach != null) {
+                attach.close();
+            } else {
+                attaching.thenAccept(ContainerAttach::close);
+            }
+            discard(container);
+            throw new CloudRunException("cannot start the pooled container for "
+                    + step.kind().name().toLowerCase(Locale.ROOT) + ": " + backend.endpoint().explain(e), e);
+        }
+    }
+
+    /** @return the future's value; what it failed with, unwrapped */
+    private static <T> T join(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw e;
+        }
+    }
+
+    /** Removes a pre-started container (and its cgroup parent) in the background. */
+    private void discard(WarmContainer container) {
+        Runnable removal = () -> {
+            backend.janitor().removeContainer(container.id);
+            if (container.cgroupParentName != null) {
+                backend.janitor().removeCgroupParent(container.cgroupParentName);
+            }
+        };
+        try {
+            backend.ioThreads().execute(removal);
+        } catch (RejectedExecutionException e) {
+            removal.run();
+        }
+    }
+
+    private void copyPendingFiles(String containerId, String runtime) {
+        if (pendingFiles == null) {
+            return;
+        }
+        awaitKeeper();
+        byte[] files = pendingFiles;
+        backend.withinStartTimeout("copy the files into container " + shortId(containerId), runtime, () ->
+                backend.client().copyArchiveToContainerCmd(containerId)
+                        .withRemotePath(WORK_DIR)
+                        .withTarInputStream(new ByteArrayInputStream(files))
+                        .withNoOverwriteDirNonDir(true)
+                        .exec());
+        pendingFiles = null;
+    }
+
+    private CreateContainerCmd createContainer(StepProfile profile, String network, String cgroupParentName, String name,
+                                               List<Mount> mounts, List<String> command, List<String> environment) {
         DockerBackendOptions options = backend.options();
-        long memory = limits.memoryBytes();
+        long memory = profile.memoryBytes();
         HostConfig host = HostConfig.newHostConfig()
                 .withInit(true)
                 .withPrivileged(false)
@@ -314,12 +515,12 @@ final class DockerSandbox implements Sandbox {
                 // When the host runs out of memory, the kernel kills sandboxes before anything else.
                 .withOomScoreAdj(SANDBOX_OOM_SCORE_ADJ)
                 .withNanoCPUs(options.nanoCpus())
-                .withPidsLimit(pidsLimit(limits))
-                .withUlimits(ulimits(limits))
+                .withPidsLimit(pidsLimit(profile.maxProcesses()))
+                .withUlimits(ulimits(profile))
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,mode=1777,size=" + options.tmpBytes()))
                 .withShmSize(options.tmpBytes())
-                .withMounts(mounts(step))
+                .withMounts(mounts)
                 // Output reaches us over the attach stream; a log driver would copy it to the host's disk.
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
         if (cgroupParentName != null) {
@@ -332,8 +533,8 @@ final class DockerSandbox implements Sandbox {
                 .withWorkingDir(WORK_DIR)
                 .withHostName("sandbox")
                 .withEntrypoint(List.of())
-                .withCmd(backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections())
-                .withEnv(environment(step))
+                .withCmd(command)
+                .withEnv(environment)
                 .withTty(false)
                 .withAttachStdin(true)
                 .withAttachStdout(true)
@@ -349,11 +550,11 @@ final class DockerSandbox implements Sandbox {
      * thread with a host thread) plus room for the Sentry and the Gofer, while
      * {@code RLIMIT_NPROC} ({@link #ulimits}) limits the program itself.
      */
-    private long pidsLimit(Limits limits) {
-        return backend.runtimes().gvisor() ? 2L * limits.maxProcesses() + GVISOR_HOST_TASKS : (long) limits.maxProcesses() + 1;
+    private long pidsLimit(int maxProcesses) {
+        return backend.runtimes().gvisor() ? 2L * maxProcesses + GVISOR_HOST_TASKS : (long) maxProcesses + 1;
     }
 
-    private List<Ulimit> ulimits(Limits limits) {
+    private List<Ulimit> ulimits(StepProfile limits) {
         List<Ulimit> ulimits = new ArrayList<>(List.of(
                 new Ulimit("nofile", (long) limits.maxOpenFiles(), (long) limits.maxOpenFiles()),
                 new Ulimit("fsize", limits.maxFileSizeBytes(), limits.maxFileSizeBytes()),
@@ -367,18 +568,20 @@ final class DockerSandbox implements Sandbox {
     }
 
     private Map<String, String> labels(String role) {
-        Map<String, String> labels = new LinkedHashMap<>(backend.labels(spec.runId()));
+        Map<String, String> labels = new LinkedHashMap<>(backend.labels(runId));
         labels.put(DockerSandboxBackend.LABEL_ROLE, role);
         return labels;
     }
 
+    private Mount workMount() {
+        return hostWorkspace != null
+                ? new Mount().withType(MountType.BIND).withSource(hostWorkspace.toString()).withTarget(WORK_DIR)
+                : new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR);
+    }
+
     private List<Mount> mounts(StepSpec step) {
         List<Mount> mounts = new ArrayList<>();
-        if (hostWorkspace != null) {
-            mounts.add(new Mount().withType(MountType.BIND).withSource(hostWorkspace.toString()).withTarget(WORK_DIR));
-        } else {
-            mounts.add(new Mount().withType(MountType.VOLUME).withSource(volumeName).withTarget(WORK_DIR));
-        }
+        mounts.add(workMount());
         for (CacheMount cache : step.cacheMounts()) {
             mounts.add(new Mount().withType(MountType.VOLUME).withSource(backend.packageCaches().volume(cache.cacheKey()))
                     .withTarget(cache.path()).withReadOnly(!cache.writable()));
@@ -410,6 +613,11 @@ final class DockerSandbox implements Sandbox {
         for (DockerProcess process : running) {
             process.destroy(Duration.ofSeconds(15));
         }
+        List<WarmContainer> unused;
+        synchronized (this) {
+            unused = warm.stream().filter(container -> !container.used).toList();
+            unused.forEach(container -> container.used = true);
+        }
         // Nothing of the run executes any more: the keeper and the volume go in the background, after
         // the result is out (the backend waits for this work when it closes).
         Runnable cleanup = () -> {
@@ -420,6 +628,12 @@ final class DockerSandbox implements Sandbox {
                 // It never ran (a failed start removes its container) or hangs: the stale sweep ends it.
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            for (WarmContainer container : unused) {
+                backend.janitor().removeContainer(container.id);
+                if (container.cgroupParentName != null) {
+                    backend.janitor().removeCgroupParent(container.cgroupParentName);
+                }
             }
             if (keeperId != null) {
                 backend.janitor().removeContainer(keeperId);

@@ -58,6 +58,11 @@ import org.slf4j.LoggerFactory;
  * network-enabled steps are refused unless {@link DockerBackendOptions#allowUnfencedNetwork(boolean)}
  * says otherwise. Package caches are volumes ({@link PackageCacheVolumes}).
  *
+ * <p>With {@link DockerBackendOptions#pool(boolean)} on (the default) a run takes a sandbox built ahead
+ * of demand by the {@link DockerPool}: a fresh workspace with pre-started step containers, hardened
+ * alike, used by that run only ({@link PoolingSandbox} decides at the first step, {@link WarmLauncher}
+ * hands the container its command).
+ *
  * <p>With {@link DockerBackendOptions#runtime(String)} every container runs on that OCI runtime, such
  * as gVisor's {@code runsc} ({@code ContainerRuntimes} decides which runtime each container gets and
  * what gVisor needs differently).
@@ -97,6 +102,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final DockerNetwork network;
     private final PackageCacheVolumes packageCaches;
     private final ContainerRuntimes runtimes;
+    /** The warm pool, or null when off. */
+    private final DockerPool pool;
     private volatile boolean closed;
 
     private DockerSandboxBackend(DockerBackendOptions options) {
@@ -133,6 +140,12 @@ public final class DockerSandboxBackend implements SandboxBackend {
             this.network = new DockerNetwork(client, endpoint, options);
             this.packageCaches = new PackageCacheVolumes(client, endpoint, janitor, this::labels);
             janitor.sweepStale();
+            if (options.poolMinPerProfile() > options.poolMaxPerProfile()) {
+                throw new dev.cloudrun.InvalidRequestException("poolMinPerProfile", "must not exceed poolMaxPerProfile ("
+                        + options.poolMaxPerProfile() + ")");
+            }
+            this.pool = options.pool() ? new DockerPool(this, options.poolMinPerProfile(),
+                    options.poolMaxPerProfile(), options.poolIdleTimeout(), options.poolBuildThreads()) : null;
         } catch (RuntimeException e) {
             // What the checks refused must not cost the caller a connection pool or a retry thread.
             janitor.close();
@@ -260,9 +273,21 @@ public final class DockerSandboxBackend implements SandboxBackend {
             throw new CloudRunException("the Docker backend is closed");
         }
         janitor.retryPendingRemovals();
+        if (pool != null) {
+            return new PoolingSandbox(this, pool, spec);
+        }
         DockerSandbox sandbox = DockerSandbox.create(this, spec);
         open.add(sandbox);
         return sandbox;
+    }
+
+    /** @return the warm pool, or null when it is off */
+    DockerPool pool() {
+        return pool;
+    }
+
+    void opened(DockerSandbox sandbox) {
+        open.add(sandbox);
     }
 
     void closed(DockerSandbox sandbox) {
@@ -390,11 +415,18 @@ public final class DockerSandboxBackend implements SandboxBackend {
             listLabelled(client, found);
         }
         String ownPrefix = ProcessHandle.current().pid() + "-" + instanceId.substring(0, 8) + "-";
+        List<String> pooledCgroups = pool == null || closed ? List.of() : pool.heldCgroupParents();
         ContainerCgroup.parentFolders(null).stream().filter(dir -> dir.getFileName().toString().startsWith(ownPrefix))
+                .filter(dir -> !pooledCgroups.contains(dir.getFileName().toString()))
                 .forEach(dir -> found.add("cgroup " + dir));
         open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
         if (hostWorkspaces != null) {
             found.addAll(hostWorkspaces.leftovers());
+        }
+        if (pool != null && !closed) {
+            // The pool's ready sandboxes are not a run's leftovers; close() removes them.
+            List<String> pooled = pool.heldWorkspaces();
+            found.removeIf(entry -> pooled.stream().anyMatch(entry::contains));
         }
         if (ioThreads.getActiveCount() > 0) {
             found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
@@ -405,7 +437,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private void listLabelled(DockerClient docker, List<String> found) {
         try {
             docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(LABEL_INSTANCE, instanceId)).exec()
-                    .forEach(c -> found.add("container " + c.getId() + " " + c.getState()));
+                    .forEach(c -> found.add("container " + c.getId() + " " + c.getState() + " "
+                            + String.join(",", c.getNames() == null ? new String[0] : c.getNames())));
             List<InspectVolumeResponse> volumes = docker.listVolumesCmd()
                     .withFilter("label", List.of(LABEL_INSTANCE + "=" + instanceId)).exec().getVolumes();
             if (volumes != null) {
@@ -422,6 +455,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
             return;
         }
         closed = true;
+        if (pool != null) {
+            pool.close();
+        }
         for (DockerSandbox sandbox : List.copyOf(open)) {
             sandbox.close();
         }

@@ -60,9 +60,12 @@ class DockerDaemonRestartTest {
                 assertThat(next.stdout()).isEqualTo("back\n");
 
                 LeakChecks.assertNothingLeftBehind(backend::leftovers);
-                assertThat(daemon.docker("ps", "-aq").output()).isBlank();
-                assertThat(daemon.docker("volume", "ls", "-q").output()).isBlank();
+                assertThat(DockerBackendTest.notPooled(backend, backend.client().listContainersCmd().withShowAll(true).exec()))
+                        .as("containers but the warm pool's").isEmpty();
             }
+            // Closing the backend removed the pool's ready sandboxes too.
+            assertThat(daemon.docker("ps", "-aq").output()).isBlank();
+            assertThat(daemon.docker("volume", "ls", "-q").output()).isBlank();
         }
     }
 }
