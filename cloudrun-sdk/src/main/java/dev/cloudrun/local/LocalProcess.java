@@ -21,28 +21,62 @@ final class LocalProcess implements SandboxProcess {
 
     private final Process process;
     private final Cgroup cgroup;
-    private final long startNanos;
+    private final ExecutorService io;
+    /** When the step began: its start, or for a pre-started one the moment a run took it. */
+    private long startNanos;
     private final CountDownLatch readers = new CountDownLatch(2);
     private final Consumer<LocalProcess> onDestroyed;
     private StepOutcome outcome;
     private long exitedNanos;
     private boolean destroyed;
 
-    private LocalProcess(Process process, Cgroup cgroup, long startNanos, Consumer<LocalProcess> onDestroyed) {
+    private LocalProcess(Process process, Cgroup cgroup, ExecutorService io, long startNanos,
+                         Consumer<LocalProcess> onDestroyed) {
         this.process = process;
         this.cgroup = cgroup;
+        this.io = io;
         this.startNanos = startNanos;
         this.onDestroyed = onDestroyed;
     }
 
     static LocalProcess start(ProcessBuilder builder, Cgroup cgroup, OutputSink sink, ExecutorService io,
                               Consumer<LocalProcess> onDestroyed) throws IOException {
+        LocalProcess local = prestart(builder, cgroup, io, onDestroyed);
+        local.attach(sink);
+        return local;
+    }
+
+    /**
+     * Starts a step whose output nobody reads yet: a pre-started runtime, waiting for its main file.
+     * Its pipes fill no further than what it writes before {@link #attach} (nothing, for a runtime
+     * blocked on reading its program).
+     */
+    static LocalProcess prestart(ProcessBuilder builder, Cgroup cgroup, ExecutorService io,
+                                 Consumer<LocalProcess> onDestroyed) throws IOException {
         long start = System.nanoTime();
         Process process = builder.start();
-        LocalProcess local = new LocalProcess(process, cgroup, start, onDestroyed);
-        io.execute(() -> local.pump(process.getInputStream(), StreamKind.STDOUT, sink));
-        io.execute(() -> local.pump(process.getErrorStream(), StreamKind.STDERR, sink));
-        return local;
+        return new LocalProcess(process, cgroup, io, start, onDestroyed);
+    }
+
+    /**
+     * Starts reading the step's output into the sink; the step's wall-clock time counts from now.
+     *
+     * @param sink where its output goes
+     */
+    synchronized void attach(OutputSink sink) {
+        startNanos = System.nanoTime();
+        io.execute(() -> pump(process.getInputStream(), StreamKind.STDOUT, sink));
+        io.execute(() -> pump(process.getErrorStream(), StreamKind.STDERR, sink));
+    }
+
+    /** @return the process's host pid */
+    long pid() {
+        return process.pid();
+    }
+
+    /** @return whether the process still runs */
+    boolean alive() {
+        return process.isAlive();
     }
 
     private void pump(InputStream in, StreamKind stream, OutputSink sink) {

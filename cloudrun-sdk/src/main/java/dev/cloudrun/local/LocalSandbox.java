@@ -38,13 +38,34 @@ final class LocalSandbox implements Sandbox {
     static final int OOM_SCORE_ADJ = 1000;
 
     private final LocalSandboxBackend backend;
-    private final SandboxSpec spec;
+    /** The run's spec; for a pre-started sandbox, a stand-in until a run adopts it. */
+    private SandboxSpec spec;
     private final Path dir;
     private final Path work;
     private final boolean mounted;
     private final Set<LocalProcess> processes = ConcurrentHashMap.newKeySet();
     private int steps;
     private boolean closed;
+    /** The pre-started run step waiting for its main file, until the first step takes or discards it. */
+    private Warm warm;
+
+    /**
+     * A runtime started ahead of its run and blocked reading its main file, which is a FIFO until
+     * then (see {@link WarmRuntimes}).
+     *
+     * @param step the run step it was started as; only that very step may take it
+     * @param mainFile the main file's name in the workspace
+     * @param process the interpreter, its output not read yet
+     * @param fifo the host's end of the main file's FIFO (open read-write, so neither side blocks)
+     * @param content the adopting run's main file, or null before adoption
+     * @param staged a regular file holding {@code content}, renamed over the FIFO when the step starts
+     */
+    private record Warm(StepSpec step, String mainFile, LocalProcess process, java.nio.channels.FileChannel fifo,
+                        byte[] content, Path staged) {
+        Warm adopted(byte[] mainContent, Path stagedFile) {
+            return new Warm(step, mainFile, process, fifo, mainContent, stagedFile);
+        }
+    }
 
     private LocalSandbox(LocalSandboxBackend backend, SandboxSpec spec, Path dir, Path work, boolean mounted) {
         this.backend = backend;
@@ -120,6 +141,25 @@ final class LocalSandbox implements Sandbox {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
         }
+        if (warm != null) {
+            Warm waiting = warm;
+            warm = null;
+            if (waiting.step().equals(step) && waiting.process().alive() && release(waiting)) {
+                waiting.process().attach(sink);
+                backend.warmRuntimes().served();
+                return waiting.process();
+            }
+            discard(waiting);
+        }
+        if (step.kind() == StepSpec.Kind.RUN) {
+            // A run step that started cold: the next sandboxes are pre-started as this one.
+            backend.warmRuntimes().learn(spec, step);
+        }
+        return launch(step, sink);
+    }
+
+    /** Starts a step; with a null sink, pre-started (its output not read until attached). */
+    private LocalProcess launch(StepSpec step, OutputSink sink) {
         String stepName = spec.runId() + "-" + (++steps) + "-" + step.kind().name().toLowerCase(java.util.Locale.ROOT);
         Cgroup cgroup = null;
         Runnable releaseNetwork = () -> { };
@@ -137,10 +177,12 @@ final class LocalSandbox implements Sandbox {
                 builder.environment().putAll(environment(step));
             }
             Runnable release = releaseNetwork;
-            LocalProcess process = LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), exited -> {
+            java.util.function.Consumer<LocalProcess> onDestroyed = exited -> {
                 processes.remove(exited);
                 release.run();
-            });
+            };
+            LocalProcess process = sink == null ? LocalProcess.prestart(builder, cgroup, backend.ioThreads(), onDestroyed)
+                    : LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), onDestroyed);
             processes.add(process);
             return process;
         } catch (IOException | RuntimeException e) {
@@ -149,6 +191,135 @@ final class LocalSandbox implements Sandbox {
                 cgroup.destroy();
             }
             throw new CloudRunException("cannot start the sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens an empty sandbox whose main file is a FIFO and starts a run step in it, which blocks in
+     * the interpreter's read of its program: everything an interpreter does before it reads its main
+     * file (loading itself, its standard library's start-up) is done before the run exists.
+     *
+     * @param stand the sandbox's stand-in spec (an id of its own, the language, no files)
+     * @param mainFile the main file's name, as the step's command names it
+     * @param step the run step to start, exactly as the run will ask for it
+     */
+    static LocalSandbox prestart(SandboxSpec stand, LocalSandboxBackend backend, String mainFile, StepSpec step) {
+        LocalSandbox sandbox = create(stand, backend);
+        java.nio.channels.FileChannel fifo = null;
+        try {
+            Path main = sandbox.work.resolve(mainFile);
+            dev.cloudrun.internal.HostCommand.Result made = dev.cloudrun.internal.HostCommand.run(
+                    List.of("mkfifo", "-m", "0644", main.toString()), java.time.Duration.ofSeconds(10));
+            if (made.exitCode() != 0) {
+                throw new IOException("mkfifo failed: " + made.output().strip());
+            }
+            if (backend.tools().root()) {
+                chown(main, backend.options().sandboxUid());
+            }
+            // Read-write: the open blocks neither here nor in the interpreter, which then waits in read().
+            fifo = java.nio.channels.FileChannel.open(main, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+            synchronized (sandbox) {
+                LocalProcess process = sandbox.launch(step, null);
+                sandbox.warm = new Warm(step, mainFile, process, fifo, null, null);
+            }
+            return sandbox;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(fifo);
+            sandbox.close();
+            throw new CloudRunException("interrupted while pre-starting a runtime", e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(fifo);
+            sandbox.close();
+            throw new CloudRunException("cannot pre-start a " + stand.language().id() + " runtime: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Makes a pre-started sandbox a run's: writes its files (the main file to a staged name, to take
+     * the FIFO's place when the run step starts). Nothing untrusted has run here yet.
+     *
+     * @param run the run's spec; it holds the main file the sandbox was started for
+     */
+    synchronized void adopt(SandboxSpec run) {
+        String mainFile = warm.mainFile();
+        Map<String, byte[]> others = new java.util.LinkedHashMap<>(run.files());
+        byte[] content = others.remove(mainFile);
+        int owner = backend.tools().root() ? backend.options().sandboxUid() : -1;
+        try {
+            writeFiles(work, others, run.executables(), owner);
+            Path staged = work.resolve(".cloudrun-main-" + java.util.UUID.randomUUID());
+            writeFiles(work, Map.of(staged.getFileName().toString(), content),
+                    run.executables().contains(mainFile) ? Set.of(staged.getFileName().toString()) : Set.of(), owner);
+            this.spec = run;
+            this.warm = warm.adopted(content, staged);
+        } catch (IOException e) {
+            throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
+        }
+    }
+
+    /** @return the name of the sandbox's folder (its leftovers name it) */
+    String folderName() {
+        return dir.getFileName().toString();
+    }
+
+    /** @return whether this sandbox still holds a pre-started step no run has adopted */
+    synchronized boolean waitingForRun() {
+        return warm != null && warm.content() == null && !closed;
+    }
+
+    /** @return the host pid of the pre-started step, or -1 */
+    synchronized long warmPid() {
+        return warm == null ? -1 : warm.process().pid();
+    }
+
+    /** @return whether the pre-started process is still alive (a runtime that died at start-up is useless) */
+    synchronized boolean warmAlive() {
+        return warm != null && warm.process().alive();
+    }
+
+    /** Puts the main file in place and hands the interpreter its program; false if that failed. */
+    private boolean release(Warm waiting) {
+        try {
+            // The name becomes the regular file before the program can look; the interpreter reads the FIFO it opened.
+            Files.move(waiting.staged(), work.resolve(waiting.mainFile()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(waiting.content());
+            while (buffer.hasRemaining()) {
+                waiting.fifo().write(buffer);
+            }
+            waiting.fifo().close();
+            return true;
+        } catch (IOException e) {
+            LOG.warn("could not hand the program to a pre-started runtime: {}", e.toString());
+            discard(waiting);
+            return false;
+        }
+    }
+
+    /** Kills a pre-started step that will not be used and leaves the main file a regular file. */
+    private void discard(Warm waiting) {
+        waiting.process().destroy();
+        closeQuietly(waiting.fifo());
+        if (waiting.staged() != null && Files.exists(waiting.staged(), LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                // Still before any step of the run: nothing untrusted has touched the workspace.
+                Files.move(waiting.staged(), work.resolve(waiting.mainFile()), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Nothing to do: the FIFO goes with the workspace.
+            }
         }
     }
 
@@ -251,6 +422,14 @@ final class LocalSandbox implements Sandbox {
                 return;
             }
             closed = true;
+        }
+        Warm waiting;
+        synchronized (this) {
+            waiting = warm;
+            warm = null;
+        }
+        if (waiting != null) {
+            closeQuietly(waiting.fifo());
         }
         for (LocalProcess process : List.copyOf(processes)) {
             process.destroy();

@@ -63,11 +63,14 @@ public final class LocalSandboxBackend implements SandboxBackend {
             "LocalSandboxBackend.Options.allowUnfencedNetwork(true)");
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
+    private final WarmRuntimes warmRuntimes;
     private volatile boolean closed;
 
     private LocalSandboxBackend(Options options, boolean sandboxed) {
         this.options = options;
         this.sandboxed = sandboxed;
+        this.warmRuntimes = new WarmRuntimes(this, options.prestart && sandboxed, options.prestartPerLanguage,
+                options.prestartTotal, options.prestartIdle);
         this.tools = HostTools.find(sandboxed, options.bwrapPath);
         // The probe comes before anything is created, so a host that cannot sandbox leaks nothing.
         if (sandboxed) {
@@ -255,7 +258,19 @@ public final class LocalSandboxBackend implements SandboxBackend {
         if (closed) {
             throw new CloudRunException("the local backend is closed");
         }
-        LocalSandbox sandbox = LocalSandbox.create(spec, this);
+        LocalSandbox sandbox = sandboxed ? warmRuntimes.take(spec) : null;
+        if (sandbox != null) {
+            try {
+                sandbox.adopt(spec);
+            } catch (RuntimeException e) {
+                LOG.warn("a pre-started sandbox could not take run {}: {}", spec.runId(), e.getMessage());
+                sandbox.close();
+                sandbox = null;
+            }
+        }
+        if (sandbox == null) {
+            sandbox = LocalSandbox.create(spec, this);
+        }
         open.add(sandbox);
         return sandbox;
     }
@@ -302,6 +317,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
         return ioThreads;
     }
 
+    /** @return the interpreters started ahead of their runs */
+    WarmRuntimes warmRuntimes() {
+        return warmRuntimes;
+    }
+
     /**
      * Lists what this backend has left behind: child processes, cgroups, workspace folders and
      * mounts. Empty when every sandbox is closed; for the test kit's leak check.
@@ -324,12 +344,15 @@ public final class LocalSandboxBackend implements SandboxBackend {
         }
         Mounts.under(instanceDir).forEach(mount -> found.add("mount " + mount));
         packageCaches.runPrivateFolders().forEach(folder -> found.add("run-private package cache " + folder));
+        // Pre-started sandboxes waiting for a run are the pool's, not leftovers; close() destroys them.
+        found.removeIf(warmRuntimes::owns);
         return found;
     }
 
     @Override
     public void close() {
         closed = true;
+        warmRuntimes.close();
         for (LocalSandbox sandbox : List.copyOf(open)) {
             sandbox.close();
         }
@@ -355,6 +378,10 @@ public final class LocalSandboxBackend implements SandboxBackend {
         private int sandboxUid = 61_000;
         private String bwrapPath;
         private boolean allowUnfencedNetwork;
+        private boolean prestart = true;
+        private int prestartPerLanguage = 2;
+        private int prestartTotal = 8;
+        private java.time.Duration prestartIdle = java.time.Duration.ofMinutes(1);
         private List<String> etcEntries = List.of("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d",
                 "ssl", "ca-certificates", "localtime", "nsswitch.conf", "hosts", "mime.types", "java-17-openjdk",
                 "java-21-openjdk", "java-25-openjdk", "python3", "python3.11", "python3.12", "fonts");
@@ -370,6 +397,51 @@ public final class LocalSandboxBackend implements SandboxBackend {
          */
         public Options baseDirectory(Path directory) {
             this.baseDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Whether interpreters of languages that opt in ({@code "prestart": "true"} in their descriptor:
+         * Python, Node.js) are started ahead of their runs (default true). A pre-started sandbox serves
+         * one run, like any other; see {@code docs/sandbox-local.md}.
+         *
+         * @param enabled false to start every run cold
+         * @return these options
+         */
+        public Options prestart(boolean enabled) {
+            this.prestart = enabled;
+            return this;
+        }
+
+        /**
+         * How many pre-started sandboxes wait, per language and main file (default 2) and in total
+         * (default 8).
+         *
+         * @param perLanguage at most this many for one language and main file
+         * @param total at most this many in all
+         * @return these options
+         */
+        public Options prestartCount(int perLanguage, int total) {
+            if (perLanguage < 1 || total < perLanguage) {
+                throw new dev.cloudrun.InvalidRequestException("prestartCount", "needs 1 <= perLanguage <= total, was "
+                        + perLanguage + " and " + total);
+            }
+            this.prestartPerLanguage = perLanguage;
+            this.prestartTotal = total;
+            return this;
+        }
+
+        /**
+         * After how long without a run a language's pre-started sandboxes are destroyed (default 1 minute).
+         *
+         * @param idle the idle time
+         * @return these options
+         */
+        public Options prestartIdle(java.time.Duration idle) {
+            if (idle.isNegative() || idle.isZero()) {
+                throw new dev.cloudrun.InvalidRequestException("prestartIdle", "must be positive, was " + idle);
+            }
+            this.prestartIdle = idle;
             return this;
         }
 
