@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloudrun.server.db.DatabaseUrl;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,25 +26,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class TwoNodeGradingTest {
-    private final String schema = "nodes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private PostgresSchema schema;
 
     @AfterEach
     void dropSchema() {
-        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    }
-
-    private static void execute(String sql) {
-        DatabaseUrl url = DatabaseUrl.parse(PostgresServerTest.URL);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL is not reachable (run scripts/start-postgres.sh): " + e.getMessage(), e);
+        if (schema != null) {
+            schema.drop();
         }
     }
 
     private Map<String, String> node(String name) {
-        String url = PostgresServerTest.URL + (PostgresServerTest.URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        String url = schema.url();
         return Map.of("DATABASE_URL", url, "CLOUDRUN_NODE_ID", name, "CLOUDRUN_GRADING_LEASE_SECONDS", "3",
                 "CLOUDRUN_JWT_SECRET", "two-nodes-share-this-secret-of-more-than-32-characters");
     }
@@ -58,7 +44,7 @@ class TwoNodeGradingTest {
     @Test
     void two_nodes_share_a_batch_with_none_graded_twice_and_one_takes_over_when_the_other_dies(@TempDir Path a,
             @TempDir Path b) throws Exception {
-        execute("CREATE SCHEMA " + schema);
+        schema = PostgresSchema.create("nodes");
         try (ChildServer nodeA = ChildServer.start(a, "local", node("node-a"));
              ChildServer nodeB = ChildServer.start(b, "local", node("node-b"))) {
             ApiClient apiA = nodeA.api();
@@ -111,34 +97,18 @@ class TwoNodeGradingTest {
 
     private Set<String> heldBy(String node) throws SQLException {
         Set<String> held = new HashSet<>();
-        query("SELECT id FROM submissions WHERE lease_owner = '" + node + "' AND status IN ('COMPILING', 'RUNNING')",
+        schema.query("SELECT id FROM submissions WHERE lease_owner = '" + node + "' AND status IN ('COMPILING', 'RUNNING')",
                 rows -> held.add(rows.getString(1)));
         return held;
     }
 
     private Map<String, Integer> caseRows(List<String> ids) throws SQLException {
         Map<String, Integer> rows = new HashMap<>();
-        query("SELECT submission_id, COUNT(*) FROM submission_cases GROUP BY submission_id",
+        schema.query("SELECT submission_id, COUNT(*) FROM submission_cases GROUP BY submission_id",
                 result -> rows.put(result.getString(1), result.getInt(2)));
         rows.keySet().retainAll(ids);
         assertThat(rows.keySet()).containsExactlyInAnyOrderElementsOf(ids);
         return rows;
     }
 
-    private interface Row {
-        void read(ResultSet rows) throws SQLException;
-    }
-
-    private void query(String sql, Row row) throws SQLException {
-        DatabaseUrl url = DatabaseUrl.parse(PostgresServerTest.URL);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute("SET search_path TO " + schema);
-            try (ResultSet rows = statement.executeQuery(sql)) {
-                while (rows.next()) {
-                    row.read(rows);
-                }
-            }
-        }
-    }
 }

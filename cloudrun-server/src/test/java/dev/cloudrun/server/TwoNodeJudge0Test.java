@@ -4,16 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cloudrun.server.db.DatabaseUrl;
 import dev.cloudrun.server.http.Json;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,15 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 400, unit = TimeUnit.SECONDS)
 class TwoNodeJudge0Test {
-    private final String schema = "judge0_nodes_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private PostgresSchema schema;
 
     @AfterEach
     void dropSchema() {
-        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        if (schema != null) {
+            schema.drop();
+        }
     }
 
     private Map<String, String> node(String name) {
-        String url = PostgresServerTest.URL + (PostgresServerTest.URL.contains("?") ? "&" : "?") + "currentSchema=" + schema;
+        String url = schema.url();
         Map<String, String> settings = new HashMap<>();
         settings.put("DATABASE_URL", url);
         settings.put("CLOUDRUN_NODE_ID", name);
@@ -59,7 +55,7 @@ class TwoNodeJudge0Test {
     @Test
     void a_batch_runs_once_each_on_either_node_and_a_killed_nodes_rows_are_run_by_the_other(@TempDir Path a,
             @TempDir Path b) throws Exception {
-        execute("CREATE SCHEMA " + schema);
+        schema = PostgresSchema.create("judge0_nodes");
         try (ChildServer nodeA = ChildServer.start(a, "local", node("node-a"));
              ChildServer nodeB = ChildServer.start(b, "local", node("node-b"))) {
             ApiClient apiA = nodeA.api();
@@ -127,41 +123,15 @@ class TwoNodeJudge0Test {
 
     private int judge0RunsInHistory() throws SQLException {
         int[] count = new int[1];
-        query("SELECT COUNT(*) FROM runs WHERE via = 'judge0'", rows -> count[0] = rows.getInt(1));
+        schema.query("SELECT COUNT(*) FROM runs WHERE via = 'judge0'", rows -> count[0] = rows.getInt(1));
         return count[0];
     }
 
     private Set<String> heldBy(String node) throws SQLException {
         Set<String> held = new HashSet<>();
-        query("SELECT token FROM judge0_submissions WHERE lease_owner = '" + node + "' AND status_id = 2",
+        schema.query("SELECT token FROM judge0_submissions WHERE lease_owner = '" + node + "' AND status_id = 2",
                 rows -> held.add(rows.getString(1)));
         return held;
     }
 
-    private static void execute(String sql) {
-        DatabaseUrl url = DatabaseUrl.parse(PostgresServerTest.URL);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL is not reachable (run scripts/start-postgres.sh): " + e.getMessage(), e);
-        }
-    }
-
-    private interface Row {
-        void read(ResultSet rows) throws SQLException;
-    }
-
-    private void query(String sql, Row row) throws SQLException {
-        DatabaseUrl url = DatabaseUrl.parse(PostgresServerTest.URL);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute("SET search_path TO " + schema);
-            try (ResultSet rows = statement.executeQuery(sql)) {
-                while (rows.next()) {
-                    row.read(rows);
-                }
-            }
-        }
-    }
 }

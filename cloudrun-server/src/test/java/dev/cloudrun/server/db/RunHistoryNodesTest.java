@@ -2,12 +2,8 @@ package dev.cloudrun.server.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloudrun.server.PostgresSchema;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,18 +14,14 @@ import org.junit.jupiter.api.io.TempDir;
  * the database), and any node marks those older than the run deadline allows.
  */
 class RunHistoryNodesTest {
-    private static final String POSTGRES = System.getenv().getOrDefault("CLOUDRUN_TEST_POSTGRES_URL",
-            "postgresql://cloudrun:cloudrun@127.0.0.1:5432/cloudrun_test");
-
     @TempDir
     Path directory;
     private Database database;
-    private String schema;
+    private PostgresSchema schema;
 
     private Database openPostgres() {
-        schema = "runs_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        execute("CREATE SCHEMA " + schema);
-        return Database.open(DatabaseUrl.parse(POSTGRES + (POSTGRES.contains("?") ? "&" : "?") + "currentSchema=" + schema));
+        schema = PostgresSchema.create("runs");
+        return Database.open(DatabaseUrl.parse(schema.url()));
     }
 
     @AfterEach
@@ -38,17 +30,7 @@ class RunHistoryNodesTest {
             database.close();
         }
         if (schema != null) {
-            execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        }
-    }
-
-    private static void execute(String sql) {
-        DatabaseUrl url = DatabaseUrl.parse(POSTGRES);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL is not reachable (run scripts/start-postgres.sh): " + e.getMessage(), e);
+            schema.drop();
         }
     }
 

@@ -2,14 +2,11 @@ package dev.cloudrun.server.grading;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cloudrun.server.PostgresSchema;
 import dev.cloudrun.server.db.Database;
 import dev.cloudrun.server.db.DatabaseUrl;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,21 +27,17 @@ import org.junit.jupiter.params.provider.ValueSource;
  * PostgreSQL, several connections at once) no submission claimed twice.
  */
 class SubmissionQueueTest {
-    static final String POSTGRES = System.getenv().getOrDefault("CLOUDRUN_TEST_POSTGRES_URL",
-            "postgresql://cloudrun:cloudrun@127.0.0.1:5432/cloudrun_test");
-
     @TempDir
     Path directory;
     private Database database;
-    private String schema;
+    private PostgresSchema schema;
 
     private SubmissionRepository open(String kind) {
         if (kind.equals("sqlite")) {
             database = Database.open(DatabaseUrl.parse("jdbc:sqlite:" + directory.resolve("queue.db")));
         } else {
-            schema = "queue_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-            execute("CREATE SCHEMA " + schema);
-            database = Database.open(DatabaseUrl.parse(POSTGRES + (POSTGRES.contains("?") ? "&" : "?") + "currentSchema=" + schema));
+            schema = PostgresSchema.create("queue");
+            database = Database.open(DatabaseUrl.parse(schema.url()));
         }
         database.jdbi().useHandle(handle -> handle.createUpdate("INSERT INTO users (id, username, username_key, guest,"
                 + " created_at) VALUES ('u', 'u', 'u', 0, 0)").execute());
@@ -57,17 +50,7 @@ class SubmissionQueueTest {
             database.close();
         }
         if (schema != null) {
-            execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-        }
-    }
-
-    private static void execute(String sql) {
-        DatabaseUrl url = DatabaseUrl.parse(POSTGRES);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL is not reachable (run scripts/start-postgres.sh): " + e.getMessage(), e);
+            schema.drop();
         }
     }
 

@@ -1,12 +1,7 @@
 package dev.cloudrun.server.compat.judge0;
 
-import dev.cloudrun.server.db.DatabaseUrl;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
+import dev.cloudrun.server.PostgresSchema;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -15,11 +10,7 @@ import org.junit.jupiter.api.AfterAll;
  * If the server is not there, this test fails: it is never skipped.
  */
 class PostgresJudge0ApiTest extends Judge0ApiKit {
-    private static final String URL = System.getenv().getOrDefault("CLOUDRUN_TEST_POSTGRES_URL",
-            "postgresql://cloudrun:cloudrun@127.0.0.1:5432/cloudrun_test");
-
-    private final String schema = "judge0_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-    private boolean created;
+    private PostgresSchema schema;
 
     @Override
     String backend() {
@@ -28,25 +19,16 @@ class PostgresJudge0ApiTest extends Judge0ApiKit {
 
     @Override
     Map<String, String> databaseSettings() {
-        if (!created) {
-            execute("CREATE SCHEMA " + schema);
-            created = true;
+        if (schema == null) {
+            schema = PostgresSchema.create("judge0");
         }
-        return Map.of("DATABASE_URL", URL + (URL.contains("?") ? "&" : "?") + "currentSchema=" + schema);
+        return Map.of("DATABASE_URL", schema.url());
     }
 
     @AfterAll
     void dropSchema() {
-        execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-    }
-
-    private static void execute(String sql) {
-        DatabaseUrl url = DatabaseUrl.parse(URL);
-        try (Connection connection = DriverManager.getConnection(url.jdbcUrl(), url.user(), url.password());
-             Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new AssertionError("PostgreSQL is not reachable (run scripts/start-postgres.sh): " + e.getMessage(), e);
+        if (schema != null) {
+            schema.drop();
         }
     }
 }
