@@ -169,6 +169,14 @@ public final class CodeRunner implements AutoCloseable {
         engine.clearPackageCache(name);
     }
 
+    /**
+     * Destroys the sandboxes the backend prepared ahead of demand (the local backend's pre-started
+     * interpreters) that no run holds, to give their memory back; they are prepared again as runs come.
+     */
+    public void releaseIdle() {
+        backend.releaseIdle();
+    }
+
     /** Cancels runs still going, waits briefly for them to clean up, and releases the backend. */
     @Override
     public void close() {

@@ -350,6 +350,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
     }
 
     @Override
+    public void releaseIdle() {
+        warmRuntimes.releaseAll();
+    }
+
+    @Override
     public void close() {
         closed = true;
         warmRuntimes.close();

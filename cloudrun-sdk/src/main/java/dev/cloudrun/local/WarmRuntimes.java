@@ -278,6 +278,17 @@ final class WarmRuntimes implements AutoCloseable {
         expired.forEach(LocalSandbox::close);
     }
 
+    /** Destroys every waiting sandbox and forgets the steps learned; the next runs start cold and teach again. */
+    void releaseAll() {
+        List<LocalSandbox> all = new ArrayList<>();
+        synchronized (this) {
+            ready.values().forEach(all::addAll);
+            ready.clear();
+            learned.clear();
+        }
+        all.forEach(LocalSandbox::close);
+    }
+
     /** @return how many pre-started sandboxes wait now */
     synchronized int readySandboxes() {
         return readyCount();

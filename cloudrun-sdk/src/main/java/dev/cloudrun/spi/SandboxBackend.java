@@ -60,6 +60,12 @@ public interface SandboxBackend extends AutoCloseable {
      */
     default void clearPackageCache(String cacheKey) { }
 
+    /**
+     * Destroys what the backend prepared ahead of demand and no run holds (pre-started sandboxes);
+     * it prepares them again as runs come. Sandboxes of runs are not touched.
+     */
+    default void releaseIdle() { }
+
     /** Releases the backend's resources; sandboxes still open are destroyed. */
     @Override
     void close();

@@ -174,6 +174,19 @@ class LocalPrestartTest {
     }
 
     @Test
+    void releaseIdleDestroysTheWaitingSandboxesAndTheNextRunsTeachAgain() throws Exception {
+        RunRequest request = RunRequest.of("python", "print('released')");
+        runPrestarted(request);
+        waitUntil(() -> warmBackend.warmRuntimes().readySandboxes() > 0);
+        warm.releaseIdle();
+        assertThat(warmBackend.warmRuntimes().readySandboxes()).isZero();
+        waitUntil(() -> warmBackend.leftovers().isEmpty());
+        // Learned again from the next cold run.
+        RunResult again = runPrestarted(request);
+        assertThat(again.stdout()).isEqualTo("released\n");
+    }
+
+    @Test
     void thePoolEmptiesWhenIdle() throws Exception {
         runPrestarted(RunRequest.of("python", "print('idle soon')"));
         waitUntil(() -> warmBackend.warmRuntimes().readySandboxes() > 0);

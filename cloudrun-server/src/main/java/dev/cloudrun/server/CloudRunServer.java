@@ -62,6 +62,13 @@ public final class CloudRunServer implements AutoCloseable {
         return java.util.Optional.ofNullable(components.runner).map(dev.cloudrun.CodeRunner::backendName);
     }
 
+    /** Destroys sandboxes prepared ahead of demand that no run holds ({@link dev.cloudrun.CodeRunner#releaseIdle}). */
+    public void releaseIdleSandboxes() {
+        if (components.runner != null) {
+            components.runner.releaseIdle();
+        }
+    }
+
     /** Stops listening, cancels running programs and closes the database. */
     public void stop() {
         components.close();

@@ -552,6 +552,8 @@ abstract class ServerTestKit {
         await().atMost(RUN_TIMEOUT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
                 assertThat(api.get("/api/runs?limit=1", token).json().path("runs").get(0).path("status").asText())
                         .isEqualTo("CANCELLED"));
+        // Interpreters pre-started for the next runs are the backend's, not the cancelled run's.
+        server.releaseIdleSandboxes();
         assertNoSandboxProcessesLeft();
     }
 
