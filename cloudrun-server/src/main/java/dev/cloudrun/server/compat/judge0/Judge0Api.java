@@ -229,11 +229,14 @@ public final class Judge0Api {
     private Judge0Store.Row awaitFinished(String token, int numberOfRuns) throws InterruptedException {
         long giveUp = clock.millis() + runs.deadline().toMillis() * (1 + numberOfRuns) + 60_000;
         while (true) {
+            // Read the count first: a row finished after it wakes the wait at once, none is missed.
+            long seen = worker.finishedCount();
             Judge0Store.Row row = store.find(token).orElseThrow(Judge0Api::notFound);
             if (row.statusId() > 2 || clock.millis() > giveUp) {
                 return row;
             }
-            Thread.sleep(50);
+            // Woken when this node finishes a row; a row another node runs is read again every 200 ms.
+            worker.awaitFinishAfter(seen, 200);
         }
     }
 

@@ -49,6 +49,9 @@ final class Judge0Worker {
     private final ExecutorService callbacks;
     private final Semaphore slots;
     private final String node;
+    /** Counts the rows this node finished; {@code wait=true} callers on this node wake on it. */
+    private final Object finishedSignal = new Object();
+    private long finishedCount;
     private final long leaseMillis;
     /** The tokens this node has claimed and not yet finished. */
     private final java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -87,6 +90,29 @@ final class Judge0Worker {
             }
         } catch (RuntimeException e) {
             LOG.warn("the Judge0 leases could not be renewed: {}", e.toString());
+        }
+    }
+
+    /** @return how many rows this node has finished so far (see {@link #awaitFinishAfter}) */
+    long finishedCount() {
+        synchronized (finishedSignal) {
+            return finishedCount;
+        }
+    }
+
+    /**
+     * Waits until this node finishes another row than the {@code seen} first ones, or the time is up
+     * (a row another node runs is seen only by reading the store again).
+     *
+     * @param seen {@link #finishedCount()} read before the caller last looked at the store
+     * @param millis the most to wait
+     * @throws InterruptedException if interrupted
+     */
+    void awaitFinishAfter(long seen, long millis) throws InterruptedException {
+        synchronized (finishedSignal) {
+            if (finishedCount == seen) {
+                finishedSignal.wait(millis);
+            }
         }
     }
 
@@ -239,6 +265,10 @@ final class Judge0Worker {
         } catch (RuntimeException e) {
             LOG.error("could not store the end of Judge0 submission {}", row.token(), e);
             return;
+        }
+        synchronized (finishedSignal) {
+            finishedCount++;
+            finishedSignal.notifyAll();
         }
         if (row.callbackUrl() != null) {
             callbacks.execute(() -> callback(row.token()));
