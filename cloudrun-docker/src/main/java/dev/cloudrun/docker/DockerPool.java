@@ -43,6 +43,8 @@ final class DockerPool implements AutoCloseable {
     /** The run label of everything the pool builds; also the prefix of its names ({@code cloudrun-pool-...}). */
     static final String RUN_LABEL = "pool";
     private static final Logger LOG = LoggerFactory.getLogger(DockerPool.class);
+    /** The pool's total bound, in multiples of the per-key maximum. */
+    private static final int TOTAL_PER_PROFILE_MAX = 4;
 
     /**
      * What a pooled sandbox is made for.
@@ -50,8 +52,9 @@ final class DockerPool implements AutoCloseable {
      * @param image the language's image
      * @param workspaceBytes the workspace size
      * @param first the profile of the run's first step
+     * @param interpreter the first step itself when its interpreter is pre-started, or null (a launcher)
      */
-    record Key(String image, long workspaceBytes, StepProfile first) { }
+    record Key(String image, long workspaceBytes, StepProfile first, WarmInterpreter interpreter) { }
 
     /** The state of one key; guarded by the pool. */
     private static final class Entry {
@@ -74,6 +77,8 @@ final class DockerPool implements AutoCloseable {
     private final int min;
     private final int max;
     private final Duration idleTimeout;
+    /** Ready and building sandboxes of all keys together, at most: keys differ by command, so there may be many. */
+    private final int maxTotal;
     private final ScheduledThreadPoolExecutor threads;
     private final Map<Key, Entry> entries = new HashMap<>();
     /** Sandboxes ready or being built: the pool's own, not leftovers of a run. */
@@ -81,6 +86,7 @@ final class DockerPool implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong hits = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong misses = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong built = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong interpretersServed = new java.util.concurrent.atomic.AtomicLong();
     private boolean closed;
 
     DockerPool(DockerSandboxBackend backend, int min, int max, Duration idleTimeout, int buildThreads) {
@@ -88,6 +94,7 @@ final class DockerPool implements AutoCloseable {
         this.min = min;
         this.max = max;
         this.idleTimeout = idleTimeout;
+        this.maxTotal = TOTAL_PER_PROFILE_MAX * max;
         this.threads = new ScheduledThreadPoolExecutor(buildThreads, new NamedThreadFactory("docker-pool"));
         this.threads.setRemoveOnCancelPolicy(true);
         long periodMillis = Math.max(50, Math.min(5_000, idleTimeout.toMillis() / 4));
@@ -138,13 +145,19 @@ final class DockerPool implements AutoCloseable {
         }
     }
 
+    /** @return the sandboxes of all keys ready or being built; under the pool's lock */
+    private int readyOrBuilding() {
+        return entries.values().stream().mapToInt(entry -> entry.ready.size() + entry.building).sum();
+    }
+
     private int target(Entry entry) {
         return Math.min(max, Math.max(Math.max(min, entry.wanted), entry.inUse));
     }
 
     /** Starts builds until ready and building reach the target; under the pool's lock. */
     private void refill(Entry entry) {
-        while (!closed && !entry.failing && entry.ready.size() + entry.building < target(entry)) {
+        while (!closed && !entry.failing && entry.ready.size() + entry.building < target(entry)
+                && readyOrBuilding() < maxTotal) {
             entry.building++;
             List<StepProfile> plan = new ArrayList<>();
             plan.add(entry.key.first());
@@ -169,8 +182,12 @@ final class DockerPool implements AutoCloseable {
         try {
             sandbox = DockerSandbox.forPool(backend, entry.key.image(), entry.key.workspaceBytes());
             held.add(sandbox);
-            for (StepProfile profile : plan) {
-                sandbox.prestart(profile);
+            for (int step = 0; step < plan.size(); step++) {
+                if (step == 0 && entry.key.interpreter() != null) {
+                    sandbox.prestartInterpreter(entry.key.interpreter());
+                } else {
+                    sandbox.prestart(plan.get(step));
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("could not build a pooled sandbox for {}: {}", entry.key.image(), backend.endpoint().explain(e));
@@ -251,6 +268,22 @@ final class DockerPool implements AutoCloseable {
     /** @return how many sandboxes the pool has built and made ready so far */
     long built() {
         return built.get();
+    }
+
+    /** Counts a run handed to a pre-started interpreter. */
+    void servedInterpreter() {
+        interpretersServed.incrementAndGet();
+    }
+
+    /** @return how many runs pre-started interpreters have served */
+    long interpretersServed() {
+        return interpretersServed.get();
+    }
+
+    /** @return how many sandboxes with a pre-started interpreter are ready (for tests and benchmarks) */
+    synchronized int readyInterpreters() {
+        return entries.values().stream().filter(entry -> entry.key.interpreter() != null)
+                .mapToInt(entry -> entry.ready.size()).sum();
     }
 
     /** @return how many takes found none ready */

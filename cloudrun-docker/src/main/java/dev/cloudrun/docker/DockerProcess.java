@@ -38,7 +38,8 @@ final class DockerProcess implements SandboxProcess {
     private final long startNanos;
     /** When the container started, in the daemon's event time (seconds), for {@link #signalledFromOutside}. */
     private final long startEpochSeconds = System.currentTimeMillis() / 1000 - 1;
-    private final CountDownLatch outputDone = new CountDownLatch(1);
+    /** Counted down by each output stream as it ends: the attach stream, and the FIFOs when there are any. */
+    private final CountDownLatch outputDone;
     private final CompletableFuture<StepOutcome> outcome = new CompletableFuture<>();
     private final AtomicLong cpuNanos = new AtomicLong();
     private final AtomicLong peakMemoryBytes = new AtomicLong();
@@ -55,8 +56,16 @@ final class DockerProcess implements SandboxProcess {
     private volatile boolean killRequested;
     private final AtomicBoolean statsInFlight = new AtomicBoolean();
     private volatile long lastStatsNanos;
+    /** The daemon's answer when the container stops (pre-started containers), or null: inspect is polled. */
+    private ContainerWait stopWait;
 
     private DockerProcess(DockerSandboxBackend backend, String containerId, ContainerAttach attach, long startNanos) {
+        this(backend, containerId, attach, startNanos, 1);
+    }
+
+    private DockerProcess(DockerSandboxBackend backend, String containerId, ContainerAttach attach, long startNanos,
+                          int outputStreams) {
+        this.outputDone = new CountDownLatch(outputStreams);
         this.backend = backend;
         this.containerId = containerId;
         this.attach = attach;
@@ -91,16 +100,26 @@ final class DockerProcess implements SandboxProcess {
     }
 
     /**
-     * Runs a step in a container that already runs {@link WarmLauncher} and whose streams are
-     * attached: sends the launcher the step's frame. The container's cgroup counters are read from
-     * here on (the launcher's own start-up is not the program's).
+     * Runs a step in a pre-started container whose streams are attached: hands it the step (the
+     * launcher's frame, or the program for a waiting interpreter). The container's cgroup counters
+     * are read from here on (the launcher's or interpreter's own start-up is not the program's CPU time).
      *
-     * @param frame the launcher's frame: command and environment
+     * @param handover what gives the container its step
      * @return the running step
      */
-    static DockerProcess launch(DockerSandboxBackend backend, String containerId, ContainerAttach attach,
-                                String cgroupParentName, long memoryLimitBytes, OutputSink sink, byte[] frame) {
-        DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime());
+    static DockerProcess launch(DockerSandboxBackend backend, String containerId, ContainerAttach attach, FifoStdio stdio,
+                                String cgroupParentName, long memoryLimitBytes, OutputSink sink, Handover handover) {
+        java.nio.channels.FileChannel[] readers = null;
+        if (stdio != null) {
+            try {
+                readers = stdio.openReaders();
+            } catch (IOException e) {
+                attach.close();
+                throw new dev.cloudrun.CloudRunException("cannot open the output of container "
+                        + containerId.substring(0, Math.min(12, containerId.length())) + ": " + e.getMessage(), e);
+            }
+        }
+        DockerProcess process = new DockerProcess(backend, containerId, attach, System.nanoTime(), readers == null ? 1 : 3);
         process.cgroupParentName = cgroupParentName;
         process.memoryLimitBytes = memoryLimitBytes;
         if (cgroupParentName != null) {
@@ -113,17 +132,42 @@ final class DockerProcess implements SandboxProcess {
             process.cpuBaselineNanos = Math.max(0, process.cgroup.cpuNanos());
         }
         backend.ioThreads().execute(() -> process.pump(sink));
+        if (readers != null) {
+            java.nio.channels.FileChannel out = readers[0];
+            java.nio.channels.FileChannel err = readers[1];
+            backend.ioThreads().execute(() -> process.pumpFifo(out, dev.cloudrun.StreamKind.STDOUT, sink));
+            backend.ioThreads().execute(() -> process.pumpFifo(err, dev.cloudrun.StreamKind.STDERR, sink));
+        }
         try {
-            attach.stdin().write(frame);
-            attach.stdin().flush();
+            if (backend.endpoint().isLocal()) {
+                try {
+                    process.stopWait = ContainerWait.open(backend.endpoint(), containerId);
+                } catch (IOException e) {
+                    LOG.debug("cannot wait for container {}: inspect is polled ({})", containerId, e.toString());
+                }
+            }
+            handover.handOver(attach);
         } catch (IOException e) {
             attach.close();
+            if (process.stopWait != null) {
+                process.stopWait.close();
+            }
             throw new dev.cloudrun.CloudRunException("cannot send the command to container " + process.shortId()
                     + ": " + e.getMessage(), e);
         }
         process.sample();
         backend.ioThreads().execute(process::monitor);
         return process;
+    }
+
+    /** How a pre-started container gets its step: the launcher's frame on stdin, or a program into an interpreter's FIFO. */
+    @FunctionalInterface
+    interface Handover {
+        /**
+         * @param attach the container's attached streams
+         * @throws IOException if the step cannot be handed over
+         */
+        void handOver(ContainerAttach attach) throws IOException;
     }
 
     String containerId() {
@@ -142,6 +186,22 @@ final class DockerProcess implements SandboxProcess {
             LOG.warn("output sink of container {} failed", containerId, e);
         } finally {
             sample();
+            outputDone.countDown();
+        }
+    }
+
+    private void pumpFifo(java.nio.channels.FileChannel reader, dev.cloudrun.StreamKind stream, OutputSink sink) {
+        try {
+            FifoStdio.pump(reader, stream, sink);
+        } catch (IOException e) {
+            if (!attach.isClosed()) {
+                streamFailure = "reading the container's " + stream.name().toLowerCase(java.util.Locale.ROOT)
+                        + " failed: " + e.getMessage();
+            }
+        } catch (RuntimeException e) {
+            streamFailure = "delivering output failed: " + e;
+            LOG.warn("output sink of container {} failed", containerId, e);
+        } finally {
             outputDone.countDown();
         }
     }
@@ -222,12 +282,15 @@ final class DockerProcess implements SandboxProcess {
             while (!outputDone.await(SAMPLE_MILLIS, TimeUnit.MILLISECONDS)) {
                 sample();
             }
-            InspectContainerResponse.ContainerState state = waitStopped();
+            java.util.OptionalInt waited = stopWait == null ? java.util.OptionalInt.empty() : stopWait.exitCode();
+            // A clean exit needs no inspect: the daemon neither killed it nor failed it (the cgroup tells of OOM kills).
+            InspectContainerResponse.ContainerState state = waited.isPresent() && waited.getAsInt() == 0 ? null : waitStopped();
             long wallNanos = System.nanoTime() - startNanos;
-            int exitCode = state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
-            boolean oom = Boolean.TRUE.equals(state.getOOMKilled()) || oomSeen || killedAtTheMemoryLimit(exitCode);
+            int exitCode = state == null ? 0 : state.getExitCodeLong() == null ? -1 : state.getExitCodeLong().intValue();
+            boolean oom = (state != null && Boolean.TRUE.equals(state.getOOMKilled())) || oomSeen
+                    || killedAtTheMemoryLimit(exitCode);
             String failure = streamFailure;
-            if (failure == null && state.getError() != null && !state.getError().isEmpty()) {
+            if (failure == null && state != null && state.getError() != null && !state.getError().isEmpty()) {
                 failure = "the container failed: " + state.getError();
             }
             if (failure == null && exitCode > 128 && !killRequested) {

@@ -19,8 +19,13 @@ import dev.cloudrun.spi.SandboxSpec;
 import dev.cloudrun.spi.StepSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -79,20 +84,40 @@ final class DockerSandbox implements Sandbox {
     private final List<DockerProcess> steps = new ArrayList<>();
     /** Pre-started containers on this workspace, waiting for a step (pooled sandboxes only). */
     private final List<WarmContainer> warm = new ArrayList<>();
-    private byte[] pendingFiles;
+    /** The run whose files go into the workspace before its first step; null once they are there. */
+    private SandboxSpec pendingFiles;
+    /** A pre-started interpreter's program, between staging and hand-over. */
+    private byte[] pendingMain;
     private boolean closed;
 
-    /** A container started ahead of its step, running {@link WarmLauncher}; {@code used} once a step took it. */
+    /**
+     * A container started ahead of its step, running {@link WarmLauncher} or, for a
+     * {@link WarmInterpreter}, the step's own command blocked reading its main file's FIFO;
+     * {@code used} once a step took it.
+     */
     private static final class WarmContainer {
         final String id;
         final String cgroupParentName;
         final StepProfile profile;
+        /** The pre-started interpreter's step, or null for a launcher. */
+        final WarmInterpreter interpreter;
+        /** The host's end of the main file's FIFO (open read-write, so neither side blocks), or null. */
+        final FileChannel fifo;
+        /** Its streams, attached ahead (before it started), or null when the run attaches. */
+        ContainerAttach attach;
+        /** Its init process on this host, seen when it started, or null when the daemon must be asked. */
+        HostProcess init;
+        /** Its stdout and stderr as FIFOs of this host, or null when they come over the attach stream. */
+        FifoStdio stdio;
         boolean used;
 
-        WarmContainer(String id, String cgroupParentName, StepProfile profile) {
+        WarmContainer(String id, String cgroupParentName, StepProfile profile, WarmInterpreter interpreter,
+                      FileChannel fifo) {
             this.id = id;
             this.cgroupParentName = cgroupParentName;
             this.profile = profile;
+            this.interpreter = interpreter;
+            this.fifo = fifo;
         }
     }
 
@@ -157,8 +182,12 @@ final class DockerSandbox implements Sandbox {
 
     /** Gives the sandbox a run's files, copied in before its first step (so before any of its code runs). */
     void adopt(SandboxSpec spec) {
-        DockerBackendOptions options = backend.options();
-        pendingFiles = WorkspaceTar.pack(spec.files(), spec.executables(), options.uid(), options.gid());
+        pendingFiles = spec;
+    }
+
+    /** @return whether this backend can pre-start interpreters in pooled containers: runc, and workspaces on this host */
+    static boolean interpretersPossible(DockerSandboxBackend backend) {
+        return backend.hostWorkspaces() != null && !backend.runtimes().gvisor();
     }
 
     /** Makes the run's own tmpfs in a fresh folder of the backend's; returns the folder. */
@@ -267,7 +296,7 @@ final class DockerSandbox implements Sandbox {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
         }
-        WarmContainer candidate = takeWarm(StepProfile.of(step));
+        WarmContainer candidate = takeWarm(step);
         if (candidate != null) {
             DockerProcess process = startWarm(step, candidate, sink);
             if (process != null) {
@@ -348,13 +377,20 @@ final class DockerSandbox implements Sandbox {
         return containerId.substring(0, Math.min(12, containerId.length()));
     }
 
-    /** @return the first pre-started container for this profile not used yet, marked used; or null */
-    private WarmContainer takeWarm(StepProfile profile) {
+    /**
+     * @return the first pre-started container for this step not used yet, marked used; or null. A
+     *     launcher serves any step of its profile, a pre-started interpreter only its own step.
+     */
+    private WarmContainer takeWarm(StepSpec step) {
+        StepProfile profile = StepProfile.of(step);
         if (profile == null) {
             return null;
         }
         for (WarmContainer candidate : warm) {
-            if (!candidate.used && candidate.profile.equals(profile)) {
+            boolean fits = candidate.interpreter == null ? candidate.profile.equals(profile)
+                    : candidate.interpreter.step().equals(step) && pendingFiles != null
+                            && pendingFiles.files().containsKey(candidate.interpreter.mainFile());
+            if (!candidate.used && fits) {
                 candidate.used = true;
                 return candidate;
             }
@@ -370,13 +406,68 @@ final class DockerSandbox implements Sandbox {
      */
     void prestart(StepProfile profile) {
         awaitKeeper();
+        FifoStdio stdio = interpretersPossible(backend) ? FifoStdio.create(HostWorkspaces.fifoFolderFor(hostWorkspace)) : null;
+        try {
+            prestartContainer(profile, null, null, stdio, WarmLauncher.command(stdio != null),
+                    List.of("PATH=/usr/local/bin:/usr/bin:/bin"));
+        } catch (RuntimeException e) {
+            if (stdio != null) {
+                stdio.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Creates and starts a container whose command is a run step's own, exactly, with the step's
+     * main file a FIFO in the workspace: the interpreter loads itself and blocks reading it. For
+     * the pool's background threads, before any run has this sandbox (so nothing untrusted has
+     * touched the workspace the host writes here).
+     *
+     * @param interpreter the step and its main file ({@link #interpretersPossible} holds)
+     */
+    void prestartInterpreter(WarmInterpreter interpreter) {
+        StepSpec step = interpreter.step();
+        DockerBackendOptions options = backend.options();
+        Path main = hostWorkspace.resolve(interpreter.mainFile());
+        FileChannel fifo;
+        try {
+            dev.cloudrun.internal.HostCommand.Result made = dev.cloudrun.internal.HostCommand.run(
+                    List.of("mkfifo", "-m", "0644", main.toString()), Duration.ofSeconds(10));
+            if (made.exitCode() != 0) {
+                throw new IOException("mkfifo failed: " + made.output().strip());
+            }
+            HostFiles.own(main, options.uid(), options.gid());
+            fifo = FileChannel.open(main, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new CloudRunException("cannot prepare a pre-started interpreter's main file: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudRunException("interrupted while pre-starting an interpreter", e);
+        }
+        FifoStdio stdio = null;
+        try {
+            stdio = FifoStdio.create(HostWorkspaces.fifoFolderFor(hostWorkspace));
+            List<String> command = new ArrayList<>(FifoStdio.wrap());
+            command.addAll(step.commandWithRedirections());
+            prestartContainer(StepProfile.of(step), interpreter, fifo, stdio, command, environment(step));
+        } catch (RuntimeException e) {
+            closeQuietly(fifo);
+            if (stdio != null) {
+                stdio.close();
+            }
+            throw e;
+        }
+    }
+
+    private void prestartContainer(StepProfile profile, WarmInterpreter interpreter, FileChannel fifo, FifoStdio stdio,
+                                   List<String> command, List<String> environment) {
         String name = volumeName + "-" + profile.kind().name().toLowerCase(Locale.ROOT) + "-"
                 + UUID.randomUUID().toString().substring(0, 4);
         String cgroupParentName = backend.nextCgroupParentName();
         String runtime = backend.runtimes().forContainer(false);
-        List<Mount> mounts = List.of(workMount());
-        CreateContainerCmd create = createContainer(profile, "none", cgroupParentName, name, mounts,
-                WarmLauncher.command(), List.of("PATH=/usr/local/bin:/usr/bin:/bin"));
+        List<Mount> mounts = stdio == null ? List.of(workMount()) : List.of(workMount(), stdio.mount());
+        CreateContainerCmd create = createContainer(profile, "none", cgroupParentName, name, mounts, command, environment);
         String id;
         try {
             id = backend.withinStartTimeout("create container " + name, runtime, () -> create.exec().getId());
@@ -384,15 +475,25 @@ final class DockerSandbox implements Sandbox {
             removeHung(name, cgroupParentName == null ? null : () -> backend.janitor().removeCgroupParent(cgroupParentName));
             throw e;
         }
-        WarmContainer container = new WarmContainer(id, cgroupParentName, profile);
+        WarmContainer container = new WarmContainer(id, cgroupParentName, profile, interpreter, fifo);
+        container.stdio = stdio;
         synchronized (this) {
             warm.add(container);
         }
         try {
+            // Attached ahead and, with a daemon on this host, watched through /proc: a run that takes it asks the daemon nothing.
+            if (backend.endpoint().isLocal()) {
+                container.attach = backend.withinStartTimeout("attach to container " + shortId(id), runtime,
+                        () -> ContainerAttach.open(backend.endpoint(), id));
+            }
             backend.withinStartTimeout("start container " + name, runtime, () -> {
                 backend.client().startContainerCmd(id).exec();
                 return null;
             });
+            if (container.attach != null) {
+                Long pid = backend.client().inspectContainerCmd(id).exec().getState().getPidLong();
+                container.init = pid == null ? null : HostProcess.of(pid).orElse(null);
+            }
         } catch (ContainerStartTimeoutException e) {
             synchronized (this) {
                 // Not for close(): a plain removal would wait for the hung runtime.
@@ -412,18 +513,35 @@ final class DockerSandbox implements Sandbox {
     private DockerProcess startWarm(StepSpec step, WarmContainer container, OutputSink sink) {
         String runtime = backend.runtimes().forContainer(false);
         ContainerAttach attach = null;
-        // The check, the attach and the copy do not depend on each other: one round trip instead of three.
-        CompletableFuture<Boolean> running = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
-                "inspect container " + shortId(container.id), runtime,
-                () -> Boolean.TRUE.equals(backend.client().inspectContainerCmd(container.id).exec().getState().getRunning())),
-                backend.ioThreads());
-        CompletableFuture<ContainerAttach> attaching = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
-                "attach to container " + shortId(container.id), runtime,
-                () -> ContainerAttach.open(backend.endpoint(), container.id)), backend.ioThreads());
+        CompletableFuture<Boolean> running;
+        CompletableFuture<ContainerAttach> attaching;
+        if (container.attach != null && container.init != null) {
+            // Attached ahead; its init still the process that started (a dead container's streams would end).
+            running = CompletableFuture.completedFuture(container.init.alive());
+            attaching = CompletableFuture.completedFuture(container.attach);
+        } else {
+            if (container.attach != null) {
+                container.attach.close();
+            }
+            // The check, the attach and the copy do not depend on each other: one round trip instead of three.
+            running = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
+                    "inspect container " + shortId(container.id), runtime,
+                    () -> Boolean.TRUE.equals(backend.client().inspectContainerCmd(container.id).exec().getState().getRunning())),
+                    backend.ioThreads());
+            attaching = CompletableFuture.supplyAsync(() -> backend.withinStartTimeout(
+                    "attach to container " + shortId(container.id), runtime,
+                    () -> ContainerAttach.open(backend.endpoint(), container.id)), backend.ioThreads());
+        }
         try {
             RuntimeException copyFailure = null;
+            // The main file of a pre-started interpreter: staged beside the FIFO, renamed over it at the hand-over.
+            Path staged = null;
             try {
-                copyPendingFiles(container.id, runtime);
+                if (container.interpreter != null) {
+                    staged = stageFilesForInterpreter(container.interpreter.mainFile());
+                } else {
+                    copyPendingFiles(container.id, runtime);
+                }
             } catch (RuntimeException e) {
                 copyFailure = e;
             }
@@ -431,19 +549,42 @@ final class DockerSandbox implements Sandbox {
                 LOG.info("pooled container {} no longer runs: the step starts in a fresh one", shortId(container.id));
                 attaching.thenAccept(ContainerAttach::close);
                 discard(container);
+                if (staged != null && copyFailure == null) {
+                    // Still before any step of the run: the main file becomes the regular file for a cold start.
+                    moveOver(staged, hostWorkspace.resolve(container.interpreter.mainFile()));
+                    pendingMain = null;
+                }
                 return null;
             }
             if (copyFailure != null) {
                 throw copyFailure;
             }
             attach = join(attaching);
-            List<String> environment = new ArrayList<>(environment(step));
-            // What Docker adds to a cold container's environment.
-            environment.add("HOSTNAME=sandbox");
-            List<String> command = backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections();
-            DockerProcess process = DockerProcess.launch(backend, container.id, attach, container.cgroupParentName,
-                    step.limits().memoryBytes(), sink, WarmLauncher.frame(command, environment));
+            DockerProcess.Handover handover;
+            if (container.interpreter != null) {
+                Path main = hostWorkspace.resolve(container.interpreter.mainFile());
+                Path stagedMain = staged;
+                byte[] program = pendingMain;
+                pendingMain = null;
+                handover = streams -> handOver(container.fifo, stagedMain, main, program);
+            } else {
+                List<String> environment = new ArrayList<>(environment(step));
+                // What Docker adds to a cold container's environment.
+                environment.add("HOSTNAME=sandbox");
+                List<String> command = backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections())
+                        : step.commandWithRedirections();
+                byte[] frame = WarmLauncher.frame(command, environment);
+                handover = streams -> {
+                    streams.stdin().write(frame);
+                    streams.stdin().flush();
+                };
+            }
+            DockerProcess process = DockerProcess.launch(backend, container.id, attach, container.stdio,
+                    container.cgroupParentName, step.limits().memoryBytes(), sink, handover);
             steps.add(process);
+            if (container.interpreter != null && backend.pool() != null) {
+                backend.pool().servedInterpreter();
+            }
             return process;
         } catch (RuntimeException e) {
             if (attach != null) {
@@ -469,10 +610,25 @@ final class DockerSandbox implements Sandbox {
         }
     }
 
+    private static void moveOver(Path staged, Path main) {
+        try {
+            Files.move(staged, main, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
+        }
+    }
+
     /** Removes a pre-started container (and its cgroup parent) in the background. */
     private void discard(WarmContainer container) {
+        closeQuietly(container.fifo);
+        if (container.attach != null) {
+            container.attach.close();
+        }
         Runnable removal = () -> {
             backend.janitor().removeContainer(container.id);
+            if (container.stdio != null) {
+                container.stdio.close();
+            }
             if (container.cgroupParentName != null) {
                 backend.janitor().removeCgroupParent(container.cgroupParentName);
             }
@@ -484,12 +640,28 @@ final class DockerSandbox implements Sandbox {
         }
     }
 
+    /**
+     * Puts the run's files into the workspace before its first step: written on this host when the
+     * workspace is the backend's own tmpfs ({@link HostFiles}), otherwise copied through the daemon
+     * into the container as a tar.
+     */
     private void copyPendingFiles(String containerId, String runtime) {
         if (pendingFiles == null) {
             return;
         }
+        DockerBackendOptions options = backend.options();
+        SandboxSpec spec = pendingFiles;
+        if (hostWorkspace != null) {
+            try {
+                HostFiles.write(hostWorkspace, spec.files(), spec.executables(), options.uid(), options.gid());
+            } catch (IOException e) {
+                throw new CloudRunException("cannot write the files into the workspace: " + e, e);
+            }
+            pendingFiles = null;
+            return;
+        }
         awaitKeeper();
-        byte[] files = pendingFiles;
+        byte[] files = WorkspaceTar.pack(spec.files(), spec.executables(), options.uid(), options.gid());
         backend.withinStartTimeout("copy the files into container " + shortId(containerId), runtime, () ->
                 backend.client().copyArchiveToContainerCmd(containerId)
                         .withRemotePath(WORK_DIR)
@@ -497,6 +669,56 @@ final class DockerSandbox implements Sandbox {
                         .withNoOverwriteDirNonDir(true)
                         .exec());
         pendingFiles = null;
+    }
+
+    /**
+     * For a pre-started interpreter: writes the run's files except the main file, and the main file
+     * under a staged name, on this host. Nothing untrusted has run in the workspace yet.
+     *
+     * @return the staged main file
+     */
+    private Path stageFilesForInterpreter(String mainFile) {
+        DockerBackendOptions options = backend.options();
+        SandboxSpec spec = pendingFiles;
+        Map<String, byte[]> others = new LinkedHashMap<>(spec.files());
+        byte[] content = others.remove(mainFile);
+        String stagedName = ".cloudrun-main-" + UUID.randomUUID();
+        try {
+            HostFiles.write(hostWorkspace, others, spec.executables(), options.uid(), options.gid());
+            HostFiles.write(hostWorkspace, Map.of(stagedName, content),
+                    spec.executables().contains(mainFile) ? java.util.Set.of(stagedName) : java.util.Set.of(),
+                    options.uid(), options.gid());
+        } catch (IOException e) {
+            throw new CloudRunException("cannot write the files into the workspace: " + e, e);
+        }
+        pendingFiles = null;
+        pendingMain = content;
+        return hostWorkspace.resolve(stagedName);
+    }
+
+    /**
+     * Hands a pre-started interpreter its program: the staged main file takes the FIFO's name (so the
+     * program sees a regular file when it looks), then the program goes into the FIFO the
+     * interpreter is reading, which the host opened before the container started.
+     */
+    private static void handOver(FileChannel fifo, Path staged, Path main, byte[] program) throws IOException {
+        try (fifo) {
+            Files.move(staged, main, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            ByteBuffer buffer = ByteBuffer.wrap(program);
+            while (buffer.hasRemaining()) {
+                fifo.write(buffer);
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // Nothing to do: the FIFO goes with the workspace.
+            }
+        }
     }
 
     private CreateContainerCmd createContainer(StepProfile profile, String network, String cgroupParentName, String name,
@@ -614,9 +836,17 @@ final class DockerSandbox implements Sandbox {
             process.destroy(Duration.ofSeconds(15));
         }
         List<WarmContainer> unused;
+        List<FifoStdio> fifos = new ArrayList<>();
         synchronized (this) {
             unused = warm.stream().filter(container -> !container.used).toList();
             unused.forEach(container -> container.used = true);
+            warm.stream().map(container -> container.stdio).filter(java.util.Objects::nonNull).forEach(fifos::add);
+            unused.forEach(container -> {
+                closeQuietly(container.fifo);
+                if (container.attach != null) {
+                    container.attach.close();
+                }
+            });
         }
         // Nothing of the run executes any more: the keeper and the volume go in the background, after
         // the result is out (the backend waits for this work when it closes).
@@ -634,6 +864,9 @@ final class DockerSandbox implements Sandbox {
                 if (container.cgroupParentName != null) {
                     backend.janitor().removeCgroupParent(container.cgroupParentName);
                 }
+            }
+            for (FifoStdio stdio : fifos) {
+                stdio.close();
             }
             if (keeperId != null) {
                 backend.janitor().removeContainer(keeperId);

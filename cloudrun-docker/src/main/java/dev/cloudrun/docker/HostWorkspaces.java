@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
 final class HostWorkspaces {
     private static final Logger LOG = LoggerFactory.getLogger(HostWorkspaces.class);
 
+    /** What the name of an output FIFOs' folder has after its workspace's ({@link FifoStdio}). */
+    private static final String FIFO_INFIX = ".io-";
+
     private final Path root;
     private final String prefix;
 
@@ -63,11 +66,21 @@ final class HostWorkspaces {
                 String[] parts = entry.getFileName().toString().split("-", 3);
                 if (parts.length == 3 && ProcessOwner.isGone(ProcessOwner.hostName() + "/" + parts[0] + "/" + parts[1])) {
                     LOG.info("removing stale CloudRun workspace {}", entry);
+                    if (parts[2].contains(FIFO_INFIX)) {
+                        FifoStdio.deleteQuietly(entry);
+                        continue;
+                    }
                     Mounts.under(entry).forEach(Mounts::unmount);
                     Files.deleteIfExists(entry);
                 }
             }
         }
+    }
+
+    /** @return a new folder name for a container's output FIFOs beside its workspace (not created yet) */
+    static Path fifoFolderFor(Path workspace) {
+        return workspace.resolveSibling(workspace.getFileName() + FIFO_INFIX
+                + java.util.UUID.randomUUID().toString().substring(0, 8));
     }
 
     /** @return the folder for a run's workspace (not created yet) */

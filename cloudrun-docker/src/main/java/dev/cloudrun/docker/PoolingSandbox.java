@@ -42,7 +42,8 @@ final class PoolingSandbox implements Sandbox {
             if (delegate == null) {
                 DockerSandbox taken = null;
                 if (profile != null) {
-                    key = new DockerPool.Key(DockerSandbox.imageOf(spec), spec.workspaceBytes(), profile);
+                    key = new DockerPool.Key(DockerSandbox.imageOf(spec), spec.workspaceBytes(), profile,
+                            WarmInterpreter.of(spec, step, DockerSandbox.interpretersPossible(backend)));
                     taken = pool.take(key);
                 }
                 if (taken != null) {

@@ -35,7 +35,16 @@ final class WarmLauncher {
 
     /** @return the pre-started container's command */
     static List<String> command() {
-        return List.of("/bin/bash", "-c", SCRIPT, "cloudrun-launch");
+        return command(false);
+    }
+
+    /**
+     * @param fifoStdio whether the container's stdout and stderr go to {@link FifoStdio}'s FIFOs
+     * @return the pre-started container's command
+     */
+    static List<String> command(boolean fifoStdio) {
+        return List.of("/bin/bash", "-c", fifoStdio ? FifoStdio.REDIRECT + " || exit 125\n" + SCRIPT : SCRIPT,
+                "cloudrun-launch");
     }
 
     /**

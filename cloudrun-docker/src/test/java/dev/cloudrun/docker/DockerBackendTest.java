@@ -114,7 +114,7 @@ class DockerBackendTest {
         hardenedWhileItRuns();
         DockerPool.Key key = new DockerPool.Key("cloudrun/bash:1", 256 * MIB,
                 new StepProfile(dev.cloudrun.spi.StepSpec.Kind.RUN, 200 * MIB, 40, 100, 3 * MIB,
-                        dev.cloudrun.Limits.defaults().stackBytes()));
+                        dev.cloudrun.Limits.defaults().stackBytes()), null);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> backend.pool().ready(key) >= 1);
         hardenedWhileItRuns();
         assertThat(backend.pool().hits()).as("the second run was served from the pool").isEqualTo(hitsBefore + 1);
@@ -160,13 +160,16 @@ class DockerBackendTest {
             assertThat(host.getTmpFs()).containsKey("/tmp");
             assertThat(host.getInit()).isTrue();
             assertThat(host.getBinds()).isNullOrEmpty();
-            assertThat(inspect.getMounts()).extracting(m -> m.getDestination().getPath()).containsExactly("/work");
+            // A pooled container also has its output FIFOs' folder, read-only (FifoStdio); nothing else.
+            assertThat(inspect.getMounts()).extracting(m -> m.getDestination().getPath() + (Boolean.TRUE.equals(m.getRW()) ? " rw" : " ro"))
+                    .containsAnyOf("/work rw").isSubsetOf("/work rw", FifoStdio.CONTAINER_DIR + " ro");
             assertThat(inspect.getConfig().getTty()).isFalse();
             assertThat(inspect.getConfig().getLabels()).containsKeys(DockerSandboxBackend.LABEL_BACKEND,
                     DockerSandboxBackend.LABEL_OWNER, DockerSandboxBackend.LABEL_RUN);
 
             // /work is the run's own tmpfs, mounted by the backend and bound in: what the run writes is capped.
-            InspectContainerResponse.Mount work = inspect.getMounts().get(0);
+            InspectContainerResponse.Mount work = inspect.getMounts().stream()
+                    .filter(m -> m.getDestination().getPath().equals("/work")).findFirst().orElseThrow();
             assertThat(work.getSource()).startsWith("/var/lib/cloudrun/docker-workspaces/");
             String mountLine = Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
                     .filter(line -> line.split(" ")[4].equals(work.getSource())).findFirst().orElseThrow();
