@@ -179,6 +179,15 @@ final class ContainerCgroup {
         }
     }
 
+    /** @return the memory charged now in bytes (page cache included), or -1 if the cgroup is gone */
+    long memoryBytes() {
+        try {
+            return Long.parseLong(read(memoryDir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes")));
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** @return peak memory in bytes, or -1 if the cgroup is gone or does not record a peak */
     long peakMemoryBytes() {
         try {

@@ -286,6 +286,19 @@ final class DockerPool implements AutoCloseable {
                 .mapToInt(entry -> entry.ready.size()).sum();
     }
 
+    /** @return what the pool holds and has done */
+    synchronized DockerPoolStatistics statistics() {
+        long memory = 0;
+        for (Entry entry : entries.values()) {
+            for (DockerSandbox sandbox : entry.ready) {
+                long bytes = sandbox.idleMemoryBytes();
+                memory = bytes < 0 || memory < 0 ? -1 : memory + bytes;
+            }
+        }
+        return new DockerPoolStatistics(readyTotal(), readyInterpreters(), hits.get(), misses.get(), built.get(),
+                interpretersServed.get(), memory);
+    }
+
     /** @return how many takes found none ready */
     long misses() {
         return misses.get();

@@ -148,6 +148,20 @@ final class DockerSandbox implements Sandbox {
         return withWorkspace(backend, DockerPool.RUN_LABEL, image, workspaceBytes);
     }
 
+    /** @return the memory its pre-started containers are charged now, or -1 when a cgroup is not readable */
+    synchronized long idleMemoryBytes() {
+        long total = 0;
+        for (WarmContainer container : warm) {
+            long bytes = container.cgroupParentName == null ? -1
+                    : ContainerCgroup.parent(container.cgroupParentName).map(ContainerCgroup::memoryBytes).orElse(-1L);
+            if (bytes < 0) {
+                return -1;
+            }
+            total += bytes;
+        }
+        return total;
+    }
+
     /** @return the parent cgroups of the pre-started containers (for the leak check) */
     synchronized List<String> warmCgroupParents() {
         return warm.stream().map(container -> container.cgroupParentName).filter(java.util.Objects::nonNull).toList();

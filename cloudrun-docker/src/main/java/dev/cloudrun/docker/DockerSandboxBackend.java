@@ -281,6 +281,14 @@ public final class DockerSandboxBackend implements SandboxBackend {
         return sandbox;
     }
 
+    /**
+     * @return what the warm pool holds (ready sandboxes, with pre-started interpreters, and the
+     *     memory they are charged) and has done (hits, misses, builds); all zero when the pool is off
+     */
+    public DockerPoolStatistics poolStatistics() {
+        return pool == null ? DockerPoolStatistics.NONE : pool.statistics();
+    }
+
     /** @return the warm pool, or null when it is off */
     DockerPool pool() {
         return pool;

@@ -72,6 +72,8 @@ public final class CloudRunBenchmark {
     private final Map<String, String> notes = new LinkedHashMap<>();
     private DockerCli docker;
     private final Map<String, CodeRunner> backends = new LinkedHashMap<>();
+    /** The Docker backends behind the runners of the same names (their warm pools are asked for idle memory). */
+    private final Map<String, DockerSandboxBackend> dockerBackends = new LinkedHashMap<>();
 
     private CloudRunBenchmark(BenchOptions options, PrintStream progress) {
         this.options = options;
@@ -170,11 +172,15 @@ public final class CloudRunBenchmark {
                     .maxLimits(ceiling)));
         }
         if (options.dockerBackend()) {
-            open(RUNC, () -> CodeRunner.create(config -> config.backend(DockerSandboxBackend.create(new DockerBackendOptions()))
-                    .maxConcurrentRuns(slots).maxLimits(ceiling)));
-            open(RUNSC, () -> CodeRunner.create(config -> config.backend(DockerSandboxBackend.create(
-                    new DockerBackendOptions().runtime("runsc"))).maxConcurrentRuns(slots).maxLimits(ceiling)));
+            open(RUNC, () -> dockerRunner(new DockerBackendOptions(), RUNC, slots, ceiling));
+            open(RUNSC, () -> dockerRunner(new DockerBackendOptions().runtime("runsc"), RUNSC, slots, ceiling));
         }
+    }
+
+    private CodeRunner dockerRunner(DockerBackendOptions backendOptions, String name, int slots, Limits ceiling) {
+        DockerSandboxBackend backend = DockerSandboxBackend.create(backendOptions);
+        dockerBackends.put(name, backend);
+        return CodeRunner.create(config -> config.backend(backend).maxConcurrentRuns(slots).maxLimits(ceiling));
     }
 
     private void open(String name, Supplier<CodeRunner> factory) {
@@ -445,18 +451,18 @@ public final class CloudRunBenchmark {
         result.put("webSockets", server.webSockets());
         result.put("perWebSocketBytes", server.perWebSocketBytes());
         Map<String, Long> containers = new LinkedHashMap<>();
-        String image = registry.require("python").image().orElse("cloudrun/python:1");
         for (String runtime : List.of("runc", "runsc")) {
             Long bytes = null;
+            String path = runtime.equals("runc") ? RUNC : RUNSC;
             if (docker == null) {
                 notes.put("idle container " + runtime, "no Docker daemon answers here");
-            } else if (runtime.equals("runsc") && !backends.containsKey(RUNSC)) {
-                notes.put("idle container runsc", "the daemon has no runsc runtime");
+            } else if (!backends.containsKey(path) || !dockerBackends.containsKey(path)) {
+                notes.put("idle container " + runtime, "the " + path + " backend is not measured");
             } else {
                 try {
-                    bytes = IdleSandboxMemory.measure(docker, image, runtime).orElse(null);
+                    bytes = IdleSandboxMemory.measure(backends.get(path), dockerBackends.get(path)).orElse(null);
                     if (bytes == null) {
-                        notes.put("idle container " + runtime, "its cgroup is not readable here");
+                        notes.put("idle container " + runtime, "no pooled sandbox became ready, or its cgroups are not readable here");
                     }
                 } catch (RuntimeException e) {
                     notes.put("idle container " + runtime, String.valueOf(e.getMessage()));

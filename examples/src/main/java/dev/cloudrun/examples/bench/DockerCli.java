@@ -74,37 +74,6 @@ final class DockerCli {
         return elapsed;
     }
 
-    /**
-     * Starts a container like CloudRun's workspace keeper (user 1000, no capabilities,
-     * no-new-privileges, no network, read-only root, 16 MiB, 4 processes, a long {@code sleep}).
-     *
-     * @param image the image
-     * @param runtime the Docker runtime ({@code runc}, {@code runsc})
-     * @return the container's full id
-     * @throws IllegalStateException if it does not start
-     */
-    String startIdle(String image, String runtime) {
-        boolean gvisor = runtime.startsWith("runsc");
-        Result result = exec(List.of("docker", "run", "-d", "--rm", "--label", LABEL, "--runtime", runtime,
-                "--init", "--user", "1000:1000", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-                "--network", "none", "--read-only", "--memory", gvisor ? "64m" : "16m",
-                "--pids-limit", gvisor ? "132" : "4", "--cpus", "0.1", "--entrypoint", "",
-                image, "sleep", "2147483647"), null, 60);
-        if (result.exitCode != 0) {
-            throw new IllegalStateException("docker run -d exited with " + result.exitCode + ": " + result.stderr.strip());
-        }
-        return result.stdout.strip();
-    }
-
-    /**
-     * Removes a container, whatever its state.
-     *
-     * @param id the container
-     */
-    void remove(String id) {
-        exec(List.of("docker", "rm", "-f", id), null, 60);
-    }
-
     private static String quoted(List<String> command) {
         List<String> parts = new ArrayList<>();
         for (String part : command) {

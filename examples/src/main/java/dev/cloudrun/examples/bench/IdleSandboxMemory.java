@@ -1,59 +1,46 @@
 package dev.cloudrun.examples.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
+import dev.cloudrun.CodeRunner;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.docker.DockerPoolStatistics;
+import dev.cloudrun.docker.DockerSandboxBackend;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * The memory an idle sandbox holds while it waits for a run. Docker has no warm pool yet, so this
- * starts one container like CloudRun's workspace keeper, lets it settle and reads its cgroup's
- * charge ({@code memory.usage_in_bytes} under cgroup v1, {@code memory.current} under v2, page cache
- * included, as the kernel counts it against the limit). When the pool exists, {@link #measure}
- * should ask the pool for one of its idle containers instead.
+ * The memory an idle pooled sandbox holds while it waits for a run: a Python hello world teaches the
+ * backend's warm pool the step, the pool builds a sandbox for the next run (under runc with its
+ * interpreter pre-started), and once it is ready and has settled, the memory its containers' cgroups
+ * are charged ({@code memory.usage_in_bytes} under cgroup v1, {@code memory.current} under v2, page
+ * cache included, as the kernel counts it against the limit) divided by the ready sandboxes.
  */
 final class IdleSandboxMemory {
-    private static final Path CGROUP = Path.of("/sys/fs/cgroup");
     private static final long SETTLE_MILLIS = 2000;
+    private static final long WAIT_MILLIS = 30_000;
 
     private IdleSandboxMemory() { }
 
     /**
-     * Measures one idle container.
-     *
-     * @param docker the Docker CLI
-     * @param image the image (the Python one, say)
-     * @param runtime the Docker runtime
-     * @return the bytes charged to its cgroup, or empty when its cgroup is not readable here
-     * @throws IllegalStateException if the container does not start
+     * @param runner a runner on the backend
+     * @param backend the Docker backend, with its pool on
+     * @return the bytes one ready sandbox is charged, or empty when none became ready or its cgroups are not readable
      */
-    static Optional<Long> measure(DockerCli docker, String image, String runtime) {
-        String id = docker.startIdle(image, runtime);
+    static Optional<Long> measure(CodeRunner runner, DockerSandboxBackend backend) {
         try {
+            runner.run(RunRequest.of("python", "print('idle soon') # " + UUID.randomUUID()));
+            long deadline = System.currentTimeMillis() + WAIT_MILLIS;
+            while (backend.poolStatistics().ready() == 0 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
             Thread.sleep(SETTLE_MILLIS);
-            return chargedBytes(id);
+            DockerPoolStatistics statistics = backend.poolStatistics();
+            if (statistics.ready() == 0 || statistics.idleMemoryBytes() < 0) {
+                return Optional.empty();
+            }
+            return Optional.of(statistics.idleMemoryBytes() / statistics.ready());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
-        } finally {
-            docker.remove(id);
         }
-    }
-
-    private static Optional<Long> chargedBytes(String containerId) {
-        List<Path> candidates = List.of(
-                CGROUP.resolve("memory/docker").resolve(containerId).resolve("memory.usage_in_bytes"),
-                CGROUP.resolve("memory/system.slice/docker-" + containerId + ".scope/memory.usage_in_bytes"),
-                CGROUP.resolve("system.slice/docker-" + containerId + ".scope/memory.current"),
-                CGROUP.resolve("docker").resolve(containerId).resolve("memory.current"));
-        for (Path candidate : candidates) {
-            try {
-                return Optional.of(Long.parseLong(Files.readString(candidate).strip()));
-            } catch (IOException | NumberFormatException e) {
-                // Not this layout; try the next one.
-            }
-        }
-        return Optional.empty();
     }
 }
