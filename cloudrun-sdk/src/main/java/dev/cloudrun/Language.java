@@ -40,6 +40,7 @@ public final class Language {
     private final List<String> versionCommand;
     private final List<Pattern> missingDependencyPatterns;
     private final List<Pattern> memoryErrorPatterns;
+    private final List<Pattern> syntaxErrorPatterns;
     private final boolean previewOnly;
     private final PackageManager packageManager;
     private final Map<String, String> attributes;
@@ -58,6 +59,7 @@ public final class Language {
         this.versionCommand = List.copyOf(builder.versionCommand);
         this.missingDependencyPatterns = List.copyOf(builder.missingDependencyPatterns);
         this.memoryErrorPatterns = List.copyOf(builder.memoryErrorPatterns);
+        this.syntaxErrorPatterns = List.copyOf(builder.syntaxErrorPatterns);
         this.previewOnly = builder.previewOnly;
         this.packageManager = builder.packageManager;
         this.attributes = Collections.unmodifiableMap(new LinkedHashMap<>(builder.attributes));
@@ -156,6 +158,14 @@ public final class Language {
         return memoryErrorPatterns;
     }
 
+    /**
+     * @return patterns in an interpreted program's error output that mean its own source did not
+     *     parse (nothing of it ran): such a run ends {@code COMPILE_ERROR}, as a compiler's refusal does
+     */
+    public List<Pattern> syntaxErrorPatterns() {
+        return syntaxErrorPatterns;
+    }
+
     /** @return whether the language is only previewed (HTML) and never executed */
     public boolean previewOnly() {
         return previewOnly;
@@ -234,6 +244,7 @@ public final class Language {
         private List<String> versionCommand = List.of();
         private List<Pattern> missingDependencyPatterns = List.of();
         private List<Pattern> memoryErrorPatterns = List.of();
+        private List<Pattern> syntaxErrorPatterns = List.of();
         private boolean previewOnly;
         private PackageManager packageManager;
         private final Map<String, String> attributes = new LinkedHashMap<>();
@@ -318,6 +329,12 @@ public final class Language {
         /** @param regexes patterns whose group 1 names a missing module @return this builder */
         public Builder missingDependencyPatterns(List<String> regexes) {
             this.missingDependencyPatterns = regexes.stream().map(r -> Pattern.compile(r, Pattern.MULTILINE)).toList();
+            return this;
+        }
+
+        /** @param regexes patterns of the error output that mean the program's source did not parse @return this builder */
+        public Builder syntaxErrorPatterns(List<String> regexes) {
+            this.syntaxErrorPatterns = regexes.stream().map(r -> Pattern.compile(r, Pattern.MULTILINE)).toList();
             return this;
         }
 

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  * a language (same id) by shipping such a file. The file is a JSON array of objects with the
  * fields {@code id}, {@code aliases}, {@code displayName}, {@code sourceFile},
  * {@code sourceFilePattern}, {@code extensions}, {@code compile}, {@code run}, {@code artifacts}, {@code image},
- * {@code version}, {@code missingDependencyPatterns}, {@code memoryErrorPatterns},
+ * {@code version}, {@code missingDependencyPatterns}, {@code memoryErrorPatterns}, {@code syntaxErrorPatterns},
  * {@code previewOnly} and {@code packages}; see {@link Language} and {@link PackageManager}. Any
  * other key with a text, number or boolean value (the IDE's {@code monacoLanguage} and
  * {@code template}, say) is kept as one of the language's {@link Language#attributes()}.
@@ -39,6 +39,7 @@ public final class LanguageRegistry {
     /** The descriptor keys the SDK reads itself; every other key becomes an attribute. */
     private static final Set<String> SDK_KEYS = Set.of("id", "aliases", "displayName", "sourceFile", "sourceFilePattern",
             "extensions", "compile", "run", "artifacts", "image", "version", "missingDependencyPatterns", "memoryErrorPatterns",
+            "syntaxErrorPatterns",
             "previewOnly", "packages");
 
     private final Map<String, Language> byId;
@@ -135,6 +136,7 @@ public final class LanguageRegistry {
                         .versionCommand(strings(node, "version"))
                         .missingDependencyPatterns(strings(node, "missingDependencyPatterns"))
                         .memoryErrorPatterns(strings(node, "memoryErrorPatterns"))
+                        .syntaxErrorPatterns(strings(node, "syntaxErrorPatterns"))
                         .previewOnly(node.path("previewOnly").asBoolean(false))
                         .packageManager(packageManager(node.path("packages")))
                         .build());

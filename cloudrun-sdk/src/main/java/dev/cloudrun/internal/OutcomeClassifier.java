@@ -33,6 +33,8 @@ final class OutcomeClassifier {
         CPU_TIME,
         /** The kernel's OOM killer stopped it, or the language's runtime said it ran out of memory. */
         MEMORY,
+        /** The interpreter said the program's own source does not parse: nothing of it ran. */
+        SYNTAX_ERROR,
         /** It exited with code 0. */
         EXITED_OK,
         /** A signal killed it. */
@@ -41,8 +43,16 @@ final class OutcomeClassifier {
         EXITED_WITH_ERROR
     }
 
+    /**
+     * What the language's runtime writes in these cases.
+     *
+     * @param memory error output that means it ran out of memory
+     * @param syntax error output that means the program's source did not parse
+     */
+    record Patterns(List<Pattern> memory, List<Pattern> syntax) { }
+
     /** A rule: when {@code applies}, the step ended because of {@code cause}. */
-    private record Rule(Cause cause, BiPredicate<StepReport, List<Pattern>> applies) { }
+    private record Rule(Cause cause, BiPredicate<StepReport, Patterns> applies) { }
 
     private static final List<Rule> RULES = List.of(
             new Rule(Cause.BACKEND_FAILURE, (step, patterns) -> step.outcome().failure() != null),
@@ -53,7 +63,9 @@ final class OutcomeClassifier {
                     || (step.outcome().signal() == SIGKILL
                         && step.outcome().cpuTime().compareTo(step.limits().cpuTime()) >= 0)),
             new Rule(Cause.MEMORY, (step, patterns) -> step.outcome().oomKilled()
-                    || (step.outcome().exitCode() != 0 && matchesAny(patterns, step.errorOutput()))),
+                    || (step.outcome().exitCode() != 0 && matchesAny(patterns.memory(), step.errorOutput()))),
+            new Rule(Cause.SYNTAX_ERROR, (step, patterns) -> step.outcome().exitCode() != 0
+                    && matchesAny(patterns.syntax(), step.errorOutput())),
             new Rule(Cause.EXITED_OK, (step, patterns) -> step.outcome().exitCode() == 0),
             new Rule(Cause.SIGNALLED, (step, patterns) -> step.outcome().signal() > 0),
             new Rule(Cause.EXITED_WITH_ERROR, (step, patterns) -> true));
@@ -69,8 +81,16 @@ final class OutcomeClassifier {
      * @return why the step ended: the cause of the first rule that matches
      */
     static Cause cause(StepReport step, List<Pattern> memoryErrorPatterns) {
-        return RULES.stream().filter(rule -> rule.applies().test(step, memoryErrorPatterns)).findFirst()
-                .orElseThrow().cause();
+        return cause(step, new Patterns(memoryErrorPatterns, List.of()));
+    }
+
+    /**
+     * @param step what happened
+     * @param patterns what the language's runtime writes when out of memory or given a source it cannot parse
+     * @return why the step ended: the cause of the first rule that matches
+     */
+    static Cause cause(StepReport step, Patterns patterns) {
+        return RULES.stream().filter(rule -> rule.applies().test(step, patterns)).findFirst().orElseThrow().cause();
     }
 
     /**
@@ -81,9 +101,20 @@ final class OutcomeClassifier {
      * @return its status and why
      */
     static Verdict program(StepReport step, List<Pattern> memoryErrorPatterns) {
+        return program(step, new Patterns(memoryErrorPatterns, List.of()));
+    }
+
+    /**
+     * The verdict on the program's own run step.
+     *
+     * @param step what happened
+     * @param patterns the language's out-of-memory and syntax-error messages
+     * @return its status and why
+     */
+    static Verdict program(StepReport step, Patterns patterns) {
         Limits limits = step.limits();
         StepOutcome outcome = step.outcome();
-        switch (cause(step, memoryErrorPatterns)) {
+        switch (cause(step, patterns)) {
             case BACKEND_FAILURE:
                 return new Verdict(Status.INTERNAL_ERROR, outcome.failure());
             case CANCELLED:
@@ -97,6 +128,9 @@ final class OutcomeClassifier {
                 return new Verdict(Status.TIME_LIMIT, "exceeded the CPU time limit of " + describe(limits.cpuTime()));
             case MEMORY:
                 return new Verdict(Status.MEMORY_LIMIT, "exceeded the memory limit of " + limits.memoryBytes() / MIB + " MiB");
+            case SYNTAX_ERROR:
+                return new Verdict(Status.COMPILE_ERROR, "the program has a syntax error: nothing of it ran"
+                        + " (the interpreter's message is in its error output)");
             case EXITED_OK:
                 return new Verdict(Status.OK, "exited normally");
             case SIGNALLED:

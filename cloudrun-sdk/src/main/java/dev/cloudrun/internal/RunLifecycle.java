@@ -294,7 +294,8 @@ final class RunLifecycle {
 
     private RunResult programResult(StepReport step, String compilerOutput, boolean compileCached, List<String> installed,
                                     List<String> missing, String messageSuffix) {
-        OutcomeClassifier.Verdict verdict = OutcomeClassifier.program(step, run.language().memoryErrorPatterns());
+        OutcomeClassifier.Verdict verdict = OutcomeClassifier.program(step, new OutcomeClassifier.Patterns(
+                run.language().memoryErrorPatterns(), run.language().syntaxErrorPatterns()));
         OutputCollector output = step.output();
         return RunResult.builder(verdict.status())
                 .language(run.language().id())

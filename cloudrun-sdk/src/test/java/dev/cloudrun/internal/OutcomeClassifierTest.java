@@ -153,6 +153,34 @@ class OutcomeClassifierTest {
                 .contains("the installer exceeded its memory limit");
     }
 
+    @Test
+    void aSourceTheInterpreterCannotParseIsASyntaxErrorOnlyWhenItsPatternMatchesAFailedRun() {
+        List<Pattern> syntax = dev.cloudrun.LanguageRegistry.loadDefault().require("python").syntaxErrorPatterns();
+        OutcomeClassifier.Patterns python = new OutcomeClassifier.Patterns(PYTHON_MEMORY, syntax);
+        Step own = new Step();
+        own.exitCode = 1;
+        own.stderr = "  File \"/work/main.py\", line 1\n    print(\"x\"\n         ^\nSyntaxError: '(' was never closed\n";
+        assertThat(OutcomeClassifier.cause(own.report(StepSpec.Kind.RUN), python)).isEqualTo(Cause.SYNTAX_ERROR);
+        OutcomeClassifier.Verdict verdict = OutcomeClassifier.program(own.report(StepSpec.Kind.RUN), python);
+        assertThat(verdict.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(verdict.message()).startsWith("the program has a syntax error");
+
+        Step imported = new Step();
+        imported.exitCode = 1;
+        // (Short: the test's output cap is 100 bytes.)
+        imported.stderr = "Traceback (most recent call last):\n  File \"o.py\", line 1\n    x = (\nSyntaxError: x\n";
+        assertThat(OutcomeClassifier.cause(imported.report(StepSpec.Kind.RUN), python)).isEqualTo(Cause.EXITED_WITH_ERROR);
+
+        Step printed = new Step();
+        printed.stderr = own.stderr;
+        assertThat(OutcomeClassifier.cause(printed.report(StepSpec.Kind.RUN), python)).as("exit code 0").isEqualTo(Cause.EXITED_OK);
+
+        Step otherLanguage = new Step();
+        otherLanguage.exitCode = 1;
+        otherLanguage.stderr = own.stderr;
+        assertThat(otherLanguage.cause()).as("no syntax patterns").isEqualTo(Cause.EXITED_WITH_ERROR);
+    }
+
     /** Through the whole engine, with a backend that reports what a real one would. */
     @Test
     void theEngineReportsTheBackendsOutcomeAsTheClassifiersVerdict() {

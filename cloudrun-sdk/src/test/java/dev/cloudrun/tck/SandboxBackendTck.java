@@ -311,6 +311,29 @@ public abstract class SandboxBackendTck {
     }
 
     @Test
+    void aSyntaxErrorInThePythonProgramIsACompileErrorButOneRaisedWhileItRunsIsNot() {
+        RunResult own = run(RunRequest.of("python", "print('never')\nprint(\"Hello\"\n"));
+
+        assertThat(own.status()).as(own.stderr()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(own.stdout()).isEmpty();
+        assertThat(own.stderr()).contains("main.py\", line 2").contains("SyntaxError: '(' was never closed");
+        assertThat(own.message()).contains("syntax error");
+
+        RunResult indented = run(RunRequest.of("python", "if True:\nprint('x')\n"));
+        assertThat(indented.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(indented.stderr()).contains("IndentationError");
+
+        // Raised by an import while the program runs: its code ran, so it is a runtime error with a traceback.
+        RunResult imported = run(RunRequest.of("python", "print('ran')\nimport other\n").withFile("other.py", "x = (\n"));
+        assertThat(imported.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(imported.stdout()).isEqualTo("ran\n");
+        assertThat(imported.stderr()).contains("Traceback (most recent call last)").contains("SyntaxError");
+
+        RunResult compiled = run(RunRequest.of("python", "compile('x = (', 'text', 'exec')\n"));
+        assertThat(compiled.status()).isEqualTo(Status.RUNTIME_ERROR);
+    }
+
+    @Test
     void runtimeErrorKeepsTheTraceback() {
         RunResult result = run(RunRequest.of("python", "print('before')\nraise ValueError('boom')"));
 

@@ -47,10 +47,11 @@ record JobeOutcome(int outcome, String cmpinfo, String stdout, String stderr) {
         if (status == Status.INTERNAL_ERROR) {
             return new JobeOutcome(INTERNAL_ERROR, "", stdout, result.message() == null ? stderr : result.message());
         }
-        // 2. The compiler refused it.
+        // 2. The compiler refused it (or, for an interpreted language, the interpreter could not parse it:
+        //    then its message is the program's stderr, as Jobe's py_compile output is).
         if (status == Status.COMPILE_ERROR) {
-            String cmpinfo = result.compilerOutput() == null || result.compilerOutput().isEmpty()
-                    ? (result.message() == null ? "compilation failed" : result.message()) : result.compilerOutput();
+            String cmpinfo = result.compilerOutput() != null && !result.compilerOutput().isEmpty() ? result.compilerOutput()
+                    : !stderr.isEmpty() ? stderr : result.message() == null ? "compilation failed" : result.message();
             return new JobeOutcome(COMPILATION_ERROR, cmpinfo, "", "");
         }
         // 3. Python's syntax errors: Jobe runs py_compile first and answers them as compile errors.
