@@ -87,6 +87,12 @@ final class PackageInstaller {
             listener.installStarted(List.copyOf(specs));
             Limits installLimits = packages.settings().installLimits();
             String index = packages.settings().indexFor(manager);
+            Optional<String> unreachable = unreachableIndex(manager, index);
+            if (unreachable.isPresent()) {
+                sandboxFailed = false;
+                listener.installFinished(List.copyOf(specs), false, unreachable.get());
+                return unreachable;
+            }
             cacheUsed = true;
             StepReport step = supervisor.supervise(sandbox, installStep(manager, cacheKey, specs, index, installLimits),
                     StreamKind.INSTALL, new StdinChannel(null, false));
@@ -110,6 +116,38 @@ final class PackageInstaller {
             return failure;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Whether the index's host resolves here: the install step may only reach what the host resolved
+     * for it (the network fence lets that address through), so a name that does not resolve means the
+     * step could never start. Said in words a person can act on, with the settings for a mirror.
+     *
+     * @return why the index cannot be reached, or empty
+     */
+    static Optional<String> unreachableIndex(PackageManager manager, String index) {
+        String host;
+        try {
+            host = URI.create(index).getHost();
+        } catch (IllegalArgumentException e) {
+            return Optional.of("the package index " + index + " is not a valid URL");
+        }
+        if (host == null) {
+            return Optional.of("the package index " + index + " names no host");
+        }
+        try {
+            java.net.InetAddress.getAllByName(host);
+            return Optional.empty();
+        } catch (java.net.UnknownHostException e) {
+            String setting = switch (manager.ecosystem()) {
+                case "pypi" -> "; on the server, CLOUDRUN_PYPI_INDEX_URL";
+                case "npm" -> "; on the server, CLOUDRUN_NPM_REGISTRY_URL";
+                default -> "";
+            };
+            return Optional.of("the package index " + index + " cannot be reached: " + host
+                    + " does not resolve from this host (no network or DNS here?). Use a mirror this host can reach:"
+                    + " CodeRunner.Config.packageIndex(\"" + manager.ecosystem() + "\", URL)" + setting);
         }
     }
 

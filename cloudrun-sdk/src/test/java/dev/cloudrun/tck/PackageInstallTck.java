@@ -188,6 +188,24 @@ public abstract class PackageInstallTck {
     }
 
     @Test
+    void anIndexThatCannotBeReachedIsNamedWithTheSettingForAMirror() {
+        SandboxBackend own = createBackend();
+        try (CodeRunner unreachable = CodeRunner.create(config -> config.backend(own)
+                .packageIndex("pypi", "http://pypi-mirror.invalid/simple"))) {
+            Events events = new Events();
+            RunResult result = unreachable.run(RunRequest.of("python", "import cloudrun_demo").withAutoInstall(), events);
+
+            assertThat(result.status()).as(result.message()).isEqualTo(Status.RUNTIME_ERROR);
+            assertThat(result.message()).contains("installing cloudrun_demo failed")
+                    .contains("the package index http://pypi-mirror.invalid/simple cannot be reached")
+                    .contains("pypi-mirror.invalid does not resolve").contains("packageIndex(\"pypi\"")
+                    .contains("CLOUDRUN_PYPI_INDEX_URL");
+            assertThat(events.log).contains("installed [cloudrun_demo] false");
+        }
+        // What the closed backend left, the leak check after each test finds (it sees this JVM's sandboxes).
+    }
+
+    @Test
     void maliciousDeclaredDependenciesAreRefusedBeforeAnythingRuns() {
         for (String line : List.of("foo; rm -rf /", "--index-url=http://evil.example/simple", "../x",
                 "-e git+https://evil.example/x.git", "pkg @ https://evil.example/pkg.whl")) {
