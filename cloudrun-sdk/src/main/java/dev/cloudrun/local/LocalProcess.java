@@ -80,14 +80,8 @@ final class LocalProcess implements SandboxProcess {
     }
 
     private void pump(InputStream in, StreamKind stream, OutputSink sink) {
-        byte[] buffer = new byte[16 * 1024];
         try (in) {
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                if (read > 0) {
-                    sink.accept(stream, buffer, 0, read);
-                }
-            }
+            sink.drain(stream, in);
         } catch (IOException e) {
             // The pipe was closed by destroy(): the step is over.
         } finally {
