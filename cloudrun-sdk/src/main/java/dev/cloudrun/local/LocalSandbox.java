@@ -45,6 +45,8 @@ final class LocalSandbox implements Sandbox {
     private final boolean mounted;
     private final Set<LocalProcess> processes = ConcurrentHashMap.newKeySet();
     private int steps;
+    /** Whether a run has started a step here (a pre-started step does not count). */
+    private boolean started;
     private boolean closed;
     /** The pre-started run step waiting for its main file, until the first step takes or discards it. */
     private Warm warm;
@@ -141,6 +143,8 @@ final class LocalSandbox implements Sandbox {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
         }
+        boolean firstOfRun = !started;
+        started = true;
         if (warm != null) {
             Warm waiting = warm;
             warm = null;
@@ -151,8 +155,9 @@ final class LocalSandbox implements Sandbox {
             }
             discard(waiting);
         }
-        if (step.kind() == StepSpec.Kind.RUN) {
-            // A run step that started cold: the next sandboxes are pre-started as this one.
+        if (step.kind() == StepSpec.Kind.RUN || (step.kind() == StepSpec.Kind.COMPILE && firstOfRun)) {
+            // A run step, or a compile step that opens the sandbox, that started cold: the next
+            // sandboxes are pre-started as this one.
             backend.warmRuntimes().learn(spec, step);
         }
         return launch(step, sink);
@@ -329,10 +334,14 @@ final class LocalSandbox implements Sandbox {
         // A shell raises its OOM score to the highest (children inherit it; raising needs no privilege), so the
         // kernel kills sandboxes first when the host runs out of memory; when root, it joins the cgroups too.
         // It then execs the rest: everything after is scored and limited from its first instruction.
+        // With a seccomp filter it also opens the filter as fd 3, which setpriv and prlimit pass on to
+        // bubblewrap's --seccomp 3 (bubblewrap closes it after loading): one exec fewer than a shell of its own.
+        boolean seccomp = backend.sandboxed() && backend.seccompFilter() != null;
         command.addAll(List.of("/bin/sh", "-c",
-                "{ echo " + OOM_SCORE_ADJ + " > /proc/self/oom_score_adj; } 2>/dev/null; "
+                (seccomp ? "exec 3<\"$0\"; " : "")
+                        + "{ echo " + OOM_SCORE_ADJ + " > /proc/self/oom_score_adj; } 2>/dev/null; "
                         + "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; exec \"$@\"",
-                "cloudrun-join"));
+                seccomp ? backend.seccompFilter().toString() : "cloudrun-join"));
         if (cgroup != null) {
             cgroup.procsFiles().forEach(file -> command.add(file.toString()));
         }
@@ -350,10 +359,6 @@ final class LocalSandbox implements Sandbox {
         command.add("--");
         command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));
         if (backend.sandboxed()) {
-            if (backend.seccompFilter() != null) {
-                // bwrap reads the seccomp program from a file descriptor: open it as fd 3 for it.
-                command.addAll(List.of("/bin/sh", "-c", "exec 3<\"$0\" && exec \"$@\"", backend.seccompFilter().toString()));
-            }
             command.addAll(bwrapArguments(step));
         }
         // Innermost, inside bubblewrap: the program itself gets the merged pipe, bwrap's own errors stay on stderr.
@@ -434,8 +439,11 @@ final class LocalSandbox implements Sandbox {
         for (LocalProcess process : List.copyOf(processes)) {
             process.destroy();
         }
-        removeFolder();
-        backend.closed(this);
+        // Every process is dead and its cgroup gone: unmounting and deleting need not hold up the result.
+        backend.removeLater(() -> {
+            removeFolder();
+            backend.closed(this);
+        });
     }
 
     private void removeFolder() {

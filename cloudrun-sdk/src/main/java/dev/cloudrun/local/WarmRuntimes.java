@@ -111,6 +111,11 @@ final class WarmRuntimes implements AutoCloseable {
         if (!enabled || !"true".equals(spec.language().attribute("prestart").orElse(null))) {
             return null;
         }
+        if (spec.language().artifacts().stream().anyMatch(spec.files()::containsKey)) {
+            // Compiled already (the compile cache's artefacts): its first step is the run, which a
+            // pre-started compiler could not serve, and discarding one would only cost time.
+            return null;
+        }
         LocalSandbox taken = null;
         List<LocalSandbox> dead = new ArrayList<>();
         Optional<Key> key;
@@ -292,6 +297,12 @@ final class WarmRuntimes implements AutoCloseable {
     /** @return how many pre-started sandboxes wait now */
     synchronized int readySandboxes() {
         return readyCount();
+    }
+
+    /** @return how many pre-started sandboxes of one language wait for a run */
+    synchronized int readySandboxes(String language) {
+        return ready.entrySet().stream().filter(entry -> entry.getKey().language().equals(language))
+                .mapToInt(entry -> entry.getValue().size()).sum();
     }
 
     /**

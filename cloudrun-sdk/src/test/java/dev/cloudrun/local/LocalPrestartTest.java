@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Pre-started interpreters on the local backend: a program run by one cannot tell it from a cold
+ * Pre-started interpreters (and compilers) on the local backend: a program run by one cannot tell it from a cold
  * start (everything it can see of its start-up is compared with a runner that starts cold), each
  * serves one run, a run that differs starts cold, and the pool empties when idle and at close.
  */
@@ -85,7 +85,7 @@ class LocalPrestartTest {
     /** Runs once cold on the warm runner (so it learns the step), waits for a ready sandbox, runs again. */
     private RunResult runPrestarted(RunRequest request) throws InterruptedException {
         warm.run(request);
-        waitUntil(() -> warmBackend.warmRuntimes().readySandboxes() > 0);
+        waitUntil(() -> warmBackend.warmRuntimes().readySandboxes(request.language()) > 0);
         long served = warmBackend.warmRuntimes().servedRuns();
         RunResult result = warm.run(request);
         assertThat(warmBackend.warmRuntimes().servedRuns()).as("served by a pre-started interpreter").isEqualTo(served + 1);
@@ -123,6 +123,61 @@ class LocalPrestartTest {
         assertThat(coldRun.stdout()).contains("\"stdin\":\"typed\"").contains("\"main\":true");
         assertThat(coldRun.stderr()).contains("Error: from the program");
         assertSameRun(prestarted, coldRun);
+    }
+
+    @Test
+    void aCProgramCannotTellAPrestartedCompilerFromAColdOne() throws Exception {
+        // A warning quotes its source line: gcc reads the file again by name for that, after the handover.
+        String source = """
+                #include <stdio.h>
+                int main(int argc, char **argv) {
+                    int unused;
+                    char line[64] = "";
+                    if (fgets(line, sizeof line, stdin) == NULL) { return 3; }
+                    printf("%s %s %d %s", __FILE__, argv[0], argc, line);
+                    return 7;
+                }
+                """;
+        RunRequest request = RunRequest.of("c", source + "// " + java.util.UUID.randomUUID() + "\n")
+                .withStdin("typed\n").withCompileCommand(List.of("gcc", "-Wall", "-o", "main", "{file}"));
+        RunResult prestarted = runPrestarted(request);
+        RunResult coldRun = cold.run(request);
+
+        assertThat(coldRun.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(coldRun.exitCode()).isEqualTo(7);
+        assertThat(coldRun.stdout()).isEqualTo("main.c ./main 1 typed\n");
+        assertThat(coldRun.compilerOutput()).contains("unused variable").contains("int unused;");
+        assertSameRun(prestarted, coldRun);
+        assertThat(prestarted.compilerOutput()).isEqualTo(coldRun.compilerOutput());
+    }
+
+    @Test
+    void aCompileErrorFromAPrestartedCompilerIsTheColdOne() throws Exception {
+        RunRequest request = RunRequest.of("c", "int main(void) { return missing; }\n// "
+                + java.util.UUID.randomUUID() + "\n");
+        RunResult prestarted = runPrestarted(request);
+        RunResult coldRun = cold.run(request);
+
+        assertThat(coldRun.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(coldRun.compilerOutput()).contains("undeclared").contains("return missing;");
+        assertThat(prestarted.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(prestarted.compilerOutput()).isEqualTo(coldRun.compilerOutput());
+    }
+
+    @Test
+    void aCompiledRunFromTheCompileCacheLeavesThePrestartedCompilerWaiting() throws Exception {
+        RunRequest request = RunRequest.of("c", "#include <stdio.h>\nint main(void) { puts(\"cached\"); return 0; }\n// "
+                + java.util.UUID.randomUUID() + "\n");
+        // Cold, then warm: the compile cache admits a compile on its second sighting.
+        runPrestarted(request);
+        waitUntil(() -> warmBackend.warmRuntimes().readySandboxes() > 0);
+        long served = warmBackend.warmRuntimes().servedRuns();
+
+        RunResult cached = warm.run(request);
+
+        assertThat(cached.compileCached()).isTrue();
+        assertThat(cached.stdout()).isEqualTo("cached\n");
+        assertThat(warmBackend.warmRuntimes().servedRuns()).isEqualTo(served);
     }
 
     @Test
