@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The sink of one step: captures each chunk up to the output cap, passes it to the listener raw
- * (a copy of its own) and, when the listener reads text, as UTF-8 text, and calls {@code onLimit}
- * the moment the cap is crossed. Thread-safe (stdout and stderr arrive on different threads).
+ * (a copy of its own) and as UTF-8 text, each only if the listener has that method, and calls
+ * {@code onLimit} the moment the cap is crossed. Thread-safe (stdout and stderr arrive on different threads).
  *
  * <p>A backend that hands over its pipes ({@link #drain}) has them read straight into the capture,
  * so a chunk is copied once on its way (into the listener's array) besides the read itself.
@@ -138,11 +138,17 @@ final class OutputCollector implements OutputSink {
         return accepted;
     }
 
-    /** Hands a captured chunk to the listener. Holds the lock, so chunks reach it in capture order. */
+    /**
+     * Hands a captured chunk to the listener, copied and decoded only for the methods it has. Holds
+     * the lock, so chunks reach it in capture order.
+     */
     private void publish(StreamKind kind, byte[] buffer, int offset, int length) {
-        byte[] chunk = Arrays.copyOfRange(buffer, offset, offset + length);
+        if (!listener.wantsBytes() && !listener.wantsText()) {
+            return;
+        }
+        byte[] chunk = listener.wantsBytes() ? Arrays.copyOfRange(buffer, offset, offset + length) : null;
         String text = listener.wantsText()
-                ? decoders.computeIfAbsent(kind, k -> new Utf8ChunkDecoder()).decode(chunk, 0, length) : null;
+                ? decoders.computeIfAbsent(kind, k -> new Utf8ChunkDecoder()).decode(buffer, offset, length) : null;
         listener.output(kind, chunk, text);
     }
 

@@ -150,7 +150,10 @@ final class LocalProcess implements SandboxProcess {
         }
     }
 
-    /** Kills whatever is left, closes the pipes and removes the cgroup. Idempotent. */
+    /**
+     * Kills whatever is left (through the cgroup) and closes the pipes; removing the emptied cgroup
+     * is for {@code onDestroyed}, which is called last. Idempotent.
+     */
     synchronized void destroy() {
         if (destroyed) {
             return;
@@ -169,9 +172,6 @@ final class LocalProcess implements SandboxProcess {
         }
         if (readers.getCount() > 0) {
             closePipes();
-        }
-        if (cgroup != null) {
-            cgroup.destroy();
         }
         onDestroyed.accept(this);
     }

@@ -182,9 +182,15 @@ final class LocalSandbox implements Sandbox {
                 builder.environment().putAll(environment(step));
             }
             Runnable release = releaseNetwork;
+            Cgroup stepCgroup = cgroup;
             java.util.function.Consumer<LocalProcess> onDestroyed = exited -> {
                 processes.remove(exited);
                 release.run();
+                if (stepCgroup != null) {
+                    // Killed and measured already; the kernel may take a while to let go of the dying
+                    // processes (rmdir retries meanwhile), which need not hold up the run.
+                    backend.removeLater(stepCgroup::destroy);
+                }
             };
             LocalProcess process = sink == null ? LocalProcess.prestart(builder, cgroup, backend.ioThreads(), onDestroyed)
                     : LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), onDestroyed);

@@ -107,13 +107,33 @@ class OutputCollectorTest {
     }
 
     @Test
-    void onlyAListenerWithItsOwnOnTextWantsText() {
-        assertThat(new ListenerGate(new Recorder(), "test").wantsText()).isTrue();
-        assertThat(new ListenerGate(RunListener.NONE, "test").wantsText()).isFalse();
+    void aListenerGetsCopiesAndTextOnlyForTheMethodsItHas() {
+        assertThat(new ListenerGate(new Recorder(), "test")).returns(true, ListenerGate::wantsBytes)
+                .returns(true, ListenerGate::wantsText);
+        assertThat(new ListenerGate(RunListener.NONE, "test")).returns(false, ListenerGate::wantsBytes)
+                .returns(false, ListenerGate::wantsText);
         assertThat(new ListenerGate(new RunListener() {
             @Override
             public void onOutput(StreamKind stream, byte[] chunk) { }
-        }, "test").wantsText()).isFalse();
+        }, "test")).returns(true, ListenerGate::wantsBytes).returns(false, ListenerGate::wantsText);
+    }
+
+    @Test
+    void aTextOnlyListenerHearsTheTextDecodedFromTheCapture() throws Exception {
+        StringBuilder heard = new StringBuilder();
+        OutputCollector output = new OutputCollector(new ListenerGate(new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String text) {
+                heard.append(text);
+            }
+        }, "test"), Long.MAX_VALUE, () -> { }, null);
+        String text = "ünïcödé ".repeat(30_000);
+
+        output.drain(StreamKind.STDOUT, shortReads(text.getBytes(StandardCharsets.UTF_8), 4_099));
+        output.finish();
+
+        assertThat(heard).hasToString(text);
+        assertThat(new String(output.bytes(StreamKind.STDOUT), StandardCharsets.UTF_8)).isEqualTo(text);
     }
 
     @Test
