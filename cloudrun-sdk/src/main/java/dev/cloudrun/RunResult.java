@@ -1,5 +1,6 @@
 package dev.cloudrun;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -19,8 +20,8 @@ public final class RunResult {
     private final Duration wallTime;
     private final Duration cpuTime;
     private final long memoryBytes;
-    private final byte[] stdout;
-    private final byte[] stderr;
+    private final Captured stdout;
+    private final Captured stderr;
     private final boolean stdoutTruncated;
     private final boolean stderrTruncated;
     private final String compilerOutput;
@@ -106,22 +107,22 @@ public final class RunResult {
 
     /** @return the captured standard output, decoded as UTF-8 */
     public String stdout() {
-        return new String(stdout, StandardCharsets.UTF_8);
+        return stdout.text();
     }
 
     /** @return the captured standard error, decoded as UTF-8 */
     public String stderr() {
-        return new String(stderr, StandardCharsets.UTF_8);
+        return stderr.text();
     }
 
     /** @return a copy of the captured standard output's bytes */
     public byte[] stdoutBytes() {
-        return stdout.clone();
+        return stdout.bytes();
     }
 
     /** @return a copy of the captured standard error's bytes */
     public byte[] stderrBytes() {
-        return stderr.clone();
+        return stderr.bytes();
     }
 
     /** @return whether standard output was cut at the output limit */
@@ -179,8 +180,8 @@ public final class RunResult {
         private Duration wallTime = Duration.ZERO;
         private Duration cpuTime = Duration.ZERO;
         private long memoryBytes;
-        private byte[] stdout = new byte[0];
-        private byte[] stderr = new byte[0];
+        private Captured stdout = Captured.NONE;
+        private Captured stderr = Captured.NONE;
         private boolean stdoutTruncated;
         private boolean stderrTruncated;
         private String compilerOutput = "";
@@ -231,14 +232,45 @@ public final class RunResult {
 
         /** @param value captured stdout (copied) @param truncated whether it was cut @return this builder */
         public Builder stdout(byte[] value, boolean truncated) {
-            this.stdout = Objects.requireNonNull(value).clone();
+            this.stdout = Captured.copyOf(Objects.requireNonNull(value));
             this.stdoutTruncated = truncated;
             return this;
         }
 
         /** @param value captured stderr (copied) @param truncated whether it was cut @return this builder */
         public Builder stderr(byte[] value, boolean truncated) {
-            this.stderr = Objects.requireNonNull(value).clone();
+            this.stderr = Captured.copyOf(Objects.requireNonNull(value));
+            this.stderrTruncated = truncated;
+            return this;
+        }
+
+        /**
+         * Captured stdout in pieces, kept as they are rather than copied: for a capture of many
+         * megabytes, which copying would cost as much again as reading it did. The output is the
+         * remaining bytes of each buffer, in order.
+         *
+         * @param chunks read-only buffers (see {@link ByteBuffer#asReadOnlyBuffer()}) whose bytes
+         *     nobody changes afterwards
+         * @param truncated whether it was cut
+         * @return this builder
+         * @throws IllegalArgumentException if a buffer is writable
+         */
+        public Builder stdout(List<ByteBuffer> chunks, boolean truncated) {
+            this.stdout = Captured.of("stdout", chunks);
+            this.stdoutTruncated = truncated;
+            return this;
+        }
+
+        /**
+         * Captured stderr in pieces; see {@link #stdout(List, boolean)}.
+         *
+         * @param chunks read-only buffers whose bytes nobody changes afterwards
+         * @param truncated whether it was cut
+         * @return this builder
+         * @throws IllegalArgumentException if a buffer is writable
+         */
+        public Builder stderr(List<ByteBuffer> chunks, boolean truncated) {
+            this.stderr = Captured.of("stderr", chunks);
             this.stderrTruncated = truncated;
             return this;
         }
@@ -276,6 +308,58 @@ public final class RunResult {
         /** @return the result */
         public RunResult build() {
             return new RunResult(this);
+        }
+    }
+
+    /** Captured output: read-only buffers whose bytes follow one another, copied out only when asked for. */
+    private static final class Captured {
+        static final Captured NONE = new Captured(new ByteBuffer[0], 0);
+
+        private final ByteBuffer[] chunks;
+        private final int size;
+
+        private Captured(ByteBuffer[] chunks, int size) {
+            this.chunks = chunks;
+            this.size = size;
+        }
+
+        static Captured copyOf(byte[] bytes) {
+            return bytes.length == 0 ? NONE
+                    : new Captured(new ByteBuffer[] {ByteBuffer.wrap(bytes.clone()).asReadOnlyBuffer()}, bytes.length);
+        }
+
+        static Captured of(String field, List<ByteBuffer> chunks) {
+            Objects.requireNonNull(chunks, field);
+            long size = 0;
+            ByteBuffer[] kept = new ByteBuffer[chunks.size()];
+            for (int i = 0; i < kept.length; i++) {
+                ByteBuffer chunk = Objects.requireNonNull(chunks.get(i), field + " chunk");
+                if (!chunk.isReadOnly()) {
+                    throw new IllegalArgumentException(field + " chunks must be read-only buffers "
+                            + "(ByteBuffer.asReadOnlyBuffer()); chunk " + i + " is writable");
+                }
+                kept[i] = chunk.slice();
+                size += kept[i].remaining();
+            }
+            if (size > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException(field + " is too large for one array: " + size + " bytes");
+            }
+            return size == 0 ? NONE : new Captured(kept, (int) size);
+        }
+
+        byte[] bytes() {
+            byte[] all = new byte[size];
+            int position = 0;
+            for (ByteBuffer chunk : chunks) {
+                int length = chunk.remaining();
+                chunk.duplicate().get(all, position, length);
+                position += length;
+            }
+            return all;
+        }
+
+        String text() {
+            return new String(bytes(), StandardCharsets.UTF_8);
         }
     }
 }

@@ -5,7 +5,6 @@ import dev.cloudrun.StreamKind;
 import dev.cloudrun.internal.HostCommand;
 import dev.cloudrun.spi.OutputSink;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -140,18 +139,8 @@ final class FifoStdio implements AutoCloseable {
      */
     static void pump(FileChannel reader, StreamKind stream, OutputSink sink) throws IOException {
         try (reader) {
-            byte[] bytes = new byte[64 * 1024];
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (true) {
-                buffer.clear();
-                int read = reader.read(buffer);
-                if (read < 0) {
-                    return;
-                }
-                if (read > 0) {
-                    sink.accept(stream, bytes, 0, read);
-                }
-            }
+            // The sink reads the FIFO itself (OutputSink.drain): into its capture, without a copy per chunk.
+            sink.drain(stream, java.nio.channels.Channels.newInputStream(reader));
         }
     }
 

@@ -14,10 +14,39 @@ final class ListenerGate {
 
     private final RunListener listener;
     private final String runId;
+    private final boolean wantsBytes;
+    private final boolean wantsText;
 
     ListenerGate(RunListener listener, String runId) {
         this.listener = listener;
         this.runId = runId;
+        this.wantsBytes = overrides(listener, "onOutput", byte[].class);
+        this.wantsText = overrides(listener, "onText", String.class);
+    }
+
+    /**
+     * @return whether the listener has its own {@link RunListener#onOutput}; when it keeps the empty
+     *     default, nobody reads the raw chunks, so none need be copied for it
+     */
+    boolean wantsBytes() {
+        return wantsBytes;
+    }
+
+    /**
+     * @return whether the listener has its own {@link RunListener#onText}; when it keeps the empty
+     *     default, nobody reads the text, so the output need not be decoded at all
+     */
+    boolean wantsText() {
+        return wantsText;
+    }
+
+    private static boolean overrides(RunListener listener, String method, Class<?> payload) {
+        try {
+            return listener.getClass().getMethod(method, StreamKind.class, payload).getDeclaringClass()
+                    != RunListener.class;
+        } catch (NoSuchMethodException | SecurityException e) {
+            return true;
+        }
     }
 
     synchronized void phase(Phase phase) {
@@ -52,13 +81,16 @@ final class ListenerGate {
         }
     }
 
-    /** @param chunk raw bytes, or null when only held-back text is flushed */
+    /**
+     * @param chunk raw bytes, or null when only held-back text is flushed (or the listener does not want them)
+     * @param text the chunk decoded, or null when the listener does not want it ({@link #wantsText})
+     */
     synchronized void output(StreamKind kind, byte[] chunk, String text) {
         try {
             if (chunk != null) {
                 listener.onOutput(kind, chunk);
             }
-            if (!text.isEmpty()) {
+            if (text != null && !text.isEmpty()) {
                 listener.onText(kind, text);
             }
         } catch (RuntimeException e) {

@@ -16,12 +16,30 @@ final class HostTools {
     private final String prlimit;
     private final String setpriv;
     private final boolean root;
+    private final boolean dashShell;
 
     private HostTools(String bwrap, String prlimit, String setpriv, boolean root) {
         this.bwrap = bwrap;
         this.prlimit = prlimit;
         this.setpriv = setpriv;
         this.root = root;
+        this.dashShell = isDash(Path.of("/bin/sh"));
+    }
+
+    private static boolean isDash(Path shell) {
+        try {
+            return shell.toRealPath().getFileName().toString().equals("dash");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * @return whether {@code /bin/sh} is dash, whose {@code ulimit} units (512-byte blocks for file
+     *     sizes, KiB for the stack) are known; another shell's limits are left to {@code prlimit}
+     */
+    boolean dashShell() {
+        return dashShell;
     }
 
     static HostTools find(boolean needBwrap, String bwrapOverride) {

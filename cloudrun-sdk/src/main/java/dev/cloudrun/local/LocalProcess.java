@@ -80,14 +80,8 @@ final class LocalProcess implements SandboxProcess {
     }
 
     private void pump(InputStream in, StreamKind stream, OutputSink sink) {
-        byte[] buffer = new byte[16 * 1024];
         try (in) {
-            int read;
-            while ((read = in.read(buffer)) >= 0) {
-                if (read > 0) {
-                    sink.accept(stream, buffer, 0, read);
-                }
-            }
+            sink.drain(stream, in);
         } catch (IOException e) {
             // The pipe was closed by destroy(): the step is over.
         } finally {
@@ -156,7 +150,10 @@ final class LocalProcess implements SandboxProcess {
         }
     }
 
-    /** Kills whatever is left, closes the pipes and removes the cgroup. Idempotent. */
+    /**
+     * Kills whatever is left (through the cgroup) and closes the pipes; removing the emptied cgroup
+     * is for {@code onDestroyed}, which is called last. Idempotent.
+     */
     synchronized void destroy() {
         if (destroyed) {
             return;
@@ -175,9 +172,6 @@ final class LocalProcess implements SandboxProcess {
         }
         if (readers.getCount() > 0) {
             closePipes();
-        }
-        if (cgroup != null) {
-            cgroup.destroy();
         }
         onDestroyed.accept(this);
     }

@@ -19,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -45,6 +46,8 @@ final class LocalSandbox implements Sandbox {
     private final boolean mounted;
     private final Set<LocalProcess> processes = ConcurrentHashMap.newKeySet();
     private int steps;
+    /** Whether a run has started a step here (a pre-started step does not count). */
+    private boolean started;
     private boolean closed;
     /** The pre-started run step waiting for its main file, until the first step takes or discards it. */
     private Warm warm;
@@ -141,6 +144,8 @@ final class LocalSandbox implements Sandbox {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
         }
+        boolean firstOfRun = !started;
+        started = true;
         if (warm != null) {
             Warm waiting = warm;
             warm = null;
@@ -151,8 +156,9 @@ final class LocalSandbox implements Sandbox {
             }
             discard(waiting);
         }
-        if (step.kind() == StepSpec.Kind.RUN) {
-            // A run step that started cold: the next sandboxes are pre-started as this one.
+        if (step.kind() == StepSpec.Kind.RUN || (step.kind() == StepSpec.Kind.COMPILE && firstOfRun)) {
+            // A run step, or a compile step that opens the sandbox, that started cold: the next
+            // sandboxes are pre-started as this one.
             backend.warmRuntimes().learn(spec, step);
         }
         return launch(step, sink);
@@ -177,9 +183,15 @@ final class LocalSandbox implements Sandbox {
                 builder.environment().putAll(environment(step));
             }
             Runnable release = releaseNetwork;
+            Cgroup stepCgroup = cgroup;
             java.util.function.Consumer<LocalProcess> onDestroyed = exited -> {
                 processes.remove(exited);
                 release.run();
+                if (stepCgroup != null) {
+                    // Killed and measured already; the kernel may take a while to let go of the dying
+                    // processes (rmdir retries meanwhile), which need not hold up the run.
+                    backend.removeLater(stepCgroup::destroy);
+                }
             };
             LocalProcess process = sink == null ? LocalProcess.prestart(builder, cgroup, backend.ioThreads(), onDestroyed)
                     : LocalProcess.start(builder, cgroup, sink, backend.ioThreads(), onDestroyed);
@@ -328,37 +340,68 @@ final class LocalSandbox implements Sandbox {
         List<String> command = new ArrayList<>();
         // A shell raises its OOM score to the highest (children inherit it; raising needs no privilege), so the
         // kernel kills sandboxes first when the host runs out of memory; when root, it joins the cgroups too.
-        // It then execs the rest: everything after is scored and limited from its first instruction.
+        // It then sets the step's rlimits and execs the rest: everything after is scored and limited from its
+        // first instruction. With a seccomp filter it also opens the filter as fd 3, which setpriv passes on to
+        // bubblewrap's --seccomp 3 (bubblewrap closes it after loading). Each of these saves an exec of its own.
+        boolean seccomp = backend.sandboxed() && backend.seccompFilter() != null;
+        long cpuSeconds = Math.max(1, (limits.cpuTime().toMillis() + 999) / 1000) + 1;
+        long processes = cgroup == null ? HostTools.tasksOfCurrentUser() + limits.maxProcesses() : -1;
+        Optional<String> ulimits = backend.tools().dashShell() ? shellLimits(limits, cpuSeconds, processes)
+                : Optional.empty();
         command.addAll(List.of("/bin/sh", "-c",
-                "{ echo " + OOM_SCORE_ADJ + " > /proc/self/oom_score_adj; } 2>/dev/null; "
-                        + "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; exec \"$@\"",
-                "cloudrun-join"));
+                (seccomp ? "exec 3<\"$0\"; " : "")
+                        + "{ echo " + OOM_SCORE_ADJ + " > /proc/self/oom_score_adj; } 2>/dev/null; "
+                        + "for f do [ \"$f\" = -- ] && break; echo $$ > \"$f\" || exit 125; shift; done; shift; "
+                        + ulimits.map(set -> set + " || { echo 'cloudrun: cannot set the step limits' >&2; exit 126; }; ")
+                                .orElse("")
+                        + "exec \"$@\"",
+                seccomp ? backend.seccompFilter().toString() : "cloudrun-join"));
         if (cgroup != null) {
             cgroup.procsFiles().forEach(file -> command.add(file.toString()));
         }
         command.add("--");
-        long cpuSeconds = Math.max(1, (limits.cpuTime().toMillis() + 999) / 1000) + 1;
-        command.add(backend.tools().prlimit());
-        command.add("--cpu=" + cpuSeconds + ":" + (cpuSeconds + 1));
-        command.add("--fsize=" + limits.maxFileSizeBytes());
-        command.add("--nofile=" + limits.maxOpenFiles());
-        command.add("--core=0");
-        command.add("--stack=" + limits.stackBytes());
-        if (cgroup == null) {
-            command.add("--nproc=" + (HostTools.tasksOfCurrentUser() + limits.maxProcesses()));
+        if (ulimits.isEmpty()) {
+            command.add(backend.tools().prlimit());
+            command.add("--cpu=" + cpuSeconds + ":" + (cpuSeconds + 1));
+            command.add("--fsize=" + limits.maxFileSizeBytes());
+            command.add("--nofile=" + limits.maxOpenFiles());
+            command.add("--core=0");
+            command.add("--stack=" + limits.stackBytes());
+            if (processes >= 0) {
+                command.add("--nproc=" + processes);
+            }
+            command.add("--");
         }
-        command.add("--");
         command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));
         if (backend.sandboxed()) {
-            if (backend.seccompFilter() != null) {
-                // bwrap reads the seccomp program from a file descriptor: open it as fd 3 for it.
-                command.addAll(List.of("/bin/sh", "-c", "exec 3<\"$0\" && exec \"$@\"", backend.seccompFilter().toString()));
-            }
             command.addAll(bwrapArguments(step));
         }
         // Innermost, inside bubblewrap: the program itself gets the merged pipe, bwrap's own errors stay on stderr.
         command.addAll(step.commandWithRedirections());
         return command;
+    }
+
+    /**
+     * The step's rlimits as dash's {@code ulimit} commands (soft and hard alike, but the CPU time's
+     * soft limit a second below its hard one, as {@code prlimit --cpu=S:S+1} sets them), when they
+     * say exactly what {@code prlimit} would: dash counts file sizes in 512-byte blocks and the stack
+     * in KiB, so a limit that is not a whole number of those is left to {@code prlimit}, and so is a
+     * process limit (without cgroups), whose letter differs between shells.
+     *
+     * @param processes the process limit, or -1 for none (the cgroup counts them)
+     * @return the commands joined with {@code &&}, or empty to use {@code prlimit}
+     */
+    static Optional<String> shellLimits(Limits limits, long cpuSeconds, long processes) {
+        long fileSize = limits.maxFileSizeBytes();
+        long stack = limits.stackBytes();
+        long largest = 1L << 52;
+        if (processes >= 0 || fileSize % 512 != 0 || stack % 1024 != 0 || fileSize <= 0 || stack <= 0
+                || fileSize > largest || stack > largest || cpuSeconds > largest) {
+            return Optional.empty();
+        }
+        return Optional.of("ulimit -t " + (cpuSeconds + 1) + " && ulimit -S -t " + cpuSeconds
+                + " && ulimit -f " + fileSize / 512 + " && ulimit -n " + limits.maxOpenFiles() + " && ulimit -c 0"
+                + " && ulimit -s " + stack / 1024);
     }
 
     private List<String> bwrapArguments(StepSpec step) {
@@ -434,8 +477,11 @@ final class LocalSandbox implements Sandbox {
         for (LocalProcess process : List.copyOf(processes)) {
             process.destroy();
         }
-        removeFolder();
-        backend.closed(this);
+        // Every process is dead and its cgroup gone: unmounting and deleting need not hold up the result.
+        backend.removeLater(() -> {
+            removeFolder();
+            backend.closed(this);
+        });
     }
 
     private void removeFolder() {

@@ -62,6 +62,11 @@ public final class LocalSandboxBackend implements SandboxBackend {
     private final NetworkPolicy networkPolicy = new NetworkPolicy("sandboxes", "this host's services and private networks",
             "LocalSandboxBackend.Options.allowUnfencedNetwork(true)");
     private final ExecutorService ioThreads = Executors.newCachedThreadPool(new NamedThreadFactory("local-io"));
+    /**
+     * Removes closed sandboxes' workspaces (unmount, delete) after their runs have their results:
+     * every process of the sandbox is dead by then, so nothing runs in what is being removed.
+     */
+    private final ExecutorService cleanUp = Executors.newFixedThreadPool(2, new NamedThreadFactory("local-cleanup"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
     private final WarmRuntimes warmRuntimes;
     private volatile boolean closed;
@@ -279,6 +284,20 @@ public final class LocalSandboxBackend implements SandboxBackend {
         open.remove(sandbox);
     }
 
+    /**
+     * Runs a closed sandbox's removal in the background, or here once the backend is closing.
+     * Until it is done the sandbox's folder and mount are listed by {@link #leftovers()}.
+     *
+     * @param removal what removes it
+     */
+    void removeLater(Runnable removal) {
+        try {
+            cleanUp.execute(removal);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            removal.run();
+        }
+    }
+
     Options options() {
         return options;
     }
@@ -360,6 +379,14 @@ public final class LocalSandboxBackend implements SandboxBackend {
         warmRuntimes.close();
         for (LocalSandbox sandbox : List.copyOf(open)) {
             sandbox.close();
+        }
+        cleanUp.shutdown();
+        try {
+            if (!cleanUp.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("sandbox folders were still being removed after 30 s; the next start sweeps them");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         cgroups.ifPresent(Cgroups::close);
         deleteInstanceDir(instanceDir);

@@ -23,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Interpreters started ahead of their runs. A language opts in with the descriptor attribute
- * {@code "prestart": "true"}. After a run of it, the backend keeps a fresh sandbox with the same
- * run step already started: the interpreter has loaded itself and blocks reading its main file,
+ * Interpreters (and compilers) started ahead of their runs. A language opts in with the descriptor
+ * attribute {@code "prestart": "true"}. After a run of it, the backend keeps a fresh sandbox with the
+ * same first step already started, the run step of an interpreted language or the compile step of a
+ * compiled one: the interpreter or compiler has loaded itself and blocks reading its main file,
  * which is a FIFO. The next run with the same language, main file name and workspace size takes that
  * sandbox, writes its files, and, if its run step is exactly the one started (command, arguments,
  * environment, limits, mounts), puts its main file in place and hands the interpreter the program.
@@ -109,6 +110,11 @@ final class WarmRuntimes implements AutoCloseable {
      */
     LocalSandbox take(SandboxSpec spec) {
         if (!enabled || !"true".equals(spec.language().attribute("prestart").orElse(null))) {
+            return null;
+        }
+        if (spec.language().artifacts().stream().anyMatch(spec.files()::containsKey)) {
+            // Compiled already (the compile cache's artefacts): its first step is the run, which a
+            // pre-started compiler could not serve, and discarding one would only cost time.
             return null;
         }
         LocalSandbox taken = null;
@@ -292,6 +298,12 @@ final class WarmRuntimes implements AutoCloseable {
     /** @return how many pre-started sandboxes wait now */
     synchronized int readySandboxes() {
         return readyCount();
+    }
+
+    /** @return how many pre-started sandboxes of one language wait for a run */
+    synchronized int readySandboxes(String language) {
+        return ready.entrySet().stream().filter(entry -> entry.getKey().language().equals(language))
+                .mapToInt(entry -> entry.getValue().size()).sum();
     }
 
     /**

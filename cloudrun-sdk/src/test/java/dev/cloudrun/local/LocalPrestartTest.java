@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
+import dev.cloudrun.Status;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.tck.PrestartTck;
 import java.time.Duration;
@@ -11,8 +12,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pre-started interpreters on the local backend: the {@link PrestartTck}, and the local pool's own
- * life cycle (it empties when idle and on {@code releaseIdle}).
+ * Pre-started interpreters and compilers on the local backend: the {@link PrestartTck}; a C
+ * program, its warnings and its compile errors alike from a pre-started compiler and a cold one; and
+ * the local pool's own life cycle (it empties when idle and on {@code releaseIdle}).
  */
 class LocalPrestartTest extends PrestartTck {
     @Override
@@ -42,6 +44,68 @@ class LocalPrestartTest extends PrestartTck {
 
     private LocalSandboxBackend local() {
         return (LocalSandboxBackend) warmBackend();
+    }
+
+    private static void assertSameRun(RunResult prestarted, RunResult coldRun) {
+        assertThat(prestarted.status()).isEqualTo(coldRun.status());
+        assertThat(prestarted.exitCode()).isEqualTo(coldRun.exitCode());
+        assertThat(prestarted.stdout()).isEqualTo(coldRun.stdout());
+        assertThat(prestarted.stderr()).isEqualTo(coldRun.stderr());
+    }
+
+    @Test
+    void aCProgramCannotTellAPrestartedCompilerFromAColdOne() throws Exception {
+        // A warning quotes its source line: gcc reads the file again by name for that, after the handover.
+        String source = """
+                #include <stdio.h>
+                int main(int argc, char **argv) {
+                    int unused;
+                    char line[64] = "";
+                    if (fgets(line, sizeof line, stdin) == NULL) { return 3; }
+                    printf("%s %s %d %s", __FILE__, argv[0], argc, line);
+                    return 7;
+                }
+                """;
+        RunRequest request = RunRequest.of("c", source + "// " + java.util.UUID.randomUUID() + "\n")
+                .withStdin("typed\n").withCompileCommand(List.of("gcc", "-Wall", "-o", "main", "{file}"));
+        RunResult prestarted = runPrestarted(request);
+        RunResult coldRun = coldRunner().run(request);
+
+        assertThat(coldRun.status()).isEqualTo(Status.RUNTIME_ERROR);
+        assertThat(coldRun.exitCode()).isEqualTo(7);
+        assertThat(coldRun.stdout()).isEqualTo("main.c ./main 1 typed\n");
+        assertThat(coldRun.compilerOutput()).contains("unused variable").contains("int unused;");
+        assertSameRun(prestarted, coldRun);
+        assertThat(prestarted.compilerOutput()).isEqualTo(coldRun.compilerOutput());
+    }
+
+    @Test
+    void aCompileErrorFromAPrestartedCompilerIsTheColdOne() throws Exception {
+        RunRequest request = RunRequest.of("c", "int main(void) { return missing; }\n// "
+                + java.util.UUID.randomUUID() + "\n");
+        RunResult prestarted = runPrestarted(request);
+        RunResult coldRun = coldRunner().run(request);
+
+        assertThat(coldRun.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(coldRun.compilerOutput()).contains("undeclared").contains("return missing;");
+        assertThat(prestarted.status()).isEqualTo(Status.COMPILE_ERROR);
+        assertThat(prestarted.compilerOutput()).isEqualTo(coldRun.compilerOutput());
+    }
+
+    @Test
+    void aCompiledRunFromTheCompileCacheLeavesThePrestartedCompilerWaiting() throws Exception {
+        RunRequest request = RunRequest.of("c", "#include <stdio.h>\nint main(void) { puts(\"cached\"); return 0; }\n// "
+                + java.util.UUID.randomUUID() + "\n");
+        // Cold, then warm: the compile cache admits a compile on its second sighting.
+        runPrestarted(request);
+        waitUntil(() -> local().warmRuntimes().readySandboxes() > 0);
+        long served = local().warmRuntimes().servedRuns();
+
+        RunResult cached = warmRunner().run(request);
+
+        assertThat(cached.compileCached()).isTrue();
+        assertThat(cached.stdout()).isEqualTo("cached\n");
+        assertThat(local().warmRuntimes().servedRuns()).isEqualTo(served);
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.cloudrun.local;
 
+import dev.cloudrun.tck.LeakChecks;
+import dev.cloudrun.Limits;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -25,6 +27,31 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What the local backend does beyond the test kit: its host-side safety and its errors. */
 class LocalSandboxBackendTest {
+
+    @Test
+    void theStepRlimitsAreExactWhetherTheShellOrPrlimitSetsThem() throws Exception {
+        String probe = "import resource as r\n"
+                + "print([r.getrlimit(x) for x in (r.RLIMIT_CPU, r.RLIMIT_FSIZE, r.RLIMIT_NOFILE, r.RLIMIT_CORE, r.RLIMIT_STACK)])\n";
+        LocalSandboxBackend backend = LocalSandboxBackend.create();
+        try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend))) {
+            // Whole 512-byte blocks and KiB: dash's ulimit sets them (on a host whose /bin/sh is dash).
+            RunResult blocks = runner.run(RunRequest.of("python", probe).withLimits(limits -> limits
+                    .withCpuTime(Duration.ofSeconds(2)).withMaxFileSizeBytes(3 * 512).withMaxOpenFiles(77)
+                    .withStackBytes(5 * 1024 * 1024)));
+            // Not whole blocks: prlimit sets them, to the byte.
+            RunResult bytes = runner.run(RunRequest.of("python", probe).withLimits(limits -> limits
+                    .withCpuTime(Duration.ofMillis(1500)).withMaxFileSizeBytes(1000).withMaxOpenFiles(78)
+                    .withStackBytes(5 * 1024 * 1024 + 100)));
+
+            assertThat(LocalSandbox.shellLimits(Limits.defaults().withMaxFileSizeBytes(3 * 512), 3, -1)).isPresent();
+            assertThat(LocalSandbox.shellLimits(Limits.defaults().withMaxFileSizeBytes(1000), 3, -1)).isEmpty();
+            assertThat(blocks.stdout()).as(blocks.stderr())
+                    .isEqualTo("[(3, 4), (1536, 1536), (77, 77), (0, 0), (5242880, 5242880)]\n");
+            assertThat(bytes.stdout()).as(bytes.stderr())
+                    .isEqualTo("[(3, 4), (1000, 1000), (78, 78), (0, 0), (5242980, 5242980)]\n");
+        }
+        LeakChecks.assertNothingLeftBehind(backend::leftovers);
+    }
 
     @Test
     void missingBubblewrapGivesTheInstallCommand() {

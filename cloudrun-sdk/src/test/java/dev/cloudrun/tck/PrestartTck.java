@@ -111,6 +111,11 @@ public abstract class PrestartTck {
         return warmBackend;
     }
 
+    /** @return a runner on the cold backend */
+    protected CodeRunner coldRunner() {
+        return cold;
+    }
+
     /** @return a runner on the warm backend */
     protected CodeRunner warmRunner() {
         return warm;
