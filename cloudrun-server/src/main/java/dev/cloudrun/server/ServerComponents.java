@@ -58,6 +58,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,7 +86,11 @@ final class ServerComponents implements AutoCloseable {
         Database.secureDataDirectory(config.dataDir());
         this.database = Database.open(config.database().url());
         try {
-            this.scheduler = Executors.newScheduledThreadPool(2, daemonThreads("cloudrun-server-timer"));
+            ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(2, daemonThreads("cloudrun-server-timer"));
+            // A cancelled timer (every socket's authentication deadline, output flushes) leaves the queue at once
+            // instead of staying there until it would have fired.
+            timers.setRemoveOnCancelPolicy(true);
+            this.scheduler = timers;
             this.sendExecutor = Executors.newCachedThreadPool(daemonThreads("cloudrun-ws-send"));
             String node = config.grading().nodeId().orElseGet(GradingApi::defaultNodeId);
             RunRepository history = new RunRepository(database.jdbi(), database.kind(), node);

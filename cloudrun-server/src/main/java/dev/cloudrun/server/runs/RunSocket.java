@@ -11,6 +11,7 @@ import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
+import dev.cloudrun.server.http.UpgradeContexts;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsConnectContext;
@@ -118,6 +119,9 @@ public final class RunSocket {
         Connection connection = new Connection(new SocketSender(ctx.session, sendExecutor), clients.of(peer,
                 ctx.header("X-Forwarded-For")));
         connections.put(ctx.sessionId(), connection);
+        String token = ctx.queryParam("token");
+        // Nothing below or in later messages reads the handshake again.
+        UpgradeContexts.release(ctx);
         if (unauthenticated.computeIfAbsent(connection.address, key -> new AtomicInteger())
                 .incrementAndGet() > unauthenticatedPerAddress) {
             connection.error("too_many_sockets", "this address has too many sockets that have not authenticated", null);
@@ -127,7 +131,6 @@ public final class RunSocket {
         long intervalMs = pingInterval.toMillis();
         connection.pings = scheduler.scheduleAtFixedRate(connection.sender::ping, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
         connection.authDeadline = scheduler.schedule(connection::authTimedOut, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        String token = ctx.queryParam("token");
         if (token != null) {
             try {
                 connection.authenticate(token);

@@ -441,7 +441,8 @@ public final class CloudRunBenchmark {
     // ---- memory -------------------------------------------------------------------------------
 
     private Map<String, Object> memory() {
-        progress.printf(Locale.ROOT, "memory: an idle server, %d idle WebSockets, idle containers...%n", WEBSOCKETS);
+        progress.printf(Locale.ROOT, "memory: an idle server, idle WebSockets (%d rounds of %d), idle containers...%n",
+                ServerMemory.ROUNDS, WEBSOCKETS);
         ServerMemory.Result server = ServerMemory.measure(WEBSOCKETS);
         if (server.note() != null) {
             notes.put("server memory", server.note());
@@ -450,6 +451,8 @@ public final class CloudRunBenchmark {
         result.put("idleServerRssBytes", server.idleServerRssBytes());
         result.put("webSockets", server.webSockets());
         result.put("perWebSocketBytes", server.perWebSocketBytes());
+        result.put("firstWebSocketsBytes", server.firstWebSocketsBytes());
+        result.put("serverJvmOptions", server.jvmOptions());
         Map<String, Long> containers = new LinkedHashMap<>();
         for (String runtime : List.of("runc", "runsc")) {
             Long bytes = null;

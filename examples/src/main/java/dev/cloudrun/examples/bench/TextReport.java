@@ -48,8 +48,11 @@ final class TextReport {
         out.println("Memory:");
         out.printf(Locale.ROOT, "  idle server RSS:           %s%n", CloudRunBenchmark.mib((Long) memory.get("idleServerRssBytes")));
         Long socket = (Long) memory.get("perWebSocketBytes");
-        out.printf(Locale.ROOT, "  per idle WebSocket:        %s (%s open)%n",
+        out.printf(Locale.ROOT, "  per idle WebSocket:        %s (%s counted, median of rounds)%n",
                 socket == null ? "-" : String.format(Locale.ROOT, "%.1f KiB", socket / 1024.0), memory.get("webSockets"));
+        out.printf(Locale.ROOT, "  first WebSockets' classes and compiled code: %s%n",
+                CloudRunBenchmark.mib((Long) memory.get("firstWebSocketsBytes")));
+        out.printf(Locale.ROOT, "  server JVM options:        %s%n", String.join(" ", (List<String>) memory.get("serverJvmOptions")));
         ((Map<String, Long>) memory.get("idleContainerBytes")).forEach((runtime, bytes) ->
                 out.printf(Locale.ROOT, "  idle container (%s):%s %s%n", runtime, " ".repeat(Math.max(1, 11 - runtime.length())),
                         CloudRunBenchmark.mib(bytes)));
