@@ -318,6 +318,10 @@ final class DockerProcess implements SandboxProcess {
         // Nothing of the step runs any more: the result goes out first, the removal follows on this thread (a
         // sandbox closed meanwhile waits for a volume still in use, and the leak check for this thread).
         outcome.complete(result);
+        if (stopWait != null) {
+            // Answered already, unless the wait above ended another way (interrupted, the daemon lost).
+            stopWait.close();
+        }
         backend.janitor().removeContainer(containerId);
         onRemoved.run();
         if (cgroupParentName != null) {

@@ -136,7 +136,7 @@ public final class NetworkFence {
                 try {
                     addresses = InetAddress.getAllByName(endpoint.host());
                 } catch (UnknownHostException e) {
-                    throw new CloudRunException("cannot resolve " + endpoint.host() + " to let the sandbox reach it", e);
+                    throw new dev.cloudrun.spi.UnreachableEndpointException(endpoint.host(), e);
                 }
                 for (InetAddress address : addresses) {
                     hold(address, "tcp", endpoint.port(), true).ifPresent(held::add);

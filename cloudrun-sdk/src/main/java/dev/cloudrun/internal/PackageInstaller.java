@@ -9,6 +9,7 @@ import dev.cloudrun.spi.NetworkEndpoint;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.StepSpec;
+import dev.cloudrun.spi.UnreachableEndpointException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -87,17 +88,28 @@ final class PackageInstaller {
             listener.installStarted(List.copyOf(specs));
             Limits installLimits = packages.settings().installLimits();
             String index = packages.settings().indexFor(manager);
-            Optional<String> unreachable = unreachableIndex(manager, index);
-            if (unreachable.isPresent()) {
-                sandboxFailed = false;
-                listener.installFinished(List.copyOf(specs), false, unreachable.get());
-                return unreachable;
-            }
             cacheUsed = true;
-            StepReport step = supervisor.supervise(sandbox, installStep(manager, cacheKey, specs, index, installLimits),
-                    StreamKind.INSTALL, new StdinChannel(null, false));
+            StepReport step;
+            try {
+                step = supervisor.supervise(sandbox, installStep(manager, cacheKey, specs, index, installLimits),
+                        StreamKind.INSTALL, new StdinChannel(null, false));
+            } catch (UnreachableEndpointException e) {
+                // Not the sandbox's fault: the index cannot be reached from here. Said so, with what to set.
+                String why = unreachableIndex(manager, index, e.host());
+                sandboxFailed = false;
+                listener.installFinished(List.copyOf(specs), false, why);
+                return Optional.of(why);
+            }
             Optional<String> failure = OutcomeClassifier.installer(step);
             sandboxFailed = step.outcome().failure() != null;
+            if (failure.isPresent() && !sandboxFailed) {
+                // Where the install step was not fenced (so nothing resolved the index first), say so
+                // when the reason is that the index's host does not resolve.
+                String host = hostOf(index);
+                if (host != null && !resolves(host)) {
+                    failure = Optional.of(unreachableIndex(manager, index, host) + " (" + failure.get() + ")");
+                }
+            }
             if (failure.isEmpty()) {
                 long size = backend.packageCacheBytes(cacheKey);
                 if (size > packages.settings().cacheMaxBytes()) {
@@ -120,34 +132,35 @@ final class PackageInstaller {
     }
 
     /**
-     * Whether the index's host resolves here: the install step may only reach what the host resolved
-     * for it (the network fence lets that address through), so a name that does not resolve means the
-     * step could never start. Said in words a person can act on, with the settings for a mirror.
+     * Why the index cannot be reached, in words a person can act on, with the settings for a mirror.
      *
-     * @return why the index cannot be reached, or empty
+     * @param host the index's host, which does not resolve from this host
      */
-    static Optional<String> unreachableIndex(PackageManager manager, String index) {
-        String host;
+    static String unreachableIndex(PackageManager manager, String index, String host) {
+        String setting = switch (manager.ecosystem()) {
+            case "pypi" -> "; on the server, CLOUDRUN_PYPI_INDEX_URL";
+            case "npm" -> "; on the server, CLOUDRUN_NPM_REGISTRY_URL";
+            default -> "";
+        };
+        return "the package index " + index + " cannot be reached: " + host
+                + " does not resolve from this host (no network or DNS here?). Use a mirror this host can reach:"
+                + " CodeRunner.Config.packageIndex(\"" + manager.ecosystem() + "\", URL)" + setting;
+    }
+
+    private static String hostOf(String index) {
         try {
-            host = URI.create(index).getHost();
+            return URI.create(index).getHost();
         } catch (IllegalArgumentException e) {
-            return Optional.of("the package index " + index + " is not a valid URL");
+            return null;
         }
-        if (host == null) {
-            return Optional.of("the package index " + index + " names no host");
-        }
+    }
+
+    private static boolean resolves(String host) {
         try {
             java.net.InetAddress.getAllByName(host);
-            return Optional.empty();
+            return true;
         } catch (java.net.UnknownHostException e) {
-            String setting = switch (manager.ecosystem()) {
-                case "pypi" -> "; on the server, CLOUDRUN_PYPI_INDEX_URL";
-                case "npm" -> "; on the server, CLOUDRUN_NPM_REGISTRY_URL";
-                default -> "";
-            };
-            return Optional.of("the package index " + index + " cannot be reached: " + host
-                    + " does not resolve from this host (no network or DNS here?). Use a mirror this host can reach:"
-                    + " CodeRunner.Config.packageIndex(\"" + manager.ecosystem() + "\", URL)" + setting);
+            return false;
         }
     }
 

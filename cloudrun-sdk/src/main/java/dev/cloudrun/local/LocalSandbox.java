@@ -202,6 +202,9 @@ final class LocalSandbox implements Sandbox {
             if (cgroup != null) {
                 cgroup.destroy();
             }
+            if (e instanceof dev.cloudrun.spi.UnreachableEndpointException unreachable) {
+                throw unreachable;
+            }
             throw new CloudRunException("cannot start the sandbox: " + e.getMessage(), e);
         }
     }
