@@ -276,6 +276,8 @@ export class Ide {
       this.tabs.closeAll();
       this.workspace.open(project);
       this.explorer.reset();
+      // The last project's result is not this one's (a run still going keeps its own state).
+      if (!this.runner.running) this.status.reset();
       localStorage.setItem(LAST_PROJECT_KEY, id);
       this.projectTitle.textContent = project.name;
       if (project.language) this.languageSelect.value = project.language;

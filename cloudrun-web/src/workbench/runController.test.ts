@@ -58,6 +58,7 @@ describe('run controller', () => {
   let connections: FakeConnection[];
   let input: ((action: LineAction) => void) | null;
   let stdinText: string;
+  let saveFailure: Error | null;
   let html: boolean;
   let project: Project | null;
   let now: number;
@@ -76,6 +77,7 @@ describe('run controller', () => {
     connections = [];
     input = null;
     stdinText = '';
+    saveFailure = null;
     html = false;
     project = { id: 'p1', name: 'Demo', language: 'python', entry: 'main.py' };
     now = 0;
@@ -87,7 +89,7 @@ describe('run controller', () => {
       activePath: () => 'main.py',
       languages: () => LANGUAGES,
       isHtmlProject: () => html,
-      saveAll: async () => { observed.push('saved'); },
+      saveAll: async () => { observed.push('saved'); if (saveFailure) throw saveFailure; },
       showPreview: async () => { observed.push('preview'); },
       stdin: () => stdinText,
       showTerminal: () => observed.push('terminal tab'),
@@ -124,6 +126,17 @@ describe('run controller', () => {
     expect(document.body.dataset.running).toBe('false');
     expect(controller.runButton.disabled).toBe(false);
     expect(controller.stopButton.disabled).toBe(true);
+  });
+
+  it('says in the terminal and the status bar why a run did not start when saving failed', async () => {
+    saveFailure = new Error('the request body is larger than 1048576 bytes');
+    await controller.run();
+    expect(connections).toHaveLength(0);
+    expect(notes).toContain('✖ Not run: saving the project failed: the request body is larger than 1048576 bytes');
+    expect(statusText('run')).toBe('Not run: save failed');
+    expect(observed).toContain('terminal tab');
+    expect(toasts).toHaveLength(1);
+    expect(controller.running).toBe(false);
   });
 
   it('saves, starts an interactive run of the active file and shows its progress', async () => {
@@ -253,12 +266,13 @@ describe('run controller', () => {
   it('does not run when saving failed', async () => {
     controller = new RunController({
       host: { ...({} as RunHost), project: () => project, saveAll: async () => { throw new Error('disk full'); },
-        reportError: (problem) => toasts.push(String(problem)), toast: (message) => toasts.push(message) },
+        showTerminal: () => {}, reportError: (problem) => toasts.push(String(problem)), toast: (message) => toasts.push(message) },
       status, output: { note: () => {}, output: () => {}, startInput: () => {}, stopInput: () => {}, focus: () => {} },
       observer: { runStarted: () => {}, output: () => {}, runFinished: () => {} },
       connect: () => { throw new Error('must not connect'); },
     });
     await controller.run();
     expect(toasts).toEqual(['Error: disk full']);
+    expect(statusText('run')).toBe('Not run: save failed');
   });
 });

@@ -128,6 +128,11 @@ export class RunController {
     try {
       await this.host.saveAll();
     } catch (problem) {
+      // Said where the user looks for the run (terminal and status bar), not only in a toast.
+      const why = problem instanceof Error ? problem.message : String(problem);
+      this.host.showTerminal();
+      this.output.note(`${ANSI.red}✖ Not run: saving the project failed: ${why}${ANSI.reset}`);
+      this.setRunState('Not run: save failed', false, 'error');
       this.host.reportError(problem);
       return;
     }

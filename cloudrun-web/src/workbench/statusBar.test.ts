@@ -47,6 +47,20 @@ describe('status bar', () => {
     expect(item('memory').textContent).toBe('');
   });
 
+  it('forgets the last run when another project opens', () => {
+    const { status, item, ticking } = bar();
+    status.startClock();
+    status.runState('RUNTIME_ERROR', false, 'error');
+    status.showResult(1234, 1, 2048);
+    status.reset();
+    expect(item('run').textContent).toBe('Ready');
+    expect(item('run').className).toBe('status-item run-state');
+    expect(item('elapsed').textContent).toBe('');
+    expect(item('exit').textContent).toBe('');
+    expect(item('memory').textContent).toBe('');
+    expect(ticking()).toBe(false);
+  });
+
   it('shows the cursor and the file\'s language', () => {
     const { status, item } = bar();
     status.cursor(3, 14);

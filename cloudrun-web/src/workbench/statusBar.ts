@@ -70,6 +70,15 @@ export class StatusBar {
     this.memory.textContent = memoryBytes ? `${formatBytes(memoryBytes)} peak` : '';
   }
 
+  /** Another project is open: nothing of the last one's run stays (state, time, exit code, memory). */
+  reset(): void {
+    this.stopClock();
+    this.runState('Ready', false);
+    this.elapsed.textContent = '';
+    this.exit.textContent = '';
+    this.memory.textContent = '';
+  }
+
   cursor(line: number, column: number): void {
     this.cursorItem.textContent = `Ln ${line}, Col ${column}`;
   }

@@ -451,7 +451,7 @@ final class DockerSandbox implements Sandbox {
             if (made.exitCode() != 0) {
                 throw new IOException("mkfifo failed: " + made.output().strip());
             }
-            HostFiles.own(main, options.uid(), options.gid());
+            dev.cloudrun.internal.WorkspaceFiles.own(main, options.uid(), options.gid());
             fifo = FileChannel.open(main, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new CloudRunException("cannot prepare a pre-started interpreter's main file: " + e.getMessage(), e);
@@ -656,7 +656,7 @@ final class DockerSandbox implements Sandbox {
 
     /**
      * Puts the run's files into the workspace before its first step: written on this host when the
-     * workspace is the backend's own tmpfs ({@link HostFiles}), otherwise copied through the daemon
+     * workspace is the backend's own tmpfs ({@link dev.cloudrun.internal.WorkspaceFiles}), otherwise copied through the daemon
      * into the container as a tar.
      */
     private void copyPendingFiles(String containerId, String runtime) {
@@ -667,7 +667,7 @@ final class DockerSandbox implements Sandbox {
         SandboxSpec spec = pendingFiles;
         if (hostWorkspace != null) {
             try {
-                HostFiles.write(hostWorkspace, spec.files(), spec.executables(), options.uid(), options.gid());
+                dev.cloudrun.internal.WorkspaceFiles.write(hostWorkspace, spec.files(), spec.executables(), options.uid(), options.gid());
             } catch (IOException e) {
                 throw new CloudRunException("cannot write the files into the workspace: " + e, e);
             }
@@ -698,8 +698,8 @@ final class DockerSandbox implements Sandbox {
         byte[] content = others.remove(mainFile);
         String stagedName = ".cloudrun-main-" + UUID.randomUUID();
         try {
-            HostFiles.write(hostWorkspace, others, spec.executables(), options.uid(), options.gid());
-            HostFiles.write(hostWorkspace, Map.of(stagedName, content),
+            dev.cloudrun.internal.WorkspaceFiles.write(hostWorkspace, others, spec.executables(), options.uid(), options.gid());
+            dev.cloudrun.internal.WorkspaceFiles.write(hostWorkspace, Map.of(stagedName, content),
                     spec.executables().contains(mainFile) ? java.util.Set.of(stagedName) : java.util.Set.of(),
                     options.uid(), options.gid());
         } catch (IOException e) {

@@ -112,31 +112,11 @@ final class LocalSandbox implements Sandbox {
     }
 
     private static void writeFiles(Path work, Map<String, byte[]> files, java.util.Set<String> executables, int ownerUid) throws IOException {
-        for (Map.Entry<String, byte[]> file : files.entrySet()) {
-            Path target = work;
-            String[] segments = file.getKey().split("/");
-            for (int i = 0; i < segments.length - 1; i++) {
-                target = target.resolve(segments[i]);
-                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.createDirectory(target, PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rwxr-xr-x")));
-                    chown(target, ownerUid);
-                }
-            }
-            target = target.resolve(segments[segments.length - 1]);
-            Files.write(target, file.getValue(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
-            Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(
-                    executables.contains(file.getKey()) ? "rwxr-xr-x" : "rw-r--r--"));
-            chown(target, ownerUid);
-        }
+        dev.cloudrun.internal.WorkspaceFiles.write(work, files, executables, ownerUid, ownerUid);
     }
 
     private static void chown(Path path, int uid) throws IOException {
-        if (uid >= 0) {
-            Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(path, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
-        }
+        dev.cloudrun.internal.WorkspaceFiles.own(path, uid, uid);
     }
 
     @Override

@@ -46,13 +46,6 @@ class LocalPrestartTest extends PrestartTck {
         return (LocalSandboxBackend) warmBackend();
     }
 
-    private static void assertSameRun(RunResult prestarted, RunResult coldRun) {
-        assertThat(prestarted.status()).isEqualTo(coldRun.status());
-        assertThat(prestarted.exitCode()).isEqualTo(coldRun.exitCode());
-        assertThat(prestarted.stdout()).isEqualTo(coldRun.stdout());
-        assertThat(prestarted.stderr()).isEqualTo(coldRun.stderr());
-    }
-
     @Test
     void aCProgramCannotTellAPrestartedCompilerFromAColdOne() throws Exception {
         // A warning quotes its source line: gcc reads the file again by name for that, after the handover.

@@ -149,7 +149,8 @@ public abstract class PrestartTck {
         }
     }
 
-    private static void assertSameRun(RunResult prestarted, RunResult coldRun) {
+    /** Asserts that two runs ended alike: status, exit code, stdout and stderr. */
+    protected static void assertSameRun(RunResult prestarted, RunResult coldRun) {
         assertThat(prestarted.status()).isEqualTo(coldRun.status());
         assertThat(prestarted.exitCode()).isEqualTo(coldRun.exitCode());
         assertThat(prestarted.stdout()).isEqualTo(coldRun.stdout());

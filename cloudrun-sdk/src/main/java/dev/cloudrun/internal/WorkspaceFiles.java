@@ -1,4 +1,4 @@
-package dev.cloudrun.docker;
+package dev.cloudrun.internal;
 
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
@@ -12,26 +12,26 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Writes a run's files straight into its workspace when the workspace is a tmpfs the backend mounted
- * on this host ({@link HostWorkspaces}): what {@link WorkspaceTar} and the daemon's archive copy do
- * otherwise, without the daemon (which re-executes itself to extract a tar: tens of milliseconds).
- * Only before the run's first step, when no untrusted code has touched the workspace: every
- * directory and file is created new ({@code CREATE_NEW}, never through a link) and owned by the
- * sandbox user; directories {@code 0755}, files {@code 0644}, executables {@code 0755}. Paths were
- * validated by the engine (relative, no {@code ..}).
+ * Writes a run's files into its workspace folder on this host: the local backend's sandboxes, and
+ * the Docker backend's workspaces when they are a tmpfs it mounted on this host (instead of the
+ * daemon's archive copy, which re-executes the daemon to extract a tar). Only before the run's first
+ * step, when no untrusted code has touched the workspace: every directory and file is created new
+ * ({@code CREATE_NEW}, never through a link) and, when an owner is given, owned by the sandbox user;
+ * directories {@code 0755}, files {@code 0644}, executables {@code 0755}. Paths were validated by
+ * the engine (relative, no {@code ..}).
  */
-final class HostFiles {
-    private HostFiles() { }
+public final class WorkspaceFiles {
+    private WorkspaceFiles() { }
 
     /**
      * @param work the workspace's host folder
      * @param files the files by relative path
      * @param executables the paths that get {@code 0755}
-     * @param uid the sandbox user
-     * @param gid the sandbox group
+     * @param uid the sandbox user, or -1 to keep the writer's
+     * @param gid the sandbox group (with {@code uid})
      * @throws IOException if a file cannot be created (the workspace is full, a name is taken)
      */
-    static void write(Path work, Map<String, byte[]> files, Set<String> executables, int uid, int gid) throws IOException {
+    public static void write(Path work, Map<String, byte[]> files, Set<String> executables, int uid, int gid) throws IOException {
         for (Map.Entry<String, byte[]> file : new TreeMap<>(files).entrySet()) {
             Path target = work;
             String[] segments = file.getKey().split("/");
@@ -55,7 +55,16 @@ final class HostFiles {
         }
     }
 
-    static void own(Path path, int uid, int gid) throws IOException {
+    /**
+     * @param path a path the caller created, not through a link
+     * @param uid the owner, or -1 to leave it
+     * @param gid the group
+     * @throws IOException if it cannot be changed
+     */
+    public static void own(Path path, int uid, int gid) throws IOException {
+        if (uid < 0) {
+            return;
+        }
         Files.setAttribute(path, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
         Files.setAttribute(path, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
     }
