@@ -123,6 +123,15 @@ export class AiPanel {
     if (!this.statusLoading) this.statusLoading = this.loadStatus().finally(() => { this.statusLoading = null; });
   }
 
+  /** Whether the server's assistant can answer (configured and turned on), once its status has loaded. */
+  async available(): Promise<boolean> {
+    if (!this.status) {
+      this.refreshStatus();
+      await this.statusLoading;
+    }
+    return !!this.status && this.status.enabled && this.status.configured;
+  }
+
   /** The tab was opened: refresh the server's status (configured, enabled, which provider). */
   opened(): void {
     this.refreshStatus();

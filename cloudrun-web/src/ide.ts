@@ -14,10 +14,12 @@ import { BottomPanel } from './workbench/bottomPanel';
 import { domDialogs, guard, reportError } from './workbench/dialogs';
 import { EditorTabs } from './workbench/editorTabs';
 import { ExplorerView } from './workbench/explorerView';
+import { FixWithAi } from './workbench/fixWithAi';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
 import { PreviewView } from './workbench/previewView';
 import { languageSwitch, ProjectsView } from './workbench/projectsView';
 import { RunController, type RunOutput } from './workbench/runController';
+import { RunDiagnostics } from './workbench/runDiagnostics';
 import { loadSettings, showSettings, storeSettings } from './workbench/settings';
 import { installShortcuts, showHelp } from './workbench/shortcuts';
 import { Sidebar } from './workbench/sidebar';
@@ -40,6 +42,8 @@ export class Ide {
   private readonly projects: ProjectsView;
   private readonly explorer: ExplorerView;
   private readonly runner: RunController;
+  private readonly problems: RunDiagnostics;
+  private readonly fixWithAi: FixWithAi;
   private readonly panel: BottomPanel;
   private readonly sidebar: Sidebar;
   private ai!: AiPanel;
@@ -105,6 +109,19 @@ export class Ide {
       stopInput: () => this.terminal.stopInput(),
       focus: () => this.terminal.focus(),
     };
+    this.problems = new RunDiagnostics({
+      monaco: () => this.editor?.monaco ?? null,
+      projectId: () => workspace.project?.id ?? null,
+      files: () => workspace.entries.filter((entry) => entry.kind === 'file').map((entry) => entry.path),
+      reveal: (path, line, column) => void this.tabs.open(path).then(() => this.editor?.reveal(line, column)),
+    });
+    this.fixWithAi = new FixWithAi({
+      aiAvailable: () => this.ai.available(),
+      target: () => this.problems.first()?.path ?? this.problems.runEntry,
+      open: (path) => this.tabs.open(path),
+      showAssistant: () => this.panel.show('ai'),
+      askFix: () => this.ai.ask('fix_error'),
+    });
     this.runner = new RunController({
       host: {
         project: () => workspace.project,
@@ -126,9 +143,9 @@ export class Ide {
       output,
       status: this.status,
       observer: {
-        runStarted: () => this.ai.runStarted(),
-        output: (stream, data) => this.ai.run.output(stream, data),
-        runFinished: (result) => this.ai.runFinished(result),
+        runStarted: (entry) => { this.ai.runStarted(); this.problems.runStarted(entry); this.fixWithAi.runStarted(); },
+        output: (stream, data) => { this.ai.run.output(stream, data); this.problems.output(stream, data); },
+        runFinished: (result) => { this.ai.runFinished(result); this.problems.runFinished(result); void this.fixWithAi.runFinished(result); },
       },
     });
     this.sidebar = new Sidebar({ explorer: this.explorer, projects: this.projects }, this.layout, {
@@ -138,7 +155,7 @@ export class Ide {
       },
       openSettings: () => this.openSettings(),
     });
-    this.panel = new BottomPanel([this.runner.installButton], {
+    this.panel = new BottomPanel([this.runner.installButton, this.fixWithAi.button], {
       clearTerminal: () => this.terminal.clear(),
       shown: (tab) => {
         if (tab === 'terminal') requestAnimationFrame(() => this.terminal?.resize());
@@ -222,6 +239,7 @@ export class Ide {
     const main = h('main', { class: 'main' }, editorRow, this.panelSplitter, this.panel.element);
     this.root.replaceChildren(h('div', { class: 'ide' }, titlebar,
       h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebarSplitter, main), this.status.element));
+    this.status.element.querySelector('.status-left')?.append(this.problems.statusItem);
 
     makeSplitter(this.sidebarSplitter, 'x', 1, () => this.layout.sidebar, (size) => { this.layout.sidebar = size; this.applyLayout(); },
       () => saveLayout(this.layout), 160, () => window.innerWidth * 0.6);
@@ -274,6 +292,8 @@ export class Ide {
     await guard(this.dialogs, async () => {
       const project = await this.api.project(id);
       this.tabs.closeAll();
+      this.problems.clear();
+      this.fixWithAi.reset();
       this.workspace.open(project);
       this.explorer.reset();
       // The last project's result is not this one's (a run still going keeps its own state).

@@ -61,6 +61,13 @@ export class MonacoCodeEditor implements CodeEditor {
     this.editor.focus();
   }
 
+  /** Puts the cursor at a line and column, scrolled into view, and focuses the editor. */
+  reveal(line: number, column: number): void {
+    this.editor.setPosition({ lineNumber: line, column });
+    this.editor.revealLineInCenterIfOutsideViewport(line);
+    this.editor.focus();
+  }
+
   applySettings(settings: Settings): void {
     this.monaco.editor.setTheme(settings.theme === 'dark' ? 'vs-dark' : 'vs');
     this.editor.updateOptions({ fontSize: settings.fontSize });

@@ -47,7 +47,8 @@ export type ConnectRun = (options: StartOptions, onMessage: (message: ServerMess
 
 /** Told about each run (the AI assistant keeps the last one's output and result). */
 export interface RunObserver {
-  runStarted(): void;
+  /** A run of `entry` (a project file) starts. */
+  runStarted(entry: string): void;
   output(stream: Stream, data: string): void;
   runFinished(result: RunResult): void;
 }
@@ -154,7 +155,7 @@ export class RunController {
     this.output.note(`${ANSI.cyan}▶ ${entry}${installPackages.length ? ` (installing ${installPackages.join(', ')})` : ''}${stdin ? ' with input from the Input tab' : ''}${ANSI.reset}`);
     this.setRunState('Starting…', true);
     this.status.startClock();
-    this.observer.runStarted();
+    this.observer.runStarted(entry);
     const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages },
       (message) => this.onMessage(message),
       (problem) => this.onClosed(session, problem));
