@@ -44,9 +44,9 @@ class FixWithAiBrowserTest {
     private static final double TIMEOUT_MS = 30_000;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    /** Flat code: the editor indents typed lines after a colon, so blocks would not arrive as written. */
-    static final String FAILING = "greeting = 'Hello, '\nname = 'CloudRun'\n\nprint(greeting + nme)\n";
-    static final String FIXED = "greeting = 'Hello, '\nname = 'CloudRun'\n\nprint(greeting + name)\n";
+    /** The NameError is raised in greet (line 2), called from line 5: the marker goes on the last project frame. */
+    static final String FAILING = "def greet(name):\n    return 'Hello, ' + nme\n\n\nprint(greet('CloudRun'))\n";
+    static final String FIXED = "def greet(name):\n    return 'Hello, ' + name\n\n\nprint(greet('CloudRun'))\n";
     static final String FAILING_C = "#include <stdio.h>\n\nint main(void) {\n    int unused;\n    printf(\"%d\\n\", missing);\n    return 0;\n}\n";
 
     @TempDir
@@ -129,7 +129,7 @@ class FixWithAiBrowserTest {
             exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
             OutputStream out = exchange.getResponseBody();
-            for (String chunk : List.of("The name `nme` is a typo of the variable `name`.\n\n", "```python\n", FIXED, "```\n")) {
+            for (String chunk : List.of("The name `nme` is a typo of the parameter `name`.\n\n", "```python\n", FIXED, "```\n")) {
                 Map<String, Object> event = Map.of("id", "chatcmpl-fake", "object", "chat.completion.chunk", "model", "llama-3.3-70b-versatile",
                         "choices", List.of(Map.of("index", 0, "delta", Map.of("content", chunk))));
                 out.write(("data: " + MAPPER.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
@@ -145,14 +145,14 @@ class FixWithAiBrowserTest {
         received.clear();
         ide.register(baseUrl, "fix");
         ide.createProject("Typo", "python");
-        ide.setEditorText(FAILING);
+        pasteEditorText(FAILING);
         assertThat(page.isHidden("[data-action=fix-with-ai]")).as("no failed run yet").isTrue();
         page.keyboard().press("Control+Enter");
         waitForTerminal("RUNTIME_ERROR");
         ide.waitForRunEnd();
 
         page.waitForFunction("() => " + SQUIGGLE_LINES_JS + "('error').length > 0");
-        assertThat(squiggleLines("error")).as("the NameError's line").containsOnly(4);
+        assertThat(squiggleLines("error")).as("the NameError's line in greet").containsOnly(2);
         assertThat(page.textContent("[data-status=problems]")).isEqualTo("⊗ 1 ⚠ 0");
         assertThat(page.getAttribute("[data-status=problems]", "aria-label")).startsWith("1 error, 0 warnings");
 
@@ -165,11 +165,11 @@ class FixWithAiBrowserTest {
         page.waitForSelector(".ai-pane:visible");
         page.waitForSelector("[data-ai-diff=accept]");
         page.waitForSelector("[data-testid=ai-diff] .monaco-diff-editor");
-        assertThat(page.textContent("[data-testid=ai-reply]")).contains("is a typo of the variable");
+        assertThat(page.textContent("[data-testid=ai-reply]")).contains("is a typo of the parameter");
         assertThat(received).hasSize(1);
         String prompt = received.get(0).path("messages").toString();
         assertThat(prompt).as("the code and the error went to the provider")
-                .contains("print(greeting + nme)").contains("NameError").contains("RUNTIME_ERROR").contains("fix the program");
+                .contains("'Hello, ' + nme").contains("NameError").contains("RUNTIME_ERROR").contains("fix the program");
         page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("ide-fix-with-ai-diff.png")));
 
         page.click("[data-ai-diff=accept]");
@@ -205,6 +205,31 @@ class FixWithAiBrowserTest {
     }
 
     @Test
+    void nodeAndJavacErrorsMarkTheirLinesAndOpeningAnotherProjectClearsThem() {
+        ide.register(baseUrl, "js");
+        ide.createProject("Script", "javascript");
+        ide.setEditorText("const greeting = 'Hello';\n\nconsole.log(greeting + nme);\n");
+        page.keyboard().press("Control+Enter");
+        waitForTerminal("RUNTIME_ERROR");
+        ide.waitForRunEnd();
+        page.waitForFunction("() => " + SQUIGGLE_LINES_JS + "('error').length > 0");
+        assertThat(squiggleLines("error")).as("the ReferenceError's line").containsOnly(3);
+
+        ide.createProject("Compiled", "java");
+        assertThat(page.isHidden("[data-status=problems]")).as("another project: the last one's problems are gone").isTrue();
+        assertThat(page.isHidden("[data-action=fix-with-ai]")).isTrue();
+        String source = "public class Main {\n    public static void main(String[] args) {\n        int count = 1;\n"
+                + "        System.out.println(count + missing);\n    }\n}\n";
+        pasteEditorText(source);
+        assertThat(editorText()).isEqualTo(source.stripTrailing());
+        page.keyboard().press("Control+Enter");
+        waitForTerminal("COMPILE_ERROR");
+        ide.waitForRunEnd();
+        page.waitForFunction("() => " + SQUIGGLE_LINES_JS + "('error').length > 0");
+        assertThat(squiggleLines("error")).as("cannot find symbol 'missing'").containsOnly(4);
+    }
+
+    @Test
     void withoutAnAiProviderAFailedRunOffersNoFix() {
         try (CloudRunServer plain = CloudRunServer.create(ServerConfig.of(Map.of(
                 "CLOUDRUN_PORT", "0",
@@ -212,12 +237,12 @@ class FixWithAiBrowserTest {
                 "CLOUDRUN_BACKEND", "local"))).start()) {
             ide.register("http://127.0.0.1:" + plain.port() + "/", "plain");
             ide.createProject("NoAi", "python");
-            ide.setEditorText(FAILING);
+            pasteEditorText(FAILING);
             page.keyboard().press("Control+Enter");
             waitForTerminal("RUNTIME_ERROR");
             ide.waitForRunEnd();
             page.waitForFunction("() => " + SQUIGGLE_LINES_JS + "('error').length > 0");
-            assertThat(squiggleLines("error")).containsOnly(4);
+            assertThat(squiggleLines("error")).containsOnly(2);
             // The status check is asynchronous: the markers come from the same run's end, so it has answered by now.
             page.waitForFunction("() => document.querySelector('.ai-panel').dataset.state === 'not-configured'");
             assertThat(page.isHidden("[data-action=fix-with-ai]")).isTrue();
@@ -244,6 +269,17 @@ class FixWithAiBrowserTest {
             throw new AssertionError("The terminal never showed \"" + text + "\"; it shows:\n" + page.evaluate(
                     "() => [...document.querySelectorAll('.xterm-rows > div')].map(row => row.textContent).join('\\n').trim()"), e);
         }
+    }
+
+    /** Replaces the editor's text as a paste does: typed text gets closing braces and indentation added by the editor. */
+    private void pasteEditorText(String text) {
+        page.click(".editor-host .view-lines");
+        page.keyboard().press("Control+A");
+        page.keyboard().press("Delete");
+        context.grantPermissions(List.of("clipboard-read", "clipboard-write"));
+        page.evaluate("text => navigator.clipboard.writeText(text)", text);
+        page.keyboard().press("Control+V");
+        page.waitForFunction("expected => " + EDITOR_TEXT_JS + " === expected", text.stripTrailing());
     }
 
     @SuppressWarnings("unchecked")
