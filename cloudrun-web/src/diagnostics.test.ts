@@ -69,7 +69,8 @@ describe('Python tracebacks', () => {
     expect(parseDiagnostics(sample('pysyn'), { files: ['main.py'], lineText: (_, line) => lines[line - 1] ?? null })).toEqual([
       { path: 'main.py', line: 3, column: 14, endColumn: 15, severity: 'error', message: 'SyntaxError: \'(\' was never closed', source: 'python' },
     ]);
-    expect(brief({ files: ['main.py'] }, sample('pyind'))).toEqual([{ path: 'main.py', line: 2, column: 1, severity: 'error' }]);
+    expect(brief({ files: ['main.py'] }, sample('pysyn'))).toEqual([{ path: 'main.py', line: 3, column: null, severity: 'error' }]);
+    expect(brief({ files: ['main.py'], lineText: () => 'print(1)' }, sample('pyind'))).toEqual([{ path: 'main.py', line: 2, column: 1, severity: 'error' }]);
   });
 
   it('frames of the standard library and of other folders are not the project\'s', () => {
@@ -165,6 +166,21 @@ describe('real compilers and interpreters', () => {
     const version = execFileSync('python3', ['-c', 'import sys; print(sys.version_info >= (3, 11))'], { encoding: 'utf8' }).trim();
     if (version === 'True') expect(found[0].column).toBe(12); // 3.11 and later mark the expression
     expect(brief({ files: ['main.py'] }, output)).toEqual([]); // the folder is not /work and the entry was not given
+  });
+
+  it.skipIf(!has('python3'))('python3: a syntax error in an imported module', () => {
+    writeFileSync(join(folder, 'broken.py'), 'def f():\n    return (\n')
+    const output = run('main.py', 'import broken\n', ['python3', '-u', 'main.py']);
+    const broken = readFileSync(join(folder, 'broken.py'), 'utf8').split('\n');
+    const options = { files: ['main.py', 'broken.py'], roots: [folder] };
+    expect(brief({ ...options, lineText: (path, line) => (path === 'broken.py' ? broken[line - 1] : null) }, output))
+      .toEqual([{ path: 'broken.py', line: 2, column: 12, severity: 'error' }]);
+    expect(brief(options, output)).toEqual([{ path: 'broken.py', line: 2, column: null, severity: 'error' }]);
+  });
+
+  it.skipIf(!has('node'))('node, an ES module (file: URLs)', () => {
+    const output = run('main.mjs', 'const a = {};\nexport function f() {\n  return a.b.c;\n}\nf();\n', ['node', 'main.mjs']);
+    expect(brief({ files: ['main.mjs'], entry: 'main.mjs' }, output)).toEqual([{ path: 'main.mjs', line: 3, column: 14, severity: 'error' }]);
   });
 
   it.skipIf(!has('node'))('node', () => {

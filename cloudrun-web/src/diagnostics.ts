@@ -39,7 +39,7 @@ export const MAX_DIAGNOSTICS = 100;
 const ANSI_ESCAPE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 
 const COMPILER_LINE = /^(?<file>[^\s:][^:\n]*?):(?<line>\d+):(?:(?<column>\d+):)? (?<severity>fatal error|error|warning|note): (?<message>.*)$/;
-const PYTHON_FRAME = /^\s*File "(?<file>[^"]+)", line (?<line>\d+)(?:, in (?<scope>.*))?$/;
+const PYTHON_FRAME = /^\s*File "(?<file>[^"]+)", line (?<line>\d+)(?:, in .*)?$/;
 const PYTHON_WARNING = /^(?<file>\S+\.py):(?<line>\d+): (?<message>\w*Warning: .*)$/;
 const EXCEPTION_LINE = /^(?:Uncaught )?(?:[A-Za-z_$][\w$]*\.)*(?:[A-Za-z_$][\w$]*)?(?:Error|Exception|Interrupt|Exit|Warning|Iteration)\b(?::.*)?$/;
 const NODE_HEADER = /^(?<file>(?:file:\/\/)?\/[^:\s]+|[^:\s/][^:\s]*\.[cm]?[jt]s):(?<line>\d+)$/;
@@ -173,7 +173,7 @@ function compilerDiagnostics(lines: string[], paths: PathMapper): Diagnostic[] {
 
 // ------------------------------------------------------------------------ Python
 
-interface PythonFrame { path: string; line: number; index: number; syntax: boolean }
+interface PythonFrame { path: string; line: number; index: number }
 
 function pythonDiagnostics(lines: string[], paths: PathMapper, lineText: (path: string, line: number) => string | null): Diagnostic[] {
   const found: Diagnostic[] = [];
@@ -184,7 +184,7 @@ function pythonDiagnostics(lines: string[], paths: PathMapper, lineText: (path: 
     if (frame?.groups) {
       inTraceback = true;
       const path = paths.map(frame.groups.file);
-      if (path) frames.push({ path, line: Number(frame.groups.line), index, syntax: frame.groups.scope === undefined });
+      if (path) frames.push({ path, line: Number(frame.groups.line), index });
       return;
     }
     const warning = PYTHON_WARNING.exec(text);
@@ -208,8 +208,7 @@ function pythonDiagnostics(lines: string[], paths: PathMapper, lineText: (path: 
 
 /**
  * The columns under a frame's caret line. Python prints the source line without its indentation
- * (re-indented by 4 or 8), so the caret's place in the file needs the file's own line; without it
- * only an unindented line is placed.
+ * (re-indented by 4 or 8), so the caret's place in the file needs the file's own line.
  */
 function pythonColumns(lines: string[], frame: PythonFrame, original: string | null): { column: number; endColumn: number } | null {
   const shown = lines[frame.index + 1];
@@ -218,14 +217,9 @@ function pythonColumns(lines: string[], frame: PythonFrame, original: string | n
   if (!caret) return null;
   const shownIndent = shown.length - shown.trimStart().length;
   const offset = Math.max(0, caret.start - shownIndent);
-  let indent: number;
-  if (original !== null) {
-    indent = original.length - original.trimStart().length;
-  } else if (!frame.syntax) {
-    return null; // a runtime frame's line is always shown dedented: without the file, the column is unknown
-  } else {
-    indent = 0;
-  }
+  // The shown line is dedented: without the file's own line, the column is unknown.
+  if (original === null) return null;
+  const indent = original.length - original.trimStart().length;
   return { column: indent + offset + 1, endColumn: indent + offset + (caret.end - caret.start) + 1 };
 }
 
