@@ -237,6 +237,10 @@ function nodeDiagnostics(lines: string[], paths: PathMapper): Diagnostic[] {
       header = { path: paths.map(head.groups.file), line: Number(head.groups.line), column: caret ? caret.start + 1 : null, endColumn: caret ? caret.start + 2 : null };
       continue;
     }
+    if (/^\S+:\d+$/.test(text)) {
+      header = null; // thrown outside the project (`node:internal/fs/utils:356`)
+      continue;
+    }
     if (/^\s/.test(text) || !EXCEPTION_LINE.test(text.trim())) continue;
     const stack: Array<{ path: string; line: number; column: number }> = [];
     let next = index + 1;
