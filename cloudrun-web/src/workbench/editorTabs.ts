@@ -130,6 +130,8 @@ export class EditorTabs {
   async open(path: string): Promise<void> {
     const project = this.workspace.project;
     if (!project) return;
+    // Until Monaco is there the file cannot show: the editor area says it is loading meanwhile.
+    if (!this.editor) this.render();
     let file = this.find(path);
     if (!file) {
       const bytes = await this.api.readFile(project.id, path);
