@@ -348,16 +348,26 @@ export class Ide {
 
   private async loadEditor(): Promise<void> {
     this.status.editorLoading(true);
-    this.editor = await MonacoCodeEditor.create(this.tabs.editorHost, this.settings, {
+    try {
+      this.editor = await this.createEditor();
+    } catch (problem) {
+      this.status.editorLoading(false);
+      this.dialogs.toast(`The editor could not be loaded (${problem instanceof Error ? problem.message : String(problem)}). Reload the page to try again.`, 'error');
+      return;
+    }
+    this.status.editorLoading(false);
+    document.body.dataset.editorReady = 'true';
+    this.tabs.attachEditor(this.editor);
+  }
+
+  private createEditor(): Promise<MonacoCodeEditor> {
+    return MonacoCodeEditor.create(this.tabs.editorHost, this.settings, {
       cursorMoved: (line, column) => this.status.cursor(line, column),
       edited: () => {
         this.tabs.edited();
         if (this.preview.visible) this.preview.schedule();
       },
     });
-    this.status.editorLoading(false);
-    document.body.dataset.editorReady = 'true';
-    this.tabs.attachEditor(this.editor);
   }
 
   dispose(): void {

@@ -332,12 +332,12 @@ describe('run controller', () => {
       connection().receive({ kind: 'output', stream: 'stdout', data: 'What is your name? ' });
       vi.advanceTimersByTime(PROMPT_QUIET_MS);
       expect(statusText('run')).toBe(`● ${WAITING_STATUS.prompt}`);
-      expect(hints).toEqual([WAITING_HINT]);
+      expect(hints).toEqual([WAITING_HINT.prompt]);
       expect(document.body.dataset.waitingForInput).toBe('prompt');
       expect(focused.at(-1)).toBe('terminal');
 
       input!({ type: 'send', text: 'Ada\n' });
-      expect(hints).toEqual([WAITING_HINT, null]);
+      expect(hints).toEqual([WAITING_HINT.prompt, null]);
       expect(statusText('run')).toBe('● Running');
       expect(document.body.dataset.waitingForInput).toBeUndefined();
       connection().receive({ kind: 'output', stream: 'stdout', data: 'Hello, Ada!\n' });
@@ -354,7 +354,7 @@ describe('run controller', () => {
       expect(statusText('run')).toBe(`● ${WAITING_STATUS.quiet}`);
       connection().receive({ kind: 'output', stream: 'stdout', data: 'done\n' });
       expect(statusText('run')).toBe('● Running');
-      expect(hints).toEqual([WAITING_HINT, null]);
+      expect(hints).toEqual([WAITING_HINT.quiet, null]);
     });
 
     it('not while the program queues or compiles, nor with its input given up front, nor after Ctrl+D', async () => {

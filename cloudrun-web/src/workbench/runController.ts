@@ -22,7 +22,10 @@ export const WAITING_STATUS: Record<WaitReason, string> = {
   quiet: 'Quiet - it may be waiting for input: type in the terminal and press Enter (Ctrl+D ends input)',
 };
 /** The dim hint the terminal shows (over its corner, not in the program's output) while the program waits. */
-export const WAITING_HINT = '⌨ waiting for input: type and press Enter (Ctrl+D ends input)';
+export const WAITING_HINT: Record<WaitReason, string> = {
+  prompt: '⌨ waiting for input: type and press Enter (Ctrl+D ends input)',
+  quiet: '⌨ no output for a while: if it is waiting for input, type and press Enter',
+};
 
 /** What a run writes to (the xterm terminal in the IDE). */
 export interface RunOutput {
@@ -296,7 +299,7 @@ export class RunController {
     if (!this.running) return;
     this.status.runState(WAITING_STATUS[reason], true, 'warn');
     document.body.dataset.waitingForInput = reason;
-    this.output.hint(WAITING_HINT);
+    this.output.hint(WAITING_HINT[reason]);
     this.output.focus();
   }
 
