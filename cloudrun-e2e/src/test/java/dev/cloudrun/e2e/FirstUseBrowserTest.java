@@ -193,7 +193,7 @@ class FirstUseBrowserTest {
         page.waitForSelector(".modal", new Page.WaitForSelectorOptions().setState(WaitForSelectorState.DETACHED));
         assertThat(page.inputValue("select[aria-label=Language]")).isEqualTo("python");
         assertThat(page.querySelector(".tree-row[data-path='main.js']")).isNull();
-        assertThat(projectFiles("Switcher")).doesNotContain("\"main.js\"");
+        assertThat(projectJson("Switcher")).doesNotContain("\"main.js\"");
         assertThat(projectEntry("Switcher")).isEqualTo("main.py");
 
         // Asked and agreed: the starter is added and becomes the entry; back to Python, main.py is the entry again.
@@ -282,9 +282,5 @@ class FirstUseBrowserTest {
     private String projectEntry(String name) {
         Matcher matcher = Pattern.compile("\"entry\":\"([^\"]*)\"").matcher(projectJson(name));
         return matcher.find() ? matcher.group(1) : "";
-    }
-
-    private String projectFiles(String name) {
-        return projectJson(name);
     }
 }
