@@ -13,6 +13,7 @@ import { showApiKeys } from './workbench/apiKeys';
 import { BottomPanel } from './workbench/bottomPanel';
 import { domDialogs, guard, reportError } from './workbench/dialogs';
 import { EditorTabs } from './workbench/editorTabs';
+import { EntryPicker } from './workbench/entryPicker';
 import { ExplorerView } from './workbench/explorerView';
 import { FixWithAi } from './workbench/fixWithAi';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
@@ -46,6 +47,7 @@ export class Ide {
   private readonly fixWithAi: FixWithAi;
   private readonly panel: BottomPanel;
   private readonly sidebar: Sidebar;
+  private readonly entryPicker: EntryPicker;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
   private editor: MonacoCodeEditor | null = null;
@@ -57,9 +59,19 @@ export class Ide {
   private readonly projectTitle = h('span', { class: 'project-title' });
 
   constructor(private readonly root: HTMLElement, private readonly api: Api, private readonly user: User, private readonly onLogout: () => void) {
-    const workspace = this.workspace = new Workspace(api, () => this.sidebar.render());
+    const workspace = this.workspace = new Workspace(api, () => this.filesChanged());
+    this.entryPicker = new EntryPicker({
+      project: () => workspace.project,
+      entries: () => workspace.entries,
+      languages: () => workspace.languages,
+      setEntry: async (path) => {
+        const project = workspace.project;
+        if (project) Object.assign(project, await api.updateProject(project.id, { entry: path }));
+      },
+      reportError: (problem) => reportError(this.dialogs, problem),
+    });
     this.tabs = new EditorTabs(workspace, api, monacoModels, this.dialogs, {
-      filesChanged: () => this.sidebar.render(),
+      filesChanged: () => this.filesChanged(),
       activated: (path) => this.status.language(workspace.languageOfFile(path)?.displayName ?? monacoLanguageOf(path, workspace.languages)),
       download: (path) => void this.explorer.download(path),
       statusMessage: (text) => this.status.message(text),
@@ -99,7 +111,7 @@ export class Ide {
       replaced: (path) => this.tabs.closeIfOpen(path),
       uploaded: () => { if (this.preview.visible) void this.preview.refresh(); },
       showProjects: () => this.sidebar.show('projects'),
-      changed: () => this.sidebar.render(),
+      changed: () => this.filesChanged(),
     });
     // The terminal is made once the page is laid out; the run controller writes to whichever is there.
     const output: RunOutput = {
@@ -107,6 +119,7 @@ export class Ide {
       output: (stream, data) => this.terminal.output(stream, data),
       startInput: (handler) => this.terminal.startInput(handler),
       stopInput: () => this.terminal.stopInput(),
+      hint: (text) => this.terminal.hint(text),
       focus: () => this.terminal.focus(),
     };
     this.problems = new RunDiagnostics({
@@ -126,6 +139,7 @@ export class Ide {
       host: {
         project: () => workspace.project,
         activePath: () => this.tabs.activePath,
+        hasFile: (path) => workspace.hasEntry(path),
         languages: () => workspace.languages,
         isHtmlProject: () => workspace.isHtmlProject(),
         saveAll: () => this.tabs.saveAll(),
@@ -135,6 +149,7 @@ export class Ide {
         },
         stdin: () => this.panel.input,
         showTerminal: () => this.panel.show('terminal'),
+        focusEditor: () => this.focusEditorAfterRun(),
         token: () => api.token ?? '',
         sessionExpired: () => api.onSessionExpired(),
         reportError: (problem) => reportError(this.dialogs, problem),
@@ -207,7 +222,7 @@ export class Ide {
     const titlebar = h('header', { class: 'titlebar' },
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
       this.projectTitle,
-      h('div', { class: 'titlebar-center' }, this.languageSelect, this.runner.runButton, this.runner.stopButton, previewToggle),
+      h('div', { class: 'titlebar-center' }, this.languageSelect, this.entryPicker.element, this.runner.runButton, this.runner.stopButton, previewToggle),
       h('div', { class: 'titlebar-right' },
         h('button', { class: 'icon-button', type: 'button', title: 'Keyboard shortcuts (F1)', 'aria-label': 'Keyboard shortcuts',
           onclick: () => showHelp() }, icon('help')),
@@ -303,6 +318,7 @@ export class Ide {
       if (project.language) this.languageSelect.value = project.language;
       this.preview.setVisible(this.workspace.isHtmlProject());
       this.sidebar.render();
+      this.entryPicker.render();
       const entry = this.workspace.initialFile();
       if (entry) await this.tabs.open(entry);
       else this.tabs.render();
@@ -316,9 +332,18 @@ export class Ide {
     const language = this.languageSelect.value;
     await guard(this.dialogs, async () => {
       const change = languageSwitch(this.workspace.entries, this.workspace.languages, language, project.entry);
+      // A file the person did not ask for is not written behind their back: adding the starter is asked first.
+      const name = this.workspace.languageInfo(language)?.displayName ?? language;
+      if (change.starter && !await this.dialogs.confirm(`Switch to ${name}`,
+        `This project has no ${name} file. Add ${change.starter.path} (a starter program) and make it the entry file?`,
+        `Add ${change.starter.path}`)) {
+        this.languageSelect.value = project.language ?? '';
+        return;
+      }
       if (change.starter) await this.api.writeFile(project.id, change.starter.path, change.starter.text);
       Object.assign(project, await this.api.updateProject(project.id, { language, entry: change.entry }));
       await this.workspace.reloadTree();
+      this.entryPicker.render();
       if (change.entry) await this.tabs.open(change.entry);
       this.preview.setVisible(this.workspace.isHtmlProject());
       if (this.workspace.isHtmlProject()) void this.preview.refresh();
@@ -327,16 +352,42 @@ export class Ide {
 
   // ---------------------------------------------------------------- editor
 
+  /** The project's files changed: the explorer and the entry selector show them again. */
+  private filesChanged(): void {
+    this.sidebar.render();
+    this.entryPicker.render();
+  }
+
+  /** After a run the editor gets the focus back, unless the person has put it somewhere else meanwhile. */
+  private focusEditorAfterRun(): void {
+    const active = document.activeElement;
+    const runPlaces = [this.panel.terminalHost, this.runner.runButton, this.runner.stopButton];
+    if (active && active !== document.body && !runPlaces.some((place) => place.contains(active))) return;
+    this.editor?.focus();
+  }
+
   private async loadEditor(): Promise<void> {
-    this.editor = await MonacoCodeEditor.create(this.tabs.editorHost, this.settings, {
+    this.status.editorLoading(true);
+    try {
+      this.editor = await this.createEditor();
+    } catch (problem) {
+      this.status.editorLoading(false);
+      this.dialogs.toast(`The editor could not be loaded (${problem instanceof Error ? problem.message : String(problem)}). Reload the page to try again.`, 'error');
+      return;
+    }
+    this.status.editorLoading(false);
+    document.body.dataset.editorReady = 'true';
+    this.tabs.attachEditor(this.editor);
+  }
+
+  private createEditor(): Promise<MonacoCodeEditor> {
+    return MonacoCodeEditor.create(this.tabs.editorHost, this.settings, {
       cursorMoved: (line, column) => this.status.cursor(line, column),
       edited: () => {
         this.tabs.edited();
         if (this.preview.visible) this.preview.schedule();
       },
     });
-    document.body.dataset.editorReady = 'true';
-    this.tabs.attachEditor(this.editor);
   }
 
   dispose(): void {

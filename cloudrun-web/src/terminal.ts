@@ -29,6 +29,8 @@ export class RunTerminal {
   private readonly lineEditor = new LineEditor();
   /** Whether what was pushed so far ends a line (xterm's cursor lags behind the batched writes). */
   private atLineStart = true;
+  /** A dim line over the terminal's bottom corner (the program waits for input); not part of the output. */
+  private readonly hintLine = document.createElement('div');
   /** Set while a program runs: where typed lines go. */
   onInput: ((action: LineAction) => void) | null = null;
 
@@ -44,6 +46,10 @@ export class RunTerminal {
     });
     this.xterm.loadAddon(this.fit);
     this.xterm.open(host);
+    this.hintLine.className = 'terminal-hint';
+    this.hintLine.setAttribute('role', 'status');
+    this.hintLine.hidden = true;
+    host.appendChild(this.hintLine);
     this.buffer = new OutputBuffer({ write: (data, done) => this.xterm.write(data, done) });
     this.xterm.onData((data) => {
       if (!this.onInput) return;
@@ -94,12 +100,19 @@ export class RunTerminal {
     this.push(`${this.atLineStart ? '' : '\r\n'}${text}\r\n`);
   }
 
+  /** Shows `text` as the terminal's hint line, or hides it (null). */
+  hint(text: string | null): void {
+    this.hintLine.textContent = text ?? '';
+    this.hintLine.hidden = text === null;
+  }
+
   startInput(handler: (action: LineAction) => void): void {
     this.lineEditor.reset();
     this.onInput = handler;
   }
 
   stopInput(): void {
+    this.hint(null);
     this.onInput = null;
     this.lineEditor.reset();
   }

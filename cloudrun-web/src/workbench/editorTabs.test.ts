@@ -48,6 +48,17 @@ describe('editor tabs', () => {
     expect(tabs.element.querySelectorAll('.shortcuts tr')).toHaveLength(4);
   });
 
+  it('says the editor is loading while Monaco is not there yet, instead of an empty area', () => {
+    const loading = new EditorTabs(workspace, server, models, dialogs, {
+      filesChanged: () => {}, activated: () => {}, download: () => {}, statusMessage: () => {},
+    });
+    void loading.open('main.py');
+    expect(loading.element.querySelector('[data-testid=editor-loading]')!.textContent).toBe('Loading editor…');
+    workspace.close();
+    loading.render();
+    expect(loading.element.querySelector('[data-testid=editor-loading]')).toBeNull();
+  });
+
   it('opens a file once, in its language mode, and makes it the active tab', async () => {
     await tabs.open('main.py');
     await tabs.open('lib/util.py');

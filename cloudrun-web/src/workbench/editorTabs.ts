@@ -54,6 +54,18 @@ export type EditorFilesApi = Pick<Api, 'readFile' | 'writeFile'>;
 
 const encoder = new TextEncoder();
 
+/** A file with unsaved changes that could not be saved: its path and why (the server's answer). */
+export class SaveError extends Error {
+  constructor(readonly path: string, readonly problem: unknown) {
+    super(`${path} could not be saved: ${problem instanceof Error ? problem.message : String(problem)}`);
+  }
+
+  /** Why, without the path: the server's words. */
+  get reason(): string {
+    return this.problem instanceof Error ? this.problem.message : String(this.problem);
+  }
+}
+
 export class EditorTabs {
   private files: OpenFile[] = [];
   private activeFile: OpenFile | null = null;
@@ -118,6 +130,8 @@ export class EditorTabs {
   async open(path: string): Promise<void> {
     const project = this.workspace.project;
     if (!project) return;
+    // Until Monaco is there the file cannot show: the editor area says it is loading meanwhile.
+    if (!this.editor) this.render();
     let file = this.find(path);
     if (!file) {
       const bytes = await this.api.readFile(project.id, path);
@@ -221,11 +235,20 @@ export class EditorTabs {
     });
   }
 
-  /** Saves every file with unsaved changes (before a run); throws when one fails. */
+  /** Saves every file with unsaved changes (before a run); throws a {@link SaveError} naming the first that fails. */
   async saveAll(): Promise<void> {
-    for (const file of this.files) await this.save(file);
-    this.renderTabs();
-    this.host.filesChanged();
+    try {
+      for (const file of this.files) {
+        try {
+          await this.save(file);
+        } catch (problem) {
+          throw new SaveError(file.path, problem);
+        }
+      }
+    } finally {
+      this.renderTabs();
+      this.host.filesChanged();
+    }
   }
 
   renderTabs(): void {
@@ -266,8 +289,10 @@ export class EditorTabs {
     if (file?.binary) {
       this.message.append(icon('file', 40), h('p', { text: `${basename(file.path)} is a binary file (${formatBytes(file.binary.length)}).` }),
         h('button', { class: 'button secondary', type: 'button', text: 'Download', onclick: () => this.host.download(file.path) }));
-    } else if (file) {
-      this.message.append(h('p', { text: 'Loading the editor…' }));
+    } else if (file || (!this.editor && this.workspace.project)) {
+      // Monaco is still on its way (a slow link): say so instead of an empty area.
+      this.message.append(h('div', { class: 'editor-loading', role: 'status', 'data-testid': 'editor-loading' },
+        h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('p', { text: 'Loading editor…' })));
     } else {
       this.message.append(h('div', { class: 'welcome-mark', text: '▶' }),
         h('h1', { text: 'CloudRun' }),

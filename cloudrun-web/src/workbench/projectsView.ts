@@ -79,8 +79,9 @@ export class ProjectsView {
     for (const project of this.list) {
       const languageName = languages.find((option) => option.id === project.language)?.displayName ?? project.language ?? '';
       list.appendChild(h('li', { class: `project-item${project.id === current ? ' active' : ''}` },
-        h('button', { class: 'project-open', type: 'button', 'data-project': project.name, onclick: () => void this.host.open(project.id) },
-          icon('projects'), h('span', { class: 'project-name', text: project.name }), h('span', { class: 'project-language', text: languageName })),
+        h('button', { class: 'project-open', type: 'button', 'data-project': project.name, title: project.name, onclick: () => void this.host.open(project.id) },
+          icon('projects'), h('span', { class: 'project-text' },
+            h('span', { class: 'project-name', text: project.name }), h('span', { class: 'project-language', text: languageName }))),
         h('button', { class: 'icon-button', type: 'button', title: 'Rename project', 'aria-label': `Rename project ${project.name}`,
           onclick: () => void this.rename(project) }, icon('rename')),
         h('button', { class: 'icon-button', type: 'button', title: 'Delete project', 'aria-label': `Delete project ${project.name}`,

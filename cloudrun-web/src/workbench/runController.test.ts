@@ -1,10 +1,12 @@
 // @vitest-environment happy-dom
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Project } from '../api';
 import type { LineAction } from '../lineEditor';
 import type { RunResult, ServerMessage, StartOptions } from '../protocol';
 import { LANGUAGES } from './fakes';
-import { resultSummary, RunController, runTarget, type RunConnection, type RunHost } from './runController';
+import { SaveError } from './editorTabs';
+import { PROMPT_QUIET_MS, QUIET_MS } from './inputWait';
+import { resultSummary, RunController, runTarget, WAITING_HINT, WAITING_STATUS, withReadableSizes, type RunConnection, type RunHost } from './runController';
 import { StatusBar, type Clock } from './statusBar';
 
 const ESC = /\x1b\[[0-9;]*m/g;
@@ -37,11 +39,25 @@ function result(changes: Partial<RunResult> = {}): RunResult {
 describe('run target', () => {
   const project: Project = { id: 'p', name: 'P', language: 'python', entry: 'main.py' };
 
-  it('runs the active file when it is runnable, else the project entry', () => {
-    expect(runTarget('tool.js', project, LANGUAGES)).toEqual({ entry: 'tool.js', language: 'javascript' });
+  it('runs the project entry whichever tab is active', () => {
+    expect(runTarget('helper.py', project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
+    expect(runTarget('tool.js', project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
     expect(runTarget('notes.md', project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
     expect(runTarget(null, project, LANGUAGES)).toEqual({ entry: 'main.py', language: 'python' });
+    expect(runTarget('main.py', { ...project, entry: 'tool.js' }, LANGUAGES)).toEqual({ entry: 'tool.js', language: 'javascript' });
+  });
+
+  it('without an entry, or with one that is gone, runs the active file when it is runnable', () => {
+    const gone = (path: string) => path !== 'main.py';
+    expect(runTarget('tool.js', project, LANGUAGES, gone)).toEqual({ entry: 'tool.js', language: 'javascript' });
+    expect(runTarget('helper.py', { ...project, entry: null }, LANGUAGES)).toEqual({ entry: 'helper.py', language: 'python' });
     expect(runTarget('notes.md', { ...project, entry: null }, LANGUAGES)).toBeNull();
+    expect(runTarget('index.html', project, LANGUAGES, gone)).toBeNull();
+  });
+
+  it('adds a readable size to the byte counts of a server message', () => {
+    expect(withReadableSizes('a file may hold at most 2097152 bytes')).toBe('a file may hold at most 2097152 bytes (2.0 MB)');
+    expect(withReadableSizes('at most 12 bytes')).toBe('at most 12 bytes');
   });
 
   it('summarises a result in one line', () => {
@@ -61,6 +77,9 @@ describe('run controller', () => {
   let saveFailure: Error | null;
   let html: boolean;
   let project: Project | null;
+  let active: string;
+  let focused: string[];
+  let hints: Array<string | null>;
   let now: number;
   let ticks: Array<() => void>;
   let status: StatusBar;
@@ -80,19 +99,24 @@ describe('run controller', () => {
     saveFailure = null;
     html = false;
     project = { id: 'p1', name: 'Demo', language: 'python', entry: 'main.py' };
+    active = 'main.py';
+    focused = [];
+    hints = [];
     now = 0;
     ticks = [];
     const clock: Clock = { now: () => now, every: (_millis, tick) => ticks.push(tick), cancel: () => { ticks = []; } };
     status = new StatusBar(clock);
     const host: RunHost = {
       project: () => project,
-      activePath: () => 'main.py',
+      activePath: () => active,
+      hasFile: () => true,
       languages: () => LANGUAGES,
       isHtmlProject: () => html,
       saveAll: async () => { observed.push('saved'); if (saveFailure) throw saveFailure; },
       showPreview: async () => { observed.push('preview'); },
       stdin: () => stdinText,
       showTerminal: () => observed.push('terminal tab'),
+      focusEditor: () => focused.push('editor'),
       token: () => 'token-1',
       sessionExpired: () => observed.push('expired'),
       reportError: (problem) => toasts.push(String(problem)),
@@ -106,7 +130,8 @@ describe('run controller', () => {
         output: (stream, data) => output.push([stream, data]),
         startInput: (handler) => { input = handler; },
         stopInput: () => { input = null; },
-        focus: () => {},
+        hint: (text) => hints.push(text),
+        focus: () => focused.push('terminal'),
       },
       observer: {
         runStarted: () => observed.push('ai started'),
@@ -132,14 +157,30 @@ describe('run controller', () => {
     saveFailure = new Error('the request body is larger than 1048576 bytes');
     await controller.run();
     expect(connections).toHaveLength(0);
-    expect(notes).toContain('✖ Not run: saving the project failed: the request body is larger than 1048576 bytes');
-    expect(statusText('run')).toBe('Not run: save failed');
+    expect(notes).toContain('✖ Not run: saving the project failed: the request body is larger than 1048576 bytes (1.0 MB)');
+    expect(statusText('run')).toBe('Not run: save failed - the request body is larger than 1048576 bytes (1.0 MB)');
     expect(observed).toContain('terminal tab');
     expect(toasts).toHaveLength(1);
     expect(controller.running).toBe(false);
   });
 
-  it('saves, starts an interactive run of the active file and shows its progress', async () => {
+  it('names the file that has unsaved changes it could not save, and the limit in a readable size', async () => {
+    saveFailure = new SaveError('data.txt', new Error('a file may hold at most 2097152 bytes'));
+    await controller.run();
+    expect(connections).toHaveLength(0);
+    expect(notes).toContain('✖ Not run: data.txt has unsaved changes that could not be saved: a file may hold at most 2097152 bytes (2.0 MB)');
+    expect(statusText('run')).toBe('Not run: data.txt not saved - a file may hold at most 2097152 bytes (2.0 MB)');
+    expect(status.element.querySelector('[data-status=run]')!.className).toBe('status-item run-state error');
+  });
+
+  it('runs the entry file, not the active tab', async () => {
+    active = 'helper.py';
+    await controller.run();
+    expect(connection().options.entry).toBe('main.py');
+    expect(notes).toEqual(['▶ main.py']);
+  });
+
+  it('saves, starts an interactive run of the entry file and shows its progress', async () => {
     await controller.run();
     expect(observed.slice(0, 3)).toEqual(['saved', 'terminal tab', 'ai started']);
     expect(connection().options).toEqual({ token: 'token-1', projectId: 'p1', entry: 'main.py', language: 'python', stdin: undefined, installPackages: [] });
@@ -267,12 +308,85 @@ describe('run controller', () => {
     controller = new RunController({
       host: { ...({} as RunHost), project: () => project, saveAll: async () => { throw new Error('disk full'); },
         showTerminal: () => {}, reportError: (problem) => toasts.push(String(problem)), toast: (message) => toasts.push(message) },
-      status, output: { note: () => {}, output: () => {}, startInput: () => {}, stopInput: () => {}, focus: () => {} },
+      status, output: { note: () => {}, output: () => {}, startInput: () => {}, stopInput: () => {}, hint: () => {}, focus: () => {} },
       observer: { runStarted: () => {}, output: () => {}, runFinished: () => {} },
       connect: () => { throw new Error('must not connect'); },
     });
     await controller.run();
     expect(toasts).toEqual(['Error: disk full']);
-    expect(statusText('run')).toBe('Not run: save failed');
+    expect(statusText('run')).toBe('Not run: save failed - disk full');
+  });
+
+  describe('waiting for input', () => {
+    beforeEach(() => { vi.useFakeTimers(); });
+    afterEach(() => { vi.useRealTimers(); delete document.body.dataset.waitingForInput; });
+
+    const running = async () => {
+      await controller.run();
+      connection().receive({ kind: 'accepted', runId: 'r1' });
+      connection().receive({ kind: 'phase', phase: 'RUNNING' });
+    };
+
+    it('a prompt and a short quiet: the status bar and the terminal say the program waits, until a line is sent', async () => {
+      await running();
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'What is your name? ' });
+      vi.advanceTimersByTime(PROMPT_QUIET_MS);
+      expect(statusText('run')).toBe(`● ${WAITING_STATUS.prompt}`);
+      expect(hints).toEqual([WAITING_HINT.prompt]);
+      expect(document.body.dataset.waitingForInput).toBe('prompt');
+      expect(focused.at(-1)).toBe('terminal');
+
+      input!({ type: 'send', text: 'Ada\n' });
+      expect(hints).toEqual([WAITING_HINT.prompt, null]);
+      expect(statusText('run')).toBe('● Running');
+      expect(document.body.dataset.waitingForInput).toBeUndefined();
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'Hello, Ada!\n' });
+      connection().receive({ kind: 'finished', result: result() });
+      expect(statusText('run')).toBe('OK');
+      // The run is over: the editor has the focus again.
+      expect(focused.at(-1)).toBe('editor');
+    });
+
+    it('only quiet: it may be waiting; output ends the wait', async () => {
+      await running();
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'working\n' });
+      vi.advanceTimersByTime(QUIET_MS);
+      expect(statusText('run')).toBe(`● ${WAITING_STATUS.quiet}`);
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'done\n' });
+      expect(statusText('run')).toBe('● Running');
+      expect(hints).toEqual([WAITING_HINT.quiet, null]);
+    });
+
+    it('not while the program queues or compiles, nor with its input given up front, nor after Ctrl+D', async () => {
+      await controller.run();
+      connection().receive({ kind: 'accepted', runId: 'r1' });
+      connection().receive({ kind: 'phase', phase: 'COMPILING' });
+      vi.advanceTimersByTime(5 * QUIET_MS);
+      expect(hints).toEqual([]);
+      connection().receive({ kind: 'phase', phase: 'RUNNING' });
+      input!({ type: 'eof' });
+      vi.advanceTimersByTime(5 * QUIET_MS);
+      expect(hints).toEqual([]);
+      connection().receive({ kind: 'finished', result: result() });
+
+      stdinText = 'Ada\n';
+      await running();
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'What is your name? ' });
+      vi.advanceTimersByTime(5 * QUIET_MS);
+      expect(hints).toEqual([]);
+      expect(statusText('run')).toBe('● Running');
+      // Its input was given up front: the terminal did not take the focus.
+      expect(focused).toEqual(['terminal', 'editor']);
+    });
+
+    it('the end of the run ends the wait', async () => {
+      await running();
+      connection().receive({ kind: 'output', stream: 'stdout', data: 'Name? ' });
+      vi.advanceTimersByTime(PROMPT_QUIET_MS);
+      connection().receive({ kind: 'finished', result: result({ status: 'TIME_LIMIT', exitCode: null }) });
+      expect(statusText('run')).toBe('TIME_LIMIT');
+      expect(hints.at(-1)).toBeNull();
+      expect(document.body.dataset.waitingForInput).toBeUndefined();
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Run and Stop: saves the files, starts a run over the run WebSocket, turns the server's messages
  * into terminal lines and status changes, sends what is typed in the terminal as stdin, and offers
- * "Install … & Re-run" when the program misses a package.
+ * "Install … & Re-run" when the program misses a package. While an interactive run is quiet it says
+ * that the program waits for input ({@link InputWaitDetector}).
  */
 import { ANSI } from '../ansi';
 import type { Project } from '../api';
@@ -11,7 +12,20 @@ import { extension, languageOfFile, type LanguageInfo } from '../paths';
 import { statusTone, type RunResult, type ServerMessage, type StartOptions, type Stream } from '../protocol';
 import { RunSession } from '../runner';
 import { formatBytes, formatMillis } from '../text';
+import { SaveError } from './editorTabs';
+import { InputWaitDetector, type WaitReason } from './inputWait';
 import type { Tone } from './statusBar';
+
+/** The status bar's words while a program waits for input (a prompt was seen, or it has only been quiet). */
+export const WAITING_STATUS: Record<WaitReason, string> = {
+  prompt: 'Waiting for input - type in the terminal and press Enter (Ctrl+D ends input)',
+  quiet: 'Quiet - it may be waiting for input: type in the terminal and press Enter (Ctrl+D ends input)',
+};
+/** The dim hint the terminal shows (over its corner, not in the program's output) while the program waits. */
+export const WAITING_HINT: Record<WaitReason, string> = {
+  prompt: '⌨ waiting for input: type and press Enter (Ctrl+D ends input)',
+  quiet: '⌨ no output for a while: if it is waiting for input, type and press Enter',
+};
 
 /** What a run writes to (the xterm terminal in the IDE). */
 export interface RunOutput {
@@ -19,6 +33,8 @@ export interface RunOutput {
   output(stream: Stream, data: string): void;
   startInput(handler: (action: LineAction) => void): void;
   stopInput(): void;
+  /** Shows a transient hint where the program's next output goes (null removes it). */
+  hint(text: string | null): void;
   focus(): void;
 }
 
@@ -56,6 +72,8 @@ export interface RunObserver {
 export interface RunHost {
   project(): Project | null;
   activePath(): string | null;
+  /** Whether the open project has a file at `path`. */
+  hasFile(path: string): boolean;
   languages(): LanguageInfo[];
   isHtmlProject(): boolean;
   saveAll(): Promise<void>;
@@ -64,6 +82,8 @@ export interface RunHost {
   /** The text of the Input tab, given to the program up front ('' for interactive input). */
   stdin(): string;
   showTerminal(): void;
+  /** A run ended: the editor gets the focus back (unless the person has moved it elsewhere). */
+  focusEditor(): void;
   token(): string;
   sessionExpired(): void;
   reportError(problem: unknown): void;
@@ -78,10 +98,15 @@ export interface RunControllerOptions {
   connect?: ConnectRun;
 }
 
-/** The file a run starts from and its language: the active file when it is runnable, else the project's entry. */
-export function runTarget(activePath: string | null, project: Project, languages: LanguageInfo[]): { entry: string; language: string | undefined } | null {
+/**
+ * The file a run starts from and its language: the project's entry file (whichever tab is active),
+ * else, when the project has no entry or it is gone, the active file if it is runnable.
+ */
+export function runTarget(activePath: string | null, project: Project, languages: LanguageInfo[],
+                          hasFile: (path: string) => boolean = () => true): { entry: string; language: string | undefined } | null {
   const activeLanguage = activePath ? languageOfFile(activePath, languages) : undefined;
-  const entry = activePath && activeLanguage && !activeLanguage.previewOnly ? activePath : project.entry;
+  const activeRunnable = activePath && activeLanguage && !activeLanguage.previewOnly ? activePath : null;
+  const entry = project.entry && hasFile(project.entry) ? project.entry : activeRunnable;
   if (!entry) return null;
   return { entry, language: languageOfFile(entry, languages)?.id ?? project.language ?? undefined };
 }
@@ -98,6 +123,12 @@ export class RunController {
   readonly installButton = h('button', { class: 'button install', type: 'button', hidden: true, 'data-action': 'install-rerun' });
   private session: RunConnection | null = null;
   private lastMissing: string[] = [];
+  /** Whether the running program reads what is typed in the terminal (no input given up front). */
+  private interactive = false;
+  private readonly inputWait = new InputWaitDetector({
+    waiting: (reason) => this.showWaiting(reason),
+    resumed: () => this.endWaiting(),
+  });
   private readonly host: RunHost;
   private readonly output: RunOutput;
   private readonly status: RunStatus;
@@ -122,7 +153,7 @@ export class RunController {
     return this.session !== null && !this.session.isFinished;
   }
 
-  /** Runs the active file (or the project's entry); an HTML project refreshes its preview instead. */
+  /** Runs the project's entry file (or the active one when it has none); an HTML project refreshes its preview instead. */
   async run(installPackages: string[] = []): Promise<void> {
     if (!this.host.project()) { this.host.toast('Open a project first.', 'error'); return; }
     if (this.running) { this.host.toast('A program is already running. Stop it first.', 'error'); return; }
@@ -130,10 +161,15 @@ export class RunController {
       await this.host.saveAll();
     } catch (problem) {
       // Said where the user looks for the run (terminal and status bar), not only in a toast.
-      const why = problem instanceof Error ? problem.message : String(problem);
+      const why = withReadableSizes(problem instanceof SaveError ? problem.reason : problem instanceof Error ? problem.message : String(problem));
       this.host.showTerminal();
-      this.output.note(`${ANSI.red}✖ Not run: saving the project failed: ${why}${ANSI.reset}`);
-      this.setRunState('Not run: save failed', false, 'error');
+      if (problem instanceof SaveError) {
+        this.output.note(`${ANSI.red}✖ Not run: ${problem.path} has unsaved changes that could not be saved: ${why}${ANSI.reset}`);
+        this.setRunState(`Not run: ${problem.path} not saved - ${why}`, false, 'error');
+      } else {
+        this.output.note(`${ANSI.red}✖ Not run: saving the project failed: ${why}${ANSI.reset}`);
+        this.setRunState(`Not run: save failed - ${why}`, false, 'error');
+      }
       this.host.reportError(problem);
       return;
     }
@@ -145,10 +181,11 @@ export class RunController {
       this.status.message('Preview refreshed');
       return;
     }
-    const target = runTarget(active, project, this.host.languages());
+    const target = runTarget(active, project, this.host.languages(), (path) => this.host.hasFile(path));
     if (!target) { this.host.toast('Open the file you want to run.', 'error'); return; }
     const { entry, language } = target;
     const stdin = this.host.stdin();
+    this.interactive = !stdin;
     this.installButton.hidden = true;
     this.lastMissing = [];
     this.host.showTerminal();
@@ -162,12 +199,13 @@ export class RunController {
     this.session = session;
     if (!stdin) {
       this.output.startInput((action) => {
-        if (action.type === 'send') session.stdin(action.text);
-        else if (action.type === 'eof') session.closeStdin();
+        if (action.type === 'send') { this.inputWait.inputSent(); session.stdin(action.text); }
+        else if (action.type === 'eof') { this.inputWait.stop(); session.closeStdin(); }
         else if (action.type === 'interrupt') this.stop();
       });
+      // Typing goes to the program; with its input given up front there is nothing to type.
+      this.output.focus();
     }
-    this.output.focus();
   }
 
   stop(): void {
@@ -188,8 +226,11 @@ export class RunController {
         break;
       case 'phase':
         this.setRunState(message.phase.charAt(0) + message.phase.slice(1).toLowerCase(), message.phase !== 'FINISHED');
+        // Quiet counts once the program itself runs (not while it queues or compiles) and reads the terminal.
+        if (message.phase === 'RUNNING' && this.interactive && this.session && !this.session.isFinished) this.inputWait.start();
         break;
       case 'output':
+        if (message.stream === 'stdout' || message.stream === 'stderr') this.inputWait.output(message.data);
         this.output.output(message.stream, message.data);
         this.observer.output(message.stream, message.data);
         break;
@@ -208,6 +249,7 @@ export class RunController {
         this.output.note(`${ANSI.red}✖ ${message.message}${ANSI.reset}`);
         if (message.code === 'unauthorized') this.host.sessionExpired();
         if (this.session && !this.session.wasAccepted) {
+          this.inputWait.stop();
           this.status.stopClock();
           this.output.stopInput();
           this.setRunState('Not started', false, 'error');
@@ -230,6 +272,7 @@ export class RunController {
   }
 
   private finish(result: RunResult): void {
+    this.inputWait.stop();
     this.status.stopClock();
     this.output.stopInput();
     const time = result.wallTimeMs ?? this.status.elapsedMs();
@@ -249,10 +292,27 @@ export class RunController {
     this.setRunState(result.status, false, tone);
     this.observer.runFinished(result);
     this.status.showResult(time, result.exitCode, result.memoryBytes);
+    this.host.focusEditor();
+  }
+
+  /** The program seems to wait for input: the status bar and the terminal say so, and typing goes to the terminal. */
+  private showWaiting(reason: WaitReason): void {
+    if (!this.running) return;
+    this.status.runState(WAITING_STATUS[reason], true, 'warn');
+    document.body.dataset.waitingForInput = reason;
+    this.output.hint(WAITING_HINT[reason]);
+    this.output.focus();
+  }
+
+  private endWaiting(): void {
+    delete document.body.dataset.waitingForInput;
+    this.output.hint(null);
+    if (this.running) this.setRunState('Running', true);
   }
 
   private onClosed(session: RunConnection, problem: string | null): void {
     if (this.session !== session) return;
+    this.inputWait.stop();
     if (problem) {
       this.status.stopClock();
       this.output.stopInput();
@@ -270,7 +330,13 @@ export class RunController {
   }
 
   dispose(): void {
+    this.inputWait.stop();
     this.status.stopClock();
     this.session?.dispose();
   }
+}
+
+/** The server's byte counts with a size a person reads: "at most 2097152 bytes" -> "at most 2097152 bytes (2.0 MB)". */
+export function withReadableSizes(text: string): string {
+  return text.replace(/\b(\d{4,}) bytes\b(?! \()/g, (whole, digits: string) => `${whole} (${formatBytes(Number(digits))})`);
 }

@@ -25,6 +25,16 @@ describe('status bar', () => {
     expect(item('run').className).toBe('status-item run-state');
   });
 
+  it('says while the editor is loading, and nothing once it is there', () => {
+    const { status, item } = bar();
+    expect(item('editor').hidden).toBe(true);
+    status.editorLoading(true);
+    expect(item('editor').textContent).toBe('Loading editor…');
+    expect(item('editor').hidden).toBe(false);
+    status.editorLoading(false);
+    expect(item('editor').hidden).toBe(true);
+  });
+
   it('counts the run\'s time up, then shows the result\'s time, exit code and memory', () => {
     const { status, item, advance, ticking } = bar();
     status.showResult(10, 1, 2048);

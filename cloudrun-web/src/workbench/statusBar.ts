@@ -21,11 +21,12 @@ export class StatusBar {
   private readonly elapsed = h('span', { class: 'status-item', 'data-status': 'elapsed' });
   private readonly exit = h('span', { class: 'status-item', 'data-status': 'exit' });
   private readonly memory = h('span', { class: 'status-item', 'data-status': 'memory' });
+  private readonly editorItem = h('span', { class: 'status-item', 'data-status': 'editor', hidden: true });
   private readonly cursorItem = h('span', { class: 'status-item', 'data-status': 'cursor' });
   private readonly languageItem = h('span', { class: 'status-item', 'data-status': 'language' });
   readonly element = h('footer', { class: 'statusbar' },
     h('div', { class: 'status-left' }, this.run, this.elapsed, this.exit, this.memory),
-    h('div', { class: 'status-right' }, this.cursorItem, this.languageItem));
+    h('div', { class: 'status-right' }, this.editorItem, this.cursorItem, this.languageItem));
   private startedAt = 0;
   private timer = 0;
 
@@ -34,6 +35,7 @@ export class StatusBar {
   /** The run's state; a running one gets a dot and the `running` class. */
   runState(text: string, running: boolean, tone: Tone | null = null): void {
     this.run.textContent = running ? `● ${text}` : text;
+    this.run.title = text;
     this.run.className = `status-item run-state${tone ? ` ${tone}` : ''}${running ? ' running' : ''}`;
   }
 
@@ -77,6 +79,12 @@ export class StatusBar {
     this.elapsed.textContent = '';
     this.exit.textContent = '';
     this.memory.textContent = '';
+  }
+
+  /** Whether the code editor is still loading (it comes in its own download after sign-in). */
+  editorLoading(loading: boolean): void {
+    this.editorItem.textContent = loading ? 'Loading editor…' : '';
+    this.editorItem.hidden = !loading;
   }
 
   cursor(line: number, column: number): void {
