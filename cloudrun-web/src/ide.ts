@@ -6,7 +6,7 @@
 import { AiPanel } from './ai';
 import type { Api, User } from './api';
 import { clear, h, icon } from './dom';
-import { loadLayout, makeSplitter, saveLayout } from './layout';
+import { loadLayout, makeSplitter, saveLayout, watchNarrow } from './layout';
 import { monacoLanguageOf } from './paths';
 import { ANSI, RunTerminal } from './terminal';
 import { showApiKeys } from './workbench/apiKeys';
@@ -89,7 +89,7 @@ export class Ide {
     this.explorer = new ExplorerView(workspace, api, this.dialogs, {
       activePath: () => this.tabs.activePath,
       isDirty: (path) => this.tabs.isPathDirty(path),
-      openFile: (path) => this.tabs.open(path),
+      openFile: (path) => { this.sidebar.fileChosen(); return this.tabs.open(path); },
       renamed: (from, to) => this.tabs.renamed(from, to),
       deleted: (path) => this.tabs.closeWithin(path),
       replaced: (path) => this.tabs.closeIfOpen(path),
@@ -152,12 +152,15 @@ export class Ide {
     this.buildLayout();
     this.terminal = new RunTerminal(this.panel.terminalHost, this.settings.theme, this.settings.fontSize - 1);
     this.terminal.note(`${ANSI.dim}Run output appears here. While a program runs, type here to give it input.${ANSI.reset}`);
+    this.terminal.onLeave = () => this.focusEditor();
     installShortcuts(window, {
       run: () => void this.runner.run(),
       stop: () => this.runner.stop(),
       save: () => void this.tabs.saveActive(),
       clear: () => this.terminal.clear(),
       help: () => showHelp(),
+      toggleTerminal: () => this.toggleTerminalFocus(),
+      focusExplorer: () => this.focusExplorer(),
     }, this.listeners.signal);
     window.addEventListener('beforeunload', (event) => {
       if (this.tabs.anyDirty()) event.preventDefault();
@@ -187,7 +190,8 @@ export class Ide {
     this.languageSelect.addEventListener('change', () => void this.changeProjectLanguage());
     const previewToggle = h('button', { class: 'icon-button', type: 'button', title: 'Toggle HTML preview', 'aria-label': 'Toggle preview',
       onclick: () => this.preview.setVisible(!this.preview.visible) }, icon('preview'));
-    const titlebar = h('header', { class: 'titlebar' },
+    const titlebar = h('header', { class: 'titlebar', 'aria-label': 'Title bar' },
+      this.sidebar.menuButton,
       h('div', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
       this.projectTitle,
       h('div', { class: 'titlebar-center' }, this.languageSelect, this.runner.runButton, this.runner.stopButton, previewToggle),
@@ -221,7 +225,8 @@ export class Ide {
     const editorRow = h('div', { class: 'editor-row' }, this.tabs.element, this.previewSplitter, this.preview.element);
     const main = h('main', { class: 'main' }, editorRow, this.panelSplitter, this.panel.element);
     this.root.replaceChildren(h('div', { class: 'ide' }, titlebar,
-      h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebarSplitter, main), this.status.element));
+      h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebar.scrim, this.sidebarSplitter, main),
+      this.status.element));
 
     makeSplitter(this.sidebarSplitter, 'x', 1, () => this.layout.sidebar, (size) => { this.layout.sidebar = size; this.applyLayout(); },
       () => saveLayout(this.layout), 160, () => window.innerWidth * 0.6);
@@ -232,7 +237,32 @@ export class Ide {
     this.explorer.acceptDrops(this.sidebar.element);
     this.sidebar.show(this.sidebar.view);
     this.panel.show('terminal');
-    this.applyLayout();
+    watchNarrow(window, (narrow) => this.sidebar.setNarrow(narrow), this.listeners.signal);
+  }
+
+  /** The editor takes the focus (Escape in the terminal, Ctrl+`); with no file open, the explorer does. */
+  private focusEditor(): void {
+    if (this.editor && this.tabs.active?.model) {
+      this.editor.editor.focus();
+      return;
+    }
+    this.focusExplorer();
+  }
+
+  /** Ctrl+Shift+E (as in VS Code): the explorer shows and its tree (or its first button) takes the focus. */
+  private focusExplorer(): void {
+    this.sidebar.show('explorer');
+    this.sidebar.focusContent();
+  }
+
+  /** Ctrl+`: from the terminal to the editor, from anywhere else to the terminal (as in VS Code). */
+  private toggleTerminalFocus(): void {
+    if (this.panel.terminalHost.contains(document.activeElement)) {
+      this.focusEditor();
+    } else {
+      this.panel.show('terminal');
+      this.terminal.focus();
+    }
   }
 
   private applyLayout(): void {
