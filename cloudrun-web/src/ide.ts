@@ -14,6 +14,7 @@ import { BottomPanel } from './workbench/bottomPanel';
 import { domDialogs, guard, reportError } from './workbench/dialogs';
 import { EditorTabs } from './workbench/editorTabs';
 import { ExplorerView } from './workbench/explorerView';
+import { FocusMoves } from './workbench/focusMoves';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
 import { PreviewView } from './workbench/previewView';
 import { languageSwitch, ProjectsView } from './workbench/projectsView';
@@ -42,6 +43,7 @@ export class Ide {
   private readonly runner: RunController;
   private readonly panel: BottomPanel;
   private readonly sidebar: Sidebar;
+  private readonly focusMoves: FocusMoves;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
   private editor: MonacoCodeEditor | null = null;
@@ -138,6 +140,12 @@ export class Ide {
       },
       openSettings: () => this.openSettings(),
     });
+    this.focusMoves = new FocusMoves({
+      openEditor: () => (this.editor && this.tabs.active?.model ? this.editor : null),
+      showExplorer: () => { this.sidebar.show('explorer'); this.sidebar.focusContent(); },
+      terminalHost: () => this.panel.terminalHost,
+      focusTerminal: () => { this.panel.show('terminal'); this.terminal.focus(); },
+    });
     this.panel = new BottomPanel([this.runner.installButton], {
       clearTerminal: () => this.terminal.clear(),
       shown: (tab) => {
@@ -152,15 +160,15 @@ export class Ide {
     this.buildLayout();
     this.terminal = new RunTerminal(this.panel.terminalHost, this.settings.theme, this.settings.fontSize - 1);
     this.terminal.note(`${ANSI.dim}Run output appears here. While a program runs, type here to give it input.${ANSI.reset}`);
-    this.terminal.onLeave = () => this.focusEditor();
+    this.terminal.onLeave = () => this.focusMoves.editor();
     installShortcuts(window, {
       run: () => void this.runner.run(),
       stop: () => this.runner.stop(),
       save: () => void this.tabs.saveActive(),
       clear: () => this.terminal.clear(),
       help: () => showHelp(),
-      toggleTerminal: () => this.toggleTerminalFocus(),
-      focusExplorer: () => this.focusExplorer(),
+      toggleTerminal: () => this.focusMoves.toggleTerminal(),
+      focusExplorer: () => this.focusMoves.explorer(),
     }, this.listeners.signal);
     window.addEventListener('beforeunload', (event) => {
       if (this.tabs.anyDirty()) event.preventDefault();
@@ -192,7 +200,7 @@ export class Ide {
       onclick: () => this.preview.setVisible(!this.preview.visible) }, icon('preview'));
     const titlebar = h('header', { class: 'titlebar', 'aria-label': 'Title bar' },
       this.sidebar.menuButton,
-      h('div', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
+      h('h1', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true', text: '▶' }), h('span', { text: 'CloudRun' })),
       this.projectTitle,
       h('div', { class: 'titlebar-center' }, this.languageSelect, this.runner.runButton, this.runner.stopButton, previewToggle),
       h('div', { class: 'titlebar-right' },
@@ -237,32 +245,10 @@ export class Ide {
     this.explorer.acceptDrops(this.sidebar.element);
     this.sidebar.show(this.sidebar.view);
     this.panel.show('terminal');
-    watchNarrow(window, (narrow) => this.sidebar.setNarrow(narrow), this.listeners.signal);
-  }
-
-  /** The editor takes the focus (Escape in the terminal, Ctrl+`); with no file open, the explorer does. */
-  private focusEditor(): void {
-    if (this.editor && this.tabs.active?.model) {
-      this.editor.editor.focus();
-      return;
-    }
-    this.focusExplorer();
-  }
-
-  /** Ctrl+Shift+E (as in VS Code): the explorer shows and its tree (or its first button) takes the focus. */
-  private focusExplorer(): void {
-    this.sidebar.show('explorer');
-    this.sidebar.focusContent();
-  }
-
-  /** Ctrl+`: from the terminal to the editor, from anywhere else to the terminal (as in VS Code). */
-  private toggleTerminalFocus(): void {
-    if (this.panel.terminalHost.contains(document.activeElement)) {
-      this.focusEditor();
-    } else {
-      this.panel.show('terminal');
-      this.terminal.focus();
-    }
+    watchNarrow(window, (narrow) => {
+      this.sidebar.setNarrow(narrow);
+      this.editor?.setNarrow(narrow);
+    }, this.listeners.signal);
   }
 
   private applyLayout(): void {
@@ -345,6 +331,7 @@ export class Ide {
         if (this.preview.visible) this.preview.schedule();
       },
     });
+    this.editor.setNarrow(this.sidebar.isDrawer);
     document.body.dataset.editorReady = 'true';
     this.tabs.attachEditor(this.editor);
   }

@@ -158,12 +158,13 @@ export class ExplorerView {
       icon(isFolder ? 'folder' : 'file', 14),
       h('span', { class: 'tree-name', text: node.name }),
       this.host.isDirty(node.path) ? h('span', { class: 'dirty-dot', text: '●' }) : null,
+      // The row's buttons are for the pointer (the tree is one Tab stop; F2 and Delete do the same from the keyboard).
       h('span', { class: 'row-actions' },
-        isFolder ? null : h('button', { class: 'icon-button', type: 'button', title: 'Download', 'aria-label': `Download ${node.name}`,
+        isFolder ? null : h('button', { class: 'icon-button', type: 'button', title: 'Download', 'aria-label': `Download ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.download(node.path); } }, icon('download', 14)),
-        h('button', { class: 'icon-button', type: 'button', title: 'Rename', 'aria-label': `Rename ${node.name}`,
+        h('button', { class: 'icon-button', type: 'button', title: 'Rename', 'aria-label': `Rename ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.rename(node.path); } }, icon('rename', 14)),
-        h('button', { class: 'icon-button', type: 'button', title: 'Delete', 'aria-label': `Delete ${node.name}`,
+        h('button', { class: 'icon-button', type: 'button', title: 'Delete', 'aria-label': `Delete ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.delete(node.path, node.kind); } }, icon('trash', 14))));
       row.addEventListener('click', () => {
         this.focusedPath = node.path;

@@ -120,6 +120,12 @@ class AccessibilityBrowserTest {
         page.click(".activity-item[aria-label=Settings]");
         page.waitForSelector("[role=dialog][aria-label=Settings]");
         assertThat(seriousViolations("settings dialog")).as("serious or critical axe violations in the settings dialog").isEmpty();
+
+        // The light theme, chosen in the dialog.
+        page.selectOption("[role=dialog] select[aria-label=Theme]", "light");
+        page.keyboard().press("Escape");
+        page.waitForSelector("html[data-theme=light]");
+        assertThat(seriousViolations("workbench, light theme")).as("serious or critical axe violations, light theme").isEmpty();
     }
 
     @Test

@@ -102,6 +102,8 @@ class LayoutBrowserTest {
         page.waitForSelector(".sidebar:visible");
         assertThat(page.getAttribute(".drawer-toggle", "aria-expanded")).isEqualTo("true");
         assertThat(box(".sidebar").x + box(".sidebar").width).as("the drawer fits on the screen").isLessThanOrEqualTo(390);
+        Files.createDirectories(ARTIFACTS);
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-390x844-drawer.png")));
         page.keyboard().press("Escape");
         assertThat(page.isHidden(".sidebar")).as("Escape closes the drawer").isTrue();
         assertThat((Boolean) page.evaluate("() => document.activeElement.classList.contains('drawer-toggle')")).isTrue();
@@ -115,6 +117,7 @@ class LayoutBrowserTest {
         BoundingBox editor = box(".editor-host");
         BoundingBox panel = box(".panel");
         assertThat(editor.width).as("editor width at 390 px").isGreaterThanOrEqualTo(300);
+        assertThat(page.isHidden(".editor-host .minimap")).as("no minimap on a phone").isTrue();
         assertThat(panel.width).isGreaterThanOrEqualTo(380);
         assertThat(panel.y).as("the panel is under the editor").isGreaterThanOrEqualTo(editor.y + editor.height - 1);
         assertThat(editor.height).as("the editor keeps a usable height").isGreaterThanOrEqualTo(250);
@@ -130,6 +133,16 @@ class LayoutBrowserTest {
                 });
 
         runAndSeeOutput(390, 844, "phone");
+
+        // The smallest phones (360 px) and a phone held sideways keep Run on the screen and the editor usable.
+        for (int[] size : new int[][] {{360, 640}, {844, 390}}) {
+            page.setViewportSize(size[0], size[1]);
+            page.waitForFunction("width => document.querySelector('.ide').getBoundingClientRect().width <= width", size[0]);
+            assertRunInReach(size[0], size[1]);
+            assertThat(box(".titlebar").width).as("the title bar fits in " + size[0] + " px").isLessThanOrEqualTo(size[0]);
+            assertThat(box(".editor-host").height).as("the editor keeps some height at " + size[0] + "x" + size[1]).isGreaterThanOrEqualTo(100);
+            page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + size[0] + "x" + size[1] + ".png")));
+        }
     }
 
     @Test
@@ -154,6 +167,15 @@ class LayoutBrowserTest {
         assertThat(page.isVisible(".sidebar")).as("choosing a file keeps a wide screen's side bar").isTrue();
 
         runAndSeeOutput(1440, 900, "desktop");
+
+        // On a 4K screen the side bar and the title bar keep their sizes; the editor takes the room.
+        page.setViewportSize(3840, 2160);
+        page.waitForFunction("() => document.querySelector('.editor-host').getBoundingClientRect().width > 3000");
+        assertRunInReach(3840, 2160);
+        assertThat(box(".sidebar").width).as("the side bar is not stretched").isEqualTo(sidebar.width);
+        assertThat(box(".titlebar").height).isEqualTo(35);
+        assertThat(box(".panel").height).as("the panel keeps its height").isLessThanOrEqualTo(300);
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-3840x2160.png")));
     }
 
     private void open(int width, int height) {
@@ -168,6 +190,15 @@ class LayoutBrowserTest {
         ide.setEditorText("print('hello from ' + 'the " + name + "')\n");
         Files.createDirectories(ARTIFACTS);
         page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + width + "x" + height + ".png")));
+        assertRunInReach(width, height);
+        page.click("[data-action=run]");
+        ide.waitForTerminal("hello from the " + name);
+        ide.waitForTerminal("OK · exit code 0");
+        ide.waitForRunEnd();
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + width + "x" + height + "-after-run.png")));
+    }
+
+    private void assertRunInReach(int width, int height) {
         BoundingBox run = box("[data-action=run]");
         assertThat(page.isVisible("[data-action=run]")).isTrue();
         assertThat(page.isEnabled("[data-action=run]")).isTrue();
@@ -178,11 +209,6 @@ class LayoutBrowserTest {
         assertThat(run.width).as("Run is big enough to press").isGreaterThanOrEqualTo(40);
         assertThat((Boolean) page.evaluate("([x, y]) => !!document.elementFromPoint(x, y)?.closest('[data-action=run]')",
                 List.of(run.x + run.width / 2, run.y + run.height / 2))).as("nothing covers Run").isTrue();
-        page.click("[data-action=run]");
-        ide.waitForTerminal("hello from the " + name);
-        ide.waitForTerminal("OK · exit code 0");
-        ide.waitForRunEnd();
-        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + width + "x" + height + "-after-run.png")));
     }
 
     private BoundingBox box(String selector) {
