@@ -60,9 +60,9 @@ export function showAuthScreen(root: HTMLElement, api: Api, notice: string | nul
       : api.register(username.value.trim(), email.value.trim(), password.value));
   });
 
-  root.replaceChildren(h('div', { class: 'auth-screen' },
+  root.replaceChildren(h('main', { class: 'auth-screen' },
     h('div', { class: 'auth-card' },
-      h('div', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
+      h('h1', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
       h('p', { class: 'auth-tagline', text: 'Write code in your browser and run it in a sandbox.' }),
       info,
       h('div', { class: 'auth-tabs', role: 'tablist' }, loginTab, registerTab),

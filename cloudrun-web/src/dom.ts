@@ -56,6 +56,7 @@ const ICONS: Record<string, string> = {
   file: 'M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3',
   close: 'M4 4l8 8 M12 4l-8 8',
   theme: 'M8 2a6 6 0 1 0 0 12z M8 2a6 6 0 0 1 0 12',
+  menu: 'M2 4h12 M2 8h12 M2 12h12',
 };
 
 export function icon(name: keyof typeof ICONS | string, size = 16): SVGSVGElement {
@@ -76,6 +77,40 @@ export function icon(name: keyof typeof ICONS | string, size = 16): SVGSVGElemen
   return svg;
 }
 
+const FOCUSABLE = 'button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), a[href], [tabindex="0"]';
+
+/**
+ * Shows `overlay`, a modal backdrop holding a role=dialog: Escape calls `onEscape`, Tab and Shift+Tab
+ * go round the dialog's controls, and the returned function takes it away and gives the focus back
+ * to where it was before.
+ */
+export function openModal(overlay: HTMLElement, onEscape: () => void): () => void {
+  const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  overlay.querySelector('[role=dialog]')?.setAttribute('aria-modal', 'true');
+  overlay.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      event.stopPropagation();
+      onEscape();
+    } else if (event.key === 'Tab') {
+      const controls = [...overlay.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((control) => !control.closest('[hidden]'));
+      if (controls.length === 0) return;
+      const first = controls[0];
+      const last = controls[controls.length - 1];
+      if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+    }
+  });
+  document.body.appendChild(overlay);
+  let open = true;
+  return () => {
+    if (!open) return;
+    open = false;
+    overlay.remove();
+    if (before?.isConnected) before.focus();
+  };
+}
+
 /** A modal that asks for one line of text; resolves null when cancelled. */
 export function askText(title: string, label: string, initial = '', validate?: (value: string) => string | null): Promise<string | null> {
   return new Promise((resolve) => {
@@ -83,7 +118,7 @@ export function askText(title: string, label: string, initial = '', validate?: (
     input.value = initial;
     const problem = h('div', { class: 'form-error', role: 'alert' });
     const close = (value: string | null) => {
-      overlay.remove();
+      dismiss();
       resolve(value);
     };
     const submit = () => {
@@ -96,8 +131,8 @@ export function askText(title: string, label: string, initial = '', validate?: (
       close(value);
     };
     input.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter') submit();
-      if (event.key === 'Escape') close(null);
+      // Not default: the key would go on to the button the focus returns to, and press it (opening the dialog again).
+      if (event.key === 'Enter') { event.preventDefault(); submit(); }
     });
     const overlay = h('div', { class: 'modal-backdrop', onclick: (event: Event) => event.target === overlay && close(null) },
       h('div', { class: 'modal', role: 'dialog', 'aria-label': title },
@@ -107,7 +142,7 @@ export function askText(title: string, label: string, initial = '', validate?: (
         h('div', { class: 'modal-actions' },
           h('button', { class: 'button secondary', type: 'button', onclick: () => close(null), text: 'Cancel' }),
           h('button', { class: 'button primary', type: 'button', onclick: submit, text: 'OK' }))));
-    document.body.appendChild(overlay);
+    const dismiss = openModal(overlay, () => close(null));
     input.focus();
     const dot = initial.lastIndexOf('.');
     input.setSelectionRange(0, dot > 0 ? dot : initial.length);
@@ -118,7 +153,7 @@ export function askText(title: string, label: string, initial = '', validate?: (
 export function confirmAction(title: string, message: string, action: string): Promise<boolean> {
   return new Promise((resolve) => {
     const close = (value: boolean) => {
-      overlay.remove();
+      dismiss();
       resolve(value);
     };
     const confirmButton = h('button', { class: 'button danger', type: 'button', onclick: () => close(true), text: action });
@@ -129,8 +164,7 @@ export function confirmAction(title: string, message: string, action: string): P
         h('div', { class: 'modal-actions' },
           h('button', { class: 'button secondary', type: 'button', onclick: () => close(false), text: 'Cancel' }),
           confirmButton)));
-    overlay.addEventListener('keydown', (event) => event.key === 'Escape' && close(false));
-    document.body.appendChild(overlay);
+    const dismiss = openModal(overlay, () => close(false));
     confirmButton.focus();
   });
 }

@@ -6,7 +6,7 @@
 import { AiPanel } from './ai';
 import type { Api, User } from './api';
 import { clear, h, icon } from './dom';
-import { loadLayout, makeSplitter, saveLayout } from './layout';
+import { loadLayout, makeSplitter, saveLayout, watchNarrow } from './layout';
 import { monacoLanguageOf } from './paths';
 import { ANSI, RunTerminal } from './terminal';
 import { showApiKeys } from './workbench/apiKeys';
@@ -16,6 +16,7 @@ import { EditorTabs } from './workbench/editorTabs';
 import { EntryPicker } from './workbench/entryPicker';
 import { ExplorerView } from './workbench/explorerView';
 import { FixWithAi } from './workbench/fixWithAi';
+import { FocusMoves } from './workbench/focusMoves';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
 import { PreviewView } from './workbench/previewView';
 import { languageSwitch, ProjectsView } from './workbench/projectsView';
@@ -48,6 +49,7 @@ export class Ide {
   private readonly panel: BottomPanel;
   private readonly sidebar: Sidebar;
   private readonly entryPicker: EntryPicker;
+  private readonly focusMoves: FocusMoves;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
   private editor: MonacoCodeEditor | null = null;
@@ -105,7 +107,7 @@ export class Ide {
     this.explorer = new ExplorerView(workspace, api, this.dialogs, {
       activePath: () => this.tabs.activePath,
       isDirty: (path) => this.tabs.isPathDirty(path),
-      openFile: (path) => this.tabs.open(path),
+      openFile: (path) => { this.sidebar.fileChosen(); return this.tabs.open(path); },
       renamed: (from, to) => this.tabs.renamed(from, to),
       deleted: (path) => this.tabs.closeWithin(path),
       replaced: (path) => this.tabs.closeIfOpen(path),
@@ -170,6 +172,12 @@ export class Ide {
       },
       openSettings: () => this.openSettings(),
     });
+    this.focusMoves = new FocusMoves({
+      openEditor: () => (this.editor && this.tabs.active?.model ? this.editor : null),
+      showExplorer: () => { this.sidebar.show('explorer'); this.sidebar.focusContent(); },
+      terminalHost: () => this.panel.terminalHost,
+      focusTerminal: () => { this.panel.show('terminal'); this.terminal.focus(); },
+    });
     this.panel = new BottomPanel([this.runner.installButton, this.fixWithAi.button], {
       clearTerminal: () => this.terminal.clear(),
       shown: (tab) => {
@@ -184,12 +192,15 @@ export class Ide {
     this.buildLayout();
     this.terminal = new RunTerminal(this.panel.terminalHost, this.settings.theme, this.settings.fontSize - 1);
     this.terminal.note(`${ANSI.dim}Run output appears here. While a program runs, type here to give it input.${ANSI.reset}`);
+    this.terminal.onLeave = () => this.focusMoves.editor();
     installShortcuts(window, {
       run: () => void this.runner.run(),
       stop: () => this.runner.stop(),
       save: () => void this.tabs.saveActive(),
       clear: () => this.terminal.clear(),
       help: () => showHelp(),
+      toggleTerminal: () => this.focusMoves.toggleTerminal(),
+      focusExplorer: () => this.focusMoves.explorer(),
     }, this.listeners.signal);
     window.addEventListener('beforeunload', (event) => {
       if (this.tabs.anyDirty()) event.preventDefault();
@@ -219,8 +230,9 @@ export class Ide {
     this.languageSelect.addEventListener('change', () => void this.changeProjectLanguage());
     const previewToggle = h('button', { class: 'icon-button', type: 'button', title: 'Toggle HTML preview', 'aria-label': 'Toggle preview',
       onclick: () => this.preview.setVisible(!this.preview.visible) }, icon('preview'));
-    const titlebar = h('header', { class: 'titlebar' },
-      h('div', { class: 'brand' }, h('span', { class: 'brand-mark', text: '▶' }), h('span', { text: 'CloudRun' })),
+    const titlebar = h('header', { class: 'titlebar', 'aria-label': 'Title bar' },
+      this.sidebar.menuButton,
+      h('h1', { class: 'brand' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true', text: '▶' }), h('span', { text: 'CloudRun' })),
       this.projectTitle,
       h('div', { class: 'titlebar-center' }, this.languageSelect, this.entryPicker.element, this.runner.runButton, this.runner.stopButton, previewToggle),
       h('div', { class: 'titlebar-right' },
@@ -253,7 +265,8 @@ export class Ide {
     const editorRow = h('div', { class: 'editor-row' }, this.tabs.element, this.previewSplitter, this.preview.element);
     const main = h('main', { class: 'main' }, editorRow, this.panelSplitter, this.panel.element);
     this.root.replaceChildren(h('div', { class: 'ide' }, titlebar,
-      h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebarSplitter, main), this.status.element));
+      h('div', { class: 'workbench' }, this.sidebar.activityBar, this.sidebar.element, this.sidebar.scrim, this.sidebarSplitter, main),
+      this.status.element));
     this.status.element.querySelector('.status-left')?.append(this.problems.statusItem);
 
     makeSplitter(this.sidebarSplitter, 'x', 1, () => this.layout.sidebar, (size) => { this.layout.sidebar = size; this.applyLayout(); },
@@ -265,7 +278,10 @@ export class Ide {
     this.explorer.acceptDrops(this.sidebar.element);
     this.sidebar.show(this.sidebar.view);
     this.panel.show('terminal');
-    this.applyLayout();
+    watchNarrow(window, (narrow) => {
+      this.sidebar.setNarrow(narrow);
+      this.editor?.setNarrow(narrow);
+    }, this.listeners.signal);
   }
 
   private applyLayout(): void {
@@ -376,6 +392,7 @@ export class Ide {
       return;
     }
     this.status.editorLoading(false);
+    this.editor.setNarrow(this.sidebar.isDrawer);
     document.body.dataset.editorReady = 'true';
     this.tabs.attachEditor(this.editor);
   }

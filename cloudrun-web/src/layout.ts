@@ -2,6 +2,16 @@
 
 const KEY = 'cloudrun.layout';
 
+/** Below this width the workbench is narrow (styles.css has the same breakpoint): the side bar becomes a drawer. */
+export const NARROW_QUERY = '(max-width: 700px)';
+
+/** Calls `changed` now and whenever the window crosses the narrow breakpoint, until `signal` aborts. */
+export function watchNarrow(target: Window, changed: (narrow: boolean) => void, signal: AbortSignal): void {
+  const query = target.matchMedia(NARROW_QUERY);
+  changed(query.matches);
+  query.addEventListener('change', (event) => changed(event.matches), { signal });
+}
+
 export interface LayoutSizes {
   sidebar: number;
   panel: number;

@@ -6,6 +6,7 @@ import { ANSI } from './ansi';
 import { LineEditor, type LineAction } from './lineEditor';
 import { OutputBuffer } from './outputBuffer';
 import type { Stream } from './protocol';
+import { terminalKeyUse } from './terminalKeys';
 
 const DARK: ITheme = {
   background: '#1e1e1e', foreground: '#cccccc', cursor: '#cccccc', selectionBackground: '#264f78',
@@ -33,6 +34,8 @@ export class RunTerminal {
   private readonly hintLine = document.createElement('div');
   /** Set while a program runs: where typed lines go. */
   onInput: ((action: LineAction) => void) | null = null;
+  /** Escape was pressed: the IDE moves the focus out of the terminal (terminalKeys.ts says which keys leave). */
+  onLeave: (() => void) | null = null;
 
   constructor(host: HTMLElement, theme: 'dark' | 'light', fontSize: number) {
     this.xterm = new Terminal({
@@ -50,6 +53,16 @@ export class RunTerminal {
     this.hintLine.setAttribute('role', 'status');
     this.hintLine.hidden = true;
     host.appendChild(this.hintLine);
+    this.xterm.textarea?.setAttribute('aria-label', 'Terminal: run output, and input while a program runs. Escape goes back to the editor.');
+    // False leaves the key to the page: the terminal must not trap Tab, Shift+Tab or Escape.
+    this.xterm.attachCustomKeyEventHandler((event) => {
+      const use = terminalKeyUse(event, this.onInput !== null);
+      if (use === 'leave' && event.type === 'keydown') {
+        event.preventDefault();
+        this.onLeave?.();
+      }
+      return use === 'terminal';
+    });
     this.buffer = new OutputBuffer({ write: (data, done) => this.xterm.write(data, done) });
     this.xterm.onData((data) => {
       if (!this.onInput) return;

@@ -5,7 +5,7 @@
  */
 import type { Api, ApiKey, ApiKeyScope, CreatedApiKey, User } from '../api';
 import { ApiError } from '../api';
-import { h } from '../dom';
+import { h, openModal } from '../dom';
 import { type Dialogs, domDialogs, reportError } from './dialogs';
 
 export type ApiKeysApi = Pick<Api, 'apiKeys' | 'createApiKey' | 'revokeApiKey'>;
@@ -206,13 +206,14 @@ export function showApiKeys(api: ApiKeysApi, user: User, dialogs: Dialogs = domD
   const view = new ApiKeysView(api, dialogs, user);
   const close = () => {
     view.hideSecrets();
-    overlay.remove();
+    dismiss();
   };
   const overlay = h('div', { class: 'modal-backdrop' },
     h('div', { class: 'modal api-keys-dialog', role: 'dialog', 'aria-label': 'API keys' },
       h('h2', { text: 'API keys' }),
       view.element,
       h('div', { class: 'modal-actions' }, h('button', { class: 'button secondary', type: 'button', text: 'Close', onclick: close }))));
-  document.body.appendChild(overlay);
+  const dismiss = openModal(overlay, close);
+  overlay.querySelector<HTMLElement>('.modal-actions button')?.focus();
   view.load().catch((failure: unknown) => reportError(dialogs, failure));
 }

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EditorTabs, type EditorTabsHost } from './editorTabs';
 import { FakeDialogs, FakeEditor, FakeModel, FakeModels, FakeServer, LANGUAGES } from './fakes';
 import { Workspace } from './workspace';
@@ -75,12 +75,29 @@ describe('editor tabs', () => {
     expect(editor.restored).toEqual([{ of: '/p1/main.py' }]);
   });
 
+  it('is one Tab stop: Left and Right show the next tab, Delete closes the focused one', async () => {
+    await tabs.open('main.py');
+    await tabs.open('lib/util.py');
+    document.body.append(tabs.element);
+    const focusable = () => tabElements().filter((tab) => tab.tabIndex === 0).map((tab) => tab.dataset.path);
+    expect(focusable()).toEqual(['lib/util.py']);
+    tabOf('lib/util.py').focus();
+    document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+    expect(tabs.activePath).toBe('main.py');
+    expect(document.activeElement).toBe(tabOf('main.py'));
+    expect(focusable()).toEqual(['main.py']);
+    document.activeElement!.dispatchEvent(new KeyboardEvent('keydown', { key: 'Delete', bubbles: true }));
+    await vi.waitFor(() => expect(tabElements().map((tab) => tab.dataset.path)).toEqual(['lib/util.py']));
+    tabs.element.remove();
+  });
+
   it('marks a file dirty when edited and clean after saving it', async () => {
     await tabs.open('main.py');
     modelOf('main.py').type('print(2)\n');
     tabs.edited();
     expect(tabOf('main.py').classList.contains('dirty')).toBe(true);
-    expect(tabOf('main.py').querySelector('.tab-close')!.getAttribute('aria-label')).toBe('Unsaved changes; close main.py');
+    expect(tabOf('main.py').getAttribute('aria-label')).toBe('main.py, unsaved changes');
+    expect(tabOf('main.py').querySelector('.tab-close')!.getAttribute('title')).toBe('Unsaved changes; close main.py');
     expect(tabs.isPathDirty('main.py')).toBe(true);
     expect(tabs.anyDirty()).toBe(true);
     expect(new TextDecoder().decode(tabs.contentOf('main.py'))).toBe('print(2)\n');

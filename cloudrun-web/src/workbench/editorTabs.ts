@@ -256,17 +256,38 @@ export class EditorTabs {
     for (const file of this.files) {
       const dirty = this.isDirty(file);
       const name = basename(file.path);
-      const tab = h('div', { class: `editor-tab${file === this.activeFile ? ' active' : ''}${dirty ? ' dirty' : ''}`, role: 'tab',
-        'aria-selected': String(file === this.activeFile), title: file.path, 'data-path': file.path },
+      const active = file === this.activeFile;
+      // The tab is the one control (a button inside a tab is not allowed): the close mark is for the
+      // pointer, Delete closes the focused tab from the keyboard.
+      const tab = h('div', { class: `editor-tab${active ? ' active' : ''}${dirty ? ' dirty' : ''}`, role: 'tab',
+        'aria-selected': String(active), 'aria-label': dirty ? `${name}, unsaved changes` : name, tabindex: active ? 0 : -1,
+        title: file.path, 'data-path': file.path },
       icon('file', 14),
       h('span', { class: 'tab-name', text: name }),
-      h('button', { class: 'tab-close', type: 'button', 'aria-label': dirty ? `Unsaved changes; close ${name}` : `Close ${name}`,
+      h('span', { class: 'tab-close', 'aria-hidden': 'true', title: dirty ? `Unsaved changes; close ${name}` : `Close ${name}`,
         onclick: (event: Event) => { event.stopPropagation(); void this.requestClose(file); } },
       h('span', { class: 'dirty-mark', text: '●' }), icon('close', 12)));
       tab.addEventListener('click', () => this.activate(file));
       tab.addEventListener('auxclick', (event) => { if (event.button === 1) void this.requestClose(file); });
+      tab.addEventListener('keydown', (event) => this.onTabKey(file, event));
       this.tabBar.appendChild(tab);
     }
+  }
+
+  /** Left and Right (Home, End) go to the next tab and show it; Delete closes it. */
+  private onTabKey(file: OpenFile, event: KeyboardEvent): void {
+    const index = this.files.indexOf(file);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: this.files.length - 1 }[event.key];
+    if (event.key === 'Delete') {
+      event.preventDefault();
+      void this.requestClose(file);
+      return;
+    }
+    if (next === undefined || this.files.length === 0) return;
+    event.preventDefault();
+    const target = this.files[(next + this.files.length) % this.files.length];
+    this.activate(target);
+    this.tabBar.querySelector<HTMLElement>('.editor-tab.active')?.focus();
   }
 
   /** The tabs and the editor area. */

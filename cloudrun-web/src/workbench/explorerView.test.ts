@@ -70,6 +70,37 @@ describe('explorer view', () => {
     expect(events).toEqual(['open README.md']);
   });
 
+  it('is one Tab stop (a roving tabindex) that the arrows move and Enter opens', () => {
+    document.body.append(sidebar);
+    const press = (key: string) => (document.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true }));
+    const stops = () => [...sidebar.querySelectorAll<HTMLElement>('.tree-row')].filter((candidate) => candidate.tabIndex === 0).map((candidate) => candidate.dataset.path);
+    expect(sidebar.querySelector('[role=tree]')).not.toBeNull();
+    expect(stops()).toEqual(['main.py']);
+    row('main.py').focus();
+    press('ArrowUp');
+    expect(document.activeElement).toBe(row('lib'));
+    expect(stops()).toEqual(['lib']);
+    press('ArrowRight');
+    expect(rows()).toEqual(['folder lib', 'folder lib/deep', 'file lib/util.py', 'file main.py', 'file README.md']);
+    expect(document.activeElement).toBe(row('lib'));
+    expect(stops()).toEqual(['lib']);
+    press('ArrowRight');
+    press('ArrowDown');
+    expect(document.activeElement).toBe(row('lib/util.py'));
+    press('Enter');
+    expect(events).toEqual(['open lib/util.py']);
+    press('ArrowLeft');
+    expect(document.activeElement).toBe(row('lib'));
+    press('ArrowLeft');
+    expect(rows()).toEqual(['folder lib', 'file main.py', 'file README.md']);
+    press('End');
+    expect(document.activeElement).toBe(row('README.md'));
+    expect(stops()).toEqual(['README.md']);
+    render();
+    expect(stops()).toEqual(['README.md']);
+    sidebar.remove();
+  });
+
   it('without a project it points to the projects', () => {
     workspace.close();
     render();

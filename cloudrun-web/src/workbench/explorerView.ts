@@ -3,6 +3,7 @@ import type { Api } from '../api';
 import { h, icon } from '../dom';
 import { basename, buildTree, dirname, isWithin, join, moved, nameProblem, type TreeNode } from '../paths';
 import { guard, type Dialogs } from './dialogs';
+import { tabStop, treeKeyAction, type TreeRow } from './treeKeys';
 import type { Workspace } from './workspace';
 
 export type ExplorerApi = Pick<Api, 'readFile' | 'writeFile' | 'createFolder' | 'move' | 'deleteEntry' | 'updateProject'>;
@@ -27,6 +28,12 @@ export class ExplorerView {
   private expanded = new Set<string>();
   /** The folder new files and uploads go to ('' for the project's top). */
   private selected = '';
+  /** The row the keyboard is on (the tree's one Tab stop, a roving tabindex). */
+  private focusedPath: string | null = null;
+  /** Set when a key changed the tree: the next drawing puts the focus back on the focused row. */
+  private refocus = false;
+  /** The rows the last drawing showed, top to bottom. */
+  private rows: TreeRow[] = [];
 
   constructor(private readonly workspace: Workspace, private readonly api: ExplorerApi, private readonly dialogs: Dialogs,
               private readonly host: ExplorerHost) {}
@@ -39,6 +46,7 @@ export class ExplorerView {
   reset(): void {
     this.expanded = new Set();
     this.selected = '';
+    this.focusedPath = null;
   }
 
   /** Files dropped anywhere on `target` are uploaded to the selected folder. */
@@ -75,12 +83,63 @@ export class ExplorerView {
           action('upload', 'Upload files', () => fileInput.click()),
           action('refresh', 'Refresh', () => void guard(this.dialogs, () => this.workspace.reloadTree())))),
       fileInput);
-    const tree = h('ul', { class: 'tree', role: 'tree', 'aria-label': 'Files' });
+    const tree = h('ul', { class: 'tree', role: 'tree', 'aria-label': `Files of ${project.name}` });
+    this.rows = [];
     this.renderNodes(tree, buildTree(this.workspace.entries).children, 0);
     tree.addEventListener('click', (event) => {
       if (event.target === tree) { this.selected = ''; this.host.changed(); }
     });
+    tree.addEventListener('keydown', (event) => this.onKey(tree, event));
     container.append(header, section, tree, h('div', { class: 'drop-hint', text: 'Drop files here to upload them' }));
+    const stop = tabStop(this.rows, this.focusedPath, this.host.activePath());
+    const stopRow = stop === null ? null : this.rowElement(tree, stop);
+    if (stopRow) stopRow.tabIndex = 0;
+    if (this.refocus) {
+      this.refocus = false;
+      stopRow?.focus();
+    }
+  }
+
+  private rowElement(tree: HTMLElement, path: string): HTMLElement | null {
+    return [...tree.querySelectorAll<HTMLElement>('.tree-row')].find((row) => row.dataset.path === path) ?? null;
+  }
+
+  /** The tree's keys (treeKeys.ts): arrows, Home, End, Enter, Space, F2 and Delete on the focused row. */
+  private onKey(tree: HTMLElement, event: KeyboardEvent): void {
+    if (event.ctrlKey || event.metaKey || event.altKey || !(event.target instanceof HTMLElement) || !event.target.classList.contains('tree-row')) return;
+    const action = treeKeyAction(this.rows, event.target.dataset.path ?? null, event.key);
+    if (!action) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const row = this.rows.find((candidate) => candidate.path === action.path);
+    this.focusedPath = action.path;
+    switch (action.type) {
+      case 'focus': {
+        tree.querySelectorAll<HTMLElement>('.tree-row[tabindex="0"]').forEach((other) => { other.tabIndex = -1; });
+        const target = this.rowElement(tree, action.path);
+        if (target) { target.tabIndex = 0; target.focus(); }
+        return;
+      }
+      case 'expand':
+      case 'collapse':
+        if (action.type === 'expand') this.expanded.add(action.path);
+        else this.expanded.delete(action.path);
+        this.selected = action.path;
+        this.refocus = true;
+        this.host.changed();
+        return;
+      case 'activate':
+        this.selected = dirname(action.path);
+        void this.host.openFile(action.path);
+        return;
+      case 'rename':
+        this.refocus = true;
+        void this.rename(action.path).finally(() => { this.refocus = false; });
+        return;
+      case 'delete':
+        this.refocus = true;
+        if (row) void this.delete(action.path, row.kind).finally(() => { this.refocus = false; });
+    }
   }
 
   private renderNodes(list: HTMLElement, nodes: TreeNode[], depth: number): void {
@@ -88,23 +147,27 @@ export class ExplorerView {
     for (const node of nodes) {
       const isFolder = node.kind === 'folder';
       const open = this.expanded.has(node.path);
+      this.rows.push({ path: node.path, kind: node.kind, expanded: isFolder && open, parent: dirname(node.path) });
       const row = h('div', {
         class: `tree-row${activePath === node.path ? ' active' : ''}${isFolder && this.selected === node.path ? ' selected' : ''}`,
         style: `padding-left:${8 + depth * 12}px`, role: 'treeitem', 'data-path': node.path, 'data-kind': node.kind,
-        'aria-expanded': isFolder ? String(open) : undefined, title: node.path,
+        'aria-expanded': isFolder ? String(open) : undefined, 'aria-level': depth + 1, 'aria-selected': String(activePath === node.path),
+        'aria-label': this.host.isDirty(node.path) ? `${node.name} (unsaved)` : node.name, title: node.path, tabindex: -1,
       },
       isFolder ? h('span', { class: `twisty${open ? ' open' : ''}` }, icon('chevron', 12)) : h('span', { class: 'twisty' }),
       icon(isFolder ? 'folder' : 'file', 14),
       h('span', { class: 'tree-name', text: node.name }),
       this.host.isDirty(node.path) ? h('span', { class: 'dirty-dot', text: '●' }) : null,
+      // The row's buttons are for the pointer (the tree is one Tab stop; F2 and Delete do the same from the keyboard).
       h('span', { class: 'row-actions' },
-        isFolder ? null : h('button', { class: 'icon-button', type: 'button', title: 'Download', 'aria-label': `Download ${node.name}`,
+        isFolder ? null : h('button', { class: 'icon-button', type: 'button', title: 'Download', 'aria-label': `Download ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.download(node.path); } }, icon('download', 14)),
-        h('button', { class: 'icon-button', type: 'button', title: 'Rename', 'aria-label': `Rename ${node.name}`,
+        h('button', { class: 'icon-button', type: 'button', title: 'Rename', 'aria-label': `Rename ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.rename(node.path); } }, icon('rename', 14)),
-        h('button', { class: 'icon-button', type: 'button', title: 'Delete', 'aria-label': `Delete ${node.name}`,
+        h('button', { class: 'icon-button', type: 'button', title: 'Delete', 'aria-label': `Delete ${node.name}`, tabindex: -1,
           onclick: (event: Event) => { event.stopPropagation(); void this.delete(node.path, node.kind); } }, icon('trash', 14))));
       row.addEventListener('click', () => {
+        this.focusedPath = node.path;
         if (isFolder) {
           if (open) this.expanded.delete(node.path);
           else this.expanded.add(node.path);

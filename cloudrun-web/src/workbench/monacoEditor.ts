@@ -73,6 +73,11 @@ export class MonacoCodeEditor implements CodeEditor {
     this.editor.updateOptions({ fontSize: settings.fontSize });
   }
 
+  /** A narrow screen's editor leaves out the minimap and keeps the gutter small: the code gets the width. */
+  setNarrow(narrow: boolean): void {
+    this.editor.updateOptions({ minimap: { enabled: !narrow }, lineNumbersMinChars: narrow ? 3 : 5, folding: !narrow });
+  }
+
   layout(): void {
     this.editor.layout();
   }

@@ -118,8 +118,8 @@ export function resultSummary(result: RunResult, timeMs: number): string {
 }
 
 export class RunController {
-  readonly runButton = h('button', { class: 'button run', type: 'button', title: 'Run (Ctrl+Enter)', 'data-action': 'run' });
-  readonly stopButton = h('button', { class: 'button stop', type: 'button', title: 'Stop (Ctrl+Shift+S)', 'data-action': 'stop', disabled: true });
+  readonly runButton = h('button', { class: 'button run', type: 'button', title: 'Run (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter', 'data-action': 'run' });
+  readonly stopButton = h('button', { class: 'button stop', type: 'button', title: 'Stop (Ctrl+Shift+S)', 'aria-label': 'Stop', 'aria-keyshortcuts': 'Control+Shift+S', 'data-action': 'stop', disabled: true });
   readonly installButton = h('button', { class: 'button install', type: 'button', hidden: true, 'data-action': 'install-rerun' });
   private session: RunConnection | null = null;
   private lastMissing: string[] = [];

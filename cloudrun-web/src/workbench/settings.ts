@@ -1,6 +1,6 @@
 /** The person's settings (colour theme, font size), kept in localStorage, and the dialog that changes them. */
 import type { User } from '../api';
-import { h } from '../dom';
+import { h, openModal } from '../dom';
 
 export type Theme = 'dark' | 'light';
 export interface Settings { theme: Theme; fontSize: number }
@@ -32,7 +32,7 @@ export function showSettings(settings: Settings, user: User, changed: () => void
   theme.value = settings.theme;
   const fontSize = h('input', { class: 'input', type: 'number', min: 10, max: 28, 'aria-label': 'Font size' });
   fontSize.value = String(settings.fontSize);
-  const close = () => overlay.remove();
+  const close = () => dismiss();
   const overlay = h('div', { class: 'modal-backdrop', onclick: (event: Event) => event.target === overlay && close() },
     h('div', { class: 'modal', role: 'dialog', 'aria-label': 'Settings' },
       h('h2', { text: 'Settings' }),
@@ -45,5 +45,6 @@ export function showSettings(settings: Settings, user: User, changed: () => void
     settings.fontSize = clampFontSize(fontSize.value);
     changed();
   });
-  document.body.appendChild(overlay);
+  const dismiss = openModal(overlay, close);
+  theme.focus();
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { shortcutOf } from './shortcuts';
 
-const key = (value: string, modifiers: { ctrl?: boolean; meta?: boolean; shift?: boolean } = {}) =>
-  ({ key: value, ctrlKey: modifiers.ctrl ?? false, metaKey: modifiers.meta ?? false, shiftKey: modifiers.shift ?? false });
+const key = (value: string, modifiers: { ctrl?: boolean; meta?: boolean; shift?: boolean; code?: string } = {}) =>
+  ({ key: value, code: modifiers.code, ctrlKey: modifiers.ctrl ?? false, metaKey: modifiers.meta ?? false, shiftKey: modifiers.shift ?? false });
 
 describe('keyboard shortcuts', () => {
   it('maps Ctrl or Cmd with a key to a command', () => {
@@ -12,6 +12,14 @@ describe('keyboard shortcuts', () => {
     expect(shortcutOf(key('s', { ctrl: true }))).toBe('save');
     expect(shortcutOf(key('k', { meta: true }))).toBe('clear');
     expect(shortcutOf(key('F1'))).toBe('help');
+  });
+
+  it('Ctrl+` moves between the editor and the terminal, on any keyboard layout', () => {
+    expect(shortcutOf(key('`', { ctrl: true }))).toBe('toggleTerminal');
+    expect(shortcutOf(key('^', { ctrl: true, code: 'Backquote' }))).toBe('toggleTerminal');
+    expect(shortcutOf(key('`'))).toBeNull();
+    expect(shortcutOf(key('E', { ctrl: true, shift: true }))).toBe('focusExplorer');
+    expect(shortcutOf(key('e', { ctrl: true }))).toBeNull();
   });
 
   it('leaves other keys to the editor and the terminal', () => {

@@ -1,5 +1,5 @@
 /** The workbench's keyboard shortcuts: which key does what, and the list F1 shows. */
-import { h } from '../dom';
+import { h, openModal } from '../dom';
 
 export const SHORTCUTS: Array<[string, string]> = [
   ['Ctrl/Cmd + Enter', 'Run the program (or refresh the HTML preview)'],
@@ -8,12 +8,18 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['Ctrl/Cmd + S', 'Save the file to the server'],
   ['Ctrl + C (in the terminal)', 'Stop the running program'],
   ['Ctrl + D (in the terminal)', 'Close the program\'s input (end of file)'],
+  ['Ctrl + `', 'Move the focus between the editor and the terminal'],
+  ['Ctrl + Shift + E', 'Go to the files (the explorer)'],
+  ['Delete (on an editor tab)', 'Close the tab'],
+  ['Escape (in the terminal)', 'Back to the editor'],
+  ['Tab (in the terminal)', 'Next control; while a program reads input, a tab for the program'],
+  ['Ctrl + M (in the editor)', 'Let Tab move the focus instead of indenting (press again to undo)'],
   ['F1', 'Show this list'],
 ];
 
-export type ShortcutCommand = 'run' | 'stop' | 'save' | 'clear' | 'help';
+export type ShortcutCommand = 'run' | 'stop' | 'save' | 'clear' | 'help' | 'toggleTerminal' | 'focusExplorer';
 
-type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey'>;
+type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'shiftKey'> & { code?: string };
 
 /** The command a key press stands for, or null when it is not a shortcut. */
 export function shortcutOf(event: KeyPress): ShortcutCommand | null {
@@ -23,7 +29,10 @@ export function shortcutOf(event: KeyPress): ShortcutCommand | null {
   if (mod && event.shiftKey && key === 's') return 'stop';
   if (mod && !event.shiftKey && key === 's') return 'save';
   if (mod && !event.shiftKey && key === 'k') return 'clear';
+  if (event.ctrlKey && event.shiftKey && key === 'e') return 'focusExplorer';
   if (event.key === 'F1') return 'help';
+  // VS Code's Ctrl+` (the key left of 1 on any layout, hence the code).
+  if (event.ctrlKey && !event.shiftKey && (event.key === '`' || event.code === 'Backquote')) return 'toggleTerminal';
   return null;
 }
 
@@ -46,13 +55,12 @@ export function shortcutRows(shortcuts = SHORTCUTS): HTMLTableRowElement[] {
 /** The F1 overlay listing every shortcut (once: a second F1 leaves the open one). */
 export function showHelp(): void {
   if (document.querySelector('.help-overlay')) return;
-  const close = () => overlay.remove();
+  const close = () => dismiss();
   const overlay = h('div', { class: 'modal-backdrop help-overlay', onclick: (event: Event) => event.target === overlay && close() },
     h('div', { class: 'modal wide', role: 'dialog', 'aria-label': 'Keyboard shortcuts' },
       h('h2', { text: 'Keyboard shortcuts' }),
       h('table', { class: 'shortcuts' }, h('tbody', {}, ...shortcutRows())),
       h('div', { class: 'modal-actions' }, h('button', { class: 'button primary', type: 'button', text: 'Close', onclick: close }))));
-  overlay.addEventListener('keydown', (event) => event.key === 'Escape' && close());
-  document.body.appendChild(overlay);
+  const dismiss = openModal(overlay, close);
   overlay.querySelector('button')?.focus();
 }

@@ -35,4 +35,37 @@ describe('side bar', () => {
     bar.activityBar.querySelector<HTMLButtonElement>('[aria-label=Settings]')!.click();
     expect(events).toContain('settings');
   });
+
+  it('on a narrow screen is a drawer: closed at first, opened by the menu button, closed by Escape, a tap beside it or a chosen file', () => {
+    const { bar, layout, button } = sidebar();
+    document.body.append(bar.menuButton, bar.activityBar, bar.element, bar.scrim);
+    bar.show('explorer');
+    bar.setNarrow(true);
+    expect(bar.element.hidden).toBe(true);
+    expect(bar.activityBar.classList.contains('drawer-open')).toBe(false);
+    expect(bar.menuButton.getAttribute('aria-expanded')).toBe('false');
+    bar.element.append(document.createElement('button'));
+    bar.menuButton.click();
+    expect(bar.element.hidden).toBe(false);
+    expect(bar.scrim.hidden).toBe(false);
+    expect(bar.activityBar.classList.contains('drawer-open')).toBe(true);
+    expect(bar.menuButton.getAttribute('aria-expanded')).toBe('true');
+    bar.element.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(bar.element.hidden).toBe(true);
+    expect(document.activeElement).toBe(bar.menuButton);
+    button('projects').click();
+    expect(bar.element.hidden).toBe(false);
+    expect(bar.element.textContent).toBe('projects');
+    bar.scrim.click();
+    expect(bar.element.hidden).toBe(true);
+    bar.show('explorer');
+    bar.fileChosen();
+    expect(bar.element.hidden).toBe(true);
+    // The drawer never touches the wide layout's remembered state; back on a wide screen the side bar shows.
+    expect(layout.sidebarHidden).toBe(false);
+    bar.setNarrow(false);
+    expect(bar.element.hidden).toBe(false);
+    expect(bar.scrim.hidden).toBe(true);
+    document.body.replaceChildren();
+  });
 });

@@ -1,4 +1,9 @@
-/** The activity bar and the side bar: which view (Explorer or Projects) shows, and hiding it by pressing its button again. */
+/**
+ * The activity bar and the side bar: which view (Explorer or Projects) shows, and hiding it by pressing
+ * its button again. On a narrow screen (layout.ts's NARROW_QUERY) the two are a drawer over the editor,
+ * closed until the title bar's menu button (or a view's need) opens it; Escape, the scrim beside it or
+ * choosing a file closes it.
+ */
 import { clear, h, icon } from '../dom';
 import type { LayoutSizes } from '../layout';
 
@@ -16,10 +21,18 @@ export interface SidebarHost {
 }
 
 export class Sidebar {
-  readonly element = h('aside', { class: 'sidebar', 'aria-label': 'Side bar' });
+  readonly element = h('aside', { class: 'sidebar', id: 'sidebar', 'aria-label': 'Side bar' });
   readonly activityBar = h('nav', { class: 'activity-bar', 'aria-label': 'Activity bar' });
+  /** The title bar's button that opens and closes the drawer (shown on narrow screens only). */
+  readonly menuButton = h('button', { class: 'icon-button drawer-toggle', type: 'button', title: 'Files and projects',
+    'aria-label': 'Files and projects', 'aria-controls': 'sidebar', 'aria-expanded': 'false', onclick: () => this.setDrawer(!this.drawerOpen, true) },
+  icon('menu', 18));
+  /** Covers the editor beside the open drawer; a tap on it closes the drawer. */
+  readonly scrim = h('div', { class: 'drawer-scrim', hidden: true, onclick: () => this.setDrawer(false, false) });
   private current: SidebarView = 'explorer';
   private readonly buttons = new Map<SidebarView, HTMLButtonElement>();
+  private narrow = false;
+  private drawerOpen = false;
 
   constructor(private readonly views: Record<SidebarView, SidebarContent>, private readonly layout: LayoutSizes,
               private readonly host: SidebarHost) {
@@ -34,6 +47,52 @@ export class Sidebar {
     this.activityBar.appendChild(h('div', { class: 'spacer' }));
     this.activityBar.appendChild(h('button', { class: 'activity-item', type: 'button', title: 'Settings', 'aria-label': 'Settings',
       onclick: () => this.host.openSettings() }, icon('settings', 24)));
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || !this.narrow || !this.drawerOpen) return;
+      event.preventDefault();
+      this.setDrawer(false, true);
+    };
+    this.element.addEventListener('keydown', closeOnEscape);
+    this.activityBar.addEventListener('keydown', closeOnEscape);
+  }
+
+  /** Whether the side bar shows: the drawer's state on a narrow screen, the remembered one otherwise. */
+  get shown(): boolean {
+    return this.narrow ? this.drawerOpen : !this.layout.sidebarHidden;
+  }
+
+  get isDrawer(): boolean {
+    return this.narrow;
+  }
+
+  /** The screen became narrow (the side bar turns into a closed drawer) or wide again. */
+  setNarrow(narrow: boolean): void {
+    this.narrow = narrow;
+    this.drawerOpen = false;
+    this.host.layoutChanged(false);
+  }
+
+  /** Opens or closes the drawer (nothing on a wide screen); `moveFocus` takes the focus into it or back to the menu button. */
+  setDrawer(open: boolean, moveFocus: boolean): void {
+    if (!this.narrow || this.drawerOpen === open) return;
+    this.drawerOpen = open;
+    if (open) this.render();
+    this.host.layoutChanged(false);
+    if (!moveFocus) return;
+    if (open) this.focusContent();
+    else this.menuButton.focus();
+  }
+
+  /** The focus goes into the view: the tree's row (its one Tab stop), else its first field or button. */
+  focusContent(): void {
+    const target = this.element.querySelector<HTMLElement>('.tree-row[tabindex="0"]')
+      ?? this.element.querySelector<HTMLElement>('input:not([type=file]), select, button');
+    target?.focus();
+  }
+
+  /** A file was chosen in the drawer: it closes, the editor takes over. */
+  fileChosen(): void {
+    this.setDrawer(false, false);
   }
 
   get view(): SidebarView {
@@ -42,7 +101,9 @@ export class Sidebar {
 
   /** The view's button hides the side bar when that view already shows, else shows the view. */
   toggle(view: SidebarView): void {
-    if (this.current === view && !this.layout.sidebarHidden) {
+    if (this.current === view && this.narrow && this.drawerOpen) {
+      this.setDrawer(false, true);
+    } else if (this.current === view && !this.narrow && !this.layout.sidebarHidden) {
       this.layout.sidebarHidden = true;
       this.host.layoutChanged(true);
     } else {
@@ -52,7 +113,8 @@ export class Sidebar {
 
   show(view: SidebarView): void {
     this.current = view;
-    this.layout.sidebarHidden = false;
+    if (this.narrow) this.drawerOpen = true;
+    else this.layout.sidebarHidden = false;
     this.render();
     this.host.layoutChanged(false);
   }
@@ -65,7 +127,14 @@ export class Sidebar {
 
   /** Applies the layout's hidden flag; the shown view's button is highlighted. */
   applyLayout(): void {
-    this.element.hidden = this.layout.sidebarHidden;
-    this.buttons.forEach((button, id) => button.classList.toggle('active', !this.layout.sidebarHidden && id === this.current));
+    const shown = this.shown;
+    this.element.hidden = !shown;
+    this.activityBar.classList.toggle('drawer-open', this.narrow && shown);
+    this.scrim.hidden = !(this.narrow && shown);
+    this.menuButton.setAttribute('aria-expanded', String(this.narrow && shown));
+    this.buttons.forEach((button, id) => {
+      button.classList.toggle('active', shown && id === this.current);
+      button.setAttribute('aria-pressed', String(shown && id === this.current));
+    });
   }
 }

@@ -18,14 +18,16 @@ const browserClock: Clock = {
 
 export class StatusBar {
   private readonly run = h('span', { class: 'status-item', 'data-status': 'run' });
-  private readonly elapsed = h('span', { class: 'status-item', 'data-status': 'elapsed' });
+  /** Not announced: it ticks ten times a second while a program runs. */
+  private readonly elapsed = h('span', { class: 'status-item', 'data-status': 'elapsed', 'aria-live': 'off' });
   private readonly exit = h('span', { class: 'status-item', 'data-status': 'exit' });
   private readonly memory = h('span', { class: 'status-item', 'data-status': 'memory' });
   private readonly editorItem = h('span', { class: 'status-item', 'data-status': 'editor', hidden: true });
   private readonly cursorItem = h('span', { class: 'status-item', 'data-status': 'cursor' });
   private readonly languageItem = h('span', { class: 'status-item', 'data-status': 'language' });
-  readonly element = h('footer', { class: 'statusbar' },
-    h('div', { class: 'status-left' }, this.run, this.elapsed, this.exit, this.memory),
+  /** The run's side is a polite live region (a screen reader says "OK", "exit 0"); the cursor's side is not. */
+  readonly element = h('footer', { class: 'statusbar', 'aria-label': 'Status bar' },
+    h('div', { class: 'status-left', role: 'status', 'aria-live': 'polite', 'aria-label': 'Run status' }, this.run, this.elapsed, this.exit, this.memory),
     h('div', { class: 'status-right' }, this.editorItem, this.cursorItem, this.languageItem));
   private startedAt = 0;
   private timer = 0;

@@ -1,0 +1,37 @@
+// @vitest-environment happy-dom
+import { describe, expect, it } from 'vitest';
+import { FocusMoves } from './focusMoves';
+
+describe('focus moves', () => {
+  function setup(fileOpen: boolean) {
+    const moves: string[] = [];
+    const terminal = document.createElement('textarea');
+    const host = document.createElement('div');
+    host.append(terminal);
+    const elsewhere = document.createElement('button');
+    document.body.replaceChildren(host, elsewhere);
+    const focus = new FocusMoves({
+      openEditor: () => (fileOpen ? { focus: () => moves.push('editor') } : null),
+      showExplorer: () => moves.push('explorer'),
+      terminalHost: () => host,
+      focusTerminal: () => { moves.push('terminal'); terminal.focus(); },
+    });
+    return { focus, moves, terminal, elsewhere };
+  }
+
+  it('Ctrl+` goes to the terminal from elsewhere and back to the editor from the terminal', () => {
+    const { focus, moves, terminal, elsewhere } = setup(true);
+    elsewhere.focus();
+    focus.toggleTerminal();
+    expect(document.activeElement).toBe(terminal);
+    focus.toggleTerminal();
+    expect(moves).toEqual(['terminal', 'editor']);
+  });
+
+  it('with no file open, going to the editor goes to the explorer', () => {
+    const { focus, moves } = setup(false);
+    focus.editor();
+    focus.explorer();
+    expect(moves).toEqual(['explorer', 'explorer']);
+  });
+});
