@@ -14,6 +14,7 @@ import { BottomPanel } from './workbench/bottomPanel';
 import { domDialogs, guard, reportError } from './workbench/dialogs';
 import { EditorTabs } from './workbench/editorTabs';
 import { ExplorerView } from './workbench/explorerView';
+import { HistoryView } from './workbench/historyView';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
 import { PreviewView } from './workbench/previewView';
 import { languageSwitch, ProjectsView } from './workbench/projectsView';
@@ -41,6 +42,7 @@ export class Ide {
   private readonly explorer: ExplorerView;
   private readonly runner: RunController;
   private readonly panel: BottomPanel;
+  private readonly history: HistoryView;
   private readonly sidebar: Sidebar;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
@@ -128,8 +130,16 @@ export class Ide {
       observer: {
         runStarted: () => this.ai.runStarted(),
         output: (stream, data) => this.ai.run.output(stream, data),
-        runFinished: (result) => this.ai.runFinished(result),
+        runFinished: (result) => {
+          this.ai.runFinished(result);
+          void this.history.refresh();
+        },
       },
+    });
+    this.history = new HistoryView(api, output, {
+      running: () => this.runner.running,
+      showTerminal: () => this.panel.show('terminal'),
+      toast: (message, tone) => this.dialogs.toast(message, tone),
     });
     this.sidebar = new Sidebar({ explorer: this.explorer, projects: this.projects }, this.layout, {
       layoutChanged: (save) => {
@@ -143,8 +153,10 @@ export class Ide {
       shown: (tab) => {
         if (tab === 'terminal') requestAnimationFrame(() => this.terminal?.resize());
         if (tab === 'ai') this.ai?.opened();
+        if (tab === 'history') void this.history.refresh();
       },
     });
+    this.panel.historyPane.append(this.history.element);
   }
 
   async start(): Promise<void> {
@@ -278,6 +290,7 @@ export class Ide {
       this.explorer.reset();
       // The last project's result is not this one's (a run still going keeps its own state).
       if (!this.runner.running) this.status.reset();
+      void this.history.open(id, !this.runner.running);
       localStorage.setItem(LAST_PROJECT_KEY, id);
       this.projectTitle.textContent = project.name;
       if (project.language) this.languageSelect.value = project.language;
