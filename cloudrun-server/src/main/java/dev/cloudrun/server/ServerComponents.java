@@ -122,7 +122,8 @@ final class ServerComponents implements AutoCloseable {
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
                     limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
             RunQuota quota = new RunQuota(config.runQuota());
-            RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), config.runHistory().outputKeepRuns());
+            RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), config.runHistory().outputKeepRuns(),
+                    config.runHistory().outputKeepRunsPerUser());
             RunService runs = new RunService(runner, sandboxProblem, projects, history, outputs,
                     config.runHistory().outputKeepBytes(), quota, scheduler,
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());

@@ -196,6 +196,10 @@ abstract class RunHistoryApiKit {
         assertThat(api.get("/api/runs/no-such-run/output", alice).status()).isEqualTo(404);
         assertThat(api.get("/api/runs/" + runId + "/output", null).status()).isEqualTo(401);
 
+        JsonNode paths = api.get("/api/openapi.json", null).json().path("paths");
+        assertThat(paths.path("/api/runs/{id}/output").path("get").path("responses").has("404")).isTrue();
+        assertThat(paths.path("/api/runs").path("get").path("parameters").findValuesAsText("name")).contains("limit", "projectId");
+
         for (String query : List.of("limit=0", "limit=501", "limit=ten", "limit=1%20OR%201=1")) {
             ApiClient.Response bad = api.get("/api/runs?projectId=" + projectId + "&" + query, alice);
             assertThat(bad.status()).as(query).isEqualTo(400);

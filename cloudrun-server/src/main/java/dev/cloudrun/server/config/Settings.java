@@ -121,6 +121,9 @@ public final class Settings {
     static final Setting<Integer> RUN_OUTPUT_KEEP_RUNS = declare(Setting.integer("CLOUDRUN_RUN_OUTPUT_KEEP_RUNS", 50, 1, 10_000,
             "how many runs' output one project keeps (and one user's runs without a project), the newest; older"
                     + " outputs are deleted, the runs stay in the history"));
+    static final Setting<Integer> RUN_OUTPUT_KEEP_RUNS_PER_USER = declare(Setting.integer("CLOUDRUN_RUN_OUTPUT_KEEP_RUNS_PER_USER",
+            200, 1, 100_000, "how many runs' output one user keeps across all projects, the newest: with"
+                    + " `CLOUDRUN_RUN_OUTPUT_KEEP_BYTES` it bounds what one user can store"));
 
     // Packages
     static final Setting<Boolean> PACKAGE_INSTALL = declare(Setting.flag("CLOUDRUN_PACKAGE_INSTALL", true,

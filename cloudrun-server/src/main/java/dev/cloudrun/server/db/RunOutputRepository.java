@@ -12,7 +12,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Keeps the output of recent runs ({@code run_outputs}): one row per run, written when it ends, and
- * only the newest few per project (or, for runs without a project, per user), so the table stays small.
+ * only the newest few per project (and of a user's runs without a project), and the newest more per
+ * user in all, so that what a user can store is bounded.
  */
 public final class RunOutputRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -20,24 +21,28 @@ public final class RunOutputRepository {
 
     private final Jdbi jdbi;
     private final int keptPerProject;
+    private final int keptPerUser;
 
     /**
      * Creates the repository.
      *
      * @param jdbi the database
      * @param keptPerProject how many runs' output a project (or a user's runs without a project) keeps
+     * @param keptPerUser how many runs' output a user keeps in all
      */
-    public RunOutputRepository(Jdbi jdbi, int keptPerProject) {
-        if (keptPerProject < 1) {
-            throw new IllegalArgumentException("keptPerProject must be at least 1, was " + keptPerProject);
+    public RunOutputRepository(Jdbi jdbi, int keptPerProject, int keptPerUser) {
+        if (keptPerProject < 1 || keptPerUser < 1) {
+            throw new IllegalArgumentException("keptPerProject and keptPerUser must be at least 1, were " + keptPerProject
+                    + " and " + keptPerUser);
         }
         this.jdbi = jdbi;
         this.keptPerProject = keptPerProject;
+        this.keptPerUser = keptPerUser;
     }
 
     /**
      * Stores a run's output (one insert) and drops the oldest outputs of its project (or of its
-     * user's runs without a project) beyond the number kept.
+     * user's runs without a project), and of its user, beyond the numbers kept.
      *
      * @param output the output; its run must be recorded in {@code runs}
      */
@@ -48,7 +53,9 @@ public final class RunOutputRepository {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("could not encode the output of run " + output.runId(), e);
         }
-        jdbi.useTransaction(handle -> {
+        // Each statement commits on its own: the insert is the run's, the deletes only tidy (a failed or
+        // raced one leaves an output too many until the next run's).
+        jdbi.useHandle(handle -> {
             handle.createUpdate("INSERT INTO run_outputs (run_id, user_id, project_id, chunks, kept_bytes, truncated,"
                             + " created_at) VALUES (:run, :user, :project, :chunks, :kept, :truncated, :created)")
                     .bind("run", output.runId()).bind("user", output.userId()).bind("project", output.projectId())
@@ -61,9 +68,14 @@ public final class RunOutputRepository {
 
     private void prune(Handle handle, RunOutput output) {
         String owner = output.projectId() != null ? "project_id = :project" : "user_id = :user AND project_id IS NULL";
+        deleteBeyond(handle, owner, output, keptPerProject);
+        deleteBeyond(handle, "user_id = :user", output, keptPerUser);
+    }
+
+    private static void deleteBeyond(Handle handle, String owner, RunOutput output, int kept) {
         handle.createUpdate("DELETE FROM run_outputs WHERE " + owner + " AND run_id NOT IN (SELECT run_id FROM run_outputs"
                         + " WHERE " + owner + " ORDER BY created_at DESC, run_id DESC LIMIT :kept)")
-                .bind("project", output.projectId()).bind("user", output.userId()).bind("kept", keptPerProject)
+                .bind("project", output.projectId()).bind("user", output.userId()).bind("kept", kept)
                 .execute();
     }
 

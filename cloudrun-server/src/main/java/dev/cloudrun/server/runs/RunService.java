@@ -59,7 +59,8 @@ public final class RunService {
      * @param projects the project store
      * @param history the run history
      * @param outputs keeps recorded runs' output
-     * @param outputKeepBytes the most output kept per recorded run, in UTF-8 bytes; 0 keeps none
+     * @param outputKeepBytes the most output kept per recorded run started through the IDE or {@code POST /api/runs},
+     *     in UTF-8 bytes; 0 keeps none
      * @param quota the per-user quota
      * @param scheduler runs deadline cancellations
      * @param deadline the longest any run may take, whatever it asked for
@@ -153,7 +154,9 @@ public final class RunService {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
         RunQuota.Permit permit = quota.acquire(user, address);
-        RunOutputCapture capture = record && outputKeepBytes > 0 ? new RunOutputCapture(listener, outputKeepBytes) : null;
+        // The compatible APIs keep or return their own results: only CloudRun's own runs keep their output.
+        boolean keepOutput = record && outputKeepBytes > 0 && ("websocket".equals(via) || "api".equals(via));
+        RunOutputCapture capture = keepOutput ? new RunOutputCapture(listener, outputKeepBytes) : null;
         Execution execution;
         try {
             // The runner's queue serves users in turn: one user's batch does not hold up another's run.

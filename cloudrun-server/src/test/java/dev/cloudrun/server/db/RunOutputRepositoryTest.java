@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * The kept output of runs on real SQLite and PostgreSQL (migration V6): chunks come back in order with
  * their streams, only the owner finds them, each project (and each user's runs without a project)
- * keeps only its newest outputs, and deleting a user deletes theirs.
+ * keeps only its newest outputs, so does each user in all, and deleting a user deletes theirs.
  */
 class RunOutputRepositoryTest {
     @TempDir
@@ -63,7 +63,7 @@ class RunOutputRepositoryTest {
     @EnumSource(DatabaseUrl.Kind.class)
     void chunksComeBackInOrderWithTheirStreamsAndOnlyForTheirOwner(DatabaseUrl.Kind kind) {
         RunRepository runs = open(kind);
-        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 50);
+        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 50, 1_000);
         run(runs, "r1", "alice", "p1", 1_000);
         List<RunOutput.Chunk> chunks = List.of(new RunOutput.Chunk("compiler", "warning: x\n"),
                 new RunOutput.Chunk("stdout", "Name? "), new RunOutput.Chunk("stderr", "Traceback \u00e9\u4e2d\ud83d\ude00\n"),
@@ -85,7 +85,7 @@ class RunOutputRepositoryTest {
     @EnumSource(DatabaseUrl.Kind.class)
     void eachProjectAndEachUsersRunsWithoutAProjectKeepOnlyTheirNewestOutputs(DatabaseUrl.Kind kind) {
         RunRepository runs = open(kind);
-        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 2);
+        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 2, 1_000);
         for (int index = 1; index <= 4; index++) {
             run(runs, "p1-" + index, "alice", "p1", index * 1_000L);
             outputs.save(output("p1-" + index, "alice", "p1", index * 1_000L));
@@ -114,9 +114,28 @@ class RunOutputRepositoryTest {
 
     @ParameterizedTest
     @EnumSource(DatabaseUrl.Kind.class)
+    void aUserKeepsOnlyTheirNewestOutputsAcrossAllTheirProjects(DatabaseUrl.Kind kind) {
+        RunRepository runs = open(kind);
+        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 50, 3);
+        for (int index = 1; index <= 5; index++) {
+            run(runs, "r" + index, "alice", "project-" + index, index * 1_000L);
+            outputs.save(output("r" + index, "alice", "project-" + index, index * 1_000L));
+        }
+        run(runs, "b1", "bob", "project-b", 10);
+        outputs.save(output("b1", "bob", "project-b", 10));
+
+        assertThat(outputsOf("alice")).isEqualTo(3);
+        assertThat(outputs.find("alice", "r2")).isEmpty();
+        assertThat(outputs.find("alice", "r3")).isPresent();
+        assertThat(outputs.find("alice", "r5")).isPresent();
+        assertThat(outputs.find("bob", "b1")).isPresent();
+    }
+
+    @ParameterizedTest
+    @EnumSource(DatabaseUrl.Kind.class)
     void deletingAUserDeletesTheirOutputs(DatabaseUrl.Kind kind) {
         RunRepository runs = open(kind);
-        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 50);
+        RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), 50, 1_000);
         run(runs, "b1", "bob", "p9", 1_000);
         outputs.save(output("b1", "bob", "p9", 1_000));
         assertThat(outputsOf("bob")).isEqualTo(1);
