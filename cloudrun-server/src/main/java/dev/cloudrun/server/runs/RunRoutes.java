@@ -45,7 +45,8 @@ public final class RunRoutes {
      * @param keys resolves callers that present an API key instead of a session
      * @param clients tells the client's address, for the per-address run quota
      */
-    public RunRoutes(RunService runs, RunRepository history, RunOutputRepository outputs, AuthRoutes auth, ApiKeyRoutes keys, ClientAddress clients) {
+    public RunRoutes(RunService runs, RunRepository history, RunOutputRepository outputs, AuthRoutes auth, ApiKeyRoutes keys,
+                     ClientAddress clients) {
         this.runs = runs;
         this.history = history;
         this.outputs = outputs;

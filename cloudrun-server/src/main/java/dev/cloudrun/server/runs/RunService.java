@@ -69,8 +69,8 @@ public final class RunService {
      * @param packageCacheScope {@code project} or {@code user}: whose runs share installed packages
      */
     public RunService(CodeRunner runner, String unavailableReason, ProjectService projects, RunRepository history,
-                      RunOutputRepository outputs, long outputKeepBytes, RunQuota quota, ScheduledExecutorService scheduler, Duration deadline, Clock clock,
-                      boolean packageInstall, String packageCacheScope) {
+                      RunOutputRepository outputs, long outputKeepBytes, RunQuota quota, ScheduledExecutorService scheduler,
+                      Duration deadline, Clock clock, boolean packageInstall, String packageCacheScope) {
         this.packageInstall = packageInstall;
         this.packageCacheScope = packageCacheScope;
         this.runner = runner;
@@ -172,7 +172,8 @@ public final class RunService {
         try {
             if (record) {
                 history.insertStarted(new RunRecord(execution.id(), user.userId(), projectId, language.id(),
-                        request.mainFileName().orElse(null), via, "RUNNING", null, null, null, null, null, null, null, startedAt, null));
+                        request.mainFileName().orElse(null), via, "RUNNING", null, null, null, null, null, null, null,
+                        startedAt, null));
             }
         } catch (RuntimeException e) {
             execution.cancel();
