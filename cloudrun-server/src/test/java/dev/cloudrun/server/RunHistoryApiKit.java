@@ -160,6 +160,21 @@ abstract class RunHistoryApiKit {
     }
 
     @Test
+    void deleting_a_project_deletes_its_kept_output_but_not_its_runs() {
+        String token = register();
+        String projectId = project(token, "main.py", "print('private')\n");
+        String runId = run(token, projectId).path("runId").asText();
+        assertThat(chunks(output(token, runId))).containsExactly("stdout:private\n");
+
+        assertThat(api.delete("/api/projects/" + projectId, token).status()).isEqualTo(204);
+
+        JsonNode gone = output(token, runId);
+        assertThat(gone.path("kept").asBoolean()).isFalse();
+        assertThat(gone.path("chunks")).isEmpty();
+        assertThat(runs(token, projectId)).hasSize(1);
+    }
+
+    @Test
     void a_websocket_run_keeps_the_output_its_messages_carried() {
         String token = register();
         String projectId = project(token, "main.py", "name = input('Name? ')\nprint('Hello, ' + name)\n");
