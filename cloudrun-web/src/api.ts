@@ -41,6 +41,40 @@ export interface CreatedApiKey extends ApiKey {
   signingSecret: string;
 }
 
+/** One run of a project's history, as `GET /api/runs` lists it. Times are epoch milliseconds. */
+export interface RunSummary {
+  id: string;
+  projectId?: string;
+  language: string;
+  entryPath?: string;
+  via: string;
+  /** The SDK's status, or `RUNNING` while it runs. */
+  status: string;
+  exitCode?: number;
+  wallTimeMs?: number;
+  memoryBytes?: number;
+  message?: string;
+  startedAtMillis: number;
+  finishedAtMillis?: number;
+}
+
+/** A piece of a run's kept output, from one stream. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr' | 'compiler' | 'install';
+  data: string;
+}
+
+/** The output the server kept of one run (`GET /api/runs/{id}/output`). */
+export interface KeptOutput {
+  runId: string;
+  status: string;
+  /** False when none is kept (the run is going, the server keeps none, or newer runs pushed it out). */
+  kept: boolean;
+  /** Output past the server's cap was dropped. */
+  truncated: boolean;
+  chunks: OutputChunk[];
+}
+
 /** An error the server answered with: {"error": {"code", "message", "field"?}}. */
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
@@ -214,6 +248,15 @@ export class Api {
 
   async revokeApiKey(id: string): Promise<void> {
     await this.request('DELETE', `/api/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** A project's runs, newest first. */
+  async runs(projectId: string, limit = 20): Promise<RunSummary[]> {
+    return (await this.json<{ runs: RunSummary[] }>('GET', `/api/runs?projectId=${encodeURIComponent(projectId)}&limit=${limit}`)).runs;
+  }
+
+  async runOutput(runId: string): Promise<KeptOutput> {
+    return this.json('GET', `/api/runs/${encodeURIComponent(runId)}/output`);
   }
 
   /** The run WebSocket's URL on this server. */

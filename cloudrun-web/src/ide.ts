@@ -17,6 +17,7 @@ import { EntryPicker } from './workbench/entryPicker';
 import { ExplorerView } from './workbench/explorerView';
 import { FixWithAi } from './workbench/fixWithAi';
 import { FocusMoves } from './workbench/focusMoves';
+import { HistoryView } from './workbench/historyView';
 import { MonacoCodeEditor, monacoModels } from './workbench/monacoEditor';
 import { PreviewView } from './workbench/previewView';
 import { languageSwitch, ProjectsView } from './workbench/projectsView';
@@ -47,6 +48,7 @@ export class Ide {
   private readonly problems: RunDiagnostics;
   private readonly fixWithAi: FixWithAi;
   private readonly panel: BottomPanel;
+  private readonly history: HistoryView;
   private readonly sidebar: Sidebar;
   private readonly entryPicker: EntryPicker;
   private readonly focusMoves: FocusMoves;
@@ -162,8 +164,18 @@ export class Ide {
       observer: {
         runStarted: (entry) => { this.ai.runStarted(); this.problems.runStarted(entry); this.fixWithAi.runStarted(); },
         output: (stream, data) => { this.ai.run.output(stream, data); this.problems.output(stream, data); },
-        runFinished: (result) => { this.ai.runFinished(result); this.problems.runFinished(result); void this.fixWithAi.runFinished(result); },
+        runFinished: (result) => {
+          this.ai.runFinished(result);
+          this.problems.runFinished(result);
+          void this.fixWithAi.runFinished(result);
+          void this.history.refresh();
+        },
       },
+    });
+    this.history = new HistoryView(api, output, {
+      running: () => this.runner.running,
+      showTerminal: () => this.panel.show('terminal'),
+      toast: (message, tone) => this.dialogs.toast(message, tone),
     });
     this.sidebar = new Sidebar({ explorer: this.explorer, projects: this.projects }, this.layout, {
       layoutChanged: (save) => {
@@ -183,8 +195,10 @@ export class Ide {
       shown: (tab) => {
         if (tab === 'terminal') requestAnimationFrame(() => this.terminal?.resize());
         if (tab === 'ai') this.ai?.opened();
+        if (tab === 'history') void this.history.refresh();
       },
     });
+    this.panel.historyPane.append(this.history.element);
   }
 
   async start(): Promise<void> {
@@ -329,6 +343,7 @@ export class Ide {
       this.explorer.reset();
       // The last project's result is not this one's (a run still going keeps its own state).
       if (!this.runner.running) this.status.reset();
+      void this.history.open(id, !this.runner.running);
       localStorage.setItem(LAST_PROJECT_KEY, id);
       this.projectTitle.textContent = project.name;
       if (project.language) this.languageSelect.value = project.language;

@@ -1,7 +1,7 @@
-/** The bottom panel: the Terminal, AI Assistant and Input tabs, with the panel's action buttons. */
+/** The bottom panel: the Terminal, AI Assistant, Input and History tabs, with the panel's action buttons. */
 import { h, icon } from '../dom';
 
-export type PanelTab = 'terminal' | 'ai' | 'input';
+export type PanelTab = 'terminal' | 'ai' | 'input' | 'history';
 
 export interface BottomPanelHost {
   clearTerminal(): void;
@@ -13,6 +13,7 @@ export class BottomPanel {
   private readonly tabs = h('div', { class: 'panel-tabs', role: 'tablist', 'aria-label': 'Panel' });
   readonly terminalHost = h('div', { class: 'terminal-host', 'data-testid': 'terminal', id: 'panel-terminal', role: 'tabpanel', 'aria-labelledby': 'panel-tab-terminal' });
   readonly aiPane = h('div', { class: 'ai-pane', id: 'panel-ai', role: 'tabpanel', 'aria-labelledby': 'panel-tab-ai' });
+  readonly historyPane = h('div', { class: 'history-host', id: 'panel-history', role: 'tabpanel', 'aria-labelledby': 'panel-tab-history' });
   private readonly inputBox = h('textarea', { class: 'stdin-input', spellcheck: 'false', placeholder: 'Input given to the program up front (one run reads it as its stdin).', 'aria-label': 'Program input' });
   private readonly inputPane = h('div', { class: 'input-pane', id: 'panel-input', role: 'tabpanel', 'aria-labelledby': 'panel-tab-input' },
     h('p', { class: 'hint', text: 'Text here is given to the program as its standard input when you press Run. Leave it empty to type input in the terminal while the program runs.' }),
@@ -25,7 +26,7 @@ export class BottomPanel {
       class: 'panel-tab', type: 'button', role: 'tab', id: `panel-tab-${id}`, 'aria-controls': `panel-${id}`, 'data-tab': id, text: label,
       onclick: () => this.show(id),
     });
-    this.tabs.append(tab('terminal', 'Terminal'), tab('ai', 'AI Assistant'), tab('input', 'Input'));
+    this.tabs.append(tab('terminal', 'Terminal'), tab('ai', 'AI Assistant'), tab('input', 'Input'), tab('history', 'History'));
     // The tab list is one Tab stop; Left and Right (Home, End) pick a tab, as in the WAI-ARIA tabs pattern.
     this.tabs.addEventListener('keydown', (event) => {
       const buttons = [...this.tabs.querySelectorAll<HTMLElement>('.panel-tab')];
@@ -42,7 +43,7 @@ export class BottomPanel {
       h('button', { class: 'icon-button', type: 'button', title: 'Clear terminal (Ctrl+K)', 'aria-label': 'Clear terminal',
         onclick: () => this.host.clearTerminal() }, icon('clear')));
     this.element.append(h('div', { class: 'panel-header' }, this.tabs, panelActions),
-      h('div', { class: 'panel-body' }, this.terminalHost, this.aiPane, this.inputPane));
+      h('div', { class: 'panel-body' }, this.terminalHost, this.aiPane, this.inputPane, this.historyPane));
   }
 
   /** What the Input tab holds: the program's stdin given up front. */
@@ -60,6 +61,7 @@ export class BottomPanel {
     this.terminalHost.hidden = tab !== 'terminal';
     this.aiPane.hidden = tab !== 'ai';
     this.inputPane.hidden = tab !== 'input';
+    this.historyPane.hidden = tab !== 'history';
     this.host.shown(tab);
   }
 }

@@ -24,6 +24,7 @@ import dev.cloudrun.server.config.ServerConfig;
 import dev.cloudrun.server.config.WebSocketSettings;
 import dev.cloudrun.server.db.Database;
 import dev.cloudrun.server.db.ProjectRepository;
+import dev.cloudrun.server.db.RunOutputRepository;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.db.UserRepository;
 import dev.cloudrun.server.http.ClientAddress;
@@ -121,7 +122,10 @@ final class ServerComponents implements AutoCloseable {
             ProjectService projects = new ProjectService(new ProjectRepository(database.jdbi()), clock, limits.maxFileBytes(),
                     limits.maxFiles(), limits.maxBytes(), limits.maxProjectsPerUser());
             RunQuota quota = new RunQuota(config.runQuota());
-            RunService runs = new RunService(runner, sandboxProblem, projects, history, quota, scheduler,
+            RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), config.runHistory().outputKeepRuns(),
+                    config.runHistory().outputKeepRunsPerUser());
+            RunService runs = new RunService(runner, sandboxProblem, projects, history, outputs,
+                    config.runHistory().outputKeepBytes(), quota, scheduler,
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
             WebSocketSettings webSocket = config.webSocket();
             ClientAddress clients = config.http().clientAddress();
@@ -170,7 +174,7 @@ final class ServerComponents implements AutoCloseable {
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
             new ProjectRoutes(projects, authRoutes).register(app);
-            new RunRoutes(runs, history, authRoutes, keyRoutes, clients).register(app);
+            new RunRoutes(runs, history, outputs, authRoutes, keyRoutes, clients).register(app);
             aiRoutes.register(app);
             keyRoutes.register(app);
             grading.register(app);

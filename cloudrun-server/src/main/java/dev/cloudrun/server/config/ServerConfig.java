@@ -29,6 +29,7 @@ public final class ServerConfig {
     private final AuthSettings auth;
     private final RateLimitSettings rateLimits;
     private final RunQuotaSettings runQuota;
+    private final RunHistorySettings runHistory;
     private final SandboxSettings sandbox;
     private final PackageSettings packages;
     private final ProjectSettings projects;
@@ -46,6 +47,7 @@ public final class ServerConfig {
         this.auth = AuthSettings.from(values);
         this.rateLimits = RateLimitSettings.from(values);
         this.runQuota = RunQuotaSettings.from(values);
+        this.runHistory = RunHistorySettings.from(values);
         this.sandbox = SandboxSettings.from(values);
         this.packages = PackageSettings.from(values);
         this.projects = ProjectSettings.from(values);
@@ -173,6 +175,11 @@ public final class ServerConfig {
     /** @return per-user run quotas */
     public RunQuotaSettings runQuota() {
         return runQuota;
+    }
+
+    /** @return what the run history keeps of each run's output */
+    public RunHistorySettings runHistory() {
+        return runHistory;
     }
 
     /** @return the sandbox and run limits */

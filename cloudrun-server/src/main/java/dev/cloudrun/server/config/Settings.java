@@ -114,6 +114,17 @@ public final class Settings {
             "memory for compiled artefacts (C, C++, Java) kept by the hash of their sources, command and toolchain, so that"
                     + " a byte-identical repeat skips the compiler; 0 turns the cache off"));
 
+    // Run history
+    static final Setting<Integer> RUN_OUTPUT_KEEP_BYTES = declare(Setting.integer("CLOUDRUN_RUN_OUTPUT_KEEP_BYTES", 64 * 1024,
+            0, 16 * 1024 * 1024, "output kept per run for the IDE's history (`GET /api/runs/{id}/output`), in UTF-8 bytes, at"
+                    + " most 16 MiB; output past it is dropped while the run goes on; 0 keeps none").shownDefault("64 KiB"));
+    static final Setting<Integer> RUN_OUTPUT_KEEP_RUNS = declare(Setting.integer("CLOUDRUN_RUN_OUTPUT_KEEP_RUNS", 50, 1, 10_000,
+            "how many runs' output one project keeps (and one user's runs without a project), the newest; older"
+                    + " outputs are deleted, the runs stay in the history"));
+    static final Setting<Integer> RUN_OUTPUT_KEEP_RUNS_PER_USER = declare(Setting.integer("CLOUDRUN_RUN_OUTPUT_KEEP_RUNS_PER_USER",
+            200, 1, 100_000, "how many runs' output one user keeps across all projects, the newest: with"
+                    + " `CLOUDRUN_RUN_OUTPUT_KEEP_BYTES` it bounds what one user can store"));
+
     // Packages
     static final Setting<Boolean> PACKAGE_INSTALL = declare(Setting.flag("CLOUDRUN_PACKAGE_INSTALL", true,
             "whether clients may ask for missing packages to be installed (auto-install)"));

@@ -137,6 +137,9 @@ public final class ProjectRepository {
                 return false;
             }
             handle.createUpdate("DELETE FROM project_files WHERE project_id = :id").bind("id", projectId).execute();
+            // What its programs printed goes with it; the runs stay in the history.
+            handle.createUpdate("DELETE FROM run_outputs WHERE project_id = :id AND user_id = :owner")
+                    .bind("id", projectId).bind("owner", ownerId).execute();
             handle.createUpdate("DELETE FROM projects WHERE id = :id").bind("id", projectId).execute();
             return true;
         });

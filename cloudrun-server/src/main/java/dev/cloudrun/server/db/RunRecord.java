@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param userId who started it
  * @param projectId the project it ran from, or null for inline files
  * @param language the language id
+ * @param entryPath the file it ran (a project's entry or the request's main file), or null when not named
  * @param via {@code websocket} or {@code api}
  * @param status the SDK status name, or {@code RUNNING} while it runs
  * @param exitCode the exit code, or null while it runs
@@ -22,6 +23,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param finishedAtMillis end time, or null while it runs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunRecord(String id, String userId, String projectId, String language, String via, String status,
+public record RunRecord(String id, String userId, String projectId, String language, String entryPath, String via, String status,
                         Integer exitCode, Long wallTimeMs, Long cpuTimeMs, Long memoryBytes, Long stdoutBytes,
                         Long stderrBytes, String message, long startedAtMillis, Long finishedAtMillis) { }

@@ -9,10 +9,11 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * Stores every run: inserted when it starts (with the node that runs it), completed when it ends.
  */
 public final class RunRepository {
-    private static final String COLUMNS = "id, user_id, project_id, language, via, status, exit_code, wall_time_ms, cpu_time_ms,"
-            + " memory_bytes, stdout_bytes, stderr_bytes, message, started_at, finished_at";
+    private static final String COLUMNS = "id, user_id, project_id, language, entry_path, via, status, exit_code, wall_time_ms,"
+            + " cpu_time_ms, memory_bytes, stdout_bytes, stderr_bytes, message, started_at, finished_at";
     private static final RowMapper<RunRecord> MAPPER = (rs, ctx) -> new RunRecord(rs.getString("id"), rs.getString("user_id"),
-            rs.getString("project_id"), rs.getString("language"), rs.getString("via"), rs.getString("status"),
+            rs.getString("project_id"), rs.getString("language"), rs.getString("entry_path"), rs.getString("via"),
+            rs.getString("status"),
             (Integer) nullable(rs.getInt("exit_code"), rs.wasNull()), (Long) nullable(rs.getLong("wall_time_ms"), rs.wasNull()),
             (Long) nullable(rs.getLong("cpu_time_ms"), rs.wasNull()), (Long) nullable(rs.getLong("memory_bytes"), rs.wasNull()),
             (Long) nullable(rs.getLong("stdout_bytes"), rs.wasNull()), (Long) nullable(rs.getLong("stderr_bytes"), rs.wasNull()),
@@ -45,11 +46,12 @@ public final class RunRepository {
      * @param run the record, status {@code RUNNING}
      */
     public void insertStarted(RunRecord run) {
-        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO runs (id, user_id, project_id, language, via, status, started_at,"
-                        + " node_id) VALUES (:id, :user, :project, :language, :via, :status, :started, :node)")
+        jdbi.useHandle(handle -> handle.createUpdate("INSERT INTO runs (id, user_id, project_id, language, entry_path, via, status,"
+                        + " started_at, node_id) VALUES (:id, :user, :project, :language, :entry, :via, :status, :started, :node)")
                 .bind("node", node)
                 .bind("id", run.id()).bind("user", run.userId()).bind("project", run.projectId())
-                .bind("language", run.language()).bind("via", run.via()).bind("status", run.status())
+                .bind("language", run.language()).bind("entry", run.entryPath()).bind("via", run.via())
+                .bind("status", run.status())
                 .bind("started", run.startedAtMillis())
                 .execute());
     }
@@ -79,6 +81,18 @@ public final class RunRepository {
         return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM runs WHERE user_id = :user"
                         + " ORDER BY started_at DESC, id DESC LIMIT :limit")
                 .bind("user", userId).bind("limit", limit).map(MAPPER).list());
+    }
+
+    /**
+     * @param userId the user (another user's runs of the project are not listed)
+     * @param projectId the project
+     * @param limit at most this many
+     * @return the user's runs of that project, newest first
+     */
+    public List<RunRecord> listByProject(String userId, String projectId, int limit) {
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT " + COLUMNS + " FROM runs WHERE user_id = :user"
+                        + " AND project_id = :project ORDER BY started_at DESC, id DESC LIMIT :limit")
+                .bind("user", userId).bind("project", projectId).bind("limit", limit).map(MAPPER).list());
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.db.Project;
+import dev.cloudrun.server.db.RunOutputRepository;
 import dev.cloudrun.server.db.RunRecord;
 import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.http.ApiError;
@@ -43,6 +44,8 @@ public final class RunService {
     private final String unavailableReason;
     private final ProjectService projects;
     private final RunRepository history;
+    private final RunOutputRepository outputs;
+    private final long outputKeepBytes;
     private final RunQuota quota;
     private final ScheduledExecutorService scheduler;
     private final Duration deadline;
@@ -55,6 +58,9 @@ public final class RunService {
      * @param unavailableReason why there is no runner (shown to clients), or null
      * @param projects the project store
      * @param history the run history
+     * @param outputs keeps recorded runs' output
+     * @param outputKeepBytes the most output kept per recorded run started through the IDE or {@code POST /api/runs},
+     *     in UTF-8 bytes; 0 keeps none
      * @param quota the per-user quota
      * @param scheduler runs deadline cancellations
      * @param deadline the longest any run may take, whatever it asked for
@@ -63,14 +69,16 @@ public final class RunService {
      * @param packageCacheScope {@code project} or {@code user}: whose runs share installed packages
      */
     public RunService(CodeRunner runner, String unavailableReason, ProjectService projects, RunRepository history,
-                      RunQuota quota, ScheduledExecutorService scheduler, Duration deadline, Clock clock,
-                      boolean packageInstall, String packageCacheScope) {
+                      RunOutputRepository outputs, long outputKeepBytes, RunQuota quota, ScheduledExecutorService scheduler,
+                      Duration deadline, Clock clock, boolean packageInstall, String packageCacheScope) {
         this.packageInstall = packageInstall;
         this.packageCacheScope = packageCacheScope;
         this.runner = runner;
         this.unavailableReason = unavailableReason;
         this.projects = projects;
         this.history = history;
+        this.outputs = outputs;
+        this.outputKeepBytes = outputKeepBytes;
         this.quota = quota;
         this.scheduler = scheduler;
         this.deadline = deadline;
@@ -146,10 +154,13 @@ public final class RunService {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
         RunQuota.Permit permit = quota.acquire(user, address);
+        // The compatible APIs keep or return their own results: only CloudRun's own runs keep their output.
+        boolean keepOutput = record && outputKeepBytes > 0 && ("websocket".equals(via) || "api".equals(via));
+        RunOutputCapture capture = keepOutput ? new RunOutputCapture(listener, outputKeepBytes) : null;
         Execution execution;
         try {
             // The runner's queue serves users in turn: one user's batch does not hold up another's run.
-            execution = runner.start(request.withFairnessKey("user:" + user.userId()), listener);
+            execution = runner.start(request.withFairnessKey("user:" + user.userId()), capture != null ? capture : listener);
         } catch (QueueFullException e) {
             permit.release();
             throw ApiError.of(503, "queue_full", "the server has too many runs waiting; try again in a minute");
@@ -161,7 +172,8 @@ public final class RunService {
         try {
             if (record) {
                 history.insertStarted(new RunRecord(execution.id(), user.userId(), projectId, language.id(),
-                        via, "RUNNING", null, null, null, null, null, null, null, startedAt, null));
+                        request.mainFileName().orElse(null), via, "RUNNING", null, null, null, null, null, null, null,
+                        startedAt, null));
             }
         } catch (RuntimeException e) {
             execution.cancel();
@@ -175,12 +187,19 @@ public final class RunService {
             Outcome outcome = new Outcome(execution.id(), result, missingDependencies(language, result));
             if (record) {
                 try {
-                    history.complete(new RunRecord(execution.id(), user.userId(), projectId, language.id(), via,
+                    history.complete(new RunRecord(execution.id(), user.userId(), projectId, language.id(), null, via,
                             result.status().name(), result.exitCode(), result.wallTime().toMillis(), result.cpuTime().toMillis(),
                             result.memoryBytes(), (long) result.stdoutBytes().length, (long) result.stderrBytes().length,
                             truncate(result.message(), 1000), startedAt, clock.millis()));
                 } catch (RuntimeException e) {
                     LOG.error("could not record the end of run {}", execution.id(), e);
+                }
+                if (capture != null) {
+                    try {
+                        outputs.save(capture.output(execution.id(), user.userId(), projectId, clock.millis()));
+                    } catch (RuntimeException e) {
+                        LOG.error("could not keep the output of run {}", execution.id(), e);
+                    }
                 }
             }
             onFinish.accept(outcome);

@@ -40,7 +40,7 @@ class RunHistoryNodesTest {
     }
 
     private static void started(RunRepository history, String id, long at) {
-        history.insertStarted(new RunRecord(id, "u", null, "python", "api", "RUNNING", null, null, null, null, null, null,
+        history.insertStarted(new RunRecord(id, "u", null, "python", null, "api", "RUNNING", null, null, null, null, null, null,
                 null, at, null));
     }
 
@@ -82,9 +82,9 @@ class RunHistoryNodesTest {
         started(before, "one", 1_000);
         started(before, "two", 1_000);
         RunRepository finished = before;
-        finished.insertStarted(new RunRecord("done", "u", null, "python", "api", "RUNNING", null, null, null, null, null,
+        finished.insertStarted(new RunRecord("done", "u", null, "python", null, "api", "RUNNING", null, null, null, null, null,
                 null, null, 1_000, null));
-        finished.complete(new RunRecord("done", "u", null, "python", "api", "OK", 0, 1L, 1L, 1L, 0L, 0L, "ok", 1_000, 1_500L));
+        finished.complete(new RunRecord("done", "u", null, "python", null, "api", "OK", 0, 1L, 1L, 1L, 0L, 0L, "ok", 1_000, 1_500L));
 
         // A restart gets a new random node id; on SQLite it still owns everything.
         assertThat(new RunRepository(database.jdbi(), database.kind(), "host-9f8e7d").markInterrupted(2_000)).isEqualTo(2);
