@@ -101,7 +101,7 @@ export class Ide {
     const output: RunOutput = {
       note: (text) => this.terminal.note(text),
       output: (stream, data) => this.terminal.output(stream, data),
-      startInput: (handler) => this.terminal.startInput(handler),
+      startInput: (handler, raw) => this.terminal.startInput(handler, raw),
       stopInput: () => this.terminal.stopInput(),
       focus: () => this.terminal.focus(),
     };
@@ -117,6 +117,7 @@ export class Ide {
           await this.preview.refresh();
         },
         stdin: () => this.panel.input,
+        terminalMode: () => this.settings.terminalMode,
         showTerminal: () => this.panel.show('terminal'),
         token: () => api.token ?? '',
         sessionExpired: () => api.onSessionExpired(),

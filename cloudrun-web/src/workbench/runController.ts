@@ -8,6 +8,7 @@ import type { Project } from '../api';
 import { h, icon } from '../dom';
 import type { LineAction } from '../lineEditor';
 import { extension, languageOfFile, type LanguageInfo } from '../paths';
+import { OutputSequencer } from '../outputOrder';
 import { statusTone, type RunResult, type ServerMessage, type StartOptions, type Stream } from '../protocol';
 import { RunSession } from '../runner';
 import { formatBytes, formatMillis } from '../text';
@@ -17,7 +18,8 @@ import type { Tone } from './statusBar';
 export interface RunOutput {
   note(text: string): void;
   output(stream: Stream, data: string): void;
-  startInput(handler: (action: LineAction) => void): void;
+  /** With `raw` (terminal mode), every keystroke goes as typed, unechoed: the program's terminal echoes. */
+  startInput(handler: (action: LineAction) => void, raw?: boolean): void;
   stopInput(): void;
   focus(): void;
 }
@@ -62,6 +64,8 @@ export interface RunHost {
   showPreview(): Promise<void>;
   /** The text of the Input tab, given to the program up front ('' for interactive input). */
   stdin(): string;
+  /** Whether runs use terminal mode (one pseudo-terminal, output in exact order); off when absent. */
+  terminalMode?(): boolean;
   showTerminal(): void;
   token(): string;
   sessionExpired(): void;
@@ -97,6 +101,8 @@ export class RunController {
   readonly installButton = h('button', { class: 'button install', type: 'button', hidden: true, 'data-action': 'install-rerun' });
   private session: RunConnection | null = null;
   private lastMissing: string[] = [];
+  /** Puts the current run's output back in `seq` order. */
+  private order = new OutputSequencer((output) => this.showOutput(output.stream, output.data));
   private readonly host: RunHost;
   private readonly output: RunOutput;
   private readonly status: RunStatus;
@@ -155,7 +161,10 @@ export class RunController {
     this.setRunState('Starting…', true);
     this.status.startClock();
     this.observer.runStarted();
-    const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages },
+    this.order = new OutputSequencer((output) => this.showOutput(output.stream, output.data));
+    const terminal = this.host.terminalMode?.() ?? false;
+    const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages,
+      ...(terminal ? { terminal } : {}) },
       (message) => this.onMessage(message),
       (problem) => this.onClosed(session, problem));
     this.session = session;
@@ -164,7 +173,7 @@ export class RunController {
         if (action.type === 'send') session.stdin(action.text);
         else if (action.type === 'eof') session.closeStdin();
         else if (action.type === 'interrupt') this.stop();
-      });
+      }, terminal);
     }
     this.output.focus();
   }
@@ -189,8 +198,7 @@ export class RunController {
         this.setRunState(message.phase.charAt(0) + message.phase.slice(1).toLowerCase(), message.phase !== 'FINISHED');
         break;
       case 'output':
-        this.output.output(message.stream, message.data);
-        this.observer.output(message.stream, message.data);
+        this.order.push(message);
         break;
       case 'missingDependency':
         this.offerInstall(message.packages);
@@ -215,9 +223,15 @@ export class RunController {
       case 'authenticated':
         break;
       case 'finished':
+        this.order.flush();
         this.finish(message.result);
         break;
     }
+  }
+
+  private showOutput(stream: Stream, data: string): void {
+    this.output.output(stream, data);
+    this.observer.output(stream, data);
   }
 
   private offerInstall(packages: string[]): void {

@@ -367,8 +367,11 @@ public final class RunRequest {
      * colour, {@code input()} behaves as at a prompt) and the kernel keeps every write of stdout and
      * stderr in exactly the order made, which two pipes cannot when writes come closer together
      * than one read. Everything the program writes arrives as {@link StreamKind#STDOUT} (the
-     * result's {@link RunResult#stderr()} is empty), with {@code \n} kept as written; the terminal
-     * does not echo input. Only the run step gets the terminal: compiler output stays apart.
+     * result's {@link RunResult#stderr()} is empty), with {@code \n} kept as written. With
+     * {@linkplain #withInteractiveStdin() interactive stdin} the terminal echoes and edits what it
+     * reads, as when a person types at one (send keystrokes as typed; Ctrl+D, {@code "\u0004"}, at
+     * the start of a line is end-of-file, and so is closing stdin); stdin given whole is not echoed.
+     * Only the run step gets the terminal: compiler output stays apart.
      *
      * @return a copy that runs on a terminal
      */

@@ -290,7 +290,8 @@ final class RunLifecycle {
             packageManager.runEnv().forEach(env::putIfAbsent);
         }
         return new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts, List.of(),
-                run.request().stderrToStdout(), run.request().terminal());
+                run.request().stderrToStdout(), !run.request().terminal() ? StepSpec.Terminal.NONE
+                        : run.request().interactiveStdin() ? StepSpec.Terminal.ECHO : StepSpec.Terminal.NO_ECHO);
     }
 
     private RunResult programResult(StepReport step, String compilerOutput, boolean compileCached, List<String> installed,

@@ -24,12 +24,23 @@ import java.util.Objects;
  *     (as {@code 2>&1} does), so the kernel keeps the writes of both in order and everything
  *     arrives at the sink as stdout
  * @param terminal whether the command runs on a pseudo-terminal of the sandbox's own (its stdin,
- *     stdout and stderr), as in a terminal window: {@code isatty()} is true, the writes of stdout
- *     and stderr stay in order, and everything arrives at the sink as stdout (see {@link #commandWithRedirections()})
+ *     stdout and stderr), as in a terminal window, and whether that terminal echoes input:
+ *     {@code isatty()} is true, the writes of stdout and stderr stay in order, and everything
+ *     arrives at the sink as stdout (see {@link #commandWithRedirections()})
  */
 public record StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
                        List<CacheMount> cacheMounts, List<NetworkEndpoint> privateEndpoints, boolean stderrToStdout,
-                       boolean terminal) {
+                       Terminal terminal) {
+
+    /** Whether a step runs on a pseudo-terminal, and whether the terminal echoes what it reads. */
+    public enum Terminal {
+        /** Pipes: stdin, stdout and stderr are three pipes (or stderr stdout's with {@code stderrToStdout}). */
+        NONE,
+        /** A terminal that does not echo input: input given up front, as with {@code program < file}. */
+        NO_ECHO,
+        /** A terminal that echoes input, as when a person types at it (the client then echoes nothing itself). */
+        ECHO
+    }
 
     /** The terminal size a {@link #terminal()} step's pseudo-terminal reports: columns. */
     public static final int TERMINAL_COLUMNS = 80;
@@ -60,7 +71,7 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
      */
     public StepSpec(Kind kind, List<String> command, Map<String, String> env, Limits limits, boolean network,
                     List<CacheMount> cacheMounts, List<NetworkEndpoint> privateEndpoints, boolean stderrToStdout) {
-        this(kind, command, env, limits, network, cacheMounts, privateEndpoints, stderrToStdout, false);
+        this(kind, command, env, limits, network, cacheMounts, privateEndpoints, stderrToStdout, Terminal.NONE);
     }
 
     /**
@@ -118,15 +129,16 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
      * {@code /dev/pts}): the host never hands a terminal of its own to the sandbox. It copies its
      * stdin to the terminal (end-of-file becomes the terminal's end-of-file character, so the
      * program reads end-of-file), the terminal's output to its stdout, and exits with the program's
-     * exit code ({@code -e}; 128+N after signal N, as a shell reports it). The terminal does not echo
-     * input (the client shows what it sends), does not turn {@code \n} into {@code \r\n}, and
+     * exit code ({@code -e}; 128+N after signal N, as a shell reports it). The terminal echoes input
+     * only when {@link Terminal#ECHO} (then it also edits the line: Backspace, Ctrl+U; Ctrl+C
+     * interrupts, Ctrl+D is end-of-file, as at any terminal), does not turn {@code \n} into {@code \r\n}, and
      * reports {@value #TERMINAL_COLUMNS}x{@value #TERMINAL_ROWS}. In canonical mode the kernel
      * holds at most 4095 bytes of one input line.
      *
      * @return the argument list to execute
      */
     public List<String> commandWithRedirections() {
-        if (terminal) {
+        if (terminal != Terminal.NONE) {
             return terminalCommand();
         }
         if (!stderrToStdout) {
@@ -147,7 +159,8 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
         for (String word : command) {
             inner.append(' ').append(shellQuote(word));
         }
-        return List.of("/usr/bin/env", "SHELL=/bin/sh", "script", "-q", "-e", "-f", "-E", "never", "-c",
+        return List.of("/usr/bin/env", "SHELL=/bin/sh", "script", "-q", "-e", "-f", "-E",
+                terminal == Terminal.ECHO ? "always" : "never", "-c",
                 inner.toString(), "/dev/null");
     }
 
@@ -159,6 +172,7 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
     /** Checks and copies the components. */
     public StepSpec {
         Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(terminal, "terminal");
         command = List.copyOf(command);
         env = Map.copyOf(env);
         Objects.requireNonNull(limits, "limits");
