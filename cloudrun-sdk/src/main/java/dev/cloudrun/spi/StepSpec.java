@@ -131,9 +131,9 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
      * program reads end-of-file), the terminal's output to its stdout, and exits with the program's
      * exit code ({@code -e}; 128+N after signal N, as a shell reports it). The terminal echoes input
      * only when {@link Terminal#ECHO} (then it also edits the line: Backspace, Ctrl+U; Ctrl+C
-     * interrupts, Ctrl+D is end-of-file, as at any terminal), does not turn {@code \n} into {@code \r\n}, and
-     * reports {@value #TERMINAL_COLUMNS}x{@value #TERMINAL_ROWS}. In canonical mode the kernel
-     * holds at most 4095 bytes of one input line.
+     * interrupts, Ctrl+D is end-of-file, as at any terminal; Ctrl+S does not stop the output), does
+     * not turn {@code \n} into {@code \r\n}, and reports {@value #TERMINAL_COLUMNS}x{@value #TERMINAL_ROWS}.
+     * In canonical mode the kernel holds at most 4095 bytes of one input line.
      *
      * @return the argument list to execute
      */
@@ -150,7 +150,8 @@ public record StepSpec(Kind kind, List<String> command, Map<String, String> env,
     }
 
     private List<String> terminalCommand() {
-        StringBuilder inner = new StringBuilder("stty -onlcr cols " + TERMINAL_COLUMNS + " rows " + TERMINAL_ROWS
+        // -ixon: Ctrl+S typed in a browser's terminal must not freeze the output (XOFF) with no Ctrl+Q in sight.
+        StringBuilder inner = new StringBuilder("stty -onlcr -ixon cols " + TERMINAL_COLUMNS + " rows " + TERMINAL_ROWS
                 + " 2>/dev/null; ");
         // script runs the command with $SHELL -c: a fixed /bin/sh, then the program's own SHELL (if any) back.
         String shell = env.get("SHELL");
