@@ -24,6 +24,14 @@ describe('RunRecord', () => {
     expect(run.failed).toBe(false);
   });
 
+  it('takes the error from the one stream of a terminal-mode run, which has no stderr', () => {
+    const run = new RunRecord();
+    run.start();
+    run.output('stdout', 'partial output\nTraceback...\nNameError: name \'x\' is not defined\n');
+    run.result = result('RUNTIME_ERROR');
+    expect(run.errorText()).toBe('Run status: RUNTIME_ERROR (exit code 1)\npartial output\nTraceback...\nNameError: name \'x\' is not defined\n');
+  });
+
   it('keeps only the tail of a long output', () => {
     const run = new RunRecord();
     run.output('stderr', 'a'.repeat(100_000));

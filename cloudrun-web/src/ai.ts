@@ -51,12 +51,15 @@ export class RunRecord {
     return this.result !== null && this.result.status !== 'OK';
   }
 
-  /** The error text sent to the assistant: the status line, the server's message and stderr. */
+  /**
+   * The error text sent to the assistant: the status line, the server's message and stderr (or, in
+   * terminal mode, where stderr is part of the one stream, the output).
+   */
   errorText(): string {
     if (!this.result) return '';
     const head = [`Run status: ${this.result.status}${this.result.exitCode !== null ? ` (exit code ${this.result.exitCode})` : ''}`,
       this.result.message ?? ''].filter(Boolean).join('\n');
-    return tail(`${head}\n${this.stderr}`, AI_OUTPUT_CAP);
+    return tail(`${head}\n${this.stderr || this.stdout}`, AI_OUTPUT_CAP);
   }
 }
 

@@ -49,7 +49,7 @@ describe('modals', () => {
     const opener = h('button', { type: 'button', text: 'settings' });
     document.body.append(opener);
     opener.focus();
-    showSettings({ theme: 'dark', fontSize: 14 }, { id: 'u', username: 'ada', email: null, guest: false } as never, () => {});
+    showSettings({ theme: 'dark', fontSize: 14, terminalMode: true }, { id: 'u', username: 'ada', email: null, guest: false } as never, () => {});
     expect(document.activeElement?.getAttribute('aria-label')).toBe('Theme');
     press('Escape');
     expect(document.querySelector('[role=dialog]')).toBeNull();

@@ -121,7 +121,7 @@ export class Ide {
     const output: RunOutput = {
       note: (text) => this.terminal.note(text),
       output: (stream, data) => this.terminal.output(stream, data),
-      startInput: (handler) => this.terminal.startInput(handler),
+      startInput: (handler, raw) => this.terminal.startInput(handler, raw),
       stopInput: () => this.terminal.stopInput(),
       hint: (text) => this.terminal.hint(text),
       focus: () => this.terminal.focus(),
@@ -152,6 +152,7 @@ export class Ide {
           await this.preview.refresh();
         },
         stdin: () => this.panel.input,
+        terminalMode: () => this.settings.terminalMode,
         showTerminal: () => this.panel.show('terminal'),
         focusEditor: () => this.focusEditorAfterRun(),
         token: () => api.token ?? '',

@@ -2,7 +2,8 @@
  * Turns keystrokes typed into the terminal while a program runs into what the program should get.
  * A program's stdin is a pipe, not a TTY, so the IDE does what a terminal's line discipline would:
  * echo locally, let Backspace edit the line, send the line on Enter, Ctrl+D for end of input and
- * Ctrl+C to stop.
+ * Ctrl+C to stop. In terminal mode the program has a terminal of its own, whose line discipline does
+ * all this, and the IDE's terminal passes keystrokes on as typed instead (RunTerminal.startInput).
  */
 
 export type LineAction =

@@ -24,7 +24,7 @@ export type ServerMessage =
   | { kind: 'authenticated' }
   | { kind: 'accepted'; runId: string }
   | { kind: 'phase'; phase: string }
-  | { kind: 'output'; stream: Stream; data: string }
+  | { kind: 'output'; stream: Stream; data: string; seq?: number | null }
   | { kind: 'missingDependency'; packages: string[]; message: string | null }
   | { kind: 'installStarted'; packages: string[] }
   | { kind: 'installFinished'; packages: string[]; success: boolean; message: string }
@@ -37,6 +37,12 @@ const text = (value: unknown): string | null => (typeof value === 'string' ? val
 const number = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? [value] : [];
+
+/** The output message's place in its run's output (`seq`), when the server numbers them. */
+const sequence = (message: Json): { seq?: number } => {
+  const seq = number(message.seq);
+  return seq !== null && Number.isInteger(seq) ? { seq } : {};
+};
 
 function normalType(type: string): string {
   return type.replace(/[-_]/g, '').toLowerCase();
@@ -85,10 +91,11 @@ export function parseServerMessage(raw: string): ServerMessage | null {
     case 'stderr':
     case 'compiler':
     case 'install':
-      return { kind: 'output', stream: normalType(type) as Stream, data };
+      return { kind: 'output', stream: normalType(type) as Stream, data, ...sequence(message) };
     case 'output': {
       const stream = (text(message.stream) ?? 'stdout').toLowerCase();
-      return { kind: 'output', stream: (['stderr', 'compiler', 'install'].includes(stream) ? stream : 'stdout') as Stream, data };
+      return { kind: 'output', stream: (['stderr', 'compiler', 'install'].includes(stream) ? stream : 'stdout') as Stream, data,
+        ...sequence(message) };
     }
     case 'missingdependency':
     case 'missingdependencies':
@@ -128,6 +135,8 @@ export interface StartOptions {
   stdin?: string;
   args?: string[];
   installPackages?: string[];
+  /** Terminal mode: the program gets one pseudo-terminal for stdin, stdout and stderr (exact order, isatty true). */
+  terminal?: boolean;
 }
 
 /** The message that starts a run of a saved project; with stdin given up front the run is not interactive. */
@@ -142,6 +151,7 @@ export function startMessage(options: StartOptions): Json {
   };
   if (options.language) message.language = options.language;
   if (options.args && options.args.length > 0) message.args = options.args;
+  if (options.terminal) message.terminal = true;
   if (options.stdin !== undefined && options.stdin !== '') {
     message.stdin = options.stdin;
   } else {

@@ -36,6 +36,8 @@ export class RunTerminal {
   onInput: ((action: LineAction) => void) | null = null;
   /** Escape was pressed: the IDE moves the focus out of the terminal (terminalKeys.ts says which keys leave). */
   onLeave: (() => void) | null = null;
+  /** Terminal mode: keystrokes go to the program's own terminal as typed, which echoes and edits the line. */
+  private raw = false;
 
   constructor(host: HTMLElement, theme: 'dark' | 'light', fontSize: number) {
     this.xterm = new Terminal({
@@ -66,6 +68,10 @@ export class RunTerminal {
     this.buffer = new OutputBuffer({ write: (data, done) => this.xterm.write(data, done) });
     this.xterm.onData((data) => {
       if (!this.onInput) return;
+      if (this.raw) {
+        this.onInput({ type: 'send', text: data });
+        return;
+      }
       for (const action of this.lineEditor.feed(data)) {
         if (action.type === 'echo') this.push(action.text);
         this.onInput?.(action);
@@ -119,14 +125,20 @@ export class RunTerminal {
     this.hintLine.hidden = text === null;
   }
 
-  startInput(handler: (action: LineAction) => void): void {
+  /**
+   * Sends what is typed to the program: line by line, echoed and edited here (pipes), or with `raw`
+   * every keystroke as typed, for a program on a terminal of its own (terminal mode), which echoes.
+   */
+  startInput(handler: (action: LineAction) => void, raw = false): void {
     this.lineEditor.reset();
+    this.raw = raw;
     this.onInput = handler;
   }
 
   stopInput(): void {
     this.hint(null);
     this.onInput = null;
+    this.raw = false;
     this.lineEditor.reset();
   }
 

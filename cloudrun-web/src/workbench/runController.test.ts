@@ -73,9 +73,11 @@ describe('run controller', () => {
   let toasts: string[];
   let connections: FakeConnection[];
   let input: ((action: LineAction) => void) | null;
+  let rawInput: boolean | undefined;
   let stdinText: string;
   let saveFailure: Error | null;
   let html: boolean;
+  let terminalMode: boolean;
   let project: Project | null;
   let active: string;
   let focused: string[];
@@ -98,6 +100,7 @@ describe('run controller', () => {
     stdinText = '';
     saveFailure = null;
     html = false;
+    terminalMode = false;
     project = { id: 'p1', name: 'Demo', language: 'python', entry: 'main.py' };
     active = 'main.py';
     focused = [];
@@ -115,6 +118,7 @@ describe('run controller', () => {
       saveAll: async () => { observed.push('saved'); if (saveFailure) throw saveFailure; },
       showPreview: async () => { observed.push('preview'); },
       stdin: () => stdinText,
+      terminalMode: () => terminalMode,
       showTerminal: () => observed.push('terminal tab'),
       focusEditor: () => focused.push('editor'),
       token: () => 'token-1',
@@ -128,7 +132,7 @@ describe('run controller', () => {
       output: {
         note: (text) => notes.push(plain(text)),
         output: (stream, data) => output.push([stream, data]),
-        startInput: (handler) => { input = handler; },
+        startInput: (handler, raw) => { input = handler; rawInput = raw; },
         stopInput: () => { input = null; },
         hint: (text) => hints.push(text),
         focus: () => focused.push('terminal'),
@@ -388,5 +392,33 @@ describe('run controller', () => {
       expect(hints.at(-1)).toBeNull();
       expect(document.body.dataset.waitingForInput).toBeUndefined();
     });
+  });
+
+  it('asks for terminal mode when the setting is on, and shows output in seq order', async () => {
+    terminalMode = true;
+    await controller.run();
+    expect(connection().options.terminal).toBe(true);
+    // Keystrokes go as typed: the program's terminal echoes them.
+    expect(rawInput).toBe(true);
+    input!({ type: 'send', text: 'A' });
+    expect(connection().sent).toEqual(['stdin A']);
+    connection().receive({ kind: 'accepted', runId: 'r1' });
+    connection().receive({ kind: 'output', stream: 'stdout', data: 'out0\n', seq: 1 });
+    connection().receive({ kind: 'output', stream: 'stdout', data: 'out1\n', seq: 3 });
+    expect(output).toEqual([['stdout', 'out0\n']]);
+    connection().receive({ kind: 'output', stream: 'stderr', data: 'err0\n', seq: 2 });
+    connection().receive({ kind: 'output', stream: 'stderr', data: 'err1\n', seq: 5 });
+    expect(output).toEqual([['stdout', 'out0\n'], ['stderr', 'err0\n'], ['stdout', 'out1\n']]);
+    // A message still missing at the end: what is held shows before the result line.
+    connection().receive({ kind: 'finished', result: result() });
+    expect(output[output.length - 1]).toEqual(['stderr', 'err1\n']);
+    expect(observed.filter((entry) => entry.startsWith('ai std'))).toEqual(
+      ['ai stdout out0\n', 'ai stderr err0\n', 'ai stdout out1\n', 'ai stderr err1\n']);
+  });
+
+  it('leaves terminal mode out when the setting is off', async () => {
+    await controller.run();
+    expect(connection().options).not.toHaveProperty('terminal');
+    expect(rawInput).toBe(false);
   });
 });

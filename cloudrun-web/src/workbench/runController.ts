@@ -9,6 +9,7 @@ import type { Project } from '../api';
 import { h, icon } from '../dom';
 import type { LineAction } from '../lineEditor';
 import { extension, languageOfFile, type LanguageInfo } from '../paths';
+import { OutputSequencer } from '../outputOrder';
 import { statusTone, type RunResult, type ServerMessage, type StartOptions, type Stream } from '../protocol';
 import { RunSession } from '../runner';
 import { formatBytes, formatMillis } from '../text';
@@ -31,7 +32,8 @@ export const WAITING_HINT: Record<WaitReason, string> = {
 export interface RunOutput {
   note(text: string): void;
   output(stream: Stream, data: string): void;
-  startInput(handler: (action: LineAction) => void): void;
+  /** With `raw` (terminal mode), every keystroke goes as typed, unechoed: the program's terminal echoes. */
+  startInput(handler: (action: LineAction) => void, raw?: boolean): void;
   stopInput(): void;
   /** Shows a transient hint where the program's next output goes (null removes it). */
   hint(text: string | null): void;
@@ -81,6 +83,8 @@ export interface RunHost {
   showPreview(): Promise<void>;
   /** The text of the Input tab, given to the program up front ('' for interactive input). */
   stdin(): string;
+  /** Whether runs use terminal mode (one pseudo-terminal, output in exact order); off when absent. */
+  terminalMode?(): boolean;
   showTerminal(): void;
   /** A run ended: the editor gets the focus back (unless the person has moved it elsewhere). */
   focusEditor(): void;
@@ -129,6 +133,8 @@ export class RunController {
     waiting: (reason) => this.showWaiting(reason),
     resumed: () => this.endWaiting(),
   });
+  /** Puts the current run's output back in `seq` order. */
+  private order = new OutputSequencer((output) => this.showOutput(output.stream, output.data));
   private readonly host: RunHost;
   private readonly output: RunOutput;
   private readonly status: RunStatus;
@@ -193,7 +199,10 @@ export class RunController {
     this.setRunState('Starting…', true);
     this.status.startClock();
     this.observer.runStarted(entry);
-    const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages },
+    this.order = new OutputSequencer((output) => this.showOutput(output.stream, output.data));
+    const terminal = this.host.terminalMode?.() ?? false;
+    const session = this.connect({ token: this.host.token(), projectId: project.id, entry, language, stdin: stdin || undefined, installPackages,
+      ...(terminal ? { terminal } : {}) },
       (message) => this.onMessage(message),
       (problem) => this.onClosed(session, problem));
     this.session = session;
@@ -202,7 +211,7 @@ export class RunController {
         if (action.type === 'send') { this.inputWait.inputSent(); session.stdin(action.text); }
         else if (action.type === 'eof') { this.inputWait.stop(); session.closeStdin(); }
         else if (action.type === 'interrupt') this.stop();
-      });
+      }, terminal);
       // Typing goes to the program; with its input given up front there is nothing to type.
       this.output.focus();
     }
@@ -230,9 +239,7 @@ export class RunController {
         if (message.phase === 'RUNNING' && this.interactive && this.session && !this.session.isFinished) this.inputWait.start();
         break;
       case 'output':
-        if (message.stream === 'stdout' || message.stream === 'stderr') this.inputWait.output(message.data);
-        this.output.output(message.stream, message.data);
-        this.observer.output(message.stream, message.data);
+        this.order.push(message);
         break;
       case 'missingDependency':
         this.offerInstall(message.packages);
@@ -258,9 +265,16 @@ export class RunController {
       case 'authenticated':
         break;
       case 'finished':
+        this.order.flush();
         this.finish(message.result);
         break;
     }
+  }
+
+  private showOutput(stream: Stream, data: string): void {
+    if (stream === 'stdout' || stream === 'stderr') this.inputWait.output(data);
+    this.output.output(stream, data);
+    this.observer.output(stream, data);
   }
 
   private offerInstall(packages: string[]): void {

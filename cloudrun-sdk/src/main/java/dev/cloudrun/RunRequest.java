@@ -45,6 +45,7 @@ public final class RunRequest {
     private final String packageCache;
     private final String fairnessKey;
     private final boolean stderrToStdout;
+    private final boolean terminal;
     private final List<String> compileCommand;
     private final List<String> runCommand;
 
@@ -69,6 +70,7 @@ public final class RunRequest {
         this.packageCache = fields.packageCache;
         this.fairnessKey = fields.fairnessKey;
         this.stderrToStdout = fields.stderrToStdout;
+        this.terminal = fields.terminal;
         this.compileCommand = fields.compileCommand;
         this.runCommand = fields.runCommand;
         this.compileCache = fields.compileCache;
@@ -90,6 +92,7 @@ public final class RunRequest {
         String packageCache;
         String fairnessKey;
         boolean stderrToStdout;
+        boolean terminal;
         List<String> compileCommand;
         List<String> runCommand;
         boolean compileCache = true;
@@ -112,6 +115,7 @@ public final class RunRequest {
         fields.packageCache = packageCache;
         fields.fairnessKey = fairnessKey;
         fields.stderrToStdout = stderrToStdout;
+        fields.terminal = terminal;
         fields.compileCommand = compileCommand;
         fields.runCommand = runCommand;
         fields.compileCache = compileCache;
@@ -358,6 +362,24 @@ public final class RunRequest {
     }
 
     /**
+     * Runs the program on a pseudo-terminal, as a terminal window would: its stdin, stdout and
+     * stderr are one terminal of the sandbox's own, so {@code isatty()} is true (colour libraries
+     * colour, {@code input()} behaves as at a prompt) and the kernel keeps every write of stdout and
+     * stderr in exactly the order made, which two pipes cannot when writes come closer together
+     * than one read. Everything the program writes arrives as {@link StreamKind#STDOUT} (the
+     * result's {@link RunResult#stderr()} is empty), with {@code \n} kept as written. With
+     * {@linkplain #withInteractiveStdin() interactive stdin} the terminal echoes and edits what it
+     * reads, as when a person types at one (send keystrokes as typed; Ctrl+D, {@code "\u0004"}, at
+     * the start of a line is end-of-file, and so is closing stdin); stdin given whole is not echoed.
+     * Only the run step gets the terminal: compiler output stays apart.
+     *
+     * @return a copy that runs on a terminal
+     */
+    public RunRequest withTerminal() {
+        return with(fields -> fields.terminal = true);
+    }
+
+    /**
      * Replaces the language's compile command for this run, for example
      * {@code List.of("gcc", "-DGREETING=\"hi\"", "-o", "main", "{file}")}. The words take the same
      * placeholders as the language's own: {@code {file}} (the main file), {@code {stem}} (its name
@@ -514,6 +536,11 @@ public final class RunRequest {
     /** @return whether the program's stderr is the same stream as its stdout ({@link #withStderrToStdout()}) */
     public boolean stderrToStdout() {
         return stderrToStdout;
+    }
+
+    /** @return whether the program runs on a pseudo-terminal ({@link #withTerminal()}) */
+    public boolean terminal() {
+        return terminal;
     }
 
     /** @return the compile command that replaces the language's for this run, if any */

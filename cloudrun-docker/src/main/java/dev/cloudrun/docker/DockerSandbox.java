@@ -334,7 +334,7 @@ final class DockerSandbox implements Sandbox {
             runtime = backend.runtimes().forContainer(!"none".equals(network));
             CreateContainerCmd create = createContainer(StepProfile.of(step.kind(), step.limits()), network,
                     cgroupParentName, containerName, mounts(step),
-                    backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections()) : step.commandWithRedirections(), environment(step));
+                    backend.runtimes().gvisor() ? GvisorStdio.wrap(step) : step.commandWithRedirections(), environment(step));
             containerId = backend.withinStartTimeout("create container " + containerName, runtime,
                     () -> create.exec().getId());
         } catch (NotFoundException e) {
@@ -585,7 +585,7 @@ final class DockerSandbox implements Sandbox {
                 List<String> environment = new ArrayList<>(environment(step));
                 // What Docker adds to a cold container's environment.
                 environment.add("HOSTNAME=sandbox");
-                List<String> command = backend.runtimes().gvisor() ? GvisorStdio.wrap(step.commandWithRedirections())
+                List<String> command = backend.runtimes().gvisor() ? GvisorStdio.wrap(step)
                         : step.commandWithRedirections();
                 byte[] frame = WarmLauncher.frame(command, environment);
                 handover = streams -> {

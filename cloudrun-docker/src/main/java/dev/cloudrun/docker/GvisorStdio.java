@@ -1,5 +1,6 @@
 package dev.cloudrun.docker;
 
+import dev.cloudrun.spi.StepSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,6 +20,11 @@ import java.util.List;
  * waits for it, then kills what it left running (daemons that still hold the pipes would keep the
  * relays, and the step, alive), waits until the relays have copied everything and exits with the
  * program's status (128 + signal when a signal ended it, as {@code docker-init} reports it).
+ *
+ * <p>A {@linkplain StepSpec#terminal() terminal} step gets one pipe for stdout and stderr instead
+ * ({@code 2>&1}: one stream in the order of the writes, but {@code isatty()} false): on gVisor's
+ * pseudo-terminal (runsc 2022) a Python syntax error run under {@code script} hung until the
+ * wall-clock limit, and Ctrl+D in the input was not end-of-file.
  */
 final class GvisorStdio {
     /** The wrapper; {@code $@} is the program's command. */
@@ -48,6 +54,16 @@ final class GvisorStdio {
             "");
 
     private GvisorStdio() { }
+
+    /**
+     * @param step the step
+     * @return its command behind the relay; a terminal step's on one pipe for stdout and stderr
+     */
+    static List<String> wrap(StepSpec step) {
+        StepSpec piped = step.terminal() == StepSpec.Terminal.NONE ? step : new StepSpec(step.kind(), step.command(),
+                step.env(), step.limits(), step.network(), step.cacheMounts(), step.privateEndpoints(), true);
+        return wrap(piped.commandWithRedirections());
+    }
 
     /**
      * @param command the program's command

@@ -112,6 +112,18 @@ final class IdeSteps {
         page.waitForSelector(".editor-tab.active");
     }
 
+    /**
+     * Turns terminal mode (on by default: the program gets one pseudo-terminal, its output in exact
+     * order) on or off in the Settings dialog.
+     */
+    void setTerminalMode(boolean on) {
+        page.click("[data-testid=user-badge]");
+        page.click(".menu-item:has-text('Settings')");
+        page.waitForSelector("[data-setting=terminal-mode]");
+        page.setChecked("[data-setting=terminal-mode]", on);
+        page.click(".modal button:has-text('Done')");
+    }
+
     void setEditorText(String text) {
         page.click(".editor-host .view-lines");
         page.keyboard().press("Control+A");

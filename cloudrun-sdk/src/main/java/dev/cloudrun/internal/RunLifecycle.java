@@ -151,7 +151,8 @@ final class RunLifecycle {
                     return result;
                 }
                 List<String> missing = new ArrayList<>(MissingModules.packages(language,
-                        run.request().stderrToStdout() ? result.stdout() : result.stderr(), packages.modules()));
+                        run.request().stderrToStdout() || run.request().terminal() ? result.stdout() : result.stderr(),
+                        packages.modules()));
                 missing.removeAll(attempted);
                 if (missing.isEmpty()) {
                     return result;
@@ -289,7 +290,8 @@ final class RunLifecycle {
             packageManager.runEnv().forEach(env::putIfAbsent);
         }
         return new StepSpec(StepSpec.Kind.RUN, command, env, limits, run.request().network(), mounts, List.of(),
-                run.request().stderrToStdout());
+                run.request().stderrToStdout(), !run.request().terminal() ? StepSpec.Terminal.NONE
+                        : run.request().interactiveStdin() ? StepSpec.Terminal.ECHO : StepSpec.Terminal.NO_ECHO);
     }
 
     private RunResult programResult(StepReport step, String compilerOutput, boolean compileCached, List<String> installed,

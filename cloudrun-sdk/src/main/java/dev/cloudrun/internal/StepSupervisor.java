@@ -115,7 +115,7 @@ final class StepSupervisor {
         }
         output.finish();
         return new StepReport(spec.kind(), limits, outcome, output, wasCancelled || cancelled.getAsBoolean(),
-                wallTimeout, cpuTimeout, killedAt != 0, spec.stderrToStdout());
+                wallTimeout, cpuTimeout, killedAt != 0, spec.stderrToStdout() || spec.terminal() != StepSpec.Terminal.NONE);
     }
 
     /**

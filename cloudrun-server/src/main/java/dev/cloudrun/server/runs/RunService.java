@@ -184,7 +184,8 @@ public final class RunService {
         execution.result().whenComplete((result, failure) -> {
             timeout.cancel(false);
             permit.release();
-            Outcome outcome = new Outcome(execution.id(), result, missingDependencies(language, result));
+            Outcome outcome = new Outcome(execution.id(), result, missingDependencies(language, result,
+                    request.terminal() || request.stderrToStdout()));
             if (record) {
                 try {
                     history.complete(new RunRecord(execution.id(), user.userId(), projectId, language.id(), null, via,
@@ -260,6 +261,9 @@ public final class RunService {
             request = request.withInteractiveStdin();
         }
         request = request.withArgs(spec.args());
+        if (spec.terminal()) {
+            request = request.withTerminal();
+        }
         if (spec.wallTime() != null) {
             Duration wallTime = spec.wallTime();
             request = request.withLimits(limits -> limits.withWallTime(wallTime));
@@ -298,11 +302,12 @@ public final class RunService {
      *
      * @param language the language
      * @param result the result
+     * @param oneStream whether the program's stderr was its stdout (terminal mode, or stderr sent to stdout)
      * @return module names, without duplicates
      */
-    static List<String> missingDependencies(Language language, RunResult result) {
+    static List<String> missingDependencies(Language language, RunResult result, boolean oneStream) {
         Set<String> modules = new LinkedHashSet<>();
-        String stderr = result.stderr();
+        String stderr = oneStream ? result.stdout() : result.stderr();
         for (Pattern pattern : language.missingDependencyPatterns()) {
             Matcher matcher = pattern.matcher(stderr);
             while (matcher.find()) {

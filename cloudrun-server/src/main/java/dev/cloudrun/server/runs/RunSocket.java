@@ -366,8 +366,12 @@ public final class RunSocket {
         /**
          * Orders and batches one run's events. Holds them until 'accepted' (which carries the run id)
          * has been sent, so clients always see 'accepted' first, and every event carries the run id.
-         * Output arriving in many small writes is merged per stream for up to {@link #OUTPUT_BATCH}
-         * (or {@link #OUTPUT_BATCH_CHARS}), so a chatty program sends a few messages, not thousands.
+         * Output arriving in many small writes is merged for up to {@link #OUTPUT_BATCH} (or
+         * {@link #OUTPUT_BATCH_CHARS}), so a chatty program sends a few messages, not thousands; only
+         * consecutive chunks of one stream are merged (a chunk of another stream sends what is held
+         * first), so the messages keep the order in which the SDK handed over the chunks. Each output
+         * message carries {@code seq}, 1, 2, 3... for the run, in that order, so a client can tell a
+         * message that overtook another.
          */
         private final class EventGate {
             private java.util.List<Map<String, Object>> pending = new java.util.ArrayList<>();
@@ -375,6 +379,7 @@ public final class RunSocket {
             private String bufferedType;
             private final StringBuilder buffered = new StringBuilder();
             private ScheduledFuture<?> flushTask;
+            private long outputSeq;
 
             synchronized void emit(Map<String, Object> event) {
                 String type = (String) event.get("type");
@@ -416,6 +421,7 @@ public final class RunSocket {
                 if (buffered.length() > 0) {
                     Map<String, Object> output = new LinkedHashMap<>();
                     output.put("type", bufferedType);
+                    output.put("seq", ++outputSeq);
                     output.put("data", buffered.toString());
                     buffered.setLength(0);
                     deliver(output);

@@ -24,10 +24,11 @@ import java.util.Map;
  * @param wallTime the requested wall-clock limit, or null for the default
  * @param memoryBytes the requested memory limit, or null for the default
  * @param autoInstall whether missing packages are installed and the program run again
+ * @param terminal whether the program runs on a pseudo-terminal (terminal mode: one stream, in exact order)
  */
 public record RunSpec(String language, String source, Map<String, byte[]> files, String entry, String projectId,
                       String stdin, boolean interactive, List<String> args, Duration wallTime, Long memoryBytes,
-                      boolean autoInstall) {
+                      boolean autoInstall, boolean terminal) {
 
     /** The most arguments a run may have (far below what a sandbox's command line holds). */
     public static final int MAX_ARGS = 1000;
@@ -90,9 +91,14 @@ public record RunSpec(String language, String source, Map<String, byte[]> files,
             throw ApiError.badField("invalid_field", "autoInstall", "autoInstall must be true or false");
         }
         boolean autoInstall = autoInstallNode != null && autoInstallNode.asBoolean(false);
+        JsonNode terminalNode = body.get("terminal");
+        if (terminalNode != null && !terminalNode.isNull() && !terminalNode.isBoolean()) {
+            throw ApiError.badField("invalid_field", "terminal", "terminal must be true or false");
+        }
+        boolean terminal = terminalNode != null && terminalNode.asBoolean(false);
         return new RunSpec(Json.optionalText(body, "language").orElse(null), source, files,
                 Json.optionalText(body, "entry").orElse(null), projectId, stdin, interactive, List.copyOf(args),
-                wallTime, memoryBytes, autoInstall);
+                wallTime, memoryBytes, autoInstall, terminal);
     }
 
     private static long number(JsonNode limits, String field) {

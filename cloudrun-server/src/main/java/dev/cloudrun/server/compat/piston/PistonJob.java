@@ -173,7 +173,7 @@ record PistonJob(PistonRuntime runtime, RunSpec spec) {
                 ? Duration.ofMillis((long) Math.ceil(limits.get("run_timeout"))) : null;
         Long memoryBytes = limits.containsKey("run_memory_limit") ? (long) Math.ceil(limits.get("run_memory_limit")) : null;
         return new RunSpec(runtime.cloudRunLanguage().id(), source, written, entry, null, stdin, interactive,
-                List.copyOf(args), wallTime, memoryBytes, false);
+                List.copyOf(args), wallTime, memoryBytes, false, false);
     }
 
     private static byte[] decode(String content, String encoding, int index) {
