@@ -107,6 +107,8 @@ class RunHistoryBrowserTest {
     void twoRunsAreListedAndTheLastOnesOutputComesBackAfterAReload() throws IOException {
         ide.register(baseUrl, "history");
         ide.createProject("Remembered", "python");
+        // Pipes, not the IDE's default terminal mode: the kept output must keep stderr apart (and red).
+        ide.setTerminalMode(false);
         ide.setEditorText(PROGRAM);
         runAnswering("good", "OK", 1);
         runAnswering("bad", "RUNTIME_ERROR", 2);
