@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Output in the order the program wrote it (issue 15, item 2). On pipes, stdout and stderr written
- * alternately with a short pause between the writes (40 ms: on a loaded machine a reader thread may
- * wait for a CPU for 20 ms and more, and one read 20 ms apart was seen overtaken once at a load of
- * 7 on 2 cores) reach the listener in exactly that order, one call at a time. In terminal mode ({@link RunRequest#withTerminal()}) the program sees a terminal
+ * alternately with a pause between the writes (150 ms: each pipe has its own reader thread, and on a
+ * loaded machine one may wait for a CPU for tens of milliseconds; a read 20 ms apart was seen
+ * overtaken once at a load of 7 on 2 cores, and CI runs test classes in parallel) reach the listener in exactly that order, one call at a time. In terminal mode ({@link RunRequest#withTerminal()}) the program sees a terminal
  * ({@code isatty()} is true for stdin, stdout and stderr), writes with no pause at all arrive in
  * exact order as one stream, stdin and its end-of-file reach the program, and exit codes, signals,
  * syntax errors and the time limit are reported as on pipes. Each behaviour runs twice, so that a
@@ -142,7 +142,7 @@ public abstract class OutputOrderTck {
     void alternatingFlushedWritesWithAPauseReachTheListenerInTheOrderWritten() {
         for (int round = 0; round < 2; round++) {
             Recorder recorder = new Recorder();
-            RunResult result = runner.run(RunRequest.of("python", alternatingProgram(0.04)), recorder);
+            RunResult result = runner.run(RunRequest.of("python", alternatingProgram(0.15)), recorder);
 
             assertThat(result.status()).as(result.message()).isEqualTo(Status.OK);
             assertThat(recorder.lines()).as("round %d", round).containsExactlyElementsOf(alternating("stdout", "stderr"));
@@ -153,7 +153,7 @@ public abstract class OutputOrderTck {
     @Test
     void alternatingCWritesWithAPauseReachTheListenerInTheOrderWritten() {
         String program = "#define _POSIX_C_SOURCE 199309L\n#include <stdio.h>\n#include <time.h>\n"
-                + "int main(void) {\n  struct timespec pause = {0, 40000000};\n"
+                + "int main(void) {\n  struct timespec pause = {0, 150000000};\n"
                 + "  for (int i = 0; i < " + PAIRS + "; i++) {\n"
                 + "    printf(\"out%d\\n\", i); fflush(stdout); nanosleep(&pause, 0);\n"
                 + "    fprintf(stderr, \"err%d\\n\", i); nanosleep(&pause, 0);\n  }\n  return 0;\n}\n";
