@@ -266,10 +266,12 @@ public abstract class OutputOrderTck {
                 screen)) {
             screen.await("Name? ");
             execution.writeStdin("Ada\r");
-            screen.await("Hello, Ada!");
+            // Up to the end of the line: print() may write its text and its newline apart, and what is
+            // typed before the newline would be echoed in the middle of the line.
+            screen.await("Hello, Ada!\n");
             // Ctrl+D at the start of a line: end-of-file for this read, and the terminal stays open.
             execution.writeStdin("one\n\u0004");
-            screen.await("read 'one\\n'");
+            screen.await("read 'one\\n'\n");
             execution.writeStdin("two\n");
             screen.await("two\n");
             execution.closeStdin();
