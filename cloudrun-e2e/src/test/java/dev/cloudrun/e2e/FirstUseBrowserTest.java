@@ -2,20 +2,14 @@ package dev.cloudrun.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.Route;
 import com.microsoft.playwright.options.WaitForSelectorState;
-import dev.cloudrun.server.CloudRunServer;
-import dev.cloudrun.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -44,57 +38,36 @@ class FirstUseBrowserTest {
     @TempDir
     static Path dataDir;
 
-    private static CloudRunServer server;
-    private static Playwright playwright;
-    private static Browser browser;
+    private static BrowserHarness harness;
     private static String baseUrl;
 
-    private BrowserContext context;
+    private BrowserHarness.Tab tab;
     private Page page;
     private IdeSteps ide;
 
     @BeforeAll
     static void startServerAndBrowser() {
-        server = CloudRunServer.create(ServerConfig.of(Map.of(
-                "CLOUDRUN_PORT", "0",
-                "CLOUDRUN_DATA_DIR", dataDir.toString(),
-                "CLOUDRUN_BACKEND", "local",
-                "CLOUDRUN_WALL_TIME_SECONDS", "30",
-                "CLOUDRUN_MAX_FILE_BYTES", String.valueOf(MAX_FILE_BYTES),
-                "CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000"))).start();
-        baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        playwright = IdeSteps.playwright();
-        browser = IdeSteps.launchChromium(playwright);
+        harness = BrowserHarness.start(dataDir, Map.of("CLOUDRUN_WALL_TIME_SECONDS", "30", "CLOUDRUN_MAX_FILE_BYTES", String.valueOf(MAX_FILE_BYTES)));
+        baseUrl = harness.baseUrl();
     }
 
     @AfterAll
     static void stopServerAndBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     @BeforeEach
     void openPage() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
-        context.setDefaultTimeout(30_000);
-        page = context.newPage();
-        ide = new IdeSteps(page);
+        tab = harness.open(1400, 850, 30_000);
+        page = tab.page();
+        ide = tab.ide();
     }
 
     @AfterEach
-    void closePage(TestInfo test) throws IOException {
-        Files.createDirectories(ARTIFACTS);
-        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("first-use-" + test.getTestMethod().orElseThrow().getName() + ".png")));
-        List<String> violations = ide.policyViolations();
-        context.close();
-        assertThat(violations).as("Content-Security-Policy violations").isEmpty();
+    void closePage(TestInfo test) {
+        tab.close("first-use-" + test.getTestMethod().orElseThrow().getName());
     }
 
     @Test

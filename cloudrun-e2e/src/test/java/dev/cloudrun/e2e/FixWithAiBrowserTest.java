@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.PlaywrightException;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -56,11 +54,10 @@ class FixWithAiBrowserTest {
 
     private static HttpServer fakeProvider;
     private static final List<JsonNode> received = new CopyOnWriteArrayList<>();
-    private static CloudRunServer server;
-    private static Playwright playwright;
-    private static Browser browser;
+    private static BrowserHarness harness;
     private static String baseUrl;
 
+    private BrowserHarness.Tab tab;
     private BrowserContext context;
     private Page page;
     private IdeSteps ide;
@@ -71,29 +68,14 @@ class FixWithAiBrowserTest {
         fakeProvider.createContext("/", FixWithAiBrowserTest::answer);
         fakeProvider.setExecutor(Executors.newCachedThreadPool());
         fakeProvider.start();
-        server = CloudRunServer.create(ServerConfig.of(Map.of(
-                "CLOUDRUN_PORT", "0",
-                "CLOUDRUN_DATA_DIR", dataDir.toString(),
-                "CLOUDRUN_BACKEND", "local",
-                "CLOUDRUN_WALL_TIME_SECONDS", "30",
-                "GROQ_API_KEY", "test-key",
-                "GROQ_BASE_URL", "http://127.0.0.1:" + fakeProvider.getAddress().getPort() + "/openai/v1"))).start();
-        baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        assertThat(IdeSteps.CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
-        playwright = IdeSteps.playwright();
-        browser = IdeSteps.launchChromium(playwright);
+        harness = BrowserHarness.start(dataDir, Map.of("CLOUDRUN_WALL_TIME_SECONDS", "30", "GROQ_API_KEY", "test-key", "GROQ_BASE_URL", "http://127.0.0.1:" + fakeProvider.getAddress().getPort() + "/openai/v1"));
+        baseUrl = harness.baseUrl();
     }
 
     @AfterAll
     static void stopEverything() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.close();
+        if (harness != null) {
+            harness.close();
         }
         if (fakeProvider != null) {
             fakeProvider.stop(0);
@@ -102,17 +84,15 @@ class FixWithAiBrowserTest {
 
     @BeforeEach
     void openPage() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
-        context.setDefaultTimeout(TIMEOUT_MS);
-        page = context.newPage();
-        ide = new IdeSteps(page);
+        tab = harness.open(1400, 850, TIMEOUT_MS);
+        context = tab.context();
+        page = tab.page();
+        ide = tab.ide();
     }
 
     @AfterEach
     void closePage() {
-        List<String> violations = ide.policyViolations();
-        context.close();
-        assertThat(violations).as("Content-Security-Policy violations").isEmpty();
+        tab.close(null);
     }
 
     /** The fake Groq: records the request and streams an explanation with the corrected program. */

@@ -2,12 +2,7 @@ package dev.cloudrun.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import dev.cloudrun.server.CloudRunServer;
-import dev.cloudrun.server.config.ServerConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,56 +34,36 @@ class RunHistoryBrowserTest {
     @TempDir
     static Path dataDir;
 
-    private static CloudRunServer server;
-    private static Playwright playwright;
-    private static Browser browser;
+    private static BrowserHarness harness;
     private static String baseUrl;
 
-    private BrowserContext context;
+    private BrowserHarness.Tab tab;
     private Page page;
     private IdeSteps ide;
 
     @BeforeAll
     static void startServerAndBrowser() {
-        server = CloudRunServer.create(ServerConfig.of(Map.of(
-                "CLOUDRUN_PORT", "0",
-                "CLOUDRUN_DATA_DIR", dataDir.toString(),
-                "CLOUDRUN_BACKEND", "local",
-                "CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000"))).start();
-        baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        assertThat(IdeSteps.CHROMIUM).as("Debian's chromium (scripts/install-deps.sh installs it)").isExecutable();
-        playwright = IdeSteps.playwright();
-        browser = IdeSteps.launchChromium(playwright);
+        harness = BrowserHarness.start(dataDir, Map.of());
+        baseUrl = harness.baseUrl();
     }
 
     @AfterAll
     static void stopServerAndBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.close();
+        if (harness != null) {
+            harness.close();
         }
     }
 
     @BeforeEach
     void openPage() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
-        context.setDefaultTimeout(TIMEOUT_MS);
-        page = context.newPage();
-        ide = new IdeSteps(page);
+        tab = harness.open(1400, 850, TIMEOUT_MS);
+        page = tab.page();
+        ide = tab.ide();
     }
 
     @AfterEach
-    void closePage(TestInfo test) throws IOException {
-        Files.createDirectories(ARTIFACTS);
-        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("history-" + test.getTestMethod().orElseThrow().getName() + ".png")));
-        List<String> violations = ide.policyViolations();
-        context.close();
-        assertThat(violations).as("Content-Security-Policy violations").isEmpty();
+    void closePage(TestInfo test) {
+        tab.close("history-" + test.getTestMethod().orElseThrow().getName());
     }
 
     private void runAnswering(String name, String status, int prompts) {

@@ -4,12 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
-import dev.cloudrun.server.CloudRunServer;
-import dev.cloudrun.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,29 +36,19 @@ class TemplatesBrowserTest {
     @TempDir
     static Path dataDir;
 
-    private static CloudRunServer server;
-    private static Playwright playwright;
-    private static Browser browser;
-    private static BrowserContext context;
+    private static BrowserHarness harness;
+    private static BrowserHarness.Tab tab;
     private static Page page;
     private static IdeSteps ide;
     private static String baseUrl;
 
     @BeforeAll
     static void startServerBrowserAndAccount() {
-        server = CloudRunServer.create(ServerConfig.of(Map.of(
-                "CLOUDRUN_PORT", "0",
-                "CLOUDRUN_DATA_DIR", dataDir.toString(),
-                "CLOUDRUN_BACKEND", "local",
-                "CLOUDRUN_WALL_TIME_SECONDS", "30",
-                "CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000"))).start();
-        baseUrl = "http://127.0.0.1:" + server.port() + "/";
-        playwright = IdeSteps.playwright();
-        browser = IdeSteps.launchChromium(playwright);
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1400, 850));
-        context.setDefaultTimeout(45_000);
-        page = context.newPage();
-        ide = new IdeSteps(page);
+        harness = BrowserHarness.start(dataDir, Map.of("CLOUDRUN_WALL_TIME_SECONDS", "30"));
+        baseUrl = harness.baseUrl();
+        tab = harness.open(1400, 850, 45_000);
+        page = tab.page();
+        ide = tab.ide();
         ide.register(baseUrl, "templates");
         // Records whether the waiting-for-input state ever shows, however briefly.
         page.evaluate("() => { window.sawWaiting = false; new MutationObserver(() => {"
@@ -73,19 +58,15 @@ class TemplatesBrowserTest {
 
     @AfterAll
     static void stopAll() {
-        if (context != null) {
-            context.close();
+        try {
+            if (tab != null) {
+                tab.close(null);
+            }
+        } finally {
+            if (harness != null) {
+                harness.close();
+            }
         }
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
-        if (server != null) {
-            server.close();
-        }
-        assertThat(ide == null ? List.of() : ide.policyViolations()).as("Content-Security-Policy violations").isEmpty();
     }
 
     @TestFactory
