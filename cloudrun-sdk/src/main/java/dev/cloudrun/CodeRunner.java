@@ -177,6 +177,20 @@ public final class CodeRunner implements AutoCloseable {
         backend.releaseIdle();
     }
 
+    /**
+     * Opens a terminal workspace: a long-lived sandbox for one project, with shells on
+     * pseudo-terminals and runs against its files ({@link Workspace}).
+     *
+     * @param spec its language, files and limits (capped by nothing but the spec: the caller,
+     *     for example the server, applies its own ceilings)
+     * @return the workspace; close it when done
+     * @throws BackendUnavailableException if the backend has no workspaces
+     * @throws InvalidRequestException if the language or a file path is not acceptable
+     */
+    public Workspace openWorkspace(WorkspaceSpec spec) {
+        throw new UnsupportedOperationException("not built yet"); // TODO(issue 16): the engine's workspace session
+    }
+
     /** Cancels runs still going, waits briefly for them to clean up, and releases the backend. */
     @Override
     public void close() {

@@ -185,19 +185,30 @@ class LayoutBrowserTest {
         ide = new IdeSteps(page);
     }
 
-    /** Run must be inside the screen, on top (nothing covers it) and work. */
+    /** Runs a program that asks for a name, answers it by tapping the terminal and typing, and reads the output in order. */
     private void runAndSeeOutput(int width, int height, String name) throws IOException {
-        ide.setEditorText("print('hello from ' + 'the " + name + "')\n");
+        ide.setEditorText("import sys\nwho = input('Your name? ')\nprint('hello from the ' + who, flush=True)\n"
+                + "print('then stderr', file=sys.stderr, flush=True)\nprint('and stdout again')\n");
         Files.createDirectories(ARTIFACTS);
         page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + width + "x" + height + ".png")));
         assertRunInReach(width, height);
         page.click("[data-action=run]");
-        ide.waitForTerminal("hello from the " + name);
+        ide.waitForTerminal("Your name? ");
+        page.click(".terminal-host");
+        page.keyboard().type(name);
+        page.keyboard().press("Enter");
+        ide.waitForTerminal("and stdout again");
         ide.waitForTerminal("OK · exit code 0");
         ide.waitForRunEnd();
+        String text = (String) page.evaluate("() => [...document.querySelectorAll('.xterm-rows > div')]"
+                + ".map(row => row.textContent.replace(/\\u00a0/g, ' ')).join('\\n')");
+        assertThat(text.indexOf("hello from the " + name)).as(text).isGreaterThan(text.indexOf("Your name? "));
+        assertThat(text.indexOf("then stderr")).as(text).isGreaterThan(text.indexOf("hello from the " + name));
+        assertThat(text.indexOf("and stdout again")).as(text).isGreaterThan(text.indexOf("then stderr"));
         page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("layout-" + width + "x" + height + "-after-run.png")));
     }
 
+    /** Run must be inside the screen, on top (nothing covers it) and enabled. */
     private void assertRunInReach(int width, int height) {
         BoundingBox run = box("[data-action=run]");
         assertThat(page.isVisible("[data-action=run]")).isTrue();
