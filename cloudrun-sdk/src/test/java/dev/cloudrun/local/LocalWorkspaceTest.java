@@ -2,19 +2,27 @@ package dev.cloudrun.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.RunRequest;
+import dev.cloudrun.RunResult;
+import dev.cloudrun.Status;
 import dev.cloudrun.Terminal;
 import dev.cloudrun.TerminalListener;
 import dev.cloudrun.Workspace;
 import dev.cloudrun.WorkspaceSpec;
+import dev.cloudrun.internal.WorkspaceSession;
 import dev.cloudrun.tck.LeakChecks;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -156,6 +164,61 @@ class LocalWorkspaceTest {
                     .hasMessageContaining("full");
             assertThat(workspace.read("data.bin")).isEqualTo("old".getBytes(StandardCharsets.UTF_8));
             assertThat(workspace.list()).extracting(entry -> entry.path()).containsExactly("data.bin");
+        }
+    }
+
+    @Test
+    void aRunKeepsTheWorkspaceOpenAndTheIdleClockStartsWhenItEnds() throws Exception {
+        Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python").withIdleTimeout(Duration.ofSeconds(1)));
+        try {
+            RunResult run = workspace.run(RunRequest.of("python", "import time\ntime.sleep(2.5)\nprint('ran', 6 * 7)\n"));
+            assertThat(run.status()).as(run.message()).isEqualTo(Status.OK);
+            assertThat(run.stdout()).isEqualTo("ran 42\n");
+            assertThat(workspace.isOpen()).as("open after a run longer than the idle timeout").isTrue();
+            await().atMost(Duration.ofSeconds(20)).until(() -> !workspace.isOpen());
+            assertThatThrownBy(() -> workspace.list()).isInstanceOf(CloudRunException.class).hasMessageContaining("closed");
+        } finally {
+            workspace.close();
+        }
+        LeakChecks.assertNothingLeftBehind(backend::leftovers);
+    }
+
+    @Test
+    void theMaximumLifetimeEndsAWorkspaceEvenWithATerminalOpen() throws Exception {
+        Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python").withMaxLifetime(Duration.ofSeconds(2)));
+        try (Screen screen = new Screen()) {
+            Terminal terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            await().atMost(Duration.ofSeconds(20)).until(() -> !workspace.isOpen());
+            assertThat(terminal.await(Duration.ofSeconds(20))).isPresent();
+            assertThat(terminal.isOpen()).isFalse();
+        } finally {
+            workspace.close();
+        }
+        LeakChecks.assertNothingLeftBehind(backend::leftovers);
+    }
+
+    @Test
+    void aFloodOfOutputStopsAtCtrlCAndTheTerminalsAreCapped() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen screen = new Screen()) {
+            Terminal terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "yes flooding\r");
+            screen.waitFor(Pattern.compile("(flooding\r\n){1000}"));
+            terminal.write(new byte[] {3});
+            type(terminal, "echo calm-$((5*5))\r");
+            screen.waitFor(Pattern.compile("calm-25\r\n"));
+
+            List<Terminal> more = new ArrayList<>();
+            for (int i = 1; i < WorkspaceSession.MAX_TERMINALS; i++) {
+                more.add(workspace.openTerminal(80, 24, data -> { }));
+            }
+            assertThatThrownBy(() -> workspace.openTerminal(80, 24, data -> { })).isInstanceOf(CloudRunException.class)
+                    .hasMessageContaining("terminals open");
+            more.get(0).close();
+            assertThat(more.get(0).await(Duration.ofSeconds(20))).isPresent();
+            workspace.openTerminal(80, 24, data -> { }).close();
         }
     }
 
