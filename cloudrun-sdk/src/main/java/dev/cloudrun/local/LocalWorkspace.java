@@ -113,7 +113,9 @@ final class LocalWorkspace implements WorkspaceSandbox {
                 .withCpuTime(SHELL_CPU_TIME).withWallTime(SHELL_CPU_TIME).withMaxFileSizeBytes(NO_FILE_SIZE_LIMIT)
                 .withMaxOpenFiles(1024);
         StepSpec step = new StepSpec(StepSpec.Kind.RUN, command,
-                Map.of("TERM", "xterm-256color", "PS1", PROMPT, "COLORTERM", "truecolor"), limits, spec.network(),
+                // Histories go to the shell's own /tmp, not into the project's files.
+                Map.of("TERM", "xterm-256color", "PS1", PROMPT, "COLORTERM", "truecolor", "HISTFILE", "/tmp/.bash_history",
+                        "LESSHISTFILE", "-"), limits, spec.network(),
                 List.of(), spec.privateEndpoints(), false, StepSpec.Terminal.NONE);
         LocalTerminal[] opened = new LocalTerminal[1];
         LocalTerminal terminal = sandbox.openTerminal(step, columns, rows, sink, () -> {
