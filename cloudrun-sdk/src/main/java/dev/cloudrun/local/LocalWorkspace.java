@@ -158,9 +158,10 @@ final class LocalWorkspace implements WorkspaceSandbox {
     @Override
     public void write(String path, byte[] content) {
         // Written next to it, then renamed over it: a shell never sees half a file, and a full tree
-        // leaves the old file as it was.
+        // leaves the old file as it was. A file that was there keeps its mode (a script its x bit).
         fileOperation("umask 022; d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" || exit 1; [ -d \"$1\" ] && exit " + FOLDER + "; "
-                + "t=\"$d/.cloudrun-write-$$\"; if cat > \"$t\"; then mv -f -- \"$t\" \"$1\"; else rm -f -- \"$t\"; exit 1; fi",
+                + "t=\"$d/.cloudrun-write-$$\"; if cat > \"$t\"; then { [ ! -f \"$1\" ] || chmod --reference=\"$1\" -- \"$t\"; } "
+                + "&& mv -f -- \"$t\" \"$1\"; else rm -f -- \"$t\"; exit 1; fi",
                 List.of(path), content, "path");
     }
 

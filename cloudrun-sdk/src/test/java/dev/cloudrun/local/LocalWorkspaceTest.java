@@ -157,6 +157,21 @@ class LocalWorkspaceTest {
     }
 
     @Test
+    void aFileWrittenThroughTheApiKeepsTheModeTheShellGaveIt() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen screen = new Screen()) {
+            Terminal terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "printf 'echo one\\n' > run.sh && chmod 750 run.sh && echo made-$((1+1))\r");
+            screen.waitFor(Pattern.compile("made-2\r\n"));
+            workspace.write("run.sh", "echo two-$((2*3))\n".getBytes(StandardCharsets.UTF_8));
+            workspace.write("new.txt", "plain".getBytes(StandardCharsets.UTF_8));
+            type(terminal, "./run.sh; stat -c '%a %n' run.sh new.txt\r");
+            screen.waitFor(Pattern.compile("\r\ntwo-6\r\n750 run.sh\r\n644 new.txt\r\n"));
+        }
+    }
+
+    @Test
     void aWriteOverTheDiskCapFailsAndLeavesTheOldFile() {
         try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python").withDiskBytes(4L << 20))) {
             workspace.write("data.bin", "old".getBytes(StandardCharsets.UTF_8));
