@@ -61,6 +61,10 @@ final class LocalWorkspace implements WorkspaceSandbox {
     }
 
     static LocalWorkspace open(WorkspaceSandboxSpec spec, LocalSandboxBackend backend) {
+        if (!backend.tools().root()) {
+            throw new dev.cloudrun.BackendUnavailableException("terminal workspaces on the local backend need a root JVM: "
+                    + "the file tree's size cap is a tmpfs mount, and the shells run under a uid of their own");
+        }
         if (backend.cgroups().isEmpty()) {
             throw new dev.cloudrun.BackendUnavailableException("terminal workspaces need cgroups (memory, pids, cpu) "
                     + "to hold their limits: run the JVM as root or give it a delegated cgroup");
