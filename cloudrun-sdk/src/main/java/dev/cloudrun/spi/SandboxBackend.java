@@ -44,6 +44,19 @@ public interface SandboxBackend extends AutoCloseable {
     Sandbox open(SandboxSpec spec);
 
     /**
+     * Creates a long-lived workspace sandbox for one project, its files written before anything
+     * untrusted has run.
+     *
+     * @param spec its id, language, files and limits
+     * @return the sandbox; the caller closes it, which kills everything in it and removes it
+     * @throws dev.cloudrun.BackendUnavailableException if this backend has no workspaces
+     */
+    default WorkspaceSandbox openWorkspace(WorkspaceSandboxSpec spec) {
+        throw new dev.cloudrun.BackendUnavailableException("the " + name()
+                + " backend has no terminal workspaces: use the local or docker backend");
+    }
+
+    /**
      * How much a package cache holds now.
      *
      * @param cacheKey the cache's key (see {@link CacheMount#cacheKey()})
