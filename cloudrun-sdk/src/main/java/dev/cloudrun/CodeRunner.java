@@ -35,6 +35,10 @@ public final class CodeRunner implements AutoCloseable {
     private final SandboxBackend backend;
     private final RunEngine engine;
     private final Config config;
+    /** The open workspaces; also the lock for {@link #closed} and {@link #timers}. */
+    private final java.util.Set<Workspace> workspaces = new java.util.HashSet<>();
+    private boolean closed;
+    private java.util.concurrent.ScheduledExecutorService timers;
 
     private CodeRunner(Config config) {
         config.defaultLimits.validateAgainst(config.maxLimits);
@@ -188,13 +192,81 @@ public final class CodeRunner implements AutoCloseable {
      * @throws InvalidRequestException if the language or a file path is not acceptable
      */
     public Workspace openWorkspace(WorkspaceSpec spec) {
-        throw new UnsupportedOperationException("not built yet"); // TODO(issue 16): the engine's workspace session
+        Objects.requireNonNull(spec, "spec");
+        Language language = config.languages.require(spec.language());
+        backend.checkLanguage(language);
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        long total = 0;
+        for (Map.Entry<String, byte[]> file : spec.files().entrySet()) {
+            String path = dev.cloudrun.internal.WorkspacePaths.normalize("files", file.getKey());
+            if (files.put(path, file.getValue()) != null) {
+                throw new InvalidRequestException("files", "two files have the path " + path);
+            }
+            total += file.getValue().length;
+        }
+        if (total > spec.diskBytes()) {
+            throw new InvalidRequestException("files", "hold " + total + " bytes, more than diskBytes (" + spec.diskBytes() + ")");
+        }
+        String id = "ws" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 14);
+        synchronized (workspaces) {
+            if (closed) {
+                throw new CloudRunException("this CodeRunner is closed");
+            }
+        }
+        dev.cloudrun.spi.WorkspaceSandbox sandbox = backend.openWorkspace(new dev.cloudrun.spi.WorkspaceSandboxSpec(id,
+                language, files, spec.memoryBytes(), spec.maxProcesses(), spec.cpus(), spec.diskBytes(), spec.network(),
+                java.util.List.of()));
+        dev.cloudrun.internal.WorkspaceSession[] made = new dev.cloudrun.internal.WorkspaceSession[1];
+        made[0] = new dev.cloudrun.internal.WorkspaceSession(id, sandbox, engine, timers(), spec.idleTimeout(),
+                spec.maxLifetime(), () -> {
+                    synchronized (workspaces) {
+                        workspaces.remove(made[0]);
+                    }
+                });
+        boolean lateClose;
+        synchronized (workspaces) {
+            lateClose = closed;
+            if (!lateClose) {
+                workspaces.add(made[0]);
+            }
+        }
+        if (lateClose) {
+            made[0].close();
+            throw new CloudRunException("this CodeRunner is closed");
+        }
+        return made[0];
     }
 
-    /** Cancels runs still going, waits briefly for them to clean up, and releases the backend. */
+    private java.util.concurrent.ScheduledExecutorService timers() {
+        synchronized (workspaces) {
+            if (timers == null) {
+                java.util.concurrent.ScheduledThreadPoolExecutor pool = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                        new dev.cloudrun.internal.NamedThreadFactory("workspace-timer"));
+                pool.setRemoveOnCancelPolicy(true);
+                timers = pool;
+            }
+            return timers;
+        }
+    }
+
+    /**
+     * Closes the open workspaces, cancels runs still going, waits briefly for them to clean up, and
+     * releases the backend.
+     */
     @Override
     public void close() {
+        java.util.List<Workspace> open;
+        synchronized (workspaces) {
+            closed = true;
+            open = java.util.List.copyOf(workspaces);
+        }
+        open.forEach(Workspace::close);
         engine.close(Duration.ofSeconds(10));
+        synchronized (workspaces) {
+            if (timers != null) {
+                timers.shutdownNow();
+            }
+        }
         backend.close();
     }
 

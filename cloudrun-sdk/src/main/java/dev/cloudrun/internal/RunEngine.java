@@ -119,10 +119,31 @@ public final class RunEngine {
      * @throws CloudRunException if the runner is closed
      */
     public Execution start(RunRequest request, RunListener listener, RunPlan plan) {
+        return start(request, listener, plan, backend);
+    }
+
+    /**
+     * Validates a request and queues it, to run in a workspace's sandbox instead of a fresh one:
+     * the normal run lifecycle, its steps started in the workspace.
+     *
+     * @param request what to run
+     * @param listener where its events go
+     * @param workspace the workspace's sandbox
+     * @return the execution
+     * @throws dev.cloudrun.InvalidRequestException if the request is invalid
+     * @throws QueueFullException if the queue is full
+     * @throws CloudRunException if the runner is closed
+     */
+    public Execution startInWorkspace(RunRequest request, RunListener listener, dev.cloudrun.spi.WorkspaceSandbox workspace) {
+        // The workspace holds more than the request's files: a cached compile of those alone would be wrong.
+        return start(request.withCompileCache(false), listener, RunPlan.standard(), new WorkspaceRunBackend(backend, workspace));
+    }
+
+    private Execution start(RunRequest request, RunListener listener, RunPlan plan, SandboxBackend runBackend) {
         PreparedRun prepared = PreparedRun.of(request, languages, defaults, ceiling, workspaceBytes).with(plan);
-        backend.checkLanguage(prepared.language());
+        runBackend.checkLanguage(prepared.language());
         String id = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-        DefaultExecution execution = new DefaultExecution(id, prepared, backend, listener, workspaceBytes, packages,
+        DefaultExecution execution = new DefaultExecution(id, prepared, runBackend, listener, workspaceBytes, packages,
                 compileCache, stdinPumps, this::dequeue);
         synchronized (lock) {
             if (closed) {
