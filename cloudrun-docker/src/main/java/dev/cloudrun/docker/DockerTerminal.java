@@ -1,0 +1,159 @@
+package dev.cloudrun.docker;
+
+import dev.cloudrun.CloudRunException;
+import dev.cloudrun.spi.TerminalProcess;
+import dev.cloudrun.spi.TerminalSink;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * A login shell on a pseudo-terminal of a workspace container: an exec with a TTY (the daemon opens
+ * the pty in the container's own devpts and makes it the controlling terminal of a new session, so
+ * the host's terminal is never in reach and {@code TIOCSTI} can only push into this pty). Keystrokes
+ * go to the pty's master as typed, so the line discipline delivers Ctrl+C to the foreground process
+ * group as at any terminal; resize is the exec-resize call (the kernel then sends SIGWINCH).
+ *
+ * <p>The session leader is a small {@code sh} that runs {@code bash -l} (else {@code sh -l}); when
+ * the shell ends, it ends the rest of its session (background jobs, a {@code nohup} that ignores
+ * SIGHUP) so that the pty closes and the exit status arrives, and exits with the shell's status.
+ * {@link #hangUp()} ends the whole session from inside the container the same way.
+ */
+final class DockerTerminal implements TerminalProcess {
+    private static final String SUPERVISOR = "echo $$\n" + WorkspaceExec.SESSION_FUNCTIONS + """
+            if command -v bash >/dev/null 2>&1; then bash -l; else sh -l; fi
+            _status=$?
+            cloudrun_end_session $$
+            exit $_status
+            """;
+
+    private final DockerSandboxBackend backend;
+    private final WorkspaceExec exec;
+    private final OutputStream input;
+    private final AtomicBoolean hungUp = new AtomicBoolean();
+
+    private DockerTerminal(DockerSandboxBackend backend, WorkspaceExec exec) {
+        this.backend = backend;
+        this.exec = exec;
+        this.input = new KeystrokeStream(exec.stdin());
+    }
+
+    static DockerTerminal open(DockerSandboxBackend backend, String containerId, int columns, int rows,
+                               TerminalSink sink, Consumer<DockerTerminal> ended) {
+        WorkspaceExec exec = WorkspaceExec.start(backend, containerId, SUPERVISOR, List.of(),
+                DockerWorkspace.environment(Map.of("TERM", "xterm-256color", "SHELL", "/bin/bash")), true,
+                (stream, buffer, offset, length) -> sink.output(buffer, offset, length));
+        DockerTerminal terminal = new DockerTerminal(backend, exec);
+        exec.whenEnded(() -> ended.accept(terminal));
+        try {
+            terminal.resizeWhenRunning(columns, rows);
+        } catch (RuntimeException e) {
+            terminal.hangUp();
+            throw e;
+        }
+        return terminal;
+    }
+
+    /** The exec runs once the daemon answered its start; a resize before that is refused, so retry briefly. */
+    private void resizeWhenRunning(int columns, int rows) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            try {
+                backend.client().resizeExecCmd(exec.execId()).withSize(rows, columns).exec();
+                return;
+            } catch (RuntimeException e) {
+                if (exec.ended() || System.nanoTime() > deadline) {
+                    throw new CloudRunException("cannot set the terminal's size: " + backend.endpoint().explain(e), e);
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new CloudRunException("interrupted while opening a terminal", interrupted);
+                }
+            }
+        }
+    }
+
+    @Override
+    public OutputStream input() {
+        return input;
+    }
+
+    @Override
+    public void resize(int columns, int rows) {
+        if (columns <= 0 || rows <= 0) {
+            throw new dev.cloudrun.InvalidRequestException(columns <= 0 ? "columns" : "rows", "must be positive");
+        }
+        if (exec.ended()) {
+            return;
+        }
+        try {
+            backend.client().resizeExecCmd(exec.execId()).withSize(rows, columns).exec();
+        } catch (RuntimeException e) {
+            if (!exec.ended()) {
+                throw new CloudRunException("cannot resize the terminal: " + backend.endpoint().explain(e), e);
+            }
+        }
+    }
+
+    @Override
+    public OptionalInt await(Duration timeout) throws InterruptedException {
+        return exec.await(timeout);
+    }
+
+    @Override
+    public void hangUp() {
+        if (hungUp.compareAndSet(false, true)) {
+            exec.endSession();
+            exec.closeStreams();
+        }
+    }
+
+    boolean ended() {
+        return exec.ended();
+    }
+
+    String execId() {
+        return exec.execId();
+    }
+
+    void awaitStreamEnd(Duration timeout) {
+        try {
+            exec.await(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        exec.closeStreams();
+    }
+
+    /** The pty master's input: every write goes out at once, as a keystroke must. */
+    private static final class KeystrokeStream extends OutputStream {
+        private final OutputStream stdin;
+
+        KeystrokeStream(OutputStream stdin) {
+            this.stdin = stdin;
+        }
+
+        @Override
+        public void write(int value) throws IOException {
+            write(new byte[] {(byte) value}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] buffer, int offset, int length) throws IOException {
+            stdin.write(buffer, offset, length);
+            stdin.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            stdin.close();
+        }
+    }
+}
