@@ -25,7 +25,10 @@ import java.util.function.Consumer;
  * {@link #hangUp()} ends the whole session from inside the container the same way.
  */
 final class DockerTerminal implements TerminalProcess {
-    private static final String SUPERVISOR = "echo $$\n" + WorkspaceExec.SESSION_FUNCTIONS + """
+    /** Reports its pid only once a fork worked, so that a full process table is an error of the open, not a dead shell. */
+    private static final String SUPERVISOR = WorkspaceExec.SESSION_FUNCTIONS + """
+            if ! ( : ) 2>/dev/null; then echo "no process can be started"; exit 126; fi
+            echo $$
             if command -v bash >/dev/null 2>&1; then bash -l; else sh -l; fi
             _status=$?
             cloudrun_end_session $$
@@ -43,18 +46,25 @@ final class DockerTerminal implements TerminalProcess {
         this.input = new KeystrokeStream(exec.stdin());
     }
 
-    static DockerTerminal open(DockerSandboxBackend backend, String containerId, int columns, int rows,
-                               TerminalSink sink, Consumer<DockerTerminal> ended) {
+    static DockerTerminal open(DockerSandboxBackend backend, String containerId, int maxProcesses, int columns,
+                               int rows, TerminalSink sink, Consumer<DockerTerminal> ended) {
         WorkspaceExec exec = WorkspaceExec.start(backend, containerId, SUPERVISOR, List.of(),
                 DockerWorkspace.environment(Map.of("TERM", "xterm-256color", "SHELL", "/bin/bash")), true,
                 (stream, buffer, offset, length) -> sink.output(buffer, offset, length));
         DockerTerminal terminal = new DockerTerminal(backend, exec);
         exec.whenEnded(() -> ended.accept(terminal));
         try {
+            exec.awaitRunning(Duration.ofSeconds(20));
+        } catch (CloudRunException e) {
+            exec.closeStreams();
+            throw new CloudRunException("cannot start a shell in the workspace (" + e.getMessage() + "): are its "
+                    + maxProcesses + " processes all taken? End some (Ctrl+C, kill) or close a terminal", e);
+        }
+        try {
             terminal.resizeWhenRunning(columns, rows);
         } catch (RuntimeException e) {
             terminal.hangUp();
-            throw e;
+            throw new CloudRunException("cannot start a shell in the workspace (" + e.getMessage() + ")", e);
         }
         return terminal;
     }

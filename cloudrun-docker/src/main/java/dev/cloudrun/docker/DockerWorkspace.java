@@ -253,7 +253,8 @@ final class DockerWorkspace implements WorkspaceSandbox {
         if (columns <= 0 || rows <= 0) {
             throw new InvalidRequestException(columns <= 0 ? "columns" : "rows", "must be positive");
         }
-        DockerTerminal terminal = DockerTerminal.open(backend, containerId, columns, rows, sink, terminals::remove);
+        DockerTerminal terminal = DockerTerminal.open(backend, containerId, spec.maxProcesses(), columns, rows, sink,
+                terminals::remove);
         terminals.add(terminal);
         if (closed) {
             terminal.hangUp();

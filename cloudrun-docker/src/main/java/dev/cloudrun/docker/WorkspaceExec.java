@@ -76,6 +76,8 @@ final class WorkspaceExec {
     private final long startedNanos = System.nanoTime();
     private volatile Integer exitCode;
     private volatile String failure;
+    /** What came before the pid line (an error of the runtime when the process could not start). */
+    private final StringBuilder line = new StringBuilder();
 
     private WorkspaceExec(DockerSandboxBackend backend, String containerId, String execId, ContainerAttach streams) {
         this.backend = backend;
@@ -135,7 +137,6 @@ final class WorkspaceExec {
     }
 
     private OutputSink pidLineFilter(OutputSink sink) {
-        StringBuilder line = new StringBuilder();
         return (stream, buffer, offset, length) -> {
             int start = offset;
             int end = offset + length;
@@ -146,9 +147,9 @@ final class WorkspaceExec {
                         try {
                             sessionId.complete(Integer.parseInt(line.toString().strip()));
                         } catch (NumberFormatException e) {
-                            sessionId.completeExceptionally(new CloudRunException("the exec did not report its pid: " + line));
+                            sessionId.completeExceptionally(new CloudRunException(line.toString().strip()));
                         }
-                    } else if (line.length() < 32) {
+                    } else if (line.length() < 512) {
                         line.append(c);
                     }
                 }
@@ -172,7 +173,8 @@ final class WorkspaceExec {
             }
         } finally {
             streams.close();
-            sessionId.completeExceptionally(new CloudRunException("the exec ended before reporting its pid"));
+            String before = line.toString().strip();
+            sessionId.completeExceptionally(new CloudRunException(before.isEmpty() ? "it ended at once" : before));
             exitCode = readExitCode();
             delivered.countDown();
             endedFuture.complete(null);
@@ -201,6 +203,25 @@ final class WorkspaceExec {
                 Thread.currentThread().interrupt();
                 return null;
             }
+        }
+    }
+
+    /**
+     * Waits until the process reported its pid, that is, until it runs.
+     *
+     * @param timeout how long at most
+     * @throws CloudRunException if it could not start (the runtime's message, when it gave one) or did not report in time
+     */
+    void awaitRunning(Duration timeout) {
+        try {
+            sessionId.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw new CloudRunException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new CloudRunException("it did not start within " + timeout.toSeconds() + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudRunException("interrupted while starting it", e);
         }
     }
 

@@ -169,6 +169,45 @@ class DockerWorkspaceSandboxTest {
     }
 
     @Test
+    void withEveryProcessTakenANewTerminalFailsClearlyAndCloseStillEndsAll() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            Screen screen = new Screen();
+            TerminalProcess terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "python3 -c \"import os, time\nn = 0\ntry:\n  while True:\n    if os.fork() == 0:\n"
+                    + "      time.sleep(1000); os._exit(0)\n    n += 1\nexcept OSError as e: print('held', n, e.errno)\n"
+                    + "time.sleep(1000)\"\r");
+            screen.waitFor(Pattern.compile("held \\d+ 11"));
+            assertThatThrownBy(() -> workspace.openTerminal(80, 24, new Screen()))
+                    .isInstanceOf(dev.cloudrun.CloudRunException.class)
+                    .hasMessageContaining("cannot start a shell in the workspace")
+                    .hasMessageContaining("32 processes");
+            // Hang-up ends the holder and its children (all in the terminal's session), freeing the processes.
+            terminal.hangUp();
+            assertThat(terminal.await(Duration.ofSeconds(20))).isPresent();
+            Screen again = new Screen();
+            TerminalProcess next = workspace.openTerminal(80, 24, again);
+            again.waitFor(PROMPT);
+            next.hangUp();
+        }
+    }
+
+    @Test
+    void aFloodOfOutputFlowsAtTheReadersPaceAndCtrlCStopsIt() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            Screen screen = new Screen();
+            TerminalProcess terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "yes flooding-the-terminal\r");
+            screen.waitFor(Pattern.compile("(flooding-the-terminal\r\n){1000}"));
+            terminal.input().write(3);
+            type(terminal, "echo after $((5*5))\r");
+            screen.waitFor(Pattern.compile("after 25\r\n"));
+            terminal.hangUp();
+        }
+    }
+
+    @Test
     void closeRemovesTheContainerAndEverythingInIt() throws Exception {
         DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20));
         Screen screen = new Screen();
