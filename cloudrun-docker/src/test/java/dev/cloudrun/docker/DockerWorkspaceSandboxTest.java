@@ -207,6 +207,54 @@ class DockerWorkspaceSandboxTest {
         }
     }
 
+    /**
+     * Network off by default; when on, behind the runs' fence: this host and private networks are
+     * refused, a public host answers, and an endpoint the workspace names is let through.
+     */
+    @Test
+    void networkIsOffUnlessAskedAndThenBehindTheRunsFence() throws Exception {
+        String hostAddress = java.net.NetworkInterface.networkInterfaces().filter(nic -> {
+            try {
+                return nic.isUp() && !nic.isLoopback();
+            } catch (java.net.SocketException e) {
+                return false;
+            }
+        }).flatMap(java.net.NetworkInterface::inetAddresses).filter(address -> address instanceof java.net.Inet4Address)
+                .map(java.net.InetAddress::getHostAddress).findFirst().orElseThrow();
+        try (java.net.ServerSocket open = new java.net.ServerSocket(0, 50);
+             java.net.ServerSocket named = new java.net.ServerSocket(0, 50)) {
+            String probe = "import socket\nfor host, port in [('" + hostAddress + "', " + open.getLocalPort() + "), ('"
+                    + hostAddress + "', " + named.getLocalPort() + "), ('10.0.0.1', 9), ('registry.npmjs.org', 443)]:\n"
+                    + "    try:\n        socket.create_connection((host, port), timeout=10).close(); print(port, 'reached')\n"
+                    + "    except OSError as e: print(port, type(e).__name__)\n";
+            StepSpec step = new StepSpec(StepSpec.Kind.RUN, List.of("python3", "-c", probe), Map.of(),
+                    Limits.defaults().withWallTime(Duration.ofSeconds(60)), false);
+            try (DockerWorkspace off = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+                assertThat(runToEnd(off, step)).doesNotContain("reached");
+            }
+            WorkspaceSandboxSpec withNetwork = new WorkspaceSandboxSpec("test-" + UUID.randomUUID(), python, Map.of(),
+                    256L << 20, 32, 0.5, 8L << 20, true,
+                    List.of(new dev.cloudrun.spi.NetworkEndpoint(hostAddress, named.getLocalPort())));
+            try (DockerWorkspace on = (DockerWorkspace) backend.openWorkspace(withNetwork)) {
+                assertThat(backend.client().inspectContainerCmd(on.containerId()).exec().getHostConfig().getNetworkMode())
+                        .isEqualTo(DockerSandboxBackend.NETWORK);
+                assertThat(runToEnd(on, step).lines()).containsExactly(
+                        open.getLocalPort() + " ConnectionRefusedError",
+                        named.getLocalPort() + " reached",
+                        "9 ConnectionRefusedError",
+                        "443 reached");
+            }
+        }
+    }
+
+    private static String runToEnd(DockerWorkspace workspace, StepSpec step) throws Exception {
+        Collected out = new Collected();
+        SandboxProcess process = workspace.start(step, out);
+        process.stdin().close();
+        assertThat(process.await(Duration.ofSeconds(60))).isPresent();
+        return out.stdout();
+    }
+
     @Test
     void closeRemovesTheContainerAndEverythingInIt() throws Exception {
         DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20));
