@@ -256,6 +256,33 @@ class DockerWorkspaceSandboxTest {
     }
 
     @Test
+    void aProgramPastTheMemoryLimitIsKilledByTheKernelAndTheShellLivesOn() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            Screen screen = new Screen();
+            TerminalProcess terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "python3 -c 'a = bytearray(600 << 20); print(\"allocated\")'; echo status $?\r");
+            screen.waitFor(Pattern.compile("status 137\r\n"));
+            assertThat(screen.text()).doesNotContain("allocated\r\n");
+
+            StepSpec hog = new StepSpec(StepSpec.Kind.RUN, List.of("python3", "-c", "a = bytearray(600 << 20)"), Map.of(),
+                    Limits.defaults(), false);
+            Collected out = new Collected();
+            SandboxProcess step = workspace.start(hog, out);
+            step.stdin().close();
+            Optional<StepOutcome> outcome = step.await(Duration.ofSeconds(30));
+            assertThat(outcome).isPresent();
+            assertThat(outcome.get().exitCode()).isEqualTo(137);
+            if (workspace.memoryBytes() >= 0) {
+                assertThat(outcome.get().oomKilled()).as("seen in the container cgroup's oom_kill count").isTrue();
+            }
+            type(terminal, "echo alive $((7*6))\r");
+            screen.waitFor(Pattern.compile("alive 42\r\n"));
+            terminal.hangUp();
+        }
+    }
+
+    @Test
     void closeRemovesTheContainerAndEverythingInIt() throws Exception {
         DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20));
         Screen screen = new Screen();
