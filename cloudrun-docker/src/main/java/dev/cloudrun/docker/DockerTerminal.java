@@ -25,8 +25,21 @@ import java.util.function.Consumer;
  * {@link #hangUp()} ends the whole session from inside the container the same way.
  */
 final class DockerTerminal implements TerminalProcess {
-    /** Reports its pid only once a fork worked, so that a full process table is an error of the open, not a dead shell. */
+    /**
+     * Reports its pid only once it saw room for a login shell in the pids cgroup (cgroup v2 or v1, as
+     * the container sees its own) and a fork worked, so that a full process table is an error of the
+     * open, not a shell that retries its forks for seconds or dies.
+     */
     private static final String SUPERVISOR = WorkspaceExec.SESSION_FUNCTIONS + """
+            for _d in /sys/fs/cgroup /sys/fs/cgroup/pids; do
+              if [ -r "$_d/pids.max" ] && [ -r "$_d/pids.current" ] && read -r _max < "$_d/pids.max" \
+                  && read -r _cur < "$_d/pids.current"; then
+                if [ "$_max" != max ] && [ $((_max - _cur)) -lt 6 ]; then
+                  echo "only $((_max - _cur)) more processes fit in the workspace"; exit 126
+                fi
+                break
+              fi
+            done
             if ! ( : ) 2>/dev/null; then echo "no process can be started"; exit 126; fi
             echo $$
             if command -v bash >/dev/null 2>&1; then bash -l; else sh -l; fi

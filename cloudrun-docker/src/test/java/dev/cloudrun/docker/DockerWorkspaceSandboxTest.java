@@ -283,6 +283,32 @@ class DockerWorkspaceSandboxTest {
     }
 
     @Test
+    void oneHundredTerminalsAtOnceStopAtTheProcessLimitWithAClearMessage() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            List<TerminalProcess> opened = new java.util.ArrayList<>();
+            Screen first = new Screen();
+            RuntimeException refused = null;
+            for (int i = 0; i < 100 && refused == null; i++) {
+                Screen screen = i == 0 ? first : new Screen();
+                try {
+                    opened.add(workspace.openTerminal(80, 24, screen));
+                    screen.waitFor(PROMPT);
+                } catch (dev.cloudrun.CloudRunException e) {
+                    refused = e;
+                }
+            }
+            assertThat(refused).as("refused before 100 terminals").isNotNull()
+                    .hasMessageContaining("cannot start a shell in the workspace").hasMessageContaining("32 processes");
+            assertThat(opened.size()).isLessThan(32);
+            type(opened.get(0), "echo first $((8*8))\r");
+            first.waitFor(Pattern.compile("first 64\r\n"));
+            for (TerminalProcess terminal : opened) {
+                terminal.hangUp();
+            }
+        }
+    }
+
+    @Test
     void closeRemovesTheContainerAndEverythingInIt() throws Exception {
         DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20));
         Screen screen = new Screen();
