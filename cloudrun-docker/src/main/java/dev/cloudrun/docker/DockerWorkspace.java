@@ -41,7 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code --init}, network none unless asked and then behind the runs' fence). Its file tree is a
  * tmpfs of the container's own at {@code /work}, capped by the kernel at the spec's disk size and
  * owned by user 1000; the container's init keeps a {@code sleep} as its only child while nothing
- * else runs.
+ * else runs, both as {@code nobody}, so that user code (user 1000) cannot signal them and end the
+ * workspace under its other terminals.
  *
  * <p>Everything happens inside it by {@code docker exec} as user 1000 ({@link WorkspaceExec}):
  * shells on pseudo-terminals of the container's own devpts ({@link DockerTerminal}), steps of runs
@@ -57,6 +58,8 @@ final class DockerWorkspace implements WorkspaceSandbox {
     private static final String PATH = "PATH=/usr/local/bin:/usr/bin:/bin";
     /** What a file operation may take at most; a FIFO planted by user code must not hang the API. */
     private static final Duration FILE_OPERATION_TIMEOUT = Duration.ofSeconds(30);
+    /** The user of the container's init and its {@code sleep}: nobody, not the programs' user 1000. */
+    static final int KEEPER_UID = 65534;
     /** Room in the pids cgroup for the init, its {@code sleep} and a file operation beside the programs. */
     private static final int OWN_PROCESSES = 4;
 
@@ -204,7 +207,9 @@ final class DockerWorkspace implements WorkspaceSandbox {
         return backend.client().createContainerCmd(image)
                 .withName(name)
                 .withLabels(labels)
-                .withUser(options.uid() + ":" + options.gid())
+                // The init and its sleep run as nobody, so that what user 1000 runs cannot signal them
+                // and end the workspace; every process started in it (execs) is user 1000.
+                .withUser(KEEPER_UID + ":" + KEEPER_UID)
                 .withWorkingDir(DockerSandbox.WORK_DIR)
                 .withHostName("workspace")
                 .withEntrypoint(List.of())

@@ -69,7 +69,8 @@ class DockerWorkspaceSandboxTest {
         try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
             InspectContainerResponse inspected = backend.client().inspectContainerCmd(workspace.containerId()).exec();
             HostConfig host = inspected.getHostConfig();
-            assertThat(inspected.getConfig().getUser()).isEqualTo("1000:1000");
+            assertThat(inspected.getConfig().getUser()).as("the init's user: nobody, out of user 1000's reach")
+                    .isEqualTo("65534:65534");
             assertThat(host.getCapDrop()).containsExactly(Capability.ALL);
             assertThat(host.getSecurityOpts()).anyMatch(option -> option.startsWith("no-new-privileges"));
             assertThat(host.getReadonlyRootfs()).isTrue();
@@ -305,6 +306,25 @@ class DockerWorkspaceSandboxTest {
             for (TerminalProcess terminal : opened) {
                 terminal.hangUp();
             }
+        }
+    }
+
+    @Test
+    void userCodeKillingEverythingItMayEndsItsOwnProcessesButNotTheWorkspace() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            int idle = workspace.processCount();
+            Screen screen = new Screen();
+            TerminalProcess terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "kill -TERM 1; kill -KILL -1\r");
+            assertThat(terminal.await(Duration.ofSeconds(20))).isPresent();
+            workspace.write("after.txt", "still here".getBytes(StandardCharsets.UTF_8));
+            assertThat(workspace.read("after.txt")).asString(StandardCharsets.UTF_8).isEqualTo("still here");
+            assertThat(workspace.processCount()).isEqualTo(idle);
+            Screen again = new Screen();
+            TerminalProcess next = workspace.openTerminal(80, 24, again);
+            again.waitFor(PROMPT);
+            next.hangUp();
         }
     }
 
