@@ -40,6 +40,8 @@ public final class WorkspaceSession implements Workspace {
     private static final Logger LOG = LoggerFactory.getLogger(WorkspaceSession.class);
     /** The largest terminal a client may ask for, in columns and in rows. */
     static final int MAX_TERMINAL_SIDE = 1000;
+    /** The most terminals one workspace has open at once (a client opening 100 meets this first). */
+    public static final int MAX_TERMINALS = 32;
     private static final ThreadFactory WATCHERS = new NamedThreadFactory("terminal");
 
     private final String id;
@@ -93,6 +95,10 @@ public final class WorkspaceSession implements Workspace {
         ShellTerminal terminal = new ShellTerminal(listener);
         synchronized (this) {
             checkOpen();
+            if (terminals.size() >= MAX_TERMINALS) {
+                throw new CloudRunException("workspace " + id + " has " + MAX_TERMINALS
+                        + " terminals open, the most it may have: close one first");
+            }
             terminals.add(terminal);
             cancelIdle();
         }
