@@ -54,6 +54,8 @@ public final class WorkspaceSession implements Workspace {
     private final Set<Execution> runs = ConcurrentHashMap.newKeySet();
 
     private boolean closed;
+    /** Runs between their start and their result (guarded by this). */
+    private int runsGoing;
     private ScheduledFuture<?> idleClose;
     private final ScheduledFuture<?> lifetimeClose;
 
@@ -115,18 +117,30 @@ public final class WorkspaceSession implements Workspace {
     public RunResult run(RunRequest request, RunListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        Execution execution;
         synchronized (this) {
             checkOpen();
-            execution = engine.startInWorkspace(request, listener, sandbox);
-            runs.add(execution);
+            runsGoing++;
             cancelIdle();
         }
+        Execution execution = null;
         try {
+            // Outside the lock: starting tells the listener QUEUED, and a listener may call back.
+            execution = engine.startInWorkspace(request, listener, sandbox);
+            boolean closedMeanwhile;
+            synchronized (this) {
+                runs.add(execution);
+                closedMeanwhile = closed;
+            }
+            if (closedMeanwhile) {
+                execution.cancel();
+            }
             return execution.await();
         } finally {
             synchronized (this) {
-                runs.remove(execution);
+                runsGoing--;
+                if (execution != null) {
+                    runs.remove(execution);
+                }
                 rearmIdle();
             }
         }
@@ -223,12 +237,12 @@ public final class WorkspaceSession implements Workspace {
 
     /** Starts the idle clock when nothing goes on; call with the lock held. */
     private void rearmIdle() {
-        if (closed || !terminals.isEmpty() || !runs.isEmpty() || (idleClose != null && !idleClose.isDone())) {
+        if (closed || !terminals.isEmpty() || runsGoing > 0 || (idleClose != null && !idleClose.isDone())) {
             return;
         }
         idleClose = timers.schedule(() -> {
             synchronized (this) {
-                if (!terminals.isEmpty() || !runs.isEmpty()) {
+                if (!terminals.isEmpty() || runsGoing > 0) {
                     return;
                 }
             }
