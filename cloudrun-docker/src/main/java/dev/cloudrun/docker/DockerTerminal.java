@@ -62,7 +62,9 @@ final class DockerTerminal implements TerminalProcess {
     static DockerTerminal open(DockerSandboxBackend backend, String containerId, int maxProcesses, int columns,
                                int rows, TerminalSink sink, Consumer<DockerTerminal> ended) {
         WorkspaceExec exec = WorkspaceExec.start(backend, containerId, SUPERVISOR, List.of(),
-                DockerWorkspace.environment(Map.of("TERM", "xterm-256color", "SHELL", "/bin/bash")), true,
+                // Histories go to the container's own /tmp, not into the project's files.
+                DockerWorkspace.environment(Map.of("TERM", "xterm-256color", "COLORTERM", "truecolor", "SHELL", "/bin/bash",
+                        "HISTFILE", "/tmp/.bash_history", "LESSHISTFILE", "-")), true,
                 (stream, buffer, offset, length) -> sink.output(buffer, offset, length));
         DockerTerminal terminal = new DockerTerminal(backend, exec);
         exec.whenEnded(() -> ended.accept(terminal));

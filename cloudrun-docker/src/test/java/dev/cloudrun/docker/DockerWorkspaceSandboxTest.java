@@ -329,6 +329,18 @@ class DockerWorkspaceSandboxTest {
     }
 
     @Test
+    void theShellsHistoryStaysOutOfTheProjectsFiles() throws Exception {
+        try (DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
+            Screen screen = new Screen();
+            TerminalProcess terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            type(terminal, "echo remembered; exit\r");
+            assertThat(terminal.await(Duration.ofSeconds(20))).hasValue(0);
+            assertThat(workspace.list()).isEmpty();
+        }
+    }
+
+    @Test
     void closeRemovesTheContainerAndEverythingInIt() throws Exception {
         DockerWorkspace workspace = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20));
         Screen screen = new Screen();
