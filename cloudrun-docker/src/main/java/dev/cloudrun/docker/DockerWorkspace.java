@@ -270,6 +270,11 @@ final class DockerWorkspace implements WorkspaceSandbox {
     @Override
     public SandboxProcess start(StepSpec step, OutputSink sink) {
         checkOpen();
+        if (step.network() && !spec.network()) {
+            // A running container cannot join a network: the workspace decides, when it is opened.
+            throw new InvalidRequestException("network", "this workspace was opened with network off;"
+                    + " open it with network on to run programs that use the network");
+        }
         DockerWorkspaceStep process = DockerWorkspaceStep.start(backend, containerId, step, sink, steps::remove);
         steps.add(process);
         return process;

@@ -232,6 +232,9 @@ class DockerWorkspaceSandboxTest {
                     Limits.defaults().withWallTime(Duration.ofSeconds(60)), false);
             try (DockerWorkspace off = (DockerWorkspace) backend.openWorkspace(spec(Map.of(), 8L << 20))) {
                 assertThat(runToEnd(off, step)).doesNotContain("reached");
+                StepSpec asking = new StepSpec(StepSpec.Kind.RUN, step.command(), Map.of(), step.limits(), true);
+                assertThatThrownBy(() -> off.start(asking, new Collected()))
+                        .isInstanceOfSatisfying(InvalidRequestException.class, e -> assertThat(e.field()).isEqualTo("network"));
             }
             WorkspaceSandboxSpec withNetwork = new WorkspaceSandboxSpec("test-" + UUID.randomUUID(), python, Map.of(),
                     256L << 20, 32, 0.5, 8L << 20, true,
