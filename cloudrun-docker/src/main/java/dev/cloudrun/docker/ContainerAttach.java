@@ -41,23 +41,46 @@ final class ContainerAttach implements AutoCloseable {
      * @throws IOException if the daemon refuses or the connection fails
      */
     static ContainerAttach open(DaemonEndpoint endpoint, String containerId) throws IOException {
+        return hijack(endpoint, "/containers/" + containerId + "/attach?stream=1&stdin=1&stdout=1&stderr=1",
+                "text/plain", "", "attach to container " + containerId);
+    }
+
+    /**
+     * Starts a created exec instance and takes over its streams (the exec-start hijack). With a TTY
+     * its output is the pseudo-terminal's raw bytes ({@link #pumpRaw}); without, frames as for an
+     * attach ({@link #pumpOutput}). Closing {@link #stdin()} makes the daemon close the exec's stdin.
+     *
+     * @param endpoint the daemon
+     * @param execId the exec instance, created with stdin, stdout and stderr attached
+     * @param tty whether it was created with a TTY
+     * @return its streams
+     * @throws IOException if the daemon refuses or the connection fails
+     */
+    static ContainerAttach startExec(DaemonEndpoint endpoint, String execId, boolean tty) throws IOException {
+        return hijack(endpoint, "/exec/" + execId + "/start", "application/json",
+                "{\"Detach\":false,\"Tty\":" + tty + "}", "start exec " + execId);
+    }
+
+    private static ContainerAttach hijack(DaemonEndpoint endpoint, String path, String contentType, String body,
+                                          String what) throws IOException {
         DaemonEndpoint.Connection connection = endpoint.connect();
         try {
             String host = endpoint.unixSocket() != null ? "docker" : endpoint.dockerHost().getAuthority();
-            String request = "POST /containers/" + containerId
-                    + "/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\n"
+            byte[] content = body.getBytes(StandardCharsets.UTF_8);
+            String request = "POST " + path + " HTTP/1.1\r\n"
                     + "Host: " + host + "\r\n"
                     + "User-Agent: cloudrun\r\n"
-                    + "Content-Type: text/plain\r\n"
-                    + "Content-Length: 0\r\n"
+                    + "Content-Type: " + contentType + "\r\n"
+                    + "Content-Length: " + content.length + "\r\n"
                     + "Connection: Upgrade\r\n"
                     + "Upgrade: tcp\r\n\r\n";
             connection.output().write(request.getBytes(StandardCharsets.US_ASCII));
+            connection.output().write(content);
             connection.output().flush();
             String head = readResponseHead(connection.input());
             String statusLine = head.lines().findFirst().orElse("");
             if (!statusLine.startsWith("HTTP/1.1 101") && !statusLine.startsWith("HTTP/1.1 200")) {
-                throw new IOException("the daemon refused to attach to container " + containerId + ": " + statusLine);
+                throw new IOException("the daemon refused to " + what + ": " + statusLine);
             }
             return new ContainerAttach(connection);
         } catch (IOException | RuntimeException e) {
@@ -118,6 +141,21 @@ final class ContainerAttach implements AutoCloseable {
                     sink.accept(stream, buffer, 0, chunk);
                 }
                 length -= chunk;
+            }
+        }
+    }
+
+    /**
+     * Delivers a TTY's output (one raw stream, as stdout) to the sink until the daemon ends it.
+     *
+     * @param sink where the chunks go
+     * @throws IOException if the connection breaks rather than ending cleanly
+     */
+    void pumpRaw(OutputSink sink) throws IOException {
+        byte[] buffer = new byte[32 * 1024];
+        for (int read; (read = input.read(buffer)) >= 0; ) {
+            if (read > 0) {
+                sink.accept(StreamKind.STDOUT, buffer, 0, read);
             }
         }
     }

@@ -16,6 +16,8 @@ import dev.cloudrun.internal.ProcessOwner;
 import dev.cloudrun.spi.Sandbox;
 import dev.cloudrun.spi.SandboxBackend;
 import dev.cloudrun.spi.SandboxSpec;
+import dev.cloudrun.spi.WorkspaceSandbox;
+import dev.cloudrun.spi.WorkspaceSandboxSpec;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,6 +96,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final String owner = ProcessOwner.label(ProcessHandle.current());
     private final ThreadPoolExecutor ioThreads;
     private final Set<DockerSandbox> open = ConcurrentHashMap.newKeySet();
+    private final Set<DockerWorkspace> openWorkspaces = ConcurrentHashMap.newKeySet();
     private final AtomicLong stepCounter = new AtomicLong();
     private final boolean stepCgroups;
     /** Where run workspaces are mounted as tmpfs, or null when they are tmpfs volumes held by a keeper. */
@@ -282,6 +285,40 @@ public final class DockerSandboxBackend implements SandboxBackend {
     }
 
     /**
+     * A container per workspace ({@link DockerWorkspace}): hardened as run containers are, its file
+     * tree a tmpfs of the container's own at {@code /work}, shells through execs with a TTY.
+     */
+    @Override
+    public WorkspaceSandbox openWorkspace(WorkspaceSandboxSpec spec) {
+        if (closed) {
+            throw new CloudRunException("the Docker backend is closed");
+        }
+        checkLanguage(spec.language());
+        janitor.retryPendingRemovals();
+        DockerWorkspace workspace = DockerWorkspace.create(this, spec);
+        openWorkspaces.add(workspace);
+        if (closed) {
+            workspace.close();
+            throw new CloudRunException("the Docker backend is closed");
+        }
+        return workspace;
+    }
+
+    void closed(DockerWorkspace workspace) {
+        openWorkspaces.remove(workspace);
+    }
+
+    /**
+     * @return the memory each open workspace's container is charged now (by container id), from its
+     *     cgroup on this host; -1 where that cannot be read
+     */
+    public Map<String, Long> workspaceMemoryBytes() {
+        Map<String, Long> memory = new java.util.LinkedHashMap<>();
+        openWorkspaces.forEach(workspace -> memory.put(workspace.containerId(), workspace.memoryBytes()));
+        return memory;
+    }
+
+    /**
      * @return what the warm pool holds (ready sandboxes, with pre-started interpreters, and the
      *     memory they are charged) and has done (hits, misses, builds); all zero when the pool is off
      */
@@ -428,6 +465,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
                 .filter(dir -> !pooledCgroups.contains(dir.getFileName().toString()))
                 .forEach(dir -> found.add("cgroup " + dir));
         open.forEach(sandbox -> found.add("open sandbox " + sandbox.volumeName()));
+        openWorkspaces.forEach(workspace -> found.add("open workspace " + workspace.spec().id() + " (container "
+                + workspace.containerId() + ")"));
+        openWorkspaces.forEach(workspace -> found.addAll(workspace.openExecs()));
         if (hostWorkspaces != null) {
             found.addAll(hostWorkspaces.leftovers());
         }
@@ -468,6 +508,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
         }
         for (DockerSandbox sandbox : List.copyOf(open)) {
             sandbox.close();
+        }
+        for (DockerWorkspace workspace : List.copyOf(openWorkspaces)) {
+            workspace.close();
         }
         janitor.close();
         ioThreads.shutdown();

@@ -62,4 +62,39 @@ class DockerOverTcpTest {
             }
         }
     }
+    /** A terminal workspace over the TCP hijack: the shell's pty both ways, and a file written through stdin's end-of-file. */
+    @Test
+    void aTerminalWorkspaceWorksOverTcp() throws Exception {
+        assertThat(new com.sun.security.auth.module.UnixSystem().getUid())
+                .as("this test starts a private dockerd and must run as root").isZero();
+        Path root = Files.createTempDirectory(Path.of("/tmp"), "cloudrun-dockerd-");
+        try (PrivateDockerDaemon daemon = new PrivateDockerDaemon(root)) {
+            String tcp = daemon.listenOnTcp();
+            daemon.start();
+            daemon.loadImageFromHost("cloudrun/bash:1");
+            DockerSandboxBackend backend = DockerSandboxBackend.create(
+                    new DockerBackendOptions().dockerHost(tcp).maxConcurrentRuns(2).pool(false));
+            try (CodeRunner runner = CodeRunner.create(config -> config.backend(backend).maxConcurrentRuns(2))) {
+                StringBuilder screen = new StringBuilder();
+                try (dev.cloudrun.Workspace workspace = runner.openWorkspace(dev.cloudrun.WorkspaceSpec.of("bash"))) {
+                    dev.cloudrun.Terminal terminal = workspace.openTerminal(80, 24, data -> {
+                        synchronized (screen) {
+                            screen.append(new String(data, java.nio.charset.StandardCharsets.UTF_8));
+                            screen.notifyAll();
+                        }
+                    });
+                    workspace.write("typed.txt", "over tcp".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    terminal.write("cat typed.txt; echo; echo sum $((20+22))\r".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    synchronized (screen) {
+                        while (!screen.toString().contains("sum 42") && System.nanoTime() < deadline) {
+                            screen.wait(100);
+                        }
+                        assertThat(screen.toString()).contains("over tcp").contains("sum 42");
+                    }
+                }
+                LeakChecks.assertNothingLeftBehind(backend::leftovers);
+            }
+        }
+    }
 }

@@ -130,8 +130,11 @@ public abstract class TerminalTck {
              Screen screen = new Screen()) {
             Terminal terminal = workspace.openTerminal(80, 24, screen);
             screen.waitFor(PROMPT);
-            // less where the image has it, else vi: both switch to the alternate screen to draw.
-            screen.type(terminal, "if command -v less >/dev/null; then less notes.txt; else vi notes.txt; fi\r");
+            // less where the image has it, else vi, else (CloudRun's slim images have neither) a curses
+            // program of the image's Python: each switches to the alternate screen to draw, and q ends it.
+            screen.type(terminal, "if command -v less >/dev/null; then less notes.txt; elif command -v vi >/dev/null;"
+                    + " then vi notes.txt; else python3 -c 'import curses; s = curses.initscr(); curses.noecho();"
+                    + " s.addstr(0, 0, open(\"notes.txt\").read()); s.refresh(); s.getch(); curses.endwin()'; fi\r");
             screen.waitFor(Pattern.compile("\u001b\\[\\?1049h"));
             screen.waitFor(Pattern.compile("first line of the notes"));
             screen.type(terminal, "q");
