@@ -128,16 +128,17 @@ final class ServerComponents implements AutoCloseable {
             RunQuota quota = new RunQuota(config.runQuota());
             RunOutputRepository outputs = new RunOutputRepository(database.jdbi(), config.runHistory().outputKeepRuns(),
                     config.runHistory().outputKeepRunsPerUser());
+            this.workspaces = new WorkspaceRegistry(runner, sandboxProblem, projects, config.workspaces(), limits.maxFileBytes(),
+                    clock);
             RunService runs = new RunService(runner, sandboxProblem, projects, history, outputs,
                     config.runHistory().outputKeepBytes(), quota, scheduler,
-                    config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
+                    config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope(),
+                    workspaces::refresh);
             WebSocketSettings webSocket = config.webSocket();
             ClientAddress clients = config.http().clientAddress();
             UnauthenticatedSockets unauthenticated = new UnauthenticatedSockets(webSocket.unauthenticatedPerAddress());
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
                     webSocket.pingInterval(), clients, webSocket.authTimeout(), unauthenticated);
-            this.workspaces = new WorkspaceRegistry(runner, sandboxProblem, projects, config.workspaces(), limits.maxFileBytes(),
-                    clock);
             TerminalSocket terminals = new TerminalSocket(workspaces, projects, auth, sendExecutor, scheduler,
                     webSocket.maxMessageBytes(), webSocket.pingInterval(), clients, webSocket.authTimeout(), unauthenticated);
             HostPolicy hosts = new HostPolicy(config.http().host(), config.http().allowedHosts());

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -262,6 +263,20 @@ abstract class TerminalTestKit {
     }
 
     @Test
+    void a_run_of_the_project_sees_a_file_the_shell_made_a_moment_ago() {
+        String token = guest();
+        String projectId = project(token, Map.of("main.py", "print(1)\n"));
+        try (Shell shell = new Shell(projectId, token).open(80, 24)) {
+            shell.waitFor(PROMPT);
+            shell.type("echo 'print(6 * 7)' > fresh.py; echo made\r");
+            shell.waitFor(Pattern.compile("\r\nmade\r\n"));
+            ApiClient.Response run = api.post("/api/runs", token, Map.of("projectId", projectId, "entry", "fresh.py"));
+            assertThat(run.status()).as(run.text()).isEqualTo(200);
+            assertThat(run.json().path("stdout").asText()).isEqualTo("42\n");
+        }
+    }
+
+    @Test
     void deleting_the_project_ends_its_terminals() {
         String token = guest();
         String projectId = project(token, Map.of());
@@ -398,12 +413,18 @@ abstract class TerminalTestKit {
             terminalId = shell.terminalId;
             shell.socket.pause();
             shell.type("yes 'a line of flood output to fill every buffer there is'\r");
+            // Long enough for the flood to fill the kernel's socket buffers (several MiB on loopback) and then
+            // the server's bound, on a loaded machine too.
+            long pausedSince = System.nanoTime();
             try {
-                Thread.sleep(5000);
+                while (!shell.socket.isClosed() && System.nanoTime() - pausedSince < TimeUnit.SECONDS.toNanos(20)) {
+                    Thread.sleep(500);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new AssertionError(e);
             }
+            System.out.printf("flood: paused for %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - pausedSince));
             // The server stopped waiting for this client: once it reads what was sent before, the connection has
             // ended, although nobody closed it here (without the bound, the flood would go on forever).
             shell.socket.resume();

@@ -62,18 +62,21 @@ public final class SocketSender {
     }
 
     /**
-     * Drops everything queued and cuts the connection now, without a close handshake: a client that
-     * does not read would hold a close frame up behind the data it has not read.
+     * Drops everything queued and cuts the connection (soon, on the executor), without a close
+     * handshake: a client that does not read would hold a close frame up behind the data it has not read.
      */
     public void drop() {
         closing = true;
         queue.clear();
         queuedChars.set(0);
-        try {
-            session.disconnect();
-        } catch (RuntimeException e) {
-            broken = true;
-        }
+        // On the executor: cutting a connection may wait for a write in progress, and callers hold locks.
+        executor.execute(() -> {
+            try {
+                session.disconnect();
+            } catch (RuntimeException e) {
+                broken = true;
+            }
+        });
     }
 
     /** Queues a ping; the client's pong keeps the connection from idling out. */

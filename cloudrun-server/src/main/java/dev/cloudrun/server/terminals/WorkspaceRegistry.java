@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * workspaces and terminals against their caps, hangs up a terminal whose socket stayed away longer
  * than the re-attach window, and closes a workspace left without terminals for the idle timeout
  * (after a last copy of its files; the project keeps them). Runs from the IDE stay in their own
- * sandboxes on the saved project, which the shell's changes reach within a poll.
+ * sandboxes on the saved project: {@link #refresh} copies the shell's changes in just before.
  */
 public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
     /** How often the shells' file changes are looked for. */
@@ -192,6 +192,20 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
             }, settings.reattachWindow().toMillis(), TimeUnit.MILLISECONDS));
         } catch (java.util.concurrent.RejectedExecutionException e) {
             session.close();
+        }
+    }
+
+    /**
+     * Copies what the shells of the project's open workspace changed into the saved project now (files
+     * whose size changed, or that are new or gone), so a run started this moment sees them. Does
+     * nothing if no workspace is open on it.
+     *
+     * @param projectId the project about to run
+     */
+    public void refresh(String projectId) {
+        Open open = current(projectId);
+        if (open != null) {
+            syncOut(open, false);
         }
     }
 
