@@ -67,10 +67,14 @@ public final class RunService {
      * @param clock the time source
      * @param packageInstall whether clients may ask for auto-install
      * @param packageCacheScope {@code project} or {@code user}: whose runs share installed packages
+     * @param refreshProject brings a project's saved files up to date before a run reads them (a terminal
+     *     workspace open on it copies in what its shells changed), given the project id
      */
     public RunService(CodeRunner runner, String unavailableReason, ProjectService projects, RunRepository history,
                       RunOutputRepository outputs, long outputKeepBytes, RunQuota quota, ScheduledExecutorService scheduler,
-                      Duration deadline, Clock clock, boolean packageInstall, String packageCacheScope) {
+                      Duration deadline, Clock clock, boolean packageInstall, String packageCacheScope,
+                      java.util.function.Consumer<String> refreshProject) {
+        this.refreshProject = refreshProject;
         this.packageInstall = packageInstall;
         this.packageCacheScope = packageCacheScope;
         this.runner = runner;
@@ -218,11 +222,14 @@ public final class RunService {
         return packageInstall;
     }
 
+    private final java.util.function.Consumer<String> refreshProject;
+
     private Prepared prepare(Principal user, RunSpec spec) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         String entry = spec.entry();
         String languageName = spec.language();
         if (spec.projectId() != null) {
+            refreshProject.accept(spec.projectId());
             Map.Entry<Project, Map<String, byte[]>> saved = projects.loadForRun(user, spec.projectId());
             files.putAll(saved.getValue());
             entry = entry != null ? entry : saved.getKey().entryPath();
