@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { Terminal } from '@xterm/xterm';
 import { describe, expect, it } from 'vitest';
-import { hardenTerminal, shellKeyUse } from './shellTerminal';
+import { hardenTerminal, safePaste, shellKeyUse } from './shellTerminal';
 
 /** What the terminal would type into the shell's input after `output` was written to it. */
 async function answersTo(output: string, harden: boolean): Promise<string[]> {
@@ -33,5 +33,20 @@ describe('shell terminal', () => {
     expect(key('c', { ctrlKey: true })).toBe('terminal');
     expect(key('C', { ctrlKey: true, shiftKey: true })).toBe('copy');
     expect(key('V', { ctrlKey: true, shiftKey: true })).toBe('paste');
+  });
+
+  it('a pasted text cannot end the bracketed paste early and have the shell run the rest', async () => {
+    const xterm = new Terminal({ allowProposedApi: false });
+    const host = document.createElement('div');
+    document.body.append(host);
+    xterm.open(host);
+    const typed: string[] = [];
+    xterm.onData((data) => typed.push(safePaste(data)));
+    await new Promise<void>((resolve) => xterm.write('\x1b[?2004h', resolve));
+    xterm.paste('echo hi\x1b[201~rm -rf ~\n');
+    xterm.dispose();
+    host.remove();
+    expect(typed).toEqual(['\x1b[200~echo hirm -rf ~\r\x1b[201~']);
+    expect(safePaste('ls\r')).toBe('ls\r');
   });
 });

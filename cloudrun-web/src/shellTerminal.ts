@@ -26,6 +26,20 @@ export function hardenTerminal(xterm: Pick<Terminal, 'parser'>): void {
   xterm.parser.registerDcsHandler({ intermediates: '$', final: 'q' }, () => true);
 }
 
+const PASTE_START = '\x1b[200~';
+const PASTE_END = '\x1b[201~';
+
+/**
+ * A bracketed paste with the paste markers taken out of the pasted text: xterm.js wraps a paste in
+ * them as it is, so copied text holding `ESC [201~` would end the paste early and have the shell run
+ * what follows as typed. Other input is returned as it is.
+ */
+export function safePaste(data: string): string {
+  if (data.length < PASTE_START.length + PASTE_END.length || !data.startsWith(PASTE_START) || !data.endsWith(PASTE_END)) return data;
+  const inner = data.slice(PASTE_START.length, data.length - PASTE_END.length);
+  return PASTE_START + inner.split(PASTE_START).join('').split(PASTE_END).join('') + PASTE_END;
+}
+
 export type ShellKeyUse = 'copy' | 'paste' | 'terminal';
 
 type KeyPress = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKey' | 'shiftKey'>;
@@ -82,7 +96,7 @@ export class ShellTerminal {
       }
       return false;
     });
-    this.xterm.onData((data) => events.data(data));
+    this.xterm.onData((data) => events.data(safePaste(data)));
     this.xterm.onResize(({ cols, rows }) => events.resized(cols, rows));
     this.observer = new ResizeObserver(() => this.resize());
     this.observer.observe(host);
