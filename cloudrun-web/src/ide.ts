@@ -228,7 +228,11 @@ export class Ide {
         token: () => api.token,
         theme: () => this.settings.theme,
         fontSize: () => this.settings.fontSize - 1,
-        filesChanged: (paths) => this.changedFiles.changed(paths),
+        filesChanged: (paths, skipped) => {
+          this.changedFiles.changed(paths);
+          const left = Object.entries(skipped).map(([path, why]) => `${path} (${why})`);
+          if (left.length > 0) this.status.message(`Not taken into the project from the shell: ${left.join(', ')}`);
+        },
         sessionExpired: () => api.onSessionExpired(),
       },
       screen: (element, events) => new ShellTerminal(element, this.settings.theme, this.settings.fontSize - 1, events),

@@ -9,12 +9,18 @@ export type ShellServerMessage =
   | { kind: 'opened'; terminalId: string; reattached: boolean }
   | { kind: 'output'; data: string }
   | { kind: 'exit'; status: number | null }
-  | { kind: 'filesChanged'; paths: string[] | null }
+  | { kind: 'filesChanged'; paths: string[] | null; skipped: Record<string, string> }
   | { kind: 'error'; code: string; message: string };
 
 type Json = Record<string, unknown>;
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+/** The files a change did not bring into the project, with why (`{"big.bin": "larger than 2 MiB"}`). */
+function skippedFiles(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value as Json).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}
 
 /** One server message, or null when it is not one the IDE knows. */
 export function parseShellMessage(raw: string): ShellServerMessage | null {
@@ -37,8 +43,11 @@ export function parseShellMessage(raw: string): ShellServerMessage | null {
       return { kind: 'exit', status: typeof message.status === 'number' && Number.isInteger(message.status) ? message.status : null };
     case 'files_changed':
       // No list: something changed, the IDE looks at everything again.
-      return { kind: 'filesChanged', paths: Array.isArray(message.paths)
-        ? message.paths.filter((path): path is string => typeof path === 'string') : null };
+      return {
+        kind: 'filesChanged',
+        paths: Array.isArray(message.paths) ? message.paths.filter((path): path is string => typeof path === 'string') : null,
+        skipped: skippedFiles(message.skipped),
+      };
     case 'error': {
       const error = (message.error && typeof message.error === 'object' ? message.error : message) as Json;
       return { kind: 'error', code: text(error.code) ?? 'error', message: text(error.message) ?? 'The server reported an error.' };

@@ -38,7 +38,7 @@ function setup(size = { cols: 80, rows: 24 }) {
       opened: (id, reattached) => events.push(`opened ${id} ${reattached}`),
       output: (data) => events.push(`output ${data}`),
       reconnecting: () => events.push('reconnecting'),
-      filesChanged: (paths) => events.push(`files ${paths === null ? 'all' : paths.join(',')}`),
+      filesChanged: (paths, skipped) => events.push(`files ${paths === null ? 'all' : paths.join(',')}${Object.keys(skipped).length ? ` skipped ${JSON.stringify(skipped)}` : ''}`),
       exited: (status) => events.push(`exit ${status}`),
       failed: (code, message) => events.push(`failed ${code}: ${message}`),
       notice: (code) => events.push(`notice ${code}`),
@@ -84,11 +84,12 @@ describe('shell session', () => {
     session.resize(100, 30);
     last().server({ type: 'files_changed', paths: ['made.txt', 'src/a.py'] });
     last().server({ type: 'files_changed' });
+    last().server({ type: 'files_changed', paths: [], skipped: { 'big.bin': 'larger than 2 MiB' } });
     session.hangUp();
     expect(last().sent.slice(2)).toEqual([{ type: 'input', data: 'ls\r' }, { type: 'resize', cols: 100, rows: 30 }, { type: 'close' }]);
     last().server({ type: 'exit', status: 130 });
     last().drop(1000);
-    expect(events.slice(1)).toEqual(['files made.txt,src/a.py', 'files all', 'exit 130']);
+    expect(events.slice(1)).toEqual(['files made.txt,src/a.py', 'files all', 'files  skipped {"big.bin":"larger than 2 MiB"}', 'exit 130']);
     expect(session.state).toBe('ended');
     session.input('more');
     expect(last().types()).not.toContain('more');
@@ -175,8 +176,9 @@ describe('shell session', () => {
     first.last().open();
     first.last().server({ type: 'authenticated' });
     first.last().server({ type: 'error', code: 'too_many_terminals', message: 'At most 8 terminals at once.' });
-    first.last().drop(1008);
+    // The server leaves the socket open after such an error: the session closes it itself.
     expect(first.events).toEqual(['failed too_many_terminals: At most 8 terminals at once.']);
+    expect(first.last().closedWith).toBe(1000);
 
     const second = setup();
     second.session.start();
@@ -184,6 +186,17 @@ describe('shell session', () => {
     second.last().server({ type: 'error', code: 'input_rate_limit', message: 'Too fast.' });
     expect(second.events).toEqual(['opened t1 false', 'notice input_rate_limit']);
     expect(second.session.state).toBe('running');
+  });
+
+  it('a shell taken over by another window is not taken back', () => {
+    const { session, sockets, events, last, open } = setup();
+    session.start();
+    open();
+    last().server({ type: 'error', code: 'reattached', message: 'another connection re-attached to this terminal' });
+    last().drop(4409);
+    vi.advanceTimersByTime(10_000);
+    expect(sockets).toHaveLength(1);
+    expect(events).toEqual(['opened t1 false', 'failed reattached: This shell was opened in another window.']);
   });
 
   it('an expired session (4401) and a server that cannot be reached are not retried', () => {
@@ -240,7 +253,9 @@ describe('shell messages', () => {
     expect(parseShellMessage('{"type":"exit","status":0}')).toEqual({ kind: 'exit', status: 0 });
     expect(parseShellMessage('{"type":"exit"}')).toEqual({ kind: 'exit', status: null });
     expect(parseShellMessage('{"type":"opened","terminalId":"x","reattached":true}')).toEqual({ kind: 'opened', terminalId: 'x', reattached: true });
-    expect(parseShellMessage('{"type":"files_changed","paths":["a",1]}')).toEqual({ kind: 'filesChanged', paths: ['a'] });
+    expect(parseShellMessage('{"type":"files_changed","paths":["a",1]}')).toEqual({ kind: 'filesChanged', paths: ['a'], skipped: {} });
+    expect(parseShellMessage('{"type":"files_changed","paths":[],"skipped":{"b":"too big","c":1}}'))
+      .toEqual({ kind: 'filesChanged', paths: [], skipped: { b: 'too big' } });
     expect(parseShellMessage('{"type":"error","code":"too_many_workspaces","message":"m"}'))
       .toEqual({ kind: 'error', code: 'too_many_workspaces', message: 'm' });
     expect(parseShellMessage('{"type":"pong"}')).toBeNull();

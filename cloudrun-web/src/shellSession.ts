@@ -41,8 +41,11 @@ export interface ShellEvents {
   output(data: string): void;
   /** The connection dropped while the shell runs: the session is re-attaching. */
   reconnecting(): void;
-  /** The shell changed project files (null: which ones is not known). */
-  filesChanged(paths: string[] | null): void;
+  /**
+   * The shell changed project files (null: which ones is not known); `skipped` names the files the
+   * server did not take into the project, with why (too big, for example).
+   */
+  filesChanged(paths: string[] | null, skipped: Record<string, string>): void;
   /** The shell ended (null: the status is not known). */
   exited(status: number | null): void;
   /** The shell could not be started or re-attached: the server's error code (or the session's own) and why. */
@@ -81,6 +84,7 @@ const CLOSE_REASONS: Record<number, [string, string]> = {
   4404: ['not_found', 'This project does not exist or is not yours.'],
   1008: ['policy', 'The server refused the shell connection.'],
   1009: ['message_too_big', 'A message was too big for the server.'],
+  4409: ['reattached', 'This shell was opened in another window.'],
 };
 
 export class ShellSession {
@@ -89,7 +93,7 @@ export class ShellSession {
   private id: string | null = null;
   /** Whether the current socket has its shell (after `opened`). */
   private attached = false;
-  /** An error the server sent before the shell opened on this socket: reported when the socket closes. */
+  /** An error that ends the shell for this window (another one took it over): reported when the socket closes. */
   private fatal: { code: string; message: string } | null = null;
   private exitSeen = false;
   private hangUpRequested = false;
@@ -234,7 +238,7 @@ export class ShellSession {
         this.events.output(message.data);
         return;
       case 'filesChanged':
-        this.events.filesChanged(message.paths);
+        this.events.filesChanged(message.paths, message.skipped);
         return;
       case 'exit':
         this.exitSeen = true;
@@ -242,8 +246,15 @@ export class ShellSession {
         this.events.exited(message.status);
         return;
       case 'error':
-        if (this.attached) this.events.notice(message.code, message.message);
-        else this.fatal = { code: message.code, message: message.message };
+        if (!this.attached) {
+          // The shell did not open (a limit, a project that is not the user's, a terminal gone): the server's words end it.
+          this.fail(message.code, message.message);
+        } else if (message.code === 'reattached') {
+          // Another window took this shell over: taking it back would make the two fight over it.
+          this.fatal = { code: message.code, message: 'This shell was opened in another window.' };
+        } else {
+          this.events.notice(message.code, message.message);
+        }
     }
   }
 

@@ -133,7 +133,7 @@ describe('shell view', () => {
   it('passes file changes on, and hangs up the last project\'s shells when another opens', () => {
     const { view, connections, changed, tabs, setProject } = setup();
     view.shown();
-    connections[0].events.filesChanged(['made.txt']);
+    connections[0].events.filesChanged(['made.txt'], {});
     expect(changed).toEqual([['made.txt']]);
     setProject('p2');
     view.projectChanged();

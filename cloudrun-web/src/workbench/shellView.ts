@@ -42,8 +42,11 @@ export interface ShellViewHost {
   token(): string | null;
   theme(): 'dark' | 'light';
   fontSize(): number;
-  /** A shell changed project files (null: which is not known): the explorer and open tabs catch up. */
-  filesChanged(paths: string[] | null): void;
+  /**
+   * A shell changed project files (null: which is not known): the explorer and open tabs catch up;
+   * `skipped` names files the server left out of the project, with why.
+   */
+  filesChanged(paths: string[] | null, skipped: Record<string, string>): void;
   /** The server no longer takes the token. */
   sessionExpired(): void;
 }
@@ -166,7 +169,7 @@ export class ShellView {
       },
       output: (data) => screen.write(data),
       reconnecting: () => this.say(shell, 'Connection lost: reconnecting to the shell…'),
-      filesChanged: (paths) => this.host.filesChanged(paths),
+      filesChanged: (paths, skipped) => this.host.filesChanged(paths, skipped),
       exited: (status) => this.ended(shell, status === null ? '[process exited]' : `[process exited with status ${status}]`),
       failed: (code, message) => {
         if (code === 'unauthorized') this.host.sessionExpired();
