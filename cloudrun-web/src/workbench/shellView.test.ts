@@ -84,7 +84,8 @@ describe('shell view', () => {
     expect(visibleBodies()).toEqual(['3']);
     tabs()[0].click();
     expect(visibleBodies()).toEqual(['1']);
-    expect(tabs()[0].getAttribute('aria-selected')).toBe('true');
+    expect(tabs()[0].getAttribute('aria-current')).toBe('true');
+    expect(tabs()[1].hasAttribute('aria-current')).toBe(false);
     view.element.querySelector<HTMLElement>('[aria-label="Close bash 1"]')!.click();
     expect(connections[0].calls).toContain('dispose');
     expect(screens[0].disposed).toBe(true);

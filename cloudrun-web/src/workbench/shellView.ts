@@ -73,7 +73,8 @@ interface Shell {
 }
 
 export class ShellView {
-  private readonly tabList = h('div', { class: 'shell-tabs', role: 'tablist', 'aria-label': 'Shells' });
+  /** A group of buttons, not a tab list: each shell's close button sits beside it, which a tab list may not hold. */
+  private readonly tabList = h('div', { class: 'shell-tabs', role: 'group', 'aria-label': 'Shells' });
   private readonly newButton = h('button', { class: 'icon-button shell-new', type: 'button', title: 'New shell', 'aria-label': 'New shell',
     'data-action': 'new-shell', onclick: () => this.open() }, icon('plus', 14));
   private readonly bodies = h('div', { class: 'shell-bodies' });
@@ -147,11 +148,11 @@ export class ShellView {
     if (!projectId) return;
     const number = ++this.count;
     const label = `bash ${number}`;
-    const tab = h('button', { class: 'shell-tab', type: 'button', role: 'tab', 'aria-selected': 'false', 'data-shell': String(number), text: label,
+    const tab = h('button', { class: 'shell-tab', type: 'button', 'data-shell': String(number), text: label,
       onclick: () => this.activate(shell) });
     const close = h('button', { class: 'icon-button shell-close', type: 'button', title: `Close ${label}`, 'aria-label': `Close ${label}`,
       onclick: () => this.close(shell) }, icon('close', 12));
-    const item = h('div', { class: 'shell-tab-item', role: 'presentation' }, tab, close);
+    const item = h('div', { class: 'shell-tab-item' }, tab, close);
     const status = h('div', { class: 'shell-status', role: 'status', hidden: true });
     const ended = h('div', { class: 'shell-ended', hidden: true },
       h('button', { class: 'button secondary', type: 'button', text: 'Start a new shell', 'data-action': 'restart-shell', onclick: () => this.open() }));
@@ -230,7 +231,8 @@ export class ShellView {
     for (const shell of this.shells) {
       const selected = shell === this.active;
       shell.tab.classList.toggle('active', selected);
-      shell.tab.setAttribute('aria-selected', String(selected));
+      if (selected) shell.tab.setAttribute('aria-current', 'true');
+      else shell.tab.removeAttribute('aria-current');
       shell.body.hidden = !selected;
     }
     if (this.shells.length === 0) this.bodies.replaceChildren(this.empty);
