@@ -48,6 +48,19 @@ abstract class Cgroups {
     /** @return a new cgroup for one step, with the limits applied */
     abstract Cgroup create(String name, Limits limits) throws IOException;
 
+    /**
+     * Creates a workspace's cgroup; its steps' cgroups are then made below it, by
+     * {@link #create} with the name {@code workspace/step}.
+     *
+     * @param name the workspace's cgroup name
+     * @param memoryBytes the memory of everything in it together (swap none)
+     * @param maxProcesses processes and threads in it together
+     * @param cpus its CPU share, as a CFS quota of that many CPUs
+     * @return the cgroup
+     * @throws IOException if the cgroup cannot be created
+     */
+    abstract Cgroup createWorkspace(String name, long memoryBytes, int maxProcesses, double cpus) throws IOException;
+
     /** @return the folders of this instance's cgroups, for leak checks */
     abstract List<Path> children();
 

@@ -44,27 +44,51 @@ final class CgroupsV2 extends Cgroups {
         }
     }
 
+    /** Kills what is in the cgroup and every cgroup below, and removes them, deepest first. */
     private static void removeTree(Path dir) throws IOException {
         try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
             for (Path child : children) {
                 if (Files.isDirectory(child)) {
-                    new Step(child).destroy();
+                    removeTree(child);
                 }
             }
         }
+        CgroupFiles.killPids(dir.resolve("cgroup.procs"));
         CgroupFiles.remove(dir);
     }
 
     @Override
     Cgroup create(String name, Limits limits) throws IOException {
+        return create(name, limits.memoryBytes(), limits.maxProcesses(), 0);
+    }
+
+    @Override
+    Cgroup createWorkspace(String name, long memoryBytes, int maxProcesses, double cpus) throws IOException {
+        Cgroup workspace = create(name, memoryBytes, maxProcesses, cpus);
+        try {
+            // Its steps' cgroups below it get the same controllers.
+            CgroupFiles.write(base.resolve(name).resolve("cgroup.subtree_control"), CONTROLLERS);
+        } catch (IOException e) {
+            workspace.destroy();
+            throw e;
+        }
+        return workspace;
+    }
+
+    /** @param cpus a CPU quota in CPUs, or 0 for none of its own */
+    private Cgroup create(String name, long memoryBytes, int maxProcesses, double cpus) throws IOException {
         Path dir = base.resolve(name);
         Files.createDirectory(dir);
         try {
-            CgroupFiles.write(dir.resolve("memory.max"), Long.toString(limits.memoryBytes()));
+            CgroupFiles.write(dir.resolve("memory.max"), Long.toString(memoryBytes));
             if (Files.exists(dir.resolve("memory.swap.max"))) {
                 CgroupFiles.write(dir.resolve("memory.swap.max"), "0");
             }
-            CgroupFiles.write(dir.resolve("pids.max"), Integer.toString(limits.maxProcesses()));
+            CgroupFiles.write(dir.resolve("pids.max"), Integer.toString(maxProcesses));
+            if (cpus > 0) {
+                long period = 100_000;
+                CgroupFiles.write(dir.resolve("cpu.max"), Math.max(1000, Math.round(cpus * period)) + " " + period);
+            }
         } catch (IOException | RuntimeException e) {
             CgroupFiles.remove(dir);
             throw e;
@@ -120,13 +144,25 @@ final class CgroupsV2 extends Cgroups {
         }
 
         @Override
+        public long currentMemoryBytes() {
+            return CgroupFiles.readLong(dir.resolve("memory.current"));
+        }
+
+        @Override
         public boolean oomKilled() {
             return CgroupFiles.readKey(dir.resolve("memory.events"), "oom_kill") > 0;
         }
 
         @Override
+        public long processCount() {
+            return CgroupFiles.readLong(dir.resolve("pids.current"));
+        }
+
+        @Override
         public boolean hasProcesses() {
-            return !CgroupFiles.pids(dir.resolve("cgroup.procs")).isEmpty();
+            // "populated" counts the cgroups below (a workspace's steps) too.
+            return !CgroupFiles.pids(dir.resolve("cgroup.procs")).isEmpty()
+                    || CgroupFiles.readKey(dir.resolve("cgroup.events"), "populated") > 0;
         }
 
         @Override
@@ -143,7 +179,11 @@ final class CgroupsV2 extends Cgroups {
             if (hasProcesses()) {
                 killAll();
             }
-            CgroupFiles.remove(dir);
+            try {
+                removeTree(dir);
+            } catch (IOException e) {
+                CgroupFiles.remove(dir);
+            }
         }
     }
 }

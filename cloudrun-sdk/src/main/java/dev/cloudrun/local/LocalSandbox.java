@@ -44,6 +44,8 @@ final class LocalSandbox implements Sandbox {
     private final Path dir;
     private final Path work;
     private final boolean mounted;
+    /** The workspace cgroup its steps' cgroups are made below, or null for a run's sandbox. */
+    private final String cgroupParent;
     private final Set<LocalProcess> processes = ConcurrentHashMap.newKeySet();
     private int steps;
     /** Whether a run has started a step here (a pre-started step does not count). */
@@ -70,8 +72,10 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    private LocalSandbox(LocalSandboxBackend backend, SandboxSpec spec, Path dir, Path work, boolean mounted) {
+    private LocalSandbox(LocalSandboxBackend backend, SandboxSpec spec, Path dir, Path work, boolean mounted,
+                         String cgroupParent) {
         this.backend = backend;
+        this.cgroupParent = cgroupParent;
         this.spec = spec;
         this.dir = dir;
         this.work = work;
@@ -79,6 +83,21 @@ final class LocalSandbox implements Sandbox {
     }
 
     static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend) {
+        return create(spec, backend, null);
+    }
+
+    /**
+     * Creates a workspace's sandbox: its folder and size-capped tree as a run's, its steps and
+     * terminals in cgroups below the workspace's cgroup, never pre-started.
+     *
+     * @param spec the workspace's id, language, starting files and tree cap
+     * @param cgroupParent the name of the workspace's cgroup
+     */
+    static LocalSandbox createForWorkspace(SandboxSpec spec, LocalSandboxBackend backend, String cgroupParent) {
+        return create(spec, backend, cgroupParent);
+    }
+
+    private static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend, String cgroupParent) {
         Path dir = backend.instanceDir().resolve(spec.runId());
         Path work = dir.resolve("work");
         boolean root = backend.tools().root();
@@ -94,10 +113,10 @@ final class LocalSandbox implements Sandbox {
             writeAccounts(dir);
             writeFiles(work, spec.files(), spec.executables(), root ? backend.options().sandboxUid() : -1);
         } catch (IOException | RuntimeException e) {
-            new LocalSandbox(backend, spec, dir, work, mounted).removeFolder();
+            new LocalSandbox(backend, spec, dir, work, mounted, cgroupParent).removeFolder();
             throw new CloudRunException("cannot prepare the sandbox workspace: " + e.getMessage(), e);
         }
-        return new LocalSandbox(backend, spec, dir, work, mounted);
+        return new LocalSandbox(backend, spec, dir, work, mounted, cgroupParent);
     }
 
     private static void writeAccounts(Path dir) throws IOException {
@@ -123,6 +142,9 @@ final class LocalSandbox implements Sandbox {
     public synchronized SandboxProcess start(StepSpec step, OutputSink sink) {
         if (closed) {
             throw new CloudRunException("the sandbox is closed");
+        }
+        if (cgroupParent != null) {
+            return launch(step, sink);
         }
         boolean firstOfRun = !started;
         started = true;
@@ -154,9 +176,9 @@ final class LocalSandbox implements Sandbox {
                 releaseNetwork = backend.prepareNetwork(step);
             }
             if (backend.cgroups().isPresent()) {
-                cgroup = backend.cgroups().get().create(stepName, step.limits());
+                cgroup = backend.cgroups().get().create(cgroupName(stepName), step.limits());
             }
-            List<String> command = command(step, cgroup);
+            List<String> command = command(step, cgroup, false);
             ProcessBuilder builder = new ProcessBuilder(command).directory(backend.sandboxed() ? dir.toFile() : work.toFile());
             builder.environment().clear();
             if (!backend.sandboxed()) {
@@ -186,6 +208,57 @@ final class LocalSandbox implements Sandbox {
                 throw unreachable;
             }
             throw new CloudRunException("cannot start the sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    private String cgroupName(String stepName) {
+        return cgroupParent == null ? stepName : cgroupParent + "/" + stepName;
+    }
+
+    /**
+     * Starts an interactive shell on a pseudo-terminal of its own: the host's end (the master)
+     * stays in this JVM, the slave becomes the controlling terminal of a new session that only
+     * this shell's sandbox holds (never the JVM's terminal). The command inside is expected to make
+     * the shell's own terminal in the sandbox's {@code devpts} ({@code script}), which follows this
+     * one's size.
+     *
+     * @param step the shell step (its command run as is, no redirections)
+     * @param columns the width
+     * @param rows the height
+     * @param sink receives the terminal's output
+     * @param onEnded told once, when the shell has ended and what was left of it is killed
+     */
+    synchronized LocalTerminal openTerminal(StepSpec step, int columns, int rows, dev.cloudrun.spi.TerminalSink sink,
+                                            Runnable onEnded) {
+        if (closed) {
+            throw new CloudRunException("the sandbox is closed");
+        }
+        String stepName = spec.runId() + "-" + (++steps) + "-terminal";
+        Cgroup cgroup = null;
+        Runnable releaseNetwork = () -> { };
+        try {
+            if (step.network() && backend.sandboxed()) {
+                releaseNetwork = backend.prepareNetwork(step);
+            }
+            if (backend.cgroups().isPresent()) {
+                cgroup = backend.cgroups().get().create(cgroupName(stepName), step.limits());
+            }
+            List<String> command = command(step, cgroup, true);
+            Runnable release = releaseNetwork;
+            Cgroup terminalCgroup = cgroup;
+            return LocalTerminal.start(command, dir, columns, rows, cgroup, sink, backend.ioThreads(), () -> {
+                release.run();
+                if (terminalCgroup != null) {
+                    backend.removeLater(terminalCgroup::destroy);
+                }
+                onEnded.run();
+            });
+        } catch (IOException | RuntimeException e) {
+            releaseNetwork.run();
+            if (cgroup != null) {
+                cgroup.destroy();
+            }
+            throw new CloudRunException("cannot start the terminal: " + e.getMessage(), e);
         }
     }
 
@@ -318,7 +391,8 @@ final class LocalSandbox implements Sandbox {
         }
     }
 
-    private List<String> command(StepSpec step, Cgroup cgroup) {
+    /** @param terminal whether the step runs on a pseudo-terminal the host made for it (no new session then) */
+    private List<String> command(StepSpec step, Cgroup cgroup, boolean terminal) {
         Limits limits = step.limits();
         List<String> command = new ArrayList<>();
         // A shell raises its OOM score to the highest (children inherit it; raising needs no privilege), so the
@@ -357,7 +431,7 @@ final class LocalSandbox implements Sandbox {
         }
         command.addAll(backend.tools().userSwitch(backend.options().sandboxUid()));
         if (backend.sandboxed()) {
-            command.addAll(bwrapArguments(step));
+            command.addAll(bwrapArguments(step, terminal));
         }
         // Innermost, inside bubblewrap: the program itself gets the merged pipe, bwrap's own errors stay on stderr.
         command.addAll(step.commandWithRedirections());
@@ -387,9 +461,14 @@ final class LocalSandbox implements Sandbox {
                 + " && ulimit -s " + stack / 1024);
     }
 
-    private List<String> bwrapArguments(StepSpec step) {
-        List<String> args = new ArrayList<>(List.of(backend.tools().bwrap(),
-                "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+    private List<String> bwrapArguments(StepSpec step, boolean terminal) {
+        List<String> args = new ArrayList<>(List.of(backend.tools().bwrap(), "--unshare-all", "--die-with-parent"));
+        if (!terminal) {
+            // A session of its own: no terminal of the host's to inject input into (TIOCSTI). A
+            // terminal step's session is already a new one, on a pseudo-terminal made for it alone.
+            args.add("--new-session");
+        }
+        args.addAll(List.of("--cap-drop", "ALL", "--clearenv",
                 "--unshare-user", "--disable-userns",
                 "--uid", Integer.toString(INNER_UID), "--gid", Integer.toString(INNER_UID), "--hostname", "sandbox",
                 "--ro-bind", "/usr", "/usr"));

@@ -68,6 +68,7 @@ public final class LocalSandboxBackend implements SandboxBackend {
      */
     private final ExecutorService cleanUp = Executors.newFixedThreadPool(2, new NamedThreadFactory("local-cleanup"));
     private final Set<LocalSandbox> open = ConcurrentHashMap.newKeySet();
+    private final Set<LocalWorkspace> workspaces = ConcurrentHashMap.newKeySet();
     private final WarmRuntimes warmRuntimes;
     private volatile boolean closed;
 
@@ -285,6 +286,37 @@ public final class LocalSandboxBackend implements SandboxBackend {
     }
 
     /**
+     * A terminal workspace: a size-capped tree kept for its life, one cgroup (memory, processes,
+     * CPU quota) for everything started in it, shells on pseudo-terminals; each shell, step and
+     * file operation a bubblewrap sandbox on that tree, hardened as runs are.
+     */
+    @Override
+    public dev.cloudrun.spi.WorkspaceSandbox openWorkspace(dev.cloudrun.spi.WorkspaceSandboxSpec spec) {
+        if (closed) {
+            throw new CloudRunException("the local backend is closed");
+        }
+        if (!sandboxed) {
+            throw new BackendUnavailableException("terminal workspaces need the sandboxed local backend");
+        }
+        LocalWorkspace workspace = LocalWorkspace.open(spec, this);
+        workspaces.add(workspace);
+        return workspace;
+    }
+
+    void closed(LocalWorkspace workspace) {
+        workspaces.remove(workspace);
+    }
+
+    /**
+     * @param workspaceId a workspace's id
+     * @return the memory its processes and tree use now, in bytes, or -1 if it is not open here
+     */
+    public long workspaceMemoryBytes(String workspaceId) {
+        return workspaces.stream().filter(workspace -> workspace.id().equals(workspaceId)).findFirst()
+                .map(LocalWorkspace::memoryBytes).orElse(-1L);
+    }
+
+    /**
      * Runs a closed sandbox's removal in the background, or here once the backend is closing.
      * Until it is done the sandbox's folder and mount are listed by {@link #leftovers()}.
      *
@@ -377,6 +409,9 @@ public final class LocalSandboxBackend implements SandboxBackend {
     public void close() {
         closed = true;
         warmRuntimes.close();
+        for (LocalWorkspace workspace : List.copyOf(workspaces)) {
+            workspace.close();
+        }
         for (LocalSandbox sandbox : List.copyOf(open)) {
             sandbox.close();
         }

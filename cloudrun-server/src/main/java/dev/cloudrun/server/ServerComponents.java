@@ -36,6 +36,7 @@ import dev.cloudrun.server.http.Json;
 import dev.cloudrun.server.http.OriginPolicy;
 import dev.cloudrun.server.http.RequestGuards;
 import dev.cloudrun.server.http.SystemRoutes;
+import dev.cloudrun.server.http.UnauthenticatedSockets;
 import dev.cloudrun.server.grading.CallbackFence;
 import dev.cloudrun.server.grading.CallbackSigner;
 import dev.cloudrun.server.grading.GradingApi;
@@ -47,6 +48,8 @@ import dev.cloudrun.server.runs.RunQuota;
 import dev.cloudrun.server.runs.RunRoutes;
 import dev.cloudrun.server.runs.RunService;
 import dev.cloudrun.server.runs.RunSocket;
+import dev.cloudrun.server.terminals.TerminalSocket;
+import dev.cloudrun.server.terminals.WorkspaceRegistry;
 import dev.cloudrun.server.web.WebAssets;
 import dev.cloudrun.spi.SandboxBackend;
 import io.javalin.Javalin;
@@ -81,6 +84,7 @@ final class ServerComponents implements AutoCloseable {
     private final ExecutorService sendExecutor;
     private AiRoutes ai;
     private GradingApi grading;
+    private WorkspaceRegistry workspaces;
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
@@ -129,8 +133,13 @@ final class ServerComponents implements AutoCloseable {
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope());
             WebSocketSettings webSocket = config.webSocket();
             ClientAddress clients = config.http().clientAddress();
+            UnauthenticatedSockets unauthenticated = new UnauthenticatedSockets(webSocket.unauthenticatedPerAddress());
             RunSocket socket = new RunSocket(runs, auth, sendExecutor, scheduler, webSocket.maxMessageBytes(),
-                    webSocket.pingInterval(), clients, webSocket.authTimeout(), webSocket.unauthenticatedPerAddress());
+                    webSocket.pingInterval(), clients, webSocket.authTimeout(), unauthenticated);
+            this.workspaces = new WorkspaceRegistry(runner, sandboxProblem, projects, config.workspaces(), limits.maxFileBytes(),
+                    clock);
+            TerminalSocket terminals = new TerminalSocket(workspaces, projects, auth, sendExecutor, scheduler,
+                    webSocket.maxMessageBytes(), webSocket.pingInterval(), clients, webSocket.authTimeout(), unauthenticated);
             HostPolicy hosts = new HostPolicy(config.http().host(), config.http().allowedHosts());
             RequestGuards guards = new RequestGuards(new OriginPolicy(config.http().corsOrigins(), hosts), clients,
                     rateLimits.requestsPerMinutePerIp());
@@ -171,9 +180,10 @@ final class ServerComponents implements AutoCloseable {
             });
             ErrorHandling.install(app, tooLargeShapes);
             guards.register(app, WEBSOCKET_PATH);
+            guards.guardUpgrade(app, TerminalSocket.PATH);
             new SystemRoutes(database, runner, sandboxProblem).register(app);
             authRoutes.register(app);
-            new ProjectRoutes(projects, authRoutes).register(app);
+            new ProjectRoutes(projects, authRoutes, workspaces).register(app);
             new RunRoutes(runs, history, outputs, authRoutes, keyRoutes, clients).register(app);
             aiRoutes.register(app);
             keyRoutes.register(app);
@@ -182,6 +192,7 @@ final class ServerComponents implements AutoCloseable {
                 new JobeApi(runner, sandboxProblem, apiKeys, runs, clients, config.compat().jobeRequiresKey()).register(app);
             }
             app.ws(WEBSOCKET_PATH, socket::configure);
+            app.ws(TerminalSocket.PATH, terminals::configure);
             if (config.compat().enabled("piston")) {
                 PistonApi piston = new PistonApi(runs, runner, auth, apiKeys, clients,
                         new OriginPolicy(config.http().corsOrigins(), hosts), rateLimits.requestsPerMinutePerIp(), webSocket,
@@ -325,6 +336,9 @@ final class ServerComponents implements AutoCloseable {
         }
         if (grading != null) {
             grading.close();
+        }
+        if (workspaces != null) {
+            workspaces.close();
         }
         if (runner != null) {
             runner.close();

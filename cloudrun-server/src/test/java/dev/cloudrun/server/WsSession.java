@@ -19,6 +19,8 @@ final class WsSession implements AutoCloseable {
     private final LinkedBlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private final WebSocket socket;
+    private volatile boolean paused;
+    private volatile boolean wantsMore;
 
     private WsSession(String url, String origin) {
         WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
@@ -34,6 +36,20 @@ final class WsSession implements AutoCloseable {
 
     static WsSession open(String url, String origin) {
         return new WsSession(url, origin);
+    }
+
+    /** Stops reading: the server's messages pile up in the network buffers, as for a client that reads too slowly. */
+    void pause() {
+        paused = true;
+    }
+
+    /** Reads again. */
+    void resume() {
+        paused = false;
+        if (wantsMore) {
+            wantsMore = false;
+            socket.request(1);
+        }
     }
 
     void send(Object message) {
@@ -98,6 +114,11 @@ final class WsSession implements AutoCloseable {
         }, timeout);
     }
 
+    /** @return whether the connection has ended (a close frame, or an error) */
+    boolean isClosed() {
+        return closeCode.isDone();
+    }
+
     int awaitClose(Duration timeout) {
         return closeCode.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
     }
@@ -124,7 +145,11 @@ final class WsSession implements AutoCloseable {
                 }
                 partial.setLength(0);
             }
-            webSocket.request(1);
+            if (paused) {
+                wantsMore = true;
+            } else {
+                webSocket.request(1);
+            }
             return null;
         }
 

@@ -36,6 +36,7 @@ public final class ServerConfig {
     private final AiSettings ai;
     private final GradingSettings grading;
     private final CompatSettings compat;
+    private final WorkspaceSettings workspaces;
     private final String shown;
 
     private ServerConfig(Map<String, String> texts) {
@@ -54,6 +55,7 @@ public final class ServerConfig {
         this.ai = AiSettings.from(values);
         this.grading = GradingSettings.from(values);
         this.compat = CompatSettings.from(values);
+        this.workspaces = WorkspaceSettings.from(values);
         Map<String, String> shownValues = new TreeMap<>();
         for (Setting<?> setting : Settings.all()) {
             shownValues.put(setting.name(), setting.display(texts.getOrDefault(setting.name(), setting.defaultText())));
@@ -150,6 +152,11 @@ public final class ServerConfig {
     /** @return where the server listens and whom it believes */
     public HttpSettings http() {
         return http;
+    }
+
+    /** @return the terminal workspaces' limits */
+    public WorkspaceSettings workspaces() {
+        return workspaces;
     }
 
     /** @return the run WebSocket's limits */

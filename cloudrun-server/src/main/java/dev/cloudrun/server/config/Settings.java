@@ -231,6 +231,28 @@ public final class Settings {
     static final Setting<Integer> WS_UNAUTHENTICATED_PER_IP = declare(Setting.integer("CLOUDRUN_WS_UNAUTHENTICATED_PER_IP", 10,
             1, MAX, "WebSockets one client address may have open before they authenticate (more are closed with 4429)"));
 
+    // Terminal workspaces (docs/protocol.md, "Terminals")
+    static final Setting<Integer> WORKSPACE_IDLE_MINUTES = declare(Setting.integer("CLOUDRUN_WORKSPACE_IDLE_MINUTES", 15, 1, MAX,
+            "a project's workspace with no terminal open is closed after this long; its files stay in the project"));
+    static final Setting<Integer> WORKSPACE_MAX_LIFETIME_MINUTES = declare(Setting.integer(
+            "CLOUDRUN_WORKSPACE_MAX_LIFETIME_MINUTES", 480, 1, MAX, "a workspace is closed after this long in any case"));
+    static final Setting<Integer> MAX_WORKSPACES_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_WORKSPACES_PER_USER", 2, 1, MAX,
+            "workspaces (projects with terminals) one user may have open at once"));
+    static final Setting<Integer> MAX_TERMINALS_PER_USER = declare(Setting.integer("CLOUDRUN_MAX_TERMINALS_PER_USER", 6, 1, MAX,
+            "terminals one user may have open at once, in all their workspaces, counting those waiting to be re-attached"));
+    static final Setting<Long> WORKSPACE_MEMORY_BYTES = declare(Setting.longInteger("CLOUDRUN_WORKSPACE_MEMORY_BYTES",
+            512L * 1024 * 1024, 16L * 1024 * 1024, Long.MAX_VALUE, "memory of all processes of one workspace together, in bytes")
+            .shownDefault("512 MiB"));
+    static final Setting<Integer> WORKSPACE_MAX_PROCESSES = declare(Setting.integer("CLOUDRUN_WORKSPACE_MAX_PROCESSES", 128, 8,
+            MAX, "processes and threads of one workspace at once"));
+    static final Setting<Long> WORKSPACE_DISK_BYTES = declare(Setting.longInteger("CLOUDRUN_WORKSPACE_DISK_BYTES",
+            256L * 1024 * 1024, 1024 * 1024, Long.MAX_VALUE, "size cap of one workspace's file tree, in bytes")
+            .shownDefault("256 MiB"));
+    static final Setting<Boolean> WORKSPACE_NETWORK = declare(Setting.flag("CLOUDRUN_WORKSPACE_NETWORK", false,
+            "shells and programs in workspaces may reach the network, behind the same fence as runs"));
+    static final Setting<Integer> TERMINAL_REATTACH_SECONDS = declare(Setting.integer("CLOUDRUN_TERMINAL_REATTACH_SECONDS", 60, 1,
+            MAX, "a terminal whose socket dropped waits this long for the client to re-attach, then is hung up"));
+
     // AI assistant (docs/ai.md)
     static final Setting<Boolean> AI_ENABLED = declare(Setting.flag("CLOUDRUN_AI_ENABLED", true,
             "the operator's off switch: `false` answers 503 `ai_disabled`"));

@@ -36,6 +36,16 @@ public final class RequestGuards {
     public void register(Javalin app, String webSocketPath) {
         app.before("/api/*", this::guardApi);
         app.options("/api/*", ctx -> ctx.status(204));
+        guardUpgrade(app, webSocketPath);
+    }
+
+    /**
+     * Checks host, origin and rate before a WebSocket upgrade (as for the run socket).
+     *
+     * @param app the application
+     * @param webSocketPath another WebSocket endpoint
+     */
+    public void guardUpgrade(Javalin app, String webSocketPath) {
         app.wsBeforeUpgrade(webSocketPath, ctx -> {
             checkHost(ctx);
             checkOrigin(ctx);

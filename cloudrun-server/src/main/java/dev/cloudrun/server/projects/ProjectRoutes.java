@@ -21,16 +21,19 @@ import java.util.Map;
 public final class ProjectRoutes {
     private final ProjectService projects;
     private final AuthRoutes auth;
+    private final ProjectChanges changes;
 
     /**
      * Creates the routes.
      *
      * @param projects the service
      * @param auth resolves callers
+     * @param changes told of every file change made here (an open workspace follows the editor)
      */
-    public ProjectRoutes(ProjectService projects, AuthRoutes auth) {
+    public ProjectRoutes(ProjectService projects, AuthRoutes auth, ProjectChanges changes) {
         this.projects = projects;
         this.auth = auth;
+        this.changes = changes;
     }
 
     /**
@@ -62,11 +65,15 @@ public final class ProjectRoutes {
         });
         app.put("/api/projects/{id}/files/<path>", ctx -> {
             Principal caller = auth.principal(ctx);
-            ProjectEntry entry = projects.writeFile(caller, ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"), ctx.bodyAsBytes());
+            byte[] content = ctx.bodyAsBytes();
+            ProjectEntry entry = projects.writeFile(caller, ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"), content);
+            changes.written(ctx.pathParam("id"), entry.path(), content);
             ctx.json(entry);
         });
         app.delete("/api/projects/{id}/files/<path>", ctx -> {
-            int deleted = projects.deleteEntry(auth.principal(ctx), ctx.pathParam("id"), ProjectPaths.pathParam(ctx, "path"));
+            String path = ProjectPaths.pathParam(ctx, "path");
+            int deleted = projects.deleteEntry(auth.principal(ctx), ctx.pathParam("id"), path);
+            changes.deleted(ctx.pathParam("id"), ProjectPaths.normalize("path", path));
             ctx.json(Map.of("deleted", deleted));
         });
         app.post("/api/projects/{id}/folders", ctx -> {
@@ -77,7 +84,10 @@ public final class ProjectRoutes {
         app.post("/api/projects/{id}/move", ctx -> {
             Principal caller = auth.principal(ctx);
             ObjectNode body = Json.body(ctx);
-            int moved = projects.move(caller, ctx.pathParam("id"), Json.requiredText(body, "from"), Json.requiredText(body, "to"));
+            String from = Json.requiredText(body, "from");
+            String to = Json.requiredText(body, "to");
+            int moved = projects.move(caller, ctx.pathParam("id"), from, to);
+            changes.moved(ctx.pathParam("id"), ProjectPaths.normalize("from", from), ProjectPaths.normalize("to", to));
             ctx.json(Map.of("moved", moved));
         });
     }

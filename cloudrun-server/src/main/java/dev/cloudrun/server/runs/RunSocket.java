@@ -11,6 +11,7 @@ import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.Json;
+import dev.cloudrun.server.http.UnauthenticatedSockets;
 import dev.cloudrun.server.http.UpgradeContexts;
 import io.javalin.websocket.WsCloseContext;
 import io.javalin.websocket.WsConfig;
@@ -30,7 +31,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,9 +64,8 @@ public final class RunSocket {
     private final Duration pingInterval;
     private final ClientAddress clients;
     private final Duration authTimeout;
-    private final int unauthenticatedPerAddress;
+    private final UnauthenticatedSockets unauthenticated;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
-    private final Map<String, AtomicInteger> unauthenticated = new ConcurrentHashMap<>();
 
     /**
      * Creates the endpoint.
@@ -79,14 +78,15 @@ public final class RunSocket {
      * @param pingInterval how often to ping
      * @param clients tells the client's address
      * @param authTimeout how long a socket may stay open without authenticating
-     * @param unauthenticatedPerAddress how many sockets one address may have open without authenticating
+     * @param unauthenticated counts the sockets of each address that have not authenticated (shared with the
+     *     other endpoints)
      */
     public RunSocket(RunService runs, AuthService auth, ExecutorService sendExecutor, ScheduledExecutorService scheduler,
                      int maxMessageBytes, Duration pingInterval, ClientAddress clients, Duration authTimeout,
-                     int unauthenticatedPerAddress) {
+                     UnauthenticatedSockets unauthenticated) {
         this.clients = clients;
         this.authTimeout = authTimeout;
-        this.unauthenticatedPerAddress = unauthenticatedPerAddress;
+        this.unauthenticated = unauthenticated;
         this.runs = runs;
         this.auth = auth;
         this.sendExecutor = sendExecutor;
@@ -122,8 +122,7 @@ public final class RunSocket {
         String token = ctx.queryParam("token");
         // Nothing below or in later messages reads the handshake again.
         UpgradeContexts.release(ctx);
-        if (unauthenticated.computeIfAbsent(connection.address, key -> new AtomicInteger())
-                .incrementAndGet() > unauthenticatedPerAddress) {
+        if (!unauthenticated.admit(connection.address)) {
             connection.error("too_many_sockets", "this address has too many sockets that have not authenticated", null);
             connection.sender.close(CLOSE_TOO_MANY, "too many unauthenticated sockets");
             return;
@@ -268,10 +267,7 @@ public final class RunSocket {
         /** No longer counted among the address's unauthenticated sockets (at most once). */
         void uncount() {
             if (counted.compareAndSet(true, false)) {
-                AtomicInteger count = unauthenticated.get(address);
-                if (count != null && count.decrementAndGet() <= 0) {
-                    unauthenticated.remove(address, count);
-                }
+                unauthenticated.release(address);
             }
         }
 

@@ -22,6 +22,7 @@ public final class SocketSender {
     private final Executor executor;
     private final Queue<Frame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicLong queuedChars = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closing;
     private volatile boolean broken;
 
@@ -42,7 +43,37 @@ public final class SocketSender {
      * @param text the message
      */
     public void send(String text) {
-        enqueue(session -> session.getRemote().sendString(text));
+        if (broken || closing) {
+            return;
+        }
+        queuedChars.addAndGet(text.length());
+        enqueue(session -> {
+            queuedChars.addAndGet(-text.length());
+            session.getRemote().sendString(text);
+        });
+    }
+
+    /**
+     * @return the characters of text messages queued and not yet handed to the socket: what a client
+     *     that reads slowly makes the server hold
+     */
+    public long queuedChars() {
+        return queuedChars.get();
+    }
+
+    /**
+     * Drops everything queued and cuts the connection now, without a close handshake: a client that
+     * does not read would hold a close frame up behind the data it has not read.
+     */
+    public void drop() {
+        closing = true;
+        queue.clear();
+        queuedChars.set(0);
+        try {
+            session.disconnect();
+        } catch (RuntimeException e) {
+            broken = true;
+        }
     }
 
     /** Queues a ping; the client's pong keeps the connection from idling out. */
@@ -82,6 +113,7 @@ public final class SocketSender {
                 if (broken || !session.isOpen()) {
                     broken = true;
                     queue.clear();
+                    queuedChars.set(0);
                     return;
                 }
                 try {
@@ -89,6 +121,7 @@ public final class SocketSender {
                 } catch (IOException | RuntimeException e) {
                     broken = true;
                     queue.clear();
+                    queuedChars.set(0);
                     return;
                 }
             }
