@@ -6,6 +6,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
+import com.microsoft.playwright.WebSocketRoute;
 import dev.cloudrun.server.CloudRunServer;
 import dev.cloudrun.server.config.ServerConfig;
 import java.io.IOException;
@@ -14,11 +15,15 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -81,9 +86,9 @@ class ShellBrowserTest {
     }
 
     @AfterEach
-    void closePage() throws IOException {
+    void closePage(TestInfo test) throws IOException {
         Files.createDirectories(ARTIFACTS);
-        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("shell.png")));
+        page.screenshot(new Page.ScreenshotOptions().setPath(ARTIFACTS.resolve("shell-" + test.getTestMethod().orElseThrow().getName() + ".png")));
         List<String> violations = ide.policyViolations();
         context.close();
         assertThat(violations).as("Content-Security-Policy violations").isEmpty();
@@ -98,9 +103,13 @@ class ShellBrowserTest {
         page.keyboard().press("Control+S");
         page.waitForSelector(".editor-tab.active:not(.dirty)");
 
+        long clicked = System.nanoTime();
         page.click(".panel-tab[data-tab=shell]");
         page.waitForSelector(".shell-tab.active:has-text('bash 1')");
         waitForShell("$ ");
+        // A figure, not a limit: the click, the workspace's start (a cold one here), the shell and the browser's drawing.
+        System.out.printf("ShellBrowserTest: Shell tab clicked to first prompt drawn: %d ms (new workspace)%n",
+                (System.nanoTime() - clicked) / 1_000_000);
         page.click(".shell-body:not([hidden]) .shell-host");
         type("ls");
         waitForShell("main.py");
@@ -122,6 +131,67 @@ class ShellBrowserTest {
         type("exit 3");
         waitForShell("[process exited with status 3]");
         page.waitForSelector("[data-action=restart-shell]:visible");
+    }
+
+    @Test
+    void ctrlCResizeSeveralShellsAndANetworkBlipThatDoesNotLoseTheShell() {
+        // Every terminal socket goes through the test, which can cut it as a network blip would.
+        List<WebSocketRoute> pages = new CopyOnWriteArrayList<>();
+        List<WebSocketRoute> servers = new CopyOnWriteArrayList<>();
+        page.routeWebSocket(url -> url.contains("/ws/terminal/"), socket -> {
+            servers.add(socket.connectToServer());
+            pages.add(socket);
+        });
+        ide.register(baseUrl, "blip");
+        ide.createProject("Blip", "python");
+        page.click(".panel-tab[data-tab=shell]");
+        waitForShell("$ ");
+        page.click(".shell-body:not([hidden]) .shell-host");
+
+        type("sleep 100");
+        page.keyboard().press("Control+C");
+        type("echo after-$((6*7))");
+        waitForShell("after-42");
+
+        String before = size(1);
+        page.setViewportSize(1000, 700);
+        String after = before;
+        // The terminal fits itself when its panel has been laid out again; ask until the shell sees it.
+        for (int attempt = 2; attempt < 12 && after.equals(before); attempt++) {
+            after = size(attempt);
+        }
+        assertThat(after).as("stty size after the window shrank").isNotEqualTo(before);
+
+        type("MARK=kept-$((6*7))");
+        page.waitForCondition(() -> pages.size() == 1);
+        pages.get(0).close(new WebSocketRoute.CloseOptions().setCode(4000).setReason("network blip"));
+        servers.get(0).close();
+        page.waitForCondition(() -> pages.size() == 2);
+        page.waitForSelector(".shell-body:not([hidden]) .shell-status", new Page.WaitForSelectorOptions()
+                .setState(com.microsoft.playwright.options.WaitForSelectorState.HIDDEN));
+        page.click(".shell-body:not([hidden]) .shell-host");
+        type("echo $MARK");
+        waitForShell("kept-42");
+
+        page.click("[data-action=new-shell]");
+        page.waitForSelector(".shell-tab[aria-current=true]:has-text('bash 2')");
+        waitForShell("$ ");
+        type("echo second");
+        waitForShell("second");
+        page.click("[aria-label='Close bash 2']");
+        page.waitForSelector(".shell-tab[aria-current=true]:has-text('bash 1')");
+        assertThat(page.locator(".shell-tab").count()).isEqualTo(1);
+        assertThat(shellText()).contains("kept-42");
+    }
+
+    /** What `stty size` says in the shell ("rows cols"), asked with a numbered marker so that each answer is told apart. */
+    private String size(int attempt) {
+        type("echo \"size:$(stty size):" + attempt + ":\"");
+        Pattern answer = Pattern.compile("size:(\\d+ \\d+):" + attempt + ":");
+        page.waitForFunction("pattern => new RegExp(pattern).test((" + SHELL_TEXT + ")())", answer.pattern());
+        Matcher found = answer.matcher(shellText());
+        assertThat(found.find()).isTrue();
+        return found.group(1);
     }
 
     /** Types a command line into the focused shell and presses Enter. */
