@@ -184,6 +184,53 @@ class ShellBrowserTest {
         assertThat(shellText()).contains("kept-42");
     }
 
+    /**
+     * A figure, not a limit: the time from a keystroke's {@code input} message leaving the page to the
+     * first {@code output} message after it (the shell's echo), in the page itself, over loopback.
+     */
+    @Test
+    void printsTheKeystrokeEchoRoundTrip() {
+        page.addInitScript(ECHO_TIMES);
+        ide.register(baseUrl, "echo");
+        ide.createProject("Echo", "python");
+        long clicked = System.nanoTime();
+        page.click(".panel-tab[data-tab=shell]");
+        waitForShell("$ ");
+        long prompt = (System.nanoTime() - clicked) / 1_000_000;
+        page.click(".shell-body:not([hidden]) .shell-host");
+        int keys = 60;
+        for (int i = 1; i <= keys; i++) {
+            page.keyboard().press(i % 10 == 0 ? "Backspace" : "x");
+            page.waitForFunction("count => window.cloudrunEchoTimes.length >= count", i);
+        }
+        @SuppressWarnings("unchecked")
+        List<Number> times = (List<Number>) page.evaluate("() => window.cloudrunEchoTimes");
+        double[] sorted = times.stream().mapToDouble(Number::doubleValue).sorted().toArray();
+        assertThat(sorted).hasSize(keys);
+        System.out.printf("ShellBrowserTest: Shell tab clicked to first prompt drawn: %d ms (new workspace);"
+                        + " keystroke echo round trip over loopback, %d keys: p50 %.1f ms, p95 %.1f ms, max %.1f ms%n",
+                prompt, keys, sorted[keys / 2], sorted[(int) Math.ceil(keys * 0.95) - 1], sorted[keys - 1]);
+    }
+
+    /** Times each terminal socket's first output message after an input message, in window.cloudrunEchoTimes. */
+    private static final String ECHO_TIMES = "window.cloudrunEchoTimes = [];"
+            + "const send = WebSocket.prototype.send;"
+            + "WebSocket.prototype.send = function (data) {"
+            + "  if (this.url.includes('/ws/terminal/') && typeof data === 'string' && data.includes('\"type\":\"input\"')) {"
+            + "    this.cloudrunSentAt = performance.now();"
+            + "    if (!this.cloudrunTimed) {"
+            + "      this.cloudrunTimed = true;"
+            + "      this.addEventListener('message', event => {"
+            + "        if (this.cloudrunSentAt && typeof event.data === 'string' && event.data.includes('\"type\":\"output\"')) {"
+            + "          window.cloudrunEchoTimes.push(performance.now() - this.cloudrunSentAt);"
+            + "          this.cloudrunSentAt = 0;"
+            + "        }"
+            + "      });"
+            + "    }"
+            + "  }"
+            + "  return send.call(this, data);"
+            + "};";
+
     /** What `stty size` says in the shell ("rows cols"), asked with a numbered marker so that each answer is told apart. */
     private String size(int attempt) {
         type("echo \"size:$(stty size):" + attempt + ":\"");
