@@ -128,6 +128,18 @@ class ShellBrowserTest {
         waitForShell("hello from main.py\n");
         assertThat(shellText()).contains("hello from main.py");
 
+        // A full-screen program: Escape is vi's, not a way out of the shell.
+        type("vi from-vi.txt");
+        waitForShell("\"from-vi.txt\"");
+        page.keyboard().press("i");
+        page.keyboard().type("written in vi");
+        page.keyboard().press("Escape");
+        assertThat((Boolean) page.evaluate("() => !!document.activeElement?.closest('.shell-host')")).as("Escape stays in the shell").isTrue();
+        type(":wq");
+        page.waitForSelector(".tree-row[data-path='from-vi.txt']");
+        type("cat from-vi.txt");
+        waitForShell("written in vi\n");
+
         type("exit 3");
         waitForShell("[process exited with status 3]");
         page.waitForSelector("[data-action=restart-shell]:visible");
