@@ -40,6 +40,8 @@ public final class WorkspaceSession implements Workspace {
     private static final Logger LOG = LoggerFactory.getLogger(WorkspaceSession.class);
     /** The largest terminal a client may ask for, in columns and in rows. */
     static final int MAX_TERMINAL_SIDE = 1000;
+    /** The most terminals one workspace has open at once (a client opening 100 meets this first). */
+    public static final int MAX_TERMINALS = 32;
     private static final ThreadFactory WATCHERS = new NamedThreadFactory("terminal");
 
     private final String id;
@@ -52,6 +54,8 @@ public final class WorkspaceSession implements Workspace {
     private final Set<Execution> runs = ConcurrentHashMap.newKeySet();
 
     private boolean closed;
+    /** Runs between their start and their result (guarded by this). */
+    private int runsGoing;
     private ScheduledFuture<?> idleClose;
     private final ScheduledFuture<?> lifetimeClose;
 
@@ -93,6 +97,10 @@ public final class WorkspaceSession implements Workspace {
         ShellTerminal terminal = new ShellTerminal(listener);
         synchronized (this) {
             checkOpen();
+            if (terminals.size() >= MAX_TERMINALS) {
+                throw new CloudRunException("workspace " + id + " has " + MAX_TERMINALS
+                        + " terminals open, the most it may have: close one first");
+            }
             terminals.add(terminal);
             cancelIdle();
         }
@@ -109,18 +117,30 @@ public final class WorkspaceSession implements Workspace {
     public RunResult run(RunRequest request, RunListener listener) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
-        Execution execution;
         synchronized (this) {
             checkOpen();
-            execution = engine.startInWorkspace(request, listener, sandbox);
-            runs.add(execution);
+            runsGoing++;
             cancelIdle();
         }
+        Execution execution = null;
         try {
+            // Outside the lock: starting tells the listener QUEUED, and a listener may call back.
+            execution = engine.startInWorkspace(request, listener, sandbox);
+            boolean closedMeanwhile;
+            synchronized (this) {
+                runs.add(execution);
+                closedMeanwhile = closed;
+            }
+            if (closedMeanwhile) {
+                execution.cancel();
+            }
             return execution.await();
         } finally {
             synchronized (this) {
-                runs.remove(execution);
+                runsGoing--;
+                if (execution != null) {
+                    runs.remove(execution);
+                }
                 rearmIdle();
             }
         }
@@ -217,12 +237,12 @@ public final class WorkspaceSession implements Workspace {
 
     /** Starts the idle clock when nothing goes on; call with the lock held. */
     private void rearmIdle() {
-        if (closed || !terminals.isEmpty() || !runs.isEmpty() || (idleClose != null && !idleClose.isDone())) {
+        if (closed || !terminals.isEmpty() || runsGoing > 0 || (idleClose != null && !idleClose.isDone())) {
             return;
         }
         idleClose = timers.schedule(() -> {
             synchronized (this) {
-                if (!terminals.isEmpty() || !runs.isEmpty()) {
+                if (!terminals.isEmpty() || runsGoing > 0) {
                     return;
                 }
             }

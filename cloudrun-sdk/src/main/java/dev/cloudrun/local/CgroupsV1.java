@@ -27,11 +27,19 @@ final class CgroupsV1 extends Cgroups {
     }
 
     private List<String> controllers() {
+        return controllers(true);
+    }
+
+    /**
+     * @param cpu whether with the cpu controller (where it is mounted apart from cpuacct): only
+     *     workspaces and what runs below them need it, for their CPU quota
+     */
+    private List<String> controllers(boolean cpu) {
         List<String> list = new ArrayList<>(List.of("memory", "pids", "cpuacct"));
         if (own.containsKey("freezer")) {
             list.add("freezer");
         }
-        if (own.containsKey("cpu") && !own.get("cpu").equals(own.get("cpuacct"))) {
+        if (cpu && own.containsKey("cpu") && !own.get("cpu").equals(own.get("cpuacct"))) {
             list.add("cpu");
         }
         return list;
@@ -88,7 +96,8 @@ final class CgroupsV1 extends Cgroups {
         Path freezer = null;
         Path cpu = null;
         try {
-            for (String controller : controllers()) {
+            // A run's step keeps out of the cpu hierarchy: a group of its own there would change how it is scheduled.
+            for (String controller : controllers(cpus > 0 || name.contains("/"))) {
                 Path dir = own.get(controller).resolve(instanceName).resolve(name);
                 Files.createDirectory(dir);
                 dirs.add(dir);

@@ -61,6 +61,10 @@ final class LocalWorkspace implements WorkspaceSandbox {
     }
 
     static LocalWorkspace open(WorkspaceSandboxSpec spec, LocalSandboxBackend backend) {
+        if (!backend.tools().root()) {
+            throw new dev.cloudrun.BackendUnavailableException("terminal workspaces on the local backend need a root JVM: "
+                    + "the file tree's size cap is a tmpfs mount, and the shells run under a uid of their own");
+        }
         if (backend.cgroups().isEmpty()) {
             throw new dev.cloudrun.BackendUnavailableException("terminal workspaces need cgroups (memory, pids, cpu) "
                     + "to hold their limits: run the JVM as root or give it a delegated cgroup");
@@ -113,7 +117,9 @@ final class LocalWorkspace implements WorkspaceSandbox {
                 .withCpuTime(SHELL_CPU_TIME).withWallTime(SHELL_CPU_TIME).withMaxFileSizeBytes(NO_FILE_SIZE_LIMIT)
                 .withMaxOpenFiles(1024);
         StepSpec step = new StepSpec(StepSpec.Kind.RUN, command,
-                Map.of("TERM", "xterm-256color", "PS1", PROMPT, "COLORTERM", "truecolor"), limits, spec.network(),
+                // Histories go to the shell's own /tmp, not into the project's files.
+                Map.of("TERM", "xterm-256color", "PS1", PROMPT, "COLORTERM", "truecolor", "HISTFILE", "/tmp/.bash_history",
+                        "LESSHISTFILE", "-"), limits, spec.network(),
                 List.of(), spec.privateEndpoints(), false, StepSpec.Terminal.NONE);
         LocalTerminal[] opened = new LocalTerminal[1];
         LocalTerminal terminal = sandbox.openTerminal(step, columns, rows, sink, () -> {
@@ -156,9 +162,10 @@ final class LocalWorkspace implements WorkspaceSandbox {
     @Override
     public void write(String path, byte[] content) {
         // Written next to it, then renamed over it: a shell never sees half a file, and a full tree
-        // leaves the old file as it was.
+        // leaves the old file as it was. A file that was there keeps its mode (a script its x bit).
         fileOperation("umask 022; d=$(dirname -- \"$1\"); mkdir -p -- \"$d\" || exit 1; [ -d \"$1\" ] && exit " + FOLDER + "; "
-                + "t=\"$d/.cloudrun-write-$$\"; if cat > \"$t\"; then mv -f -- \"$t\" \"$1\"; else rm -f -- \"$t\"; exit 1; fi",
+                + "t=\"$d/.cloudrun-write-$$\"; if cat > \"$t\"; then { [ ! -f \"$1\" ] || chmod --reference=\"$1\" -- \"$t\"; } "
+                + "&& mv -f -- \"$t\" \"$1\"; else rm -f -- \"$t\"; exit 1; fi",
                 List.of(path), content, "path");
     }
 

@@ -261,6 +261,18 @@ abstract class TerminalTestKit {
         }
     }
 
+    @Test
+    void deleting_the_project_ends_its_terminals() {
+        String token = guest();
+        String projectId = project(token, Map.of());
+        try (Shell shell = new Shell(projectId, token).open(80, 24)) {
+            shell.waitFor(PROMPT);
+            assertThat(api.delete("/api/projects/" + projectId, token).status()).isEqualTo(204);
+            shell.message("exit");
+            assertThat(shell.socket.awaitClose(WAIT)).isEqualTo(1000);
+        }
+    }
+
     // ---- who may open what ----
 
     @Test
@@ -306,7 +318,15 @@ abstract class TerminalTestKit {
                 JsonNode bad = extra.message("error");
                 assertThat(bad.path("code").asText()).isEqualTo("invalid_request");
                 assertThat(bad.path("field").asText()).isEqualTo("cols");
+                extra.socket.send(Map.of("type", "input", "data", "ls\r"));
+                assertThat(extra.message("error").path("code").asText()).isEqualTo("no_terminal");
             }
+            Shell typist = shells.get(0);
+            typist.waitFor(PROMPT);
+            typist.type("#".repeat(300 * 1024));
+            assertThat(typist.message("error").path("code").asText()).isEqualTo("input_rate");
+            typist.type("echo still-$((2*4))\r");
+            typist.waitFor(Pattern.compile("\r\nstill-8\r\n"));
             String second = project(token, Map.of());
             Shell first = shells.remove(0);
             first.socket.send(Map.of("type", "close"));

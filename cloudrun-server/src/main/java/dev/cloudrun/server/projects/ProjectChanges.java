@@ -15,6 +15,9 @@ public interface ProjectChanges {
 
         @Override
         public void moved(String projectId, String from, String to) { }
+
+        @Override
+        public void removed(String projectId) { }
     };
 
     /**
@@ -36,4 +39,7 @@ public interface ProjectChanges {
      * @param to its new path
      */
     void moved(String projectId, String from, String to);
+
+    /** @param projectId the project, deleted with all its files */
+    void removed(String projectId);
 }

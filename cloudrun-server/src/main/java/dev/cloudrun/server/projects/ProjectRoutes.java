@@ -55,6 +55,7 @@ public final class ProjectRoutes {
         });
         app.delete("/api/projects/{id}", ctx -> {
             projects.delete(auth.principal(ctx), ctx.pathParam("id"));
+            changes.removed(ctx.pathParam("id"));
             ctx.status(204);
         });
         app.get("/api/projects/{id}/files", ctx -> ctx.json(Map.of("files",

@@ -317,11 +317,11 @@ public final class TerminalSocket {
                 inputWindowStart = now;
                 inputInWindow = 0;
             }
-            inputInWindow += bytes.length;
-            if (inputInWindow > MAX_INPUT_BYTES_PER_SECOND) {
+            if (inputInWindow + bytes.length > MAX_INPUT_BYTES_PER_SECOND) {
                 throw ApiError.of(429, "input_rate", "input is limited to " + MAX_INPUT_BYTES_PER_SECOND
                         + " bytes per second; this message was dropped");
             }
+            inputInWindow += bytes.length;
             session.write(bytes);
         }
 

@@ -373,6 +373,19 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
         }
     }
 
+    /** The project is deleted: its workspace closes (its shells end), with nothing to copy back. */
+    @Override
+    public void removed(String projectId) {
+        Open open;
+        synchronized (lock) {
+            open = byProject.remove(projectId);
+        }
+        if (open != null) {
+            open.workspace.close();
+            LOG.info("closed workspace {}: project {} was deleted", open.workspace.id(), projectId);
+        }
+    }
+
     private static ApiError unavailable(String why) {
         return ApiError.of(503, "workspaces_unavailable", "terminals are not available: " + why);
     }
