@@ -264,4 +264,10 @@ export class Api {
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     return `${scheme}//${location.host}/ws/run`;
   }
+
+  /** The terminal WebSocket's URL for a project's shell on this server. */
+  static terminalSocketUrl(projectId: string): string {
+    const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    return `${scheme}//${location.host}/ws/terminal/${encodeURIComponent(projectId)}`;
+  }
 }

@@ -55,6 +55,7 @@ const ICONS: Record<string, string> = {
   folder: 'M1.5 4h5l1 2h7v7h-13z',
   file: 'M3.5 1.5h6l3 3v10h-9z M9.5 1.5v3h3',
   close: 'M4 4l8 8 M12 4l-8 8',
+  plus: 'M8 3v10 M3 8h10',
   theme: 'M8 2a6 6 0 1 0 0 12z M8 2a6 6 0 0 1 0 12',
   menu: 'M2 4h12 M2 8h12 M2 12h12',
 };

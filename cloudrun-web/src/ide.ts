@@ -8,6 +8,7 @@ import type { Api, User } from './api';
 import { clear, h, icon } from './dom';
 import { loadLayout, makeSplitter, saveLayout, watchNarrow } from './layout';
 import { monacoLanguageOf } from './paths';
+import { ShellTerminal } from './shellTerminal';
 import { ANSI, RunTerminal } from './terminal';
 import { showApiKeys } from './workbench/apiKeys';
 import { BottomPanel } from './workbench/bottomPanel';
@@ -24,7 +25,9 @@ import { languageSwitch, ProjectsView } from './workbench/projectsView';
 import { RunController, type RunOutput } from './workbench/runController';
 import { RunDiagnostics } from './workbench/runDiagnostics';
 import { loadSettings, showSettings, storeSettings } from './workbench/settings';
-import { installShortcuts, showHelp } from './workbench/shortcuts';
+import { ChangedFilesRefresher } from './workbench/shellFiles';
+import { ShellView } from './workbench/shellView';
+import { installShortcuts, SHELL_KEEPS, showHelp } from './workbench/shortcuts';
 import { Sidebar } from './workbench/sidebar';
 import { StatusBar } from './workbench/statusBar';
 import { userMenu } from './workbench/userMenu';
@@ -52,6 +55,8 @@ export class Ide {
   private readonly sidebar: Sidebar;
   private readonly entryPicker: EntryPicker;
   private readonly focusMoves: FocusMoves;
+  private readonly shells: ShellView;
+  private readonly changedFiles: ChangedFilesRefresher;
   private ai!: AiPanel;
   private terminal!: RunTerminal;
   private editor: MonacoCodeEditor | null = null;
@@ -101,6 +106,7 @@ export class Ide {
         if (workspace.project?.id !== id) return;
         this.tabs.closeAll();
         workspace.close();
+        this.shells.projectChanged();
         this.projectTitle.textContent = '';
         this.tabs.render();
       },
@@ -189,17 +195,55 @@ export class Ide {
       openEditor: () => (this.editor && this.tabs.active?.model ? this.editor : null),
       showExplorer: () => { this.sidebar.show('explorer'); this.sidebar.focusContent(); },
       terminalHost: () => this.panel.terminalHost,
-      focusTerminal: () => { this.panel.show('terminal'); this.terminal.focus(); },
+      shellHost: () => this.panel.shellPane,
+      focusTerminal: () => {
+        if (this.panel.current === 'shell') { this.shells.shown(); this.shells.focus(); return; }
+        this.panel.show('terminal');
+        this.terminal.focus();
+      },
     });
     this.panel = new BottomPanel([this.runner.installButton, this.fixWithAi.button], {
-      clearTerminal: () => this.terminal.clear(),
+      clearTerminal: () => this.clearTerminal(),
       shown: (tab) => {
         if (tab === 'terminal') requestAnimationFrame(() => this.terminal?.resize());
+        if (tab === 'shell') this.shells.shown();
         if (tab === 'ai') this.ai?.opened();
         if (tab === 'history') void this.history.refresh();
       },
     });
     this.panel.historyPane.append(this.history.element);
+    this.changedFiles = new ChangedFilesRefresher({
+      reloadTree: () => this.workspace.reloadTree(),
+      reloadTabs: async (paths) => {
+        const kept = await this.tabs.reloadChanged(paths);
+        if (this.preview.visible) void this.preview.refresh();
+        return kept;
+      },
+      keptEdits: (paths) => this.status.message(`Changed in the shell: ${paths.join(', ')} (your unsaved edits are kept)`),
+    });
+    this.shells = new ShellView({
+      host: {
+        projectId: () => workspace.project?.id ?? null,
+        visible: () => this.panel.current === 'shell',
+        token: () => api.token,
+        theme: () => this.settings.theme,
+        fontSize: () => this.settings.fontSize - 1,
+        filesChanged: (paths, skipped) => {
+          this.changedFiles.changed(paths);
+          const left = Object.entries(skipped).map(([path, why]) => `${path} (${why})`);
+          if (left.length > 0) this.status.message(`Not taken into the project from the shell: ${left.join(', ')}`);
+        },
+        sessionExpired: () => api.onSessionExpired(),
+      },
+      screen: (element, events) => new ShellTerminal(element, this.settings.theme, this.settings.fontSize - 1, events),
+    });
+    this.panel.shellPane.append(this.shells.element);
+  }
+
+  /** Clears the terminal the panel shows: the run output, or the active shell's screen. */
+  private clearTerminal(): void {
+    if (this.panel.current === 'shell') this.shells.clear();
+    else this.terminal.clear();
   }
 
   async start(): Promise<void> {
@@ -212,11 +256,11 @@ export class Ide {
       run: () => void this.runner.run(),
       stop: () => this.runner.stop(),
       save: () => void this.tabs.saveActive(),
-      clear: () => this.terminal.clear(),
+      clear: () => this.clearTerminal(),
       help: () => showHelp(),
       toggleTerminal: () => this.focusMoves.toggleTerminal(),
       focusExplorer: () => this.focusMoves.explorer(),
-    }, this.listeners.signal);
+    }, this.listeners.signal, (command) => SHELL_KEEPS.includes(command) && this.shells.contains(document.activeElement));
     window.addEventListener('beforeunload', (event) => {
       if (this.tabs.anyDirty()) event.preventDefault();
     }, { signal: this.listeners.signal });
@@ -262,7 +306,7 @@ export class Ide {
           help: () => showHelp(),
           apiKeys: () => showApiKeys(this.api, this.user, this.dialogs),
           createAccount: () => this.onLogout(),
-          logout: () => { this.runner.stopQuietly(); this.api.logout(); this.onLogout(); },
+          logout: () => { this.runner.stopQuietly(); this.shells.disposeAll(); this.api.logout(); this.onLogout(); },
         }, this.listeners.signal)));
 
     this.ai = new AiPanel(this.panel.aiPane, {
@@ -310,6 +354,7 @@ export class Ide {
     this.previewSplitter.hidden = !this.preview.visible;
     this.editor?.layout();
     this.terminal?.resize();
+    this.shells?.resize();
   }
 
   // ---------------------------------------------------------------- settings
@@ -317,6 +362,7 @@ export class Ide {
   private applyTheme(): void {
     document.documentElement.dataset.theme = this.settings.theme;
     this.terminal?.setTheme(this.settings.theme);
+    this.shells?.applySettings(this.settings.theme, this.settings.fontSize - 1);
   }
 
   private saveSettings(): void {
@@ -340,8 +386,10 @@ export class Ide {
       this.tabs.closeAll();
       this.problems.clear();
       this.fixWithAi.reset();
+      const projectChanged = this.workspace.project?.id !== project.id;
       this.workspace.open(project);
       this.explorer.reset();
+      if (projectChanged) this.shells.projectChanged();
       // The last project's result is not this one's (a run still going keeps its own state).
       if (!this.runner.running) this.status.reset();
       void this.history.open(id, !this.runner.running);
@@ -427,6 +475,7 @@ export class Ide {
     delete document.body.dataset.ideReady;
     this.listeners.abort();
     this.runner.dispose();
+    this.shells.disposeAll();
     this.preview.dispose();
     this.ai?.dispose();
     this.tabs.dispose();

@@ -21,6 +21,9 @@ const LIGHT: ITheme = {
   brightYellow: '#b5ba00', brightBlue: '#0451a5', brightMagenta: '#bc05bc', brightCyan: '#0598bc', brightWhite: '#a5a5a5',
 };
 
+/** The terminals' colours for the IDE's dark and light themes. */
+export const TERMINAL_THEMES: Record<'dark' | 'light', ITheme> = { dark: DARK, light: LIGHT };
+
 export { ANSI };
 
 export class RunTerminal {

@@ -9,24 +9,26 @@ describe('bottom panel', () => {
     document.body.append(panel.element);
     panel.show('terminal');
     const tab = (id: string) => panel.element.querySelector<HTMLElement>(`[role=tab][data-tab=${id}]`)!;
-    for (const id of ['terminal', 'ai', 'input', 'history']) {
+    for (const id of ['terminal', 'shell', 'ai', 'input', 'history']) {
       const controlled = document.getElementById(tab(id).getAttribute('aria-controls')!)!;
       expect(controlled.getAttribute('role')).toBe('tabpanel');
       expect(controlled.getAttribute('aria-labelledby')).toBe(tab(id).id);
     }
-    expect([...panel.element.querySelectorAll<HTMLElement>('[role=tab]')].map((t) => t.tabIndex)).toEqual([0, -1, -1, -1]);
+    expect([...panel.element.querySelectorAll<HTMLElement>('[role=tab]')].map((t) => t.tabIndex)).toEqual([0, -1, -1, -1, -1]);
     tab('terminal').focus();
     tab('terminal').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
-    expect(document.activeElement).toBe(tab('ai'));
-    expect(tab('ai').getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(tab('shell'));
+    expect(tab('shell').getAttribute('aria-selected')).toBe('true');
+    expect(panel.current).toBe('shell');
     expect(panel.terminalHost.hidden).toBe(true);
-    tab('ai').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
+    expect(panel.shellPane.hidden).toBe(false);
+    tab('shell').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
     tab('terminal').dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true }));
     expect(document.activeElement).toBe(tab('history'));
     tab('history').dispatchEvent(new KeyboardEvent('keydown', { key: 'Home', bubbles: true }));
     expect(document.activeElement).toBe(tab('terminal'));
-    expect(shown).toEqual(['terminal', 'ai', 'terminal', 'history', 'terminal']);
-    expect([...panel.element.querySelectorAll<HTMLElement>('[role=tab]')].map((t) => t.tabIndex)).toEqual([0, -1, -1, -1]);
+    expect(shown).toEqual(['terminal', 'shell', 'terminal', 'history', 'terminal']);
+    expect([...panel.element.querySelectorAll<HTMLElement>('[role=tab]')].map((t) => t.tabIndex)).toEqual([0, -1, -1, -1, -1]);
     panel.element.remove();
   });
 });

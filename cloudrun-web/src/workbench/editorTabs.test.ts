@@ -191,4 +191,41 @@ describe('editor tabs', () => {
     tabs.closeIfOpen('main.py');
     expect(tabs.openFiles).toHaveLength(0);
   });
+
+  it('after a shell changed files, clean tabs show them as they are now, gone ones close, unsaved edits stay; the focus stays put', async () => {
+    await tabs.open('main.py');
+    await tabs.open('notes.md');
+    await tabs.open('lib/util.py');
+    await tabs.open('logo.png');
+    modelOf('notes.md').type('# my unsaved notes\n');
+    const shell = document.createElement('textarea');
+    document.body.append(shell);
+    shell.focus();
+    server.addFile('main.py', 'print(2)\n');
+    server.addFile('notes.md', '# from the shell\n');
+    server.addFile('logo.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1]));
+    await server.deleteEntry('p1', 'lib');
+    workspace.open(server.snapshot());
+    events = [];
+    const kept = await tabs.reloadChanged(['main.py', 'notes.md', 'lib', 'logo.png']);
+    expect(kept).toEqual(['notes.md']);
+    expect(modelOf('main.py').getValue()).toBe('print(2)\n');
+    expect(tabs.isPathDirty('main.py')).toBe(false);
+    expect(modelOf('notes.md').getValue()).toBe('# my unsaved notes\n');
+    expect(tabs.openFiles.map((file) => file.path)).toEqual(['main.py', 'notes.md', 'logo.png']);
+    expect(tabs.openFiles.find((file) => file.path === 'logo.png')!.binary![4]).toBe(1);
+    expect(events).toContain('files');
+    expect(document.activeElement).toBe(shell);
+    shell.remove();
+  });
+
+  it('reloads only the tabs of the changed paths, or all of them when the server does not say which', async () => {
+    await tabs.open('main.py');
+    await tabs.open('notes.md');
+    server.calls.length = 0;
+    await tabs.reloadChanged(['made-in-shell.txt']);
+    expect(server.calls).toEqual([]);
+    await tabs.reloadChanged(null);
+    expect(server.calls).toEqual(['read main.py', 'read notes.md']);
+  });
 });

@@ -14,6 +14,8 @@ import type { Workspace } from './workspace';
 /** A file's text in the editor; its version id changes with every edit and comes back on undo. */
 export interface TextModel {
   getValue(): string;
+  /** Replaces the whole text (the file changed outside the editor). */
+  setValue(text: string): void;
   getAlternativeVersionId(): number;
   dispose(): void;
 }
@@ -185,6 +187,51 @@ export class EditorTabs {
   closeIfOpen(path: string): void {
     const open = this.find(path);
     if (open) this.close(open, true);
+  }
+
+  /**
+   * Files changed outside the editor (in a shell): the tabs of `paths` (null: every tab) that have no
+   * unsaved changes show the files as they are now, and those whose file is gone close. Call after
+   * the workspace's file list was reloaded. Tabs with unsaved changes keep them; their paths are returned.
+   * The focus stays where it is (a person typing in a shell keeps typing there).
+   */
+  async reloadChanged(paths: readonly string[] | null): Promise<string[]> {
+    const project = this.workspace.project;
+    if (!project) return [];
+    const focused = document.activeElement;
+    const kept: string[] = [];
+    let closed = false;
+    for (const file of [...this.files]) {
+      if (paths && !paths.some((path) => isWithin(file.path, path))) continue;
+      if (this.isDirty(file)) { kept.push(file.path); continue; }
+      let bytes: Uint8Array | null = null;
+      if (this.workspace.hasEntry(file.path)) {
+        try {
+          bytes = await this.api.readFile(project.id, file.path);
+        } catch {
+          bytes = null;
+        }
+      }
+      if (!this.files.includes(file) || this.workspace.project !== project) continue;
+      if (this.isDirty(file)) { kept.push(file.path); continue; }
+      const text = bytes === null ? null : asText(bytes);
+      if (bytes !== null && file.model && text !== null) {
+        if (file.model.getValue() !== text) {
+          file.model.setValue(text);
+          file.savedVersion = file.model.getAlternativeVersionId();
+        }
+      } else if (bytes !== null && file.binary && text === null) {
+        file.binary = bytes;
+      } else {
+        // Gone, or no longer of the same kind (text became binary): the tab closes, the explorer still has it.
+        this.close(file, true);
+        closed = true;
+      }
+    }
+    if (closed) this.host.filesChanged();
+    this.renderTabs();
+    if (focused instanceof HTMLElement && focused !== document.activeElement && focused.isConnected) focused.focus();
+    return kept;
   }
 
   /** Closes a tab, asking first when it has unsaved changes. */

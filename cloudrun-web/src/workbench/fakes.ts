@@ -141,6 +141,10 @@ export class FakeModel implements TextModel {
     this.version++;
   }
 
+  setValue(text: string): void {
+    this.type(text);
+  }
+
   dispose(): void {
     this.disposed = true;
   }

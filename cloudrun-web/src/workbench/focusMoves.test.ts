@@ -9,14 +9,18 @@ describe('focus moves', () => {
     const host = document.createElement('div');
     host.append(terminal);
     const elsewhere = document.createElement('button');
-    document.body.replaceChildren(host, elsewhere);
+    const shellInput = document.createElement('textarea');
+    const shellHost = document.createElement('div');
+    shellHost.append(shellInput);
+    document.body.replaceChildren(host, shellHost, elsewhere);
     const focus = new FocusMoves({
       openEditor: () => (fileOpen ? { focus: () => moves.push('editor') } : null),
       showExplorer: () => moves.push('explorer'),
       terminalHost: () => host,
+      shellHost: () => shellHost,
       focusTerminal: () => { moves.push('terminal'); terminal.focus(); },
     });
-    return { focus, moves, terminal, elsewhere };
+    return { focus, moves, terminal, elsewhere, shellInput };
   }
 
   it('Ctrl+` goes to the terminal from elsewhere and back to the editor from the terminal', () => {
@@ -33,5 +37,12 @@ describe('focus moves', () => {
     focus.editor();
     focus.explorer();
     expect(moves).toEqual(['explorer', 'explorer']);
+  });
+
+  it('Ctrl+` in a shell goes back to the editor', () => {
+    const { focus, moves, shellInput } = setup(true);
+    shellInput.focus();
+    focus.toggleTerminal();
+    expect(moves).toEqual(['editor']);
   });
 });

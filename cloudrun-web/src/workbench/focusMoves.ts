@@ -1,6 +1,8 @@
 /**
  * Where the keyboard's focus jumps between the workbench's parts: Escape in the terminal and Ctrl+`
- * (as in VS Code) go to the editor, Ctrl+Shift+E to the explorer, Ctrl+` from elsewhere to the terminal.
+ * (as in VS Code) go to the editor, Ctrl+Shift+E to the explorer, Ctrl+` from elsewhere to the terminal
+ * (the run terminal or a shell, whichever the panel shows). In a shell only Ctrl+` leaves: Escape is the
+ * program's (vi).
  */
 
 export interface FocusTargets {
@@ -10,7 +12,9 @@ export interface FocusTargets {
   showExplorer(): void;
   /** The element the terminal lives in (the focus is "in the terminal" inside it). */
   terminalHost(): HTMLElement;
-  /** Shows the panel's Terminal tab and focuses the terminal. */
+  /** The element the shells live in, when there is one. */
+  shellHost?(): HTMLElement;
+  /** Shows the panel's Terminal tab (or its Shell tab, when that is the one showing) and focuses it. */
   focusTerminal(): void;
 }
 
@@ -30,7 +34,8 @@ export class FocusMoves {
 
   /** From the terminal to the editor, from anywhere else to the terminal. */
   toggleTerminal(): void {
-    if (this.targets.terminalHost().contains(document.activeElement)) this.editor();
+    const active = document.activeElement;
+    if (this.targets.terminalHost().contains(active) || this.targets.shellHost?.().contains(active)) this.editor();
     else this.targets.focusTerminal();
   }
 }

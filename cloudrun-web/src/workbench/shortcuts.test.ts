@@ -1,5 +1,6 @@
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
-import { shortcutOf } from './shortcuts';
+import { installShortcuts, SHELL_KEEPS, shortcutOf, type ShortcutCommand } from './shortcuts';
 
 const key = (value: string, modifiers: { ctrl?: boolean; meta?: boolean; shift?: boolean; code?: string } = {}) =>
   ({ key: value, code: modifiers.code, ctrlKey: modifiers.ctrl ?? false, metaKey: modifiers.meta ?? false, shiftKey: modifiers.shift ?? false });
@@ -27,5 +28,27 @@ describe('keyboard shortcuts', () => {
     expect(shortcutOf(key('s'))).toBeNull();
     expect(shortcutOf(key('K', { ctrl: true, shift: true }))).toBeNull();
     expect(shortcutOf(key('c', { ctrl: true }))).toBeNull();
+  });
+
+  it('leaves Ctrl+K and Ctrl+S to a focused shell, and still moves the focus out of it with Ctrl+`', () => {
+    const target = new EventTarget();
+    const ran: string[] = [];
+    let inShell = true;
+    const commands = Object.fromEntries(['run', 'stop', 'save', 'clear', 'help', 'toggleTerminal', 'focusExplorer']
+      .map((command) => [command, () => { ran.push(command); }])) as unknown as Record<ShortcutCommand, () => void>;
+    const controller = new AbortController();
+    installShortcuts(target as unknown as Window, commands, controller.signal, (command) => inShell && SHELL_KEEPS.includes(command));
+    const press = (init: KeyboardEventInit) => {
+      const event = new KeyboardEvent('keydown', { cancelable: true, ...init });
+      target.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(press({ key: 'k', ctrlKey: true })).toBe(false);
+    expect(press({ key: 's', ctrlKey: true })).toBe(false);
+    expect(press({ key: '`', ctrlKey: true })).toBe(true);
+    inShell = false;
+    expect(press({ key: 'k', ctrlKey: true })).toBe(true);
+    controller.abort();
+    expect(ran).toEqual(['toggleTerminal', 'clear']);
   });
 });

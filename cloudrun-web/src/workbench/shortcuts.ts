@@ -8,7 +8,9 @@ export const SHORTCUTS: Array<[string, string]> = [
   ['Ctrl/Cmd + S', 'Save the file to the server'],
   ['Ctrl + C (in the terminal)', 'Stop the running program'],
   ['Ctrl + D (in the terminal)', 'Close the program\'s input (end of file)'],
-  ['Ctrl + `', 'Move the focus between the editor and the terminal'],
+  ['Ctrl + `', 'Move the focus between the editor and the terminal (or the shell)'],
+  ['Escape, Tab, Ctrl+K, Ctrl+S (in a shell)', 'Typed for the program in the shell (vi, completion, nano): Ctrl + ` leaves the shell'],
+  ['Ctrl + Shift + C / V (in a shell)', 'Copy the selection / paste'],
   ['Ctrl + Shift + E', 'Go to the files (the explorer)'],
   ['Delete (on an editor tab)', 'Close the tab'],
   ['Escape (in the terminal)', 'Back to the editor'],
@@ -36,11 +38,18 @@ export function shortcutOf(event: KeyPress): ShortcutCommand | null {
   return null;
 }
 
-/** Handles the shortcuts before the editor or terminal sees them, until `signal` aborts. */
-export function installShortcuts(target: Window, commands: Record<ShortcutCommand, () => void>, signal: AbortSignal): void {
+/** Shortcuts a shell keeps for its program while it has the focus: Ctrl+K (readline's kill line), Ctrl+S (nano's save). */
+export const SHELL_KEEPS: readonly ShortcutCommand[] = ['clear', 'save'];
+
+/**
+ * Handles the shortcuts before the editor or terminal sees them, until `signal` aborts; a command for
+ * which `leftToFocused` says true is left to the focused element (a shell's program).
+ */
+export function installShortcuts(target: Window, commands: Record<ShortcutCommand, () => void>, signal: AbortSignal,
+                                 leftToFocused: (command: ShortcutCommand) => boolean = () => false): void {
   target.addEventListener('keydown', (event) => {
     const command = shortcutOf(event);
-    if (!command) return;
+    if (!command || leftToFocused(command)) return;
     commands[command]();
     event.preventDefault();
     event.stopPropagation();

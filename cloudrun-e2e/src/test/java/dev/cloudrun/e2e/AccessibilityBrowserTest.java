@@ -85,6 +85,13 @@ class AccessibilityBrowserTest {
         ide.waitForTerminal("Run output appears here");
         assertThat(seriousViolations("workbench")).as("serious or critical axe violations on the workbench").isEmpty();
 
+        // The Shell tab with a shell in it (its sub-tabs, close buttons and xterm.js's screen).
+        page.click(".panel-tab[data-tab=shell]");
+        page.waitForFunction("() => [...document.querySelectorAll('.shell-body:not([hidden]) .xterm-rows > div')]"
+                + ".some(row => row.textContent.includes('$'))");
+        assertThat(seriousViolations("Shell tab")).as("serious or critical axe violations in the Shell tab").isEmpty();
+        page.click(".panel-tab[data-tab=terminal]");
+
         // A narrow screen with its drawer open, and the settings dialog.
         page.setViewportSize(390, 844);
         page.click(".drawer-toggle");
