@@ -60,12 +60,7 @@ class ShellCommandTest {
     @Test
     void onARealTerminalTheShellAnswersFollowsTheWindowAndExitsWithItsStatus() throws Exception {
         Files.writeString(dir.resolve("main.py"), "print('hi')\n");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Map<String, String> environment = new HashMap<>(System.getenv());
-        environment.put("TERM", "xterm-256color");
-        PtyProcess cli = new PtyProcessBuilder(new String[] {java, "-cp", System.getProperty("java.class.path"),
-                CloudRunCli.class.getName(), "shell", dir.toString(), "--backend", "local"})
-                .setEnvironment(environment).setInitialColumns(100).setInitialRows(30).setConsole(false).start();
+        PtyProcess cli = startOnPty("shell", dir.toString(), "--backend", "local");
         try (Screen screen = new Screen(cli.getInputStream())) {
             OutputStream keys = cli.getOutputStream();
             screen.waitFor(PROMPT);
@@ -103,6 +98,52 @@ class ShellCommandTest {
             cli.destroyForcibly();
         }
         assertThat(dir.resolve("new.txt")).as("no --write-back").doesNotExist();
+    }
+
+    @Test
+    void killingTheCliKillsEveryProcessOfItsWorkspace() throws Exception {
+        PtyProcess cli = startOnPty("shell", dir.toString(), "--backend", "local");
+        try (Screen screen = new Screen(cli.getInputStream())) {
+            OutputStream keys = cli.getOutputStream();
+            screen.waitFor(PROMPT);
+            // A daemon that ignores SIGHUP, in a session of its own.
+            type(keys, "setsid nohup sleep 4242 >/dev/null 2>&1 & echo started-$((2+3))\r");
+            screen.waitFor(Pattern.compile("started-5\r\n"));
+            long started = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (sleepers().isEmpty() && System.nanoTime() < started) {
+                Thread.sleep(100);
+            }
+            assertThat(sleepers()).as("the daemon, seen from the host").isNotEmpty();
+            cli.destroy();
+            assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            cli.destroyForcibly();
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!sleepers().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(sleepers()).as("processes of the workspace after SIGTERM to the CLI").isEmpty();
+    }
+
+    /** @return the pids of every {@code sleep 4242} on this host */
+    private static List<Long> sleepers() {
+        return ProcessHandle.allProcesses().filter(process -> process.info().commandLine()
+                .map(line -> line.contains("sleep 4242")).orElse(false)).map(ProcessHandle::pid).toList();
+    }
+
+    private PtyProcess startOnPty(String... args) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.put("TERM", "xterm-256color");
+        String[] command = new String[args.length + 4];
+        command[0] = java;
+        command[1] = "-cp";
+        command[2] = System.getProperty("java.class.path");
+        command[3] = CloudRunCli.class.getName();
+        System.arraycopy(args, 0, command, 4, args.length);
+        return new PtyProcessBuilder(command).setEnvironment(environment).setInitialColumns(100).setInitialRows(30)
+                .setConsole(false).start();
     }
 
     @Test
