@@ -1,6 +1,7 @@
 package dev.cloudrun.cli;
 
 import dev.cloudrun.BackendKind;
+import dev.cloudrun.BackendUnavailableException;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Terminal;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code cloudrun shell [DIR]}: a sandboxed login shell on this terminal, in a workspace holding a
@@ -40,6 +43,8 @@ final class ShellCommand {
             "With standard input a pipe, the commands piped in are typed into the shell; their end is Ctrl+D.");
 
     private static final byte CONTROL_D = 4;
+    /** How long piped commands wait for the shell to write something (its prompt) before being typed anyway. */
+    private static final Duration PROMPT_WAIT = Duration.ofSeconds(10);
 
     private final PrintStream out;
     private final PrintStream err;
@@ -73,8 +78,7 @@ final class ShellCommand {
             // Killed (SIGTERM, SIGHUP): the workspace goes with us, every process in it included.
             Thread closeOnKill = new Thread(runner::close, "cloudrun-shell-close");
             Runtime.getRuntime().addShutdownHook(closeOnKill);
-            try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of(options.language).withFiles(files)
-                    .withNetwork(options.network))) {
+            try (Workspace workspace = open(runner, options, files)) {
                 int status = session(workspace, host);
                 if (options.writeBack) {
                     int changed = folder.writeBack(workspace);
@@ -93,13 +97,26 @@ final class ShellCommand {
         }
     }
 
+    private static Workspace open(CodeRunner runner, Options options, Map<String, byte[]> files) {
+        try {
+            return runner.openWorkspace(WorkspaceSpec.of(options.language).withFiles(files).withNetwork(options.network));
+        } catch (BackendUnavailableException e) {
+            if (options.backend != BackendKind.AUTO) {
+                throw e;
+            }
+            throw new BackendUnavailableException(e.getMessage() + " (--backend auto chose it; try --backend local)", e);
+        }
+    }
+
     private int session(Workspace workspace, Optional<HostTerminal> host) throws IOException, InterruptedException {
         int[] size = host.map(HostTerminal::size).orElse(new int[] {80, 24});
+        CountDownLatch firstOutput = new CountDownLatch(1);
         Terminal terminal = workspace.openTerminal(size[0], size[1], new TerminalListener() {
             @Override
             public void output(byte[] data) {
                 out.write(data, 0, data.length);
                 out.flush();
+                firstOutput.countDown();
             }
         });
         try (terminal) {
@@ -108,7 +125,14 @@ final class ShellCommand {
             }
             boolean signalled = host.isPresent()
                     && HostTerminal.onWindowChange(() -> resize(terminal, host.get().size()));
-            Thread pump = new Thread(() -> pumpKeystrokes(terminal, host.isEmpty()), "cloudrun-shell-stdin");
+            Thread pump = new Thread(() -> {
+                if (host.isEmpty()) {
+                    // Piped commands typed before the shell's line editor is up would be echoed twice
+                    // (once by the terminal driver, once by the editor): wait for the shell's first words.
+                    awaitQuietly(firstOutput);
+                }
+                pumpKeystrokes(terminal, host.isEmpty());
+            }, "cloudrun-shell-stdin");
             pump.setDaemon(true);
             pump.start();
             OptionalInt status;
@@ -124,6 +148,14 @@ final class ShellCommand {
             return status.getAsInt();
         } finally {
             host.ifPresent(HostTerminal::close);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(PROMPT_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
