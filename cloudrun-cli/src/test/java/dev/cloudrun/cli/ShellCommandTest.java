@@ -60,7 +60,10 @@ class ShellCommandTest {
     @Test
     void onARealTerminalTheShellAnswersFollowsTheWindowAndExitsWithItsStatus() throws Exception {
         Files.writeString(dir.resolve("main.py"), "print('hi')\n");
-        PtyProcess cli = startOnPty("shell", dir.toString(), "--backend", "local");
+        Path settingsAfter = outside.resolve("stty-after.txt");
+        // A shell around the CLI on the same terminal tells what the CLI left the terminal's settings at.
+        PtyProcess cli = startOnPty(List.of("/bin/sh", "-c", "\"$@\"; status=$?; stty -a > " + settingsAfter + "; exit $status",
+                "sh"), "shell", dir.toString(), "--backend", "local");
         try (Screen screen = new Screen(cli.getInputStream())) {
             OutputStream keys = cli.getOutputStream();
             screen.waitFor(PROMPT);
@@ -98,6 +101,8 @@ class ShellCommandTest {
             cli.destroyForcibly();
         }
         assertThat(dir.resolve("new.txt")).as("no --write-back").doesNotExist();
+        // Raw mode undone: line editing and echo are back.
+        assertThat(Files.readString(settingsAfter)).containsPattern("(^|\\s)icanon\\s").containsPattern("(^|\\s)echo\\s");
     }
 
     @Test
@@ -133,16 +138,18 @@ class ShellCommandTest {
     }
 
     private PtyProcess startOnPty(String... args) throws IOException {
+        return startOnPty(List.of(), args);
+    }
+
+    /** Starts the CLI in a child JVM on a new pseudo-terminal of 100x30, after the wrapper's words if any. */
+    private PtyProcess startOnPty(List<String> wrapper, String... args) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Map<String, String> environment = new HashMap<>(System.getenv());
         environment.put("TERM", "xterm-256color");
-        String[] command = new String[args.length + 4];
-        command[0] = java;
-        command[1] = "-cp";
-        command[2] = System.getProperty("java.class.path");
-        command[3] = CloudRunCli.class.getName();
-        System.arraycopy(args, 0, command, 4, args.length);
-        return new PtyProcessBuilder(command).setEnvironment(environment).setInitialColumns(100).setInitialRows(30)
+        List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"), CloudRunCli.class.getName()));
+        command.addAll(List.of(args));
+        return new PtyProcessBuilder(command.toArray(String[]::new)).setEnvironment(environment).setInitialColumns(100).setInitialRows(30)
                 .setConsole(false).start();
     }
 
