@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -25,6 +27,8 @@ import java.util.Set;
  * a temporary file in its own folder renamed over the old one.
  */
 final class ShellFolder {
+    private static final Set<PosixFilePermission> NEW_FILE_MODE = PosixFilePermissions.fromString("rw-r--r--");
+
     private final Path root;
     private final PrintStream notes;
     private final Map<String, byte[]> copiedIn = new LinkedHashMap<>();
@@ -120,6 +124,10 @@ final class ShellFolder {
             Path temporary = Files.createTempFile(target.getParent(), ".cloudrun-", ".tmp");
             try {
                 Files.write(temporary, content);
+                // A changed file keeps its mode (a script its x bit); a new one gets the usual rw-r--r--
+                // rather than the temporary file's rw-------.
+                Files.setPosixFilePermissions(temporary, Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+                        ? Files.getPosixFilePermissions(target, LinkOption.NOFOLLOW_LINKS) : NEW_FILE_MODE);
                 // rename() replaces a link at the target itself and never writes through it.
                 Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } finally {

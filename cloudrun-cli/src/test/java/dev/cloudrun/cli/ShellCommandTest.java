@@ -15,6 +15,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -177,6 +178,7 @@ class ShellCommandTest {
     @Test
     void writeBackCopiesNewChangedAndDeletedFilesAndNeverWritesThroughALink() throws IOException {
         Files.writeString(dir.resolve("main.py"), "print('hi')\n");
+        Files.setPosixFilePermissions(dir.resolve("main.py"), PosixFilePermissions.fromString("rwxr-x---"));
         Files.writeString(dir.resolve("gone.txt"), "delete me\n");
         Path secret = Files.writeString(outside.resolve("secret.txt"), "host-secret-text");
         Files.createSymbolicLink(dir.resolve("link.txt"), secret);
@@ -189,6 +191,8 @@ class ShellCommandTest {
         assertThat(code).as(stdout() + stderr()).isZero();
         assertThat(Files.readString(dir.resolve("new.txt"))).isEqualTo("x\n");
         assertThat(Files.readString(dir.resolve("main.py"))).isEqualTo("changed\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("main.py")))).isEqualTo("rwxr-x---");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("new.txt")))).isEqualTo("rw-r--r--");
         assertThat(Files.readString(dir.resolve("sub/deep.txt"))).isEqualTo("s\n");
         assertThat(dir.resolve("gone.txt")).doesNotExist();
         // The link out of DIR is replaced by the file, never written through; the link to a folder stays skipped.
@@ -300,8 +304,12 @@ class ShellCommandTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
-            reader.join(1000);
+        public void close() {
+            try {
+                reader.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }
