@@ -25,8 +25,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code grade}, {@code languages} and
- * {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly;
+ * The Java side of the {@code ./cloudrun} launcher: {@code run}, {@code grade}, {@code shell},
+ * {@code languages} and {@code serve}. ({@code images} and {@code test} are shell scripts the launcher calls directly;
  * {@code bench} runs {@code dev.cloudrun.examples.bench.CloudRunBenchmark}.)
  */
 public final class CloudRunCli {
@@ -40,6 +40,8 @@ public final class CloudRunCli {
             "                         [--auto-install] [--json] [-- ARGS...]",
             "         (--runtime: a Docker runtime such as runsc, gVisor; see scripts/enable-gvisor.sh)",
             "       " + GradeCommand.USAGE,
+            "       " + ShellCommand.USAGE,
+            "         (a sandboxed shell in a copy of DIR, default: this folder; --write-back copies changes back on exit)",
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
@@ -78,6 +80,8 @@ public final class CloudRunCli {
                     return run(List.of(args).subList(1, args.length));
                 case "grade":
                     return new GradeCommand(out, err).run(List.of(args).subList(1, args.length));
+                case "shell":
+                    return new ShellCommand(out, err, in, in == System.in).run(List.of(args).subList(1, args.length));
                 case "languages":
                     return languages();
                 case "serve":
@@ -104,6 +108,12 @@ public final class CloudRunCli {
         } catch (CloudRunException e) {
             err.println("cloudrun: " + e.getMessage());
             return 70;
+        } catch (IOException e) {
+            err.println("cloudrun: " + e.getMessage());
+            return 74;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
         }
     }
 
