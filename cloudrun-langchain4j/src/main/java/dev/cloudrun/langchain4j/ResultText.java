@@ -68,7 +68,7 @@ final class ResultText {
     /**
      * Why the run ended as it did: one rule per status, in words a model can act on. The runner's own
      * sentence ({@link RunResult#message()}, such as "exceeded the CPU time limit of 2 s") says which
-     * limit was hit when it has one; the configured limits stand in when it does not.
+     * time or memory limit was hit when it has one; the configured limits stand in when it does not.
      *
      * @param result the run's result
      * @return one or two sentences
@@ -83,7 +83,8 @@ final class ResultText {
                         + " Fix the error shown below and try again.";
             case RUNTIME_ERROR:
                 return result.signal().isPresent()
-                        ? "the program was killed by signal " + result.signal().get() + " (it crashed)."
+                        ? "the program " + (fact.startsWith("was killed") ? fact : "was killed by signal " + result.signal().get())
+                                + " (it crashed)."
                         : "the program exited with code " + result.exitCode() + "; its error output is below.";
             case TIME_LIMIT:
                 return "the program was stopped: " + (fact.isEmpty() ? "it ran longer than its time limit ("
@@ -94,8 +95,8 @@ final class ResultText {
                         + Math.round(limits.memoryBytes() / MIB) + " MiB" : fact)
                         + ". Use less memory (smaller data, streaming instead of loading everything).";
             case OUTPUT_LIMIT:
-                return "the program was stopped: " + (fact.isEmpty() ? "it wrote more than its output limit of "
-                        + limits.maxOutputBytes() + " bytes" : fact) + ". Print less, for example a summary.";
+                return "the program was stopped: it wrote more than its output limit of " + limits.maxOutputBytes()
+                        + " bytes. Print less, for example a summary.";
             case CANCELLED:
                 return "the run was cancelled before it finished.";
             case INTERNAL_ERROR:

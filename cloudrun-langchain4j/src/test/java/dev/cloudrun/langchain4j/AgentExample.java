@@ -8,13 +8,13 @@ import dev.langchain4j.service.AiServices;
 import java.time.Duration;
 
 /**
- * The example in {@code docs/langchain4j.md}, compiled and run by the tests (the text between the tags
+ * The example in {@code docs/langchain4j.md}, compiled and run by the tests (the text between the docs markers
  * must stay equal to the document's code block; {@link LangChain4jDocTest} checks it).
  */
 public final class AgentExample {
     private AgentExample() { }
 
-    // tag::example[]
+    // docs:start
     public interface Assistant {
         String chat(String message);
     }
@@ -48,5 +48,5 @@ public final class AgentExample {
             System.out.println(runDirectly(runner));
         }
     }
-    // end::example[]
+    // docs:end
 }
