@@ -1,8 +1,8 @@
-package dev.cloudrun.langchain4j;
+package dev.cloudrun.docker;
 
-import dev.cloudrun.docker.DockerBackendOptions;
-import dev.cloudrun.docker.DockerSandboxBackend;
+import dev.cloudrun.langchain4j.LangChain4jTck;
 import dev.cloudrun.spi.SandboxBackend;
+import java.util.List;
 
 /**
  * The LangChain4j integration on the Docker backend. Needs a running daemon and the language images
@@ -12,5 +12,10 @@ class DockerLangChain4jTest extends LangChain4jTck {
     @Override
     protected SandboxBackend createBackend() {
         return DockerSandboxBackend.create(new DockerBackendOptions().maxConcurrentRuns(4));
+    }
+
+    @Override
+    protected List<String> leftovers(SandboxBackend backend) {
+        return ((DockerSandboxBackend) backend).leftovers();
     }
 }
