@@ -220,6 +220,21 @@ public abstract class LangChain4jTck {
     }
 
     @Test
+    void runCodeHasNoNetworkAndNoHostEnvironment() {
+        // The build gives the test JVM this variable (the parent pom's surefire configuration).
+        assertThat(System.getenv("CLOUDRUN_TCK_HOST_SECRET")).isNotEmpty();
+        String code = "import os, socket\n"
+                + "print('secret visible:', 'CLOUDRUN_TCK_HOST_SECRET' in os.environ)\n"
+                + "try:\n"
+                + "    socket.create_connection(('1.1.1.1', 53), timeout=3)\n"
+                + "    print('network: reached 1.1.1.1')\n"
+                + "except OSError as error:\n"
+                + "    print('network: refused')\n";
+        String text = CloudRunTools.create(runner).runCode("python", code, null);
+        assertThat(text).startsWith("status: OK").contains("stdout:\nsecret visible: False\nnetwork: refused\n");
+    }
+
+    @Test
     void listLanguagesNamesTheAcceptedLanguagesAndTheLimits() {
         String all = CloudRunTools.create(runner).listLanguages();
         assertThat(all).contains("python: Python 3; also python3, py\n", "javascript: JavaScript (Node.js)", "\ncpp: ")
