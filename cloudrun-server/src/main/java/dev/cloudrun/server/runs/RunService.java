@@ -346,6 +346,9 @@ public final class RunService {
             if (entry == null && files.size() == 1) {
                 entry = files.keySet().iterator().next();
             }
+            if (entry == null && files.isEmpty() && workspace != null) {
+                entry = onlyFileOfTree(workspace);
+            }
             if (entry == null) {
                 throw ApiError.badField("missing_field", "entry", "entry (the file to run) is required when there are several files");
             }
@@ -393,6 +396,15 @@ public final class RunService {
             request = request.withAutoInstall();
         }
         return new Prepared(request, language, spec.projectId(), mainFromTree);
+    }
+
+    /** @return the path of the tree's only file (not counting the backends' temporary files), or null */
+    private static String onlyFileOfTree(Workspace workspace) {
+        List<String> files = workspace.list().stream().filter(entry -> !entry.directory())
+                .map(dev.cloudrun.WorkspaceEntry::path)
+                .filter(path -> !path.substring(path.lastIndexOf('/') + 1).startsWith(".cloudrun-"))
+                .limit(2).toList();
+        return files.size() == 1 ? files.get(0) : null;
     }
 
     /** @return the file's bytes in the workspace's tree, or null if it holds no such file */
