@@ -59,6 +59,8 @@ public final class WorkspaceRegistry implements ProjectChanges, ProjectWorkspace
         final Set<TerminalSession> terminals = new LinkedHashSet<>();
         /** Runs going on in it (guarded by the registry's lock). */
         int runs;
+        /** Whether the next poll compares every file's content (a run ended; guarded by the registry's lock). */
+        boolean fullPassDue;
         long idleSinceMillis;
         int polls;
 
@@ -238,12 +240,11 @@ public final class WorkspaceRegistry implements ProjectChanges, ProjectWorkspace
                 if (open.runs == 0 && open.terminals.isEmpty()) {
                     open.idleSinceMillis = clock.millis();
                 }
+                open.fullPassDue = true;
             }
-            // At once the files whose size changed or that came or went, so the run's outcome can name them;
-            // then, off this thread, every file's content (a rewrite of the same size).
-            List<String> changed = syncOut(open, false);
-            submit(() -> syncOut(open, true));
-            return changed;
+            // At once the files whose size changed or that came or went, so the run's outcome can name them; the
+            // next poll compares every file's content (a rewrite of the same size), once for a burst of runs.
+            return syncOut(open, false);
         }
     }
 
@@ -317,7 +318,7 @@ public final class WorkspaceRegistry implements ProjectChanges, ProjectWorkspace
     }
 
     private void tick() {
-        List<Open> active = new ArrayList<>();
+        Map<Open, Boolean> active = new java.util.LinkedHashMap<>();
         List<Open> idle = new ArrayList<>();
         long now = clock.millis();
         synchronized (lock) {
@@ -325,17 +326,16 @@ public final class WorkspaceRegistry implements ProjectChanges, ProjectWorkspace
                 if (!open.workspace.isOpen()) {
                     byProject.remove(open.projectId);
                     open.terminals.forEach(terminal -> terminals.remove(terminal.id()));
-                } else if (!open.terminals.isEmpty()) {
-                    active.add(open);
+                } else if (!open.terminals.isEmpty() || open.fullPassDue) {
+                    active.put(open, open.fullPassDue || ++open.polls % FULL_PASS_EVERY == 0);
+                    open.fullPassDue = false;
                 } else if (open.runs == 0 && now - open.idleSinceMillis >= settings.idleTimeout().toMillis()) {
                     byProject.remove(open.projectId);
                     idle.add(open);
                 }
             }
         }
-        for (Open open : active) {
-            syncOut(open, ++open.polls % FULL_PASS_EVERY == 0);
-        }
+        active.forEach(this::syncOut);
         idle.forEach(this::closeAfterSync);
     }
 
