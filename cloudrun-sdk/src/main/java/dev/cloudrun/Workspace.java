@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * A long-lived sandbox for one project ({@link CodeRunner#openWorkspace(WorkspaceSpec)}): a
  * size-capped file tree, shells on pseudo-terminals ({@link #openTerminal}), and runs of programs
- * against the same files ({@link #run}). The files read and written here are the ones its shells
+ * against the same files ({@link #start}, {@link #run}). The files read and written here are the ones its shells
  * see, and the reverse. Its limits ({@link WorkspaceSpec}) hold for everything started in it.
  * Thread-safe. Closing it kills every process in it and removes everything the backend made for
  * it; it also closes itself after its idle timeout or maximum lifetime.
@@ -28,14 +28,57 @@ public interface Workspace extends AutoCloseable {
     Terminal openTerminal(int columns, int rows, TerminalListener listener);
 
     /**
-     * Runs a program against the workspace's files (what an IDE's Run button does when a terminal
-     * workspace is open): the request's files are written over the workspace's first.
+     * Starts a program against the workspace's files and returns at once (what an IDE's Run button
+     * does when a terminal workspace is open), as {@link CodeRunner#start(RunRequest, RunListener)}
+     * does for a sandbox of its own: the same queue, request checks, limits (capped by the
+     * workspace's), interactive stdin, terminal mode, cancel and statuses.
+     *
+     * <p>What the request's files mean here: its main file and its other files are written into the
+     * tree when the run gets its slot, like a save (a file of the same path is replaced, the tree's
+     * other files stay as they are). The program runs in the tree, so it reads what the shells made,
+     * and what it writes, creates or deletes stays in the tree, where {@link #list()}, {@link #read}
+     * and the shells see it. A run's end (its time limit, a cancel, a crash) kills what it started,
+     * never the workspace or its shells. Runs never use the compile cache here (the tree holds more
+     * than the request's files), and precompiled artefacts cannot run here.
+     *
+     * @param request the run
+     * @param listener receives the output and phases as they come
+     * @return the execution; close it to cancel
+     * @throws InvalidRequestException if the request is invalid (nothing runs then)
+     * @throws QueueFullException if the runner's queue is full
+     * @throws CloudRunException if the workspace or the runner is closed
+     */
+    Execution start(RunRequest request, RunListener listener);
+
+    /**
+     * Starts one of the tree's own files, as {@link #start} does, except that the main file is not
+     * written: the file named by {@link RunRequest#withMainFileName(String)} runs as the tree holds it
+     * when the run gets its slot (a file a shell changed while the run waited in the queue runs as
+     * changed). The request's source is what the caller read of that file (the language's checks look
+     * at it); its other files are written as by {@link #start}.
+     *
+     * @param request the run; its main file name is required
+     * @param listener receives the output and phases as they come
+     * @return the execution; close it to cancel
+     * @throws InvalidRequestException if the request is invalid or names no main file
+     * @throws QueueFullException if the runner's queue is full
+     * @throws CloudRunException if the workspace or the runner is closed
+     */
+    Execution startFromTree(RunRequest request, RunListener listener);
+
+    /**
+     * Runs a program against the workspace's files and waits for its result: {@link #start} and
+     * {@link Execution#await()}.
      *
      * @param request the run
      * @param listener receives the output as it comes
      * @return the result
      */
-    RunResult run(RunRequest request, RunListener listener);
+    default RunResult run(RunRequest request, RunListener listener) {
+        try (Execution execution = start(request, listener)) {
+            return execution.await();
+        }
+    }
 
     /**
      * @param request the run

@@ -129,14 +129,23 @@ public final class RunEngine {
      * @param request what to run
      * @param listener where its events go
      * @param workspace the workspace's sandbox
+     * @param mainFromTree whether the main file is the tree's own (not written: it runs as the tree holds it
+     *     when the run gets its slot), rather than the request's source written into the tree
      * @return the execution
      * @throws dev.cloudrun.InvalidRequestException if the request is invalid
      * @throws QueueFullException if the queue is full
      * @throws CloudRunException if the runner is closed
      */
-    public Execution startInWorkspace(RunRequest request, RunListener listener, dev.cloudrun.spi.WorkspaceSandbox workspace) {
+    public Execution startInWorkspace(RunRequest request, RunListener listener, dev.cloudrun.spi.WorkspaceSandbox workspace,
+                                      boolean mainFromTree) {
         // The workspace holds more than the request's files: a cached compile of those alone would be wrong.
-        return start(request.withCompileCache(false), listener, RunPlan.standard(), new WorkspaceRunBackend(backend, workspace));
+        RunRequest uncached = request.withCompileCache(false);
+        String keep = null;
+        if (mainFromTree) {
+            keep = WorkspacePaths.normalize("mainFileName", request.mainFileName().orElseThrow(() ->
+                    new dev.cloudrun.InvalidRequestException("mainFileName", "is required to run a file of the workspace's tree")));
+        }
+        return start(uncached, listener, RunPlan.standard(), new WorkspaceRunBackend(backend, workspace, keep));
     }
 
     private Execution start(RunRequest request, RunListener listener, RunPlan plan, SandboxBackend runBackend) {

@@ -15,17 +15,25 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The backend a workspace's run sees: the runner's backend in every respect, except that
- * {@link #open} does not make a fresh sandbox but writes the run's files into the workspace's and
- * lends it out. Closing the lent sandbox kills the run's steps that still go on, never the workspace.
+ * {@link #open} does not make a fresh sandbox but writes the run's files into the workspace's (all of
+ * them, or all but a main file that is the tree's own) and lends it out. Closing the lent sandbox kills the run's steps that still go on, never the workspace.
  * So a run in a workspace goes through the normal run lifecycle (queue, steps, supervision, result).
  */
 final class WorkspaceRunBackend implements SandboxBackend {
     private final SandboxBackend backend;
     private final WorkspaceSandbox workspace;
+    /** The tree's own main file, not written (null when every file of the run is written). */
+    private final String treeFile;
 
-    WorkspaceRunBackend(SandboxBackend backend, WorkspaceSandbox workspace) {
+    /**
+     * @param backend the runner's backend
+     * @param workspace the workspace's sandbox
+     * @param treeFile a file of the run not to write, as the tree's own runs (null: write every file)
+     */
+    WorkspaceRunBackend(SandboxBackend backend, WorkspaceSandbox workspace, String treeFile) {
         this.backend = backend;
         this.workspace = workspace;
+        this.treeFile = treeFile;
     }
 
     @Override
@@ -46,7 +54,11 @@ final class WorkspaceRunBackend implements SandboxBackend {
     @Override
     public Sandbox open(SandboxSpec spec) {
         for (Map.Entry<String, byte[]> file : spec.files().entrySet()) {
-            workspace.write(file.getKey(), file.getValue());
+            // Written when the run gets its slot, not when it was queued: a save meanwhile is not undone
+            // by an older copy, and the tree's own main file is left as it is now.
+            if (!file.getKey().equals(treeFile)) {
+                workspace.write(file.getKey(), file.getValue());
+            }
         }
         if (!spec.executables().isEmpty()) {
             // Compiled artefacts from the compile cache: the workspace's files are written 0644.

@@ -5,7 +5,6 @@ import dev.cloudrun.Execution;
 import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
-import dev.cloudrun.RunResult;
 import dev.cloudrun.Terminal;
 import dev.cloudrun.TerminalListener;
 import dev.cloudrun.Workspace;
@@ -114,7 +113,17 @@ public final class WorkspaceSession implements Workspace {
     }
 
     @Override
-    public RunResult run(RunRequest request, RunListener listener) {
+    public Execution start(RunRequest request, RunListener listener) {
+        return startRun(request, listener, false);
+    }
+
+    @Override
+    public Execution startFromTree(RunRequest request, RunListener listener) {
+        return startRun(request, listener, true);
+    }
+
+    /** Counts the run from its start to its result, so the idle clock stands still meanwhile. */
+    private Execution startRun(RunRequest request, RunListener listener, boolean mainFromTree) {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(listener, "listener");
         synchronized (this) {
@@ -122,28 +131,33 @@ public final class WorkspaceSession implements Workspace {
             runsGoing++;
             cancelIdle();
         }
-        Execution execution = null;
+        Execution execution;
         try {
             // Outside the lock: starting tells the listener QUEUED, and a listener may call back.
-            execution = engine.startInWorkspace(request, listener, sandbox);
-            boolean closedMeanwhile;
-            synchronized (this) {
-                runs.add(execution);
-                closedMeanwhile = closed;
-            }
-            if (closedMeanwhile) {
-                execution.cancel();
-            }
-            return execution.await();
-        } finally {
-            synchronized (this) {
-                runsGoing--;
-                if (execution != null) {
-                    runs.remove(execution);
-                }
-                rearmIdle();
-            }
+            execution = engine.startInWorkspace(request, listener, sandbox, mainFromTree);
+        } catch (RuntimeException e) {
+            runEnded(null);
+            throw e;
         }
+        boolean closedMeanwhile;
+        synchronized (this) {
+            runs.add(execution);
+            closedMeanwhile = closed;
+        }
+        if (closedMeanwhile) {
+            execution.cancel();
+        }
+        // Possibly at once, on this thread, when the run ended already.
+        execution.result().whenComplete((result, failure) -> runEnded(execution));
+        return execution;
+    }
+
+    private synchronized void runEnded(Execution execution) {
+        runsGoing--;
+        if (execution != null) {
+            runs.remove(execution);
+        }
+        rearmIdle();
     }
 
     @Override

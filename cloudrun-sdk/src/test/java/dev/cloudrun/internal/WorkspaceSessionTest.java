@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Execution;
 import dev.cloudrun.InvalidRequestException;
+import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
@@ -113,6 +115,30 @@ class WorkspaceSessionTest {
             assertThat(workspace.isOpen()).isTrue();
         }
         assertThat(backend.opened.get(0).closed).isTrue();
+    }
+
+    @Test
+    void aRunFromTheTreeLeavesTheTreesMainFileAsItIsAndStartReturnsTheExecution() {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"))) {
+            workspace.write("main.py", "print('as the shell left it')\n".getBytes(StandardCharsets.UTF_8));
+            Execution execution = workspace.startFromTree(RunRequest.of("python", "print('an older copy')\n")
+                    .withMainFileName("./main.py").withFile("extra.txt", "x"), RunListener.NONE);
+            RunResult result = execution.await();
+
+            assertThat(result.status()).as(result.message()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).isEqualTo("extra.txt main.py\n");
+            assertThat(workspace.read("main.py")).asString(StandardCharsets.UTF_8).isEqualTo("print('as the shell left it')\n");
+            assertThat(workspace.read("extra.txt")).asString(StandardCharsets.UTF_8).isEqualTo("x");
+            assertThatThrownBy(() -> workspace.startFromTree(RunRequest.of("python", "print(1)\n"), RunListener.NONE))
+                    .isInstanceOf(InvalidRequestException.class).hasMessageContaining("mainFileName");
+
+            workspace.start(RunRequest.of("python", "print('from the request')\n").withMainFileName("main.py"),
+                    RunListener.NONE).await();
+            assertThat(workspace.read("main.py")).asString(StandardCharsets.UTF_8).isEqualTo("print('from the request')\n");
+            workspace.close();
+            assertThatThrownBy(() -> workspace.start(RunRequest.of("python", "print(1)\n"), RunListener.NONE))
+                    .isInstanceOf(CloudRunException.class).hasMessageContaining("closed");
+        }
     }
 
     @Test

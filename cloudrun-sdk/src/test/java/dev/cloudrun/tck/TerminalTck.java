@@ -3,9 +3,12 @@ package dev.cloudrun.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Execution;
+import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
 import dev.cloudrun.Status;
+import dev.cloudrun.StreamKind;
 import dev.cloudrun.Terminal;
 import dev.cloudrun.TerminalListener;
 import dev.cloudrun.Workspace;
@@ -184,6 +187,92 @@ public abstract class TerminalTck {
             screen.type(terminal, "ls; echo listed\r");
             screen.waitFor(Pattern.compile("moved\\.txt[\\s\\S]*listed\r\n"));
             assertThat(workspace.list()).extracting(entry -> entry.path()).doesNotContain("sub", "sub/made.txt").contains("moved.txt");
+        }
+    }
+
+    @Test
+    void aRunInTheWorkspaceReadsTheShellsFilesAndWhatItWritesStaysInTheTree() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen screen = new Screen()) {
+            Terminal terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            screen.type(terminal, "echo 'text = open(\"made.txt\").read()' > r.py;"
+                    + " echo 'open(\"out.txt\", \"w\").write(text.upper()); print(text, end=\"\")' >> r.py;"
+                    + " echo hello > made.txt; echo ready-$((2*3))\r");
+            screen.waitFor(Pattern.compile("ready-6\r\n"));
+
+            RunResult result;
+            try (Execution execution = workspace.startFromTree(RunRequest.of("python", workspace.read("r.py"))
+                    .withMainFileName("r.py"), RunListener.NONE)) {
+                result = execution.await();
+            }
+            assertThat(result.status()).as(result.message() + result.stderr()).isEqualTo(Status.OK);
+            assertThat(result.stdout()).isEqualTo("hello\n");
+            assertThat(new String(workspace.read("out.txt"), StandardCharsets.UTF_8)).isEqualTo("HELLO\n");
+            assertThat(workspace.list()).extracting(entry -> entry.path()).contains("r.py", "made.txt", "out.txt");
+            screen.type(terminal, "cat out.txt\r");
+            screen.waitFor(Pattern.compile("\r\nHELLO\r\n"));
+
+            // start() writes the request's files first, like a save; startFromTree() left r.py as it was.
+            RunResult saved = workspace.start(RunRequest.of("python", "print(open('extra.txt').read())\n")
+                    .withMainFileName("tool.py").withFile("extra.txt", "from the request"), RunListener.NONE).await();
+            assertThat(saved.stdout()).isEqualTo("from the request\n");
+            assertThat(new String(workspace.read("tool.py"), StandardCharsets.UTF_8)).isEqualTo("print(open('extra.txt').read())\n");
+            screen.type(terminal, "cat extra.txt; echo\r");
+            screen.waitFor(Pattern.compile("\r\nfrom the request\r\n"));
+        }
+    }
+
+    @Test
+    void aRunInTheWorkspaceTakesStdinAndItsCancelAndTimeLimitEndOnlyTheRun() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen screen = new Screen()) {
+            Terminal terminal = workspace.openTerminal(80, 24, screen);
+            screen.waitFor(PROMPT);
+            StringBuilder stdout = new StringBuilder();
+            RunListener listener = new RunListener() {
+                @Override
+                public void onText(StreamKind stream, String text) {
+                    synchronized (stdout) {
+                        stdout.append(text);
+                        stdout.notifyAll();
+                    }
+                }
+            };
+            String echo = "while True:\n    line = input()\n    print('got ' + line, flush=True)\n";
+            Execution execution = workspace.start(RunRequest.of("python", echo).withMainFileName("echo.py")
+                    .withInteractiveStdin(), listener);
+            execution.writeStdin("first\n");
+            awaitText(stdout, "got first\n");
+            execution.writeStdin("second\n");
+            awaitText(stdout, "got second\n");
+            execution.cancel();
+            RunResult cancelled = execution.await();
+            assertThat(cancelled.status()).isEqualTo(Status.CANCELLED);
+
+            RunResult slow = workspace.run(RunRequest.of("python", "import time\ntime.sleep(3)\nopen('late.txt', 'w').write('x')\n")
+                    .withMainFileName("slow.py")
+                    .withLimits(limits -> limits.withWallTime(Duration.ofSeconds(1))));
+            assertThat(slow.status()).isEqualTo(Status.TIME_LIMIT);
+
+            assertThat(workspace.isOpen()).isTrue();
+            assertThat(terminal.isOpen()).isTrue();
+            screen.type(terminal, "echo alive-$((4*5))\r");
+            screen.waitFor(Pattern.compile("alive-20\r\n"));
+            // The timed-out program was killed, not left to finish in the workspace.
+            screen.type(terminal, "sleep 3; test -e late.txt && echo late || echo killed-$((1+1))\r");
+            screen.waitFor(Pattern.compile("\r\nkilled-2\r\n"));
+        }
+    }
+
+    private static void awaitText(StringBuilder text, String expected) throws InterruptedException {
+        long deadline = System.nanoTime() + PATIENCE.toNanos();
+        synchronized (text) {
+            while (!text.toString().contains(expected)) {
+                long left = deadline - System.nanoTime();
+                assertThat(left).as("waited for %s; the run wrote %s", expected, text).isPositive();
+                text.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
         }
     }
 

@@ -133,7 +133,7 @@ final class ServerComponents implements AutoCloseable {
             RunService runs = new RunService(runner, sandboxProblem, projects, history, outputs,
                     config.runHistory().outputKeepBytes(), quota, scheduler,
                     config.sandbox().runDeadline(), clock, config.packages().install(), config.packages().cacheScope(),
-                    workspaces::refresh);
+                    workspaces);
             WebSocketSettings webSocket = config.webSocket();
             ClientAddress clients = config.http().clientAddress();
             UnauthenticatedSockets unauthenticated = new UnauthenticatedSockets(webSocket.unauthenticatedPerAddress());

@@ -39,6 +39,7 @@ abstract class TerminalTestKit {
     CloudRunServer server;
     ApiClient api;
     String terminalUrl;
+    String runUrl;
 
     /** @return the settings that choose this kit's database */
     abstract Map<String, String> databaseSettings();
@@ -57,6 +58,7 @@ abstract class TerminalTestKit {
         server = CloudRunServer.create(ServerConfig.of(settings)).start();
         api = new ApiClient("http://127.0.0.1:" + server.port());
         terminalUrl = "ws://127.0.0.1:" + server.port() + "/ws/terminal/";
+        runUrl = "ws://127.0.0.1:" + server.port() + "/ws/run?token=";
     }
 
     @AfterAll
@@ -274,6 +276,106 @@ abstract class TerminalTestKit {
             assertThat(run.status()).as(run.text()).isEqualTo(200);
             assertThat(run.json().path("stdout").asText()).isEqualTo("42\n");
         }
+    }
+
+    // ---- runs in the workspace ----
+
+    /** Opens a run socket, authenticated. */
+    WsSession runSocket(String token) {
+        WsSession socket = WsSession.open(runUrl + token);
+        assertThat(socket.next(WAIT).path("type").asText()).isEqualTo("authenticated");
+        return socket;
+    }
+
+    static String joined(List<JsonNode> messages, String type) {
+        StringBuilder text = new StringBuilder();
+        messages.stream().filter(message -> message.path("type").asText().equals(type))
+                .forEach(message -> text.append(message.path("data").asText()));
+        return text.toString();
+    }
+
+    @Test
+    void a_run_of_the_project_runs_in_its_workspace_and_what_it_writes_comes_back() {
+        String token = guest();
+        String projectId = project(token, Map.of("main.py", "print(1)\n"));
+        try (Shell shell = new Shell(projectId, token).open(80, 24);
+             WsSession runs = runSocket(token)) {
+            shell.waitFor(PROMPT);
+            shell.type("echo 'print(open(\"made.txt\").read())' > r.py; echo hello > made.txt; echo made-$((1+1))\r");
+            shell.waitFor(Pattern.compile("\r\nmade-2\r\n"));
+            // At once: no poll has copied r.py or made.txt into the saved project yet.
+            runs.send(Map.of("type", "start", "projectId", projectId, "entry", "r.py"));
+            List<JsonNode> first = runs.untilType("finished", WAIT);
+            JsonNode finished = first.get(first.size() - 1);
+            assertThat(finished.path("status").asText()).as(first.toString()).isEqualTo("OK");
+            assertThat(joined(first, "stdout")).isEqualTo("hello\n\n");
+            assertThat(finished.path("inWorkspace").asBoolean()).isTrue();
+
+            shell.type("printf 'open(\"out.txt\", \"w\").write(\"from the run\\\\n\")\\n' > w.py; echo written-$((2+2))\r");
+            shell.waitFor(Pattern.compile("\r\nwritten-4\r\n"));
+            runs.send(Map.of("type", "start", "projectId", projectId, "entry", "w.py"));
+            List<JsonNode> second = runs.untilType("finished", WAIT);
+            JsonNode wrote = second.get(second.size() - 1);
+            assertThat(wrote.path("status").asText()).as(second.toString()).isEqualTo("OK");
+            // Saved into the project before 'finished' was sent.
+            assertThat(wrote.path("filesChanged").toString()).contains("out.txt");
+            ApiClient.Response saved = api.get("/api/projects/" + projectId + "/files/out.txt", token);
+            assertThat(saved.status()).isEqualTo(200);
+            assertThat(saved.text()).isEqualTo("from the run\n");
+            shell.type("cat out.txt\r");
+            shell.waitFor(Pattern.compile("\r\nfrom the run\r\n"));
+            // The terminals hear of it as of a shell's change.
+            JsonNode announced = shell.message("files_changed");
+            while (!announced.path("paths").toString().contains("out.txt")) {
+                announced = shell.message("files_changed");
+            }
+
+            // The history has both runs, as for any run of the project; the other one ran in a sandbox of its own.
+            ApiClient.Response history = api.get("/api/runs?projectId=" + projectId, token);
+            assertThat(history.json().path("runs")).hasSize(2);
+            assertThat(history.json().path("runs").toString()).contains("w.py", "r.py").doesNotContain("RUNNING");
+        }
+    }
+
+    @Test
+    void an_interactive_run_in_the_workspace_takes_stdin_and_stop_cancels_it_not_the_shell() {
+        String token = guest();
+        String projectId = project(token, Map.of("main.py", "print(1)\n"));
+        try (Shell shell = new Shell(projectId, token).open(80, 24);
+             WsSession runs = runSocket(token)) {
+            shell.waitFor(PROMPT);
+            shell.type("printf 'while True:\\n    print(\"got \" + input(), flush=True)\\n' > echo.py; echo ok-$((3+4))\r");
+            shell.waitFor(Pattern.compile("\r\nok-7\r\n"));
+            runs.send(Map.of("type", "start", "projectId", projectId, "entry", "echo.py"));
+            assertThat(runs.next(WAIT).path("type").asText()).isEqualTo("accepted");
+            runs.send(Map.of("type", "stdin", "data", "ping\n"));
+            runs.awaitStdout("got ping", WAIT);
+            runs.send(Map.of("type", "stop"));
+            List<JsonNode> rest = runs.untilType("finished", WAIT);
+            JsonNode finished = rest.get(rest.size() - 1);
+            assertThat(finished.path("status").asText()).isEqualTo("CANCELLED");
+            assertThat(finished.path("inWorkspace").asBoolean()).isTrue();
+
+            shell.type("echo alive-$((3*3))\r");
+            shell.waitFor(Pattern.compile("\r\nalive-9\r\n"));
+
+            // Packages are not auto-installed into a workspace: refused, naming the field.
+            runs.send(Map.of("type", "start", "projectId", projectId, "entry", "echo.py", "autoInstall", true));
+            JsonNode refused = runs.untilType("error", WAIT).get(0);
+            assertThat(refused.path("code").asText()).isEqualTo("workspace_open");
+            assertThat(refused.path("field").asText()).isEqualTo("autoInstall");
+        }
+    }
+
+    @Test
+    void a_run_of_a_project_without_an_open_workspace_runs_the_saved_files_in_a_sandbox_of_its_own() {
+        String token = guest();
+        String projectId = project(token, Map.of("main.py", "open('out.txt', 'w').write('x')\nprint('saved')\n"));
+        ApiClient.Response run = api.post("/api/runs", token, Map.of("projectId", projectId));
+        assertThat(run.status()).as(run.text()).isEqualTo(200);
+        assertThat(run.json().path("stdout").asText()).isEqualTo("saved\n");
+        assertThat(run.json().path("inWorkspace").asBoolean()).isFalse();
+        assertThat(api.get("/api/projects/" + projectId + "/files/out.txt", token).status()).isEqualTo(404);
     }
 
     @Test

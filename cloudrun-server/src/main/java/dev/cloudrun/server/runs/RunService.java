@@ -1,12 +1,15 @@
 package dev.cloudrun.server.runs;
 
+import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
+import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.Language;
 import dev.cloudrun.QueueFullException;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
 import dev.cloudrun.RunResult;
+import dev.cloudrun.Workspace;
 import dev.cloudrun.server.auth.Principal;
 import dev.cloudrun.server.db.Project;
 import dev.cloudrun.server.db.RunOutputRepository;
@@ -35,7 +38,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Starts runs for users through the SDK's {@link CodeRunner}: builds the request from a saved
  * project or inline files, enforces the user's quota, records the run, cancels it at the server's
- * deadline, and reports how it ended (with any missing dependency found in its stderr).
+ * deadline, and reports how it ended (with any missing dependency found in its stderr). A run of a
+ * project whose terminal workspace is open ({@link ProjectWorkspaces}) runs in that workspace, on
+ * its files as the shells left them; what it writes there is saved into the project before its
+ * outcome is told.
  */
 public final class RunService {
     private static final Logger LOG = LoggerFactory.getLogger(RunService.class);
@@ -67,14 +73,13 @@ public final class RunService {
      * @param clock the time source
      * @param packageInstall whether clients may ask for auto-install
      * @param packageCacheScope {@code project} or {@code user}: whose runs share installed packages
-     * @param refreshProject brings a project's saved files up to date before a run reads them (a terminal
-     *     workspace open on it copies in what its shells changed), given the project id
+     * @param workspaces the open terminal workspaces: a run of a project with one open runs in it
      */
     public RunService(CodeRunner runner, String unavailableReason, ProjectService projects, RunRepository history,
                       RunOutputRepository outputs, long outputKeepBytes, RunQuota quota, ScheduledExecutorService scheduler,
                       Duration deadline, Clock clock, boolean packageInstall, String packageCacheScope,
-                      java.util.function.Consumer<String> refreshProject) {
-        this.refreshProject = refreshProject;
+                      ProjectWorkspaces workspaces) {
+        this.workspaces = workspaces;
         this.packageInstall = packageInstall;
         this.packageCacheScope = packageCacheScope;
         this.runner = runner;
@@ -95,8 +100,12 @@ public final class RunService {
      * @param runId the run id
      * @param result the SDK's result
      * @param missingDependencies modules the program failed to import, found in its stderr
+     * @param inWorkspace whether it ran in the project's open terminal workspace
+     * @param filesChanged project files the run created, changed or deleted, saved into the project before this
+     *     outcome was told (only for a run in a workspace)
      */
-    public record Outcome(String runId, RunResult result, List<String> missingDependencies) { }
+    public record Outcome(String runId, RunResult result, List<String> missingDependencies, boolean inWorkspace,
+                          List<String> filesChanged) { }
 
     /**
      * A started run.
@@ -128,12 +137,65 @@ public final class RunService {
         if (runner == null) {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
-        Prepared prepared = prepare(user, spec);
-        // The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY).
-        RunRequest request = "websocket".equals(via)
-                ? prepared.request().withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color")
-                : prepared.request();
-        return startPrepared(user, address, request, prepared.language(), prepared.projectId(), via, true, listener, onFinish);
+        ProjectWorkspaces.Lease lease = null;
+        if (spec.projectId() != null) {
+            // Only the owner's runs may enter a project's workspace: this answers 404 to anyone else.
+            projects.get(user, spec.projectId());
+            lease = workspaces.lease(spec.projectId()).orElse(null);
+        }
+        if (lease != null) {
+            try {
+                return startInWorkspace(user, address, spec, via, listener, onFinish, lease);
+            } catch (WorkspaceGone e) {
+                // It closed between the lease and the start (its lifetime ended, the server stops): run as without one.
+                lease.ended();
+            } catch (RuntimeException e) {
+                lease.ended();
+                throw e;
+            }
+        }
+        Prepared prepared = prepare(user, spec, null);
+        return startPrepared(user, address, colours(prepared.request(), via), prepared.language(), prepared.projectId(), via,
+                true, listener, onFinish);
+    }
+
+    private StartedRun startInWorkspace(Principal user, String address, RunSpec spec, String via, RunListener listener,
+                                        Consumer<Outcome> onFinish, ProjectWorkspaces.Lease lease) {
+        Workspace workspace = lease.workspace();
+        if (spec.autoInstall()) {
+            throw ApiError.badField("workspace_open", "autoInstall", "this project has a terminal workspace open and its runs"
+                    + " run there, where packages are not auto-installed: install them from its terminal (pip install --user"
+                    + " NAME, npm install NAME) when the workspace has network, or run without autoInstall");
+        }
+        Prepared prepared = prepare(user, spec, workspace);
+        // Python's byte-code caches would otherwise land in the tree, and from there in the project.
+        RunRequest request = colours(prepared.request(), via).withFairnessKey("user:" + user.userId())
+                .withEnv("PYTHONDONTWRITEBYTECODE", "1");
+        return launch(user, address, request, prepared.language(), prepared.projectId(), via, true, listener, onFinish,
+                lease, observed -> {
+                    try {
+                        return prepared.mainFromTree() ? workspace.startFromTree(request, observed) : workspace.start(request, observed);
+                    } catch (CloudRunException e) {
+                        if (!workspace.isOpen() && !(e instanceof InvalidRequestException) && !(e instanceof QueueFullException)) {
+                            throw new WorkspaceGone();
+                        }
+                        throw e;
+                    }
+                });
+    }
+
+    /** The IDE's terminal understands ANSI colours: tell colour libraries so (none can detect a pipe as a TTY). */
+    private static RunRequest colours(RunRequest request, String via) {
+        return "websocket".equals(via) ? request.withEnv("FORCE_COLOR", "1").withEnv("TERM", "xterm-256color") : request;
+    }
+
+    /** The leased workspace closed before the run could start in it. */
+    private static final class WorkspaceGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        WorkspaceGone() {
+            super(null, null, false, false);
+        }
     }
 
     /**
@@ -157,6 +219,19 @@ public final class RunService {
         if (runner == null) {
             throw ApiError.of(503, "sandbox_unavailable", "no sandbox can run code on this server: " + unavailableReason);
         }
+        return launch(user, address, request, language, projectId, via, record, listener, onFinish, null,
+                observed -> runner.start(request.withFairnessKey("user:" + user.userId()), observed));
+    }
+
+    /**
+     * Starts a run under the quota, records it, cancels it at the deadline and reports its end.
+     *
+     * @param lease the workspace it runs in, or null; ended (its changes saved) before {@code onFinish} hears
+     * @param starter starts the run with the listener to use
+     */
+    private StartedRun launch(Principal user, String address, RunRequest request, Language language, String projectId,
+                              String via, boolean record, RunListener listener, Consumer<Outcome> onFinish,
+                              ProjectWorkspaces.Lease lease, java.util.function.Function<RunListener, Execution> starter) {
         RunQuota.Permit permit = quota.acquire(user, address);
         // The compatible APIs keep or return their own results: only CloudRun's own runs keep their output.
         boolean keepOutput = record && outputKeepBytes > 0 && ("websocket".equals(via) || "api".equals(via));
@@ -164,7 +239,7 @@ public final class RunService {
         Execution execution;
         try {
             // The runner's queue serves users in turn: one user's batch does not hold up another's run.
-            execution = runner.start(request.withFairnessKey("user:" + user.userId()), capture != null ? capture : listener);
+            execution = starter.apply(capture != null ? capture : listener);
         } catch (QueueFullException e) {
             permit.release();
             throw ApiError.of(503, "queue_full", "the server has too many runs waiting; try again in a minute");
@@ -188,8 +263,16 @@ public final class RunService {
         execution.result().whenComplete((result, failure) -> {
             timeout.cancel(false);
             permit.release();
+            List<String> filesChanged = List.of();
+            if (lease != null) {
+                try {
+                    filesChanged = lease.ended();
+                } catch (RuntimeException e) {
+                    LOG.warn("could not save what run {} changed in its workspace: {}", execution.id(), e.toString());
+                }
+            }
             Outcome outcome = new Outcome(execution.id(), result, missingDependencies(language, result,
-                    request.terminal() || request.stderrToStdout()));
+                    request.terminal() || request.stderrToStdout()), lease != null, filesChanged);
             if (record) {
                 try {
                     history.complete(new RunRecord(execution.id(), user.userId(), projectId, language.id(), null, via,
@@ -212,7 +295,10 @@ public final class RunService {
         return new StartedRun(execution, language.id());
     }
 
-    private record Prepared(RunRequest request, Language language, String projectId) { }
+    /**
+     * @param mainFromTree whether the main file is the workspace tree's own (run as the tree holds it, not written)
+     */
+    private record Prepared(RunRequest request, Language language, String projectId, boolean mainFromTree) { }
 
     private final boolean packageInstall;
     private final String packageCacheScope;
@@ -222,34 +308,55 @@ public final class RunService {
         return packageInstall;
     }
 
-    private final java.util.function.Consumer<String> refreshProject;
+    private final ProjectWorkspaces workspaces;
 
-    private Prepared prepare(Principal user, RunSpec spec) {
+    /**
+     * Builds the request. Without a workspace, a project's saved files are the run's, with the inline files
+     * laid over them. In the project's open workspace, the tree already holds the project's files (and what
+     * its shells made): only the inline files are written into it (like a save), and the entry, unless given
+     * inline, is the tree's own file, read from it.
+     *
+     * @param workspace the project's open workspace, or null
+     */
+    private Prepared prepare(Principal user, RunSpec spec, Workspace workspace) {
         Map<String, byte[]> files = new LinkedHashMap<>();
         String entry = spec.entry();
         String languageName = spec.language();
         if (spec.projectId() != null) {
-            refreshProject.accept(spec.projectId());
-            Map.Entry<Project, Map<String, byte[]>> saved = projects.loadForRun(user, spec.projectId());
-            files.putAll(saved.getValue());
-            entry = entry != null ? entry : saved.getKey().entryPath();
-            languageName = languageName != null ? languageName : saved.getKey().language();
+            Project project;
+            if (workspace == null) {
+                Map.Entry<Project, Map<String, byte[]>> saved = projects.loadForRun(user, spec.projectId());
+                files.putAll(saved.getValue());
+                project = saved.getKey();
+            } else {
+                project = projects.get(user, spec.projectId()).project();
+            }
+            entry = entry != null ? entry : project.entryPath();
+            languageName = languageName != null ? languageName : project.language();
         }
         spec.files().forEach((path, content) -> files.put(ProjectPaths.normalize(ProjectPaths.fileField(path), path), content));
         if (entry != null) {
             entry = ProjectPaths.normalize("entry", entry);
         }
         byte[] mainSource;
+        boolean mainFromTree = false;
         if (spec.source() != null) {
             mainSource = spec.source().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         } else {
             if (entry == null && files.size() == 1) {
                 entry = files.keySet().iterator().next();
             }
+            if (entry == null && files.isEmpty() && workspace != null) {
+                entry = onlyFileOfTree(workspace);
+            }
             if (entry == null) {
                 throw ApiError.badField("missing_field", "entry", "entry (the file to run) is required when there are several files");
             }
             mainSource = files.remove(entry);
+            if (mainSource == null && workspace != null) {
+                mainSource = readFromTree(workspace, entry);
+                mainFromTree = true;
+            }
             if (mainSource == null) {
                 throw ApiError.badField("invalid_field", "entry", "there is no file '" + entry + "' to run");
             }
@@ -288,7 +395,25 @@ public final class RunService {
             }
             request = request.withAutoInstall();
         }
-        return new Prepared(request, language, spec.projectId());
+        return new Prepared(request, language, spec.projectId(), mainFromTree);
+    }
+
+    /** @return the path of the tree's only file (not counting the backends' temporary files), or null */
+    private static String onlyFileOfTree(Workspace workspace) {
+        List<String> files = workspace.list().stream().filter(entry -> !entry.directory())
+                .map(dev.cloudrun.WorkspaceEntry::path)
+                .filter(path -> !path.substring(path.lastIndexOf('/') + 1).startsWith(".cloudrun-"))
+                .limit(2).toList();
+        return files.size() == 1 ? files.get(0) : null;
+    }
+
+    /** @return the file's bytes in the workspace's tree, or null if it holds no such file */
+    private static byte[] readFromTree(Workspace workspace, String path) {
+        try {
+            return workspace.read(path);
+        } catch (InvalidRequestException e) {
+            return null;
+        }
     }
 
     private Language resolveLanguage(String name, String entry) {
@@ -356,6 +481,8 @@ public final class RunService {
         view.put("message", result.message());
         view.put("missingDependencies", outcome.missingDependencies());
         view.put("missingPackages", result.missingPackages());
+        view.put("inWorkspace", outcome.inWorkspace());
+        view.put("filesChanged", outcome.filesChanged());
         return view;
     }
 }

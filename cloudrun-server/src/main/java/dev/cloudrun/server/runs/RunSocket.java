@@ -350,7 +350,8 @@ public final class RunSocket {
                 missing.put("module", modules.isEmpty() ? packages.get(0) : modules.get(0));
                 missing.put("modules", modules);
                 missing.put("packages", packages);
-                missing.put("canInstall", !packages.isEmpty() && runs.packageInstall());
+                // A run in a terminal workspace cannot auto-install (see RunService): no "Install & Re-run" for it.
+                missing.put("canInstall", !packages.isEmpty() && runs.packageInstall() && !outcome.inWorkspace());
                 gate.emit(missing);
             }
             Map<String, Object> finished = new LinkedHashMap<>();

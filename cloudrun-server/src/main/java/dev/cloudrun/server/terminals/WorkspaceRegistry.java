@@ -12,6 +12,7 @@ import dev.cloudrun.server.db.Project;
 import dev.cloudrun.server.http.ApiError;
 import dev.cloudrun.server.projects.ProjectChanges;
 import dev.cloudrun.server.projects.ProjectService;
+import dev.cloudrun.server.runs.ProjectWorkspaces;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,10 +36,12 @@ import org.slf4j.LoggerFactory;
  * {@link #POLL_INTERVAL} while a terminal is open and when the last one ends), counts each user's
  * workspaces and terminals against their caps, hangs up a terminal whose socket stayed away longer
  * than the re-attach window, and closes a workspace left without terminals for the idle timeout
- * (after a last copy of its files; the project keeps them). Runs from the IDE stay in their own
- * sandboxes on the saved project: {@link #refresh} copies the shell's changes in just before.
+ * (after a last copy of its files; the project keeps them). Runs of a project whose workspace is
+ * open run in it ({@link #lease}): they see the shells' files at once, what they write is copied
+ * into the project when they end (and announced to the terminals), and while one goes on the
+ * workspace is busy, so it is not closed or given up for being idle.
  */
-public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
+public final class WorkspaceRegistry implements ProjectChanges, ProjectWorkspaces, AutoCloseable {
     /** How often the shells' file changes are looked for. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
     /** Every how many polls every file's content is compared, not only its size. */
@@ -53,6 +57,10 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
         final Workspace workspace;
         final FileSync sync;
         final Set<TerminalSession> terminals = new LinkedHashSet<>();
+        /** Runs going on in it (guarded by the registry's lock). */
+        int runs;
+        /** Whether the next poll compares every file's content (a run ended; guarded by the registry's lock). */
+        boolean fullPassDue;
         long idleSinceMillis;
         int polls;
 
@@ -195,17 +203,48 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
         }
     }
 
-    /**
-     * Copies what the shells of the project's open workspace changed into the saved project now (files
-     * whose size changed, or that are new or gone), so a run started this moment sees them. Does
-     * nothing if no workspace is open on it.
-     *
-     * @param projectId the project about to run
-     */
-    public void refresh(String projectId) {
-        Open open = current(projectId);
-        if (open != null) {
-            syncOut(open, false);
+    @Override
+    public Optional<Lease> lease(String projectId) {
+        Open open;
+        synchronized (lock) {
+            open = byProject.get(projectId);
+            if (closed || open == null || !open.workspace.isOpen()) {
+                return Optional.empty();
+            }
+            open.runs++;
+        }
+        return Optional.of(new RunLease(open));
+    }
+
+    /** One run's hold on a workspace: its end saves what it changed and restarts the idle clock. */
+    private final class RunLease implements Lease {
+        private final Open open;
+        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+        RunLease(Open open) {
+            this.open = open;
+        }
+
+        @Override
+        public Workspace workspace() {
+            return open.workspace;
+        }
+
+        @Override
+        public List<String> ended() {
+            if (!ended.compareAndSet(false, true)) {
+                return List.of();
+            }
+            synchronized (lock) {
+                open.runs--;
+                if (open.runs == 0 && open.terminals.isEmpty()) {
+                    open.idleSinceMillis = clock.millis();
+                }
+                open.fullPassDue = true;
+            }
+            // At once the files whose size changed or that came or went, so the run's outcome can name them; the
+            // next poll compares every file's content (a rewrite of the same size), once for a burst of runs.
+            return syncOut(open, false);
         }
     }
 
@@ -225,7 +264,7 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
                 break;
             }
             // A workspace with no terminal left makes room (its files are copied out before it closes).
-            if (open.terminals.isEmpty()) {
+            if (open.terminals.isEmpty() && open.runs == 0) {
                 byProject.remove(open.projectId);
                 reaped.add(open);
                 count--;
@@ -269,7 +308,7 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
             if (open == null || !open.terminals.remove(session)) {
                 return;
             }
-            if (open.terminals.isEmpty()) {
+            if (open.terminals.isEmpty() && open.runs == 0) {
                 open.idleSinceMillis = clock.millis();
             }
         }
@@ -279,7 +318,7 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
     }
 
     private void tick() {
-        List<Open> active = new ArrayList<>();
+        Map<Open, Boolean> active = new java.util.LinkedHashMap<>();
         List<Open> idle = new ArrayList<>();
         long now = clock.millis();
         synchronized (lock) {
@@ -287,23 +326,23 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
                 if (!open.workspace.isOpen()) {
                     byProject.remove(open.projectId);
                     open.terminals.forEach(terminal -> terminals.remove(terminal.id()));
-                } else if (!open.terminals.isEmpty()) {
-                    active.add(open);
-                } else if (now - open.idleSinceMillis >= settings.idleTimeout().toMillis()) {
+                } else if (!open.terminals.isEmpty() || open.fullPassDue) {
+                    active.put(open, open.fullPassDue || ++open.polls % FULL_PASS_EVERY == 0);
+                    open.fullPassDue = false;
+                } else if (open.runs == 0 && now - open.idleSinceMillis >= settings.idleTimeout().toMillis()) {
                     byProject.remove(open.projectId);
                     idle.add(open);
                 }
             }
         }
-        for (Open open : active) {
-            syncOut(open, ++open.polls % FULL_PASS_EVERY == 0);
-        }
+        active.forEach(this::syncOut);
         idle.forEach(this::closeAfterSync);
     }
 
-    private void syncOut(Open open, boolean full) {
+    /** @return the project paths saved or deleted because the workspace changed them */
+    private List<String> syncOut(Open open, boolean full) {
         if (!open.workspace.isOpen()) {
-            return;
+            return List.of();
         }
         try {
             FileSync.Changes changes = open.sync.fromWorkspace(full);
@@ -314,6 +353,7 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
                 }
                 watching.forEach(terminal -> terminal.filesChanged(changes.changed(), changes.skipped()));
             }
+            return changes.changed();
         } catch (ApiError e) {
             if (e.status() == 404) {
                 LOG.info("project {} is gone; closing its workspace", open.projectId);
@@ -329,6 +369,7 @@ public final class WorkspaceRegistry implements ProjectChanges, AutoCloseable {
                 LOG.warn("copying the files of workspace {} failed: {}", open.workspace.id(), e.toString());
             }
         }
+        return List.of();
     }
 
     private void closeAfterSync(Open open) {
