@@ -290,6 +290,51 @@ class LocalWorkspaceTest {
         }
     }
 
+    /**
+     * A process that leaves its shell's session ({@code setsid nohup}, SIGHUP ignored) still ends with
+     * that shell, whether the shell is hung up or exits: the shell's pid namespace and cgroup go with
+     * it. The workspace and its other shells carry on.
+     */
+    @Test
+    void aProcessThatLeftItsShellsSessionEndsWithThatShellAndTheOtherShellsGoOn() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen first = new Screen();
+             Screen second = new Screen();
+             Screen third = new Screen()) {
+            Terminal hungUp = workspace.openTerminal(80, 24, first);
+            Terminal exiting = workspace.openTerminal(80, 24, second);
+            Terminal staying = workspace.openTerminal(80, 24, third);
+            first.waitFor(PROMPT);
+            second.waitFor(PROMPT);
+            third.waitFor(PROMPT);
+            String hungUpSleep = "4321." + ProcessHandle.current().pid();
+            String exitingSleep = "4322." + ProcessHandle.current().pid();
+            type(hungUp, "setsid nohup sh -c 'trap \"\" HUP; sleep " + hungUpSleep + "' >/dev/null 2>&1 </dev/null & echo started\r");
+            type(exiting, "setsid nohup sleep " + exitingSleep + " >/dev/null 2>&1 </dev/null & echo started\r");
+            first.waitFor(Pattern.compile("started\r\n"));
+            second.waitFor(Pattern.compile("started\r\n"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> hostProcesses(hungUpSleep) == 1 && hostProcesses(exitingSleep) == 1);
+
+            hungUp.close();
+            assertThat(hungUp.await(Duration.ofSeconds(20))).isPresent();
+            type(exiting, "exit\r");
+            assertThat(exiting.await(Duration.ofSeconds(20))).isPresent();
+            await().atMost(Duration.ofSeconds(10)).until(() -> hostProcesses(hungUpSleep) == 0 && hostProcesses(exitingSleep) == 0);
+
+            assertThat(workspace.isOpen()).isTrue();
+            type(staying, "echo still-$((6*7))\r");
+            third.waitFor(Pattern.compile("\r\nstill-42\r\n"));
+        }
+    }
+
+    /** @return how many {@code sleep} processes on this host (in any sandbox) sleep for exactly that argument */
+    private static long hostProcesses(String sleepArgument) {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(process -> process.info().command().orElse("").endsWith("/sleep")
+                        && java.util.Arrays.equals(process.info().arguments().orElse(new String[0]), new String[] {sleepArgument}))
+                .count();
+    }
+
     private static int occurrences(String text, String part) {
         int count = 0;
         for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
