@@ -24,13 +24,14 @@ class FakeSocket implements ShellSocket {
   types(): unknown[] { return this.sent.map((message) => message.type); }
 }
 
-function setup(size = { cols: 80, rows: 24 }) {
+function setup(size = { cols: 80, rows: 24 }, terminalId?: string) {
   const sockets: FakeSocket[] = [];
   const events: string[] = [];
   let token: string | null = 'tok';
   const session = new ShellSession({
     projectId: 'p1',
     url: 'ws://server/ws/terminal/p1',
+    ...(terminalId ? { terminalId } : {}),
     token: () => token,
     size: () => size,
     connect: (url, handlers) => { const socket = new FakeSocket(url, handlers); sockets.push(socket); return socket; },
@@ -261,5 +262,22 @@ describe('shell messages', () => {
     expect(parseShellMessage('{"type":"pong"}')).toBeNull();
     expect(parseShellMessage('[1]')).toBeNull();
     expect(parseShellMessage('not json')).toBeNull();
+  });
+  it('given a terminalId (kept over a reload) re-attaches to that shell from the start, and fails with not_found when it is gone', () => {
+    const kept = setup({ cols: 80, rows: 24 }, 't7');
+    kept.session.start();
+    kept.last().open();
+    kept.last().server({ type: 'authenticated', userId: 'u' });
+    expect(kept.last().sent[1]).toEqual({ type: 'open', cols: 80, rows: 24, terminalId: 't7' });
+    kept.last().server({ type: 'opened', terminalId: 't7', reattached: true });
+    expect(kept.events).toEqual(['opened t7 true']);
+
+    const gone = setup({ cols: 80, rows: 24 }, 't8');
+    gone.session.start();
+    gone.last().open();
+    gone.last().server({ type: 'authenticated', userId: 'u' });
+    gone.last().server({ type: 'error', code: 'not_found', message: 'no such terminal' });
+    expect(gone.events).toEqual(['failed not_found: no such terminal']);
+    expect(gone.session.state).toBe('ended');
   });
 });

@@ -4,7 +4,8 @@
  * changes to its {@link ShellEvents}. When the connection drops while the shell runs (a network blip,
  * a laptop lid), it re-attaches to the same shell with its terminalId, retrying with a growing delay
  * for as long as the server keeps a dropped shell (`CLOUDRUN_TERMINAL_REATTACH_SECONDS`, 60 s); what
- * is typed meanwhile (a little) is sent once it is back.
+ * is typed meanwhile (a little) is sent once it is back. Given a `terminalId` (kept over a page reload),
+ * it re-attaches to that shell from the start.
  */
 import { Api } from './api';
 import { authMessage, hangUpMessage, inputMessage, openMessage, parseShellMessage, resizeMessage, type ShellServerMessage } from './shellProtocol';
@@ -66,6 +67,11 @@ export interface ShellSessionOptions {
   url?: string;
   /** How long after a drop re-attaching is still tried. */
   reattachWindowMs?: number;
+  /**
+   * A shell of this project to re-attach to instead of starting one (one the page had before it was
+   * reloaded); if the server no longer has it, the session fails with `not_found`.
+   */
+  terminalId?: string;
 }
 
 /** Delays between re-attach attempts; the last one repeats. */
@@ -115,6 +121,7 @@ export class ShellSession {
     this.connectSocket = options.connect ?? browserSocket;
     this.url = options.url ?? Api.terminalSocketUrl(options.projectId);
     this.reattachWindowMs = options.reattachWindowMs ?? REATTACH_WINDOW_MS;
+    this.id = options.terminalId ?? null;
   }
 
   get state(): ShellState {

@@ -2,7 +2,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ShellEvents, ShellSessionOptions, ShellState } from '../shellSession';
 import type { ShellTerminalEvents } from '../shellTerminal';
+import { ShellStore } from '../shellStore';
 import { ShellView, type ShellConnection, type ShellScreen } from './shellView';
+
+/** A tab's sessionStorage, kept across the views a test makes (one view per page load). */
+function memoryStorage() {
+  const items = new Map<string, string>();
+  return {
+    items,
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => { items.set(key, value); },
+    removeItem: (key: string) => { items.delete(key); },
+  };
+}
 
 class FakeScreen implements ShellScreen {
   cols = 80;
@@ -35,7 +47,7 @@ class FakeConnection implements ShellConnection {
   dispose(): void { this.calls.push('dispose'); }
 }
 
-function setup() {
+function setup(storage = memoryStorage()) {
   const screens: FakeScreen[] = [];
   const connections: FakeConnection[] = [];
   const changed: Array<string[] | null> = [];
@@ -50,11 +62,12 @@ function setup() {
     screen: (element, events) => { const screen = new FakeScreen(element, events); screens.push(screen); return screen; },
     connect: (options) => { const connection = new FakeConnection(options); connections.push(connection); return connection; },
     window: window as unknown as Window,
+    store: new ShellStore(storage),
   });
   document.body.replaceChildren(view.element);
   const tabs = () => [...view.element.querySelectorAll<HTMLElement>('.shell-tab')];
   const visibleBodies = () => [...view.element.querySelectorAll<HTMLElement>('.shell-body')].filter((body) => !body.hidden).map((body) => body.dataset.shell);
-  return { view, screens, connections, changed, tabs, visibleBodies, window, expired: () => expired, setProject: (id: string | null) => { projectId = id; } };
+  return { view, screens, connections, changed, tabs, visibleBodies, window, storage, expired: () => expired, setProject: (id: string | null) => { projectId = id; } };
 }
 
 describe('shell view', () => {
@@ -145,5 +158,64 @@ describe('shell view', () => {
     view.projectChanged();
     expect(tabs()).toEqual([]);
     expect(connections).toHaveLength(2);
+  });
+  it('keeps the running shells\' ids for the tab, and a reload re-attaches to them with their replay', () => {
+    const storage = memoryStorage();
+    const first = setup(storage);
+    first.view.shown();
+    first.connections[0].events.opened('t1', false);
+    first.view.open();
+    first.connections[1].events.opened('t2', false);
+    expect(JSON.parse(storage.items.get('cloudrun.shells.p1') ?? '[]')).toEqual(['t1', 't2']);
+
+    // The page is reloaded: a new view on the same tab's storage.
+    const second = setup(storage);
+    second.view.shown();
+    expect(second.connections.map((connection) => connection.options.terminalId)).toEqual(['t1', 't2']);
+    expect(second.visibleBodies()).toEqual(['1']);
+    second.connections[0].events.opened('t1', true);
+    second.connections[0].events.output('earlier output');
+    expect(second.screens[0].written).toEqual(['reset', 'earlier output']);
+  });
+
+  it('forgets a shell that ended or was closed, and one the server no longer has gives way to a new shell', () => {
+    const storage = memoryStorage();
+    const first = setup(storage);
+    first.view.shown();
+    first.connections[0].events.opened('t1', false);
+    first.view.open();
+    first.connections[1].events.opened('t2', false);
+    first.view.open();
+    first.connections[2].events.opened('t3', false);
+    first.connections[1].events.exited(0);
+    first.view.element.querySelector<HTMLButtonElement>("[aria-label='Close bash 3']")?.click();
+    expect(JSON.parse(storage.items.get('cloudrun.shells.p1') ?? '[]')).toEqual(['t1']);
+
+    const second = setup(storage);
+    second.view.shown();
+    expect(second.connections).toHaveLength(1);
+    second.connections[0].events.failed('not_found', 'terminal not found');
+    expect(second.connections).toHaveLength(2);
+    expect(second.connections[1].options.terminalId).toBeUndefined();
+    expect(second.tabs()).toHaveLength(1);
+    expect(storage.items.has('cloudrun.shells.p1')).toBe(false);
+  });
+
+  it('forgets the shells of a project it leaves (they are hung up) and ignores junk in the storage', () => {
+    const storage = memoryStorage();
+    const first = setup(storage);
+    first.view.shown();
+    first.connections[0].events.opened('t1', false);
+    first.setProject('p2');
+    first.view.projectChanged();
+    expect(first.connections[0].calls).toContain('dispose');
+    expect(storage.items.has('cloudrun.shells.p1')).toBe(false);
+
+    storage.items.set('cloudrun.shells.p3', '{"not": "a list"}');
+    const second = setup(storage);
+    second.setProject('p3');
+    second.view.shown();
+    expect(second.connections).toHaveLength(1);
+    expect(second.connections[0].options.terminalId).toBeUndefined();
   });
 });

@@ -3,11 +3,14 @@
  * another and a close button on each. A shell ends with "[process exited with status N]" and a button
  * to start a new one; one whose connection drops says so and comes back on its own
  * ({@link ShellSession}). The first shell starts when the tab is first shown, so a project that never
- * opens it costs the server no workspace.
+ * opens it costs the server no workspace. The open shells' ids are kept for the browser tab
+ * ({@link ShellStore}): after a reload of the page, the Shell tab re-attaches to the same shells, their
+ * recent output shown again, and opens a new one only if none of them is left.
  */
 import { h, icon } from '../dom';
 import { ShellSession, type ShellEvents, type ShellSessionOptions, type ShellState } from '../shellSession';
 import type { ShellTerminalEvents } from '../shellTerminal';
+import { ShellStore, sessionShellStorage } from '../shellStore';
 
 /** What the view needs of a shell's terminal (a {@link ShellTerminal} in the IDE). */
 export interface ShellScreen {
@@ -58,6 +61,8 @@ export interface ShellViewOptions {
   connect?(options: ShellSessionOptions): ShellConnection;
   /** The window whose `online` event retries dropped shells at once. */
   window?: Pick<Window, 'addEventListener'>;
+  /** Where the open shells' ids are kept over a reload (by default the tab's `sessionStorage`). */
+  store?: ShellStore;
 }
 
 interface Shell {
@@ -70,6 +75,9 @@ interface Shell {
   readonly body: HTMLElement;
   readonly status: HTMLElement;
   readonly ended: HTMLElement;
+  readonly projectId: string;
+  /** The server's id of the shell while it runs (null before it opened and once it ended). */
+  terminalId: string | null;
 }
 
 export class ShellView {
@@ -89,10 +97,12 @@ export class ShellView {
   private readonly listeners = new AbortController();
   private readonly host: ShellViewHost;
   private readonly connect: (options: ShellSessionOptions) => ShellConnection;
+  private readonly store: ShellStore;
 
   constructor(private readonly options: ShellViewOptions) {
     this.host = options.host;
     this.connect = options.connect ?? ((session) => new ShellSession(session));
+    this.store = options.store ?? new ShellStore(sessionShellStorage());
     (options.window ?? window).addEventListener('online', () => this.shells.forEach((shell) => shell.connection.retryNow()),
       { signal: this.listeners.signal });
     this.render();
@@ -100,8 +110,21 @@ export class ShellView {
 
   /** The Shell tab was shown: the active shell fits itself; with none yet, the first one starts. */
   shown(): void {
-    if (this.shells.length === 0 && this.host.projectId()) this.open();
+    if (this.shells.length === 0 && this.host.projectId()) this.restoreOrOpen();
     else this.active?.screen.resize();
+  }
+
+  /** Re-attaches to the shells this browser tab had open in the project (a reload), or opens a new one. */
+  private restoreOrOpen(): void {
+    const projectId = this.host.projectId();
+    if (!projectId) return;
+    const kept = this.store.load(projectId);
+    if (kept.length === 0) {
+      this.open();
+      return;
+    }
+    for (const terminalId of kept) this.open(terminalId);
+    this.activate(this.shells[0]);
   }
 
   /** Whether the focus is in a shell. */
@@ -134,16 +157,19 @@ export class ShellView {
 
   /** Another project was opened (or none): the shells of the last one are hung up. */
   projectChanged(): void {
-    for (const shell of this.shells) this.dispose(shell);
-    this.shells = [];
+    this.hangUpAll();
     this.active = null;
     this.count = 0;
     this.render();
-    if (this.host.visible() && this.host.projectId()) this.open();
+    if (this.host.visible() && this.host.projectId()) this.restoreOrOpen();
   }
 
-  /** Opens a new shell in the project's workspace and shows it. */
-  open(): void {
+  /**
+   * Opens a new shell in the project's workspace and shows it.
+   *
+   * @param resume the id of a shell of this project to re-attach to instead (kept over a reload)
+   */
+  open(resume?: string): void {
     const projectId = this.host.projectId();
     if (!projectId) return;
     const number = ++this.count;
@@ -164,23 +190,32 @@ export class ShellView {
       resized: (cols, rows) => shell.connection.resize(cols, rows),
     });
     const events: ShellEvents = {
-      opened: (_id, reattached) => {
+      opened: (id, reattached) => {
         status.hidden = true;
         if (reattached) screen.reset();
+        shell.terminalId = id || null;
+        this.persist(shell.projectId);
       },
       output: (data) => screen.write(data),
       reconnecting: () => this.say(shell, 'Connection lost: reconnecting to the shell…'),
       filesChanged: (paths, skipped) => this.host.filesChanged(paths, skipped),
       exited: (status) => this.ended(shell, status === null ? '[process exited]' : `[process exited with status ${status}]`),
       failed: (code, message) => {
+        if (resume && shell.terminalId === null && code === 'not_found') {
+          // A shell kept over a reload that the server no longer has (it ended, or its window passed): no tab for it.
+          this.close(shell);
+          if (this.shells.length === 0 && this.host.projectId() === shell.projectId) this.open();
+          return;
+        }
         if (code === 'unauthorized') this.host.sessionExpired();
         this.ended(shell, `[${message}]`);
       },
       notice: (_code, message) => screen.note(`[${message}]`),
     };
     const shell: Shell = {
-      number, label, screen, tab, item, body, status, ended,
-      connection: this.connect({ projectId, token: () => this.host.token(), size: () => ({ cols: screen.cols, rows: screen.rows }), events }),
+      number, label, screen, tab, item, body, status, ended, projectId, terminalId: null,
+      connection: this.connect({ projectId, token: () => this.host.token(), size: () => ({ cols: screen.cols, rows: screen.rows }), events,
+        ...(resume ? { terminalId: resume } : {}) }),
     };
     this.shells.push(shell);
     this.activate(shell);
@@ -200,6 +235,8 @@ export class ShellView {
   }
 
   private ended(shell: Shell, line: string): void {
+    shell.terminalId = null;
+    this.persist(shell.projectId);
     shell.status.hidden = true;
     shell.screen.note(line);
     shell.ended.hidden = false;
@@ -212,6 +249,7 @@ export class ShellView {
     if (index < 0) return;
     this.dispose(shell);
     this.shells.splice(index, 1);
+    this.persist(shell.projectId);
     if (this.active === shell) this.active = this.shells[Math.min(index, this.shells.length - 1)] ?? null;
     this.render();
     if (this.active) {
@@ -239,11 +277,24 @@ export class ShellView {
     else this.empty.remove();
   }
 
-  /** Hangs up every shell (signing out, the page going away). */
-  disposeAll(): void {
-    this.listeners.abort();
+  /** Keeps the ids of the project's running shells for a reload. */
+  private persist(projectId: string): void {
+    this.store.save(projectId, this.shells.filter((shell) => shell.projectId === projectId && shell.terminalId !== null)
+      .map((shell) => shell.terminalId as string));
+  }
+
+  /** Hangs up every shell and forgets their ids. */
+  private hangUpAll(): void {
+    const projects = new Set(this.shells.map((shell) => shell.projectId));
     for (const shell of this.shells) this.dispose(shell);
     this.shells = [];
+    for (const projectId of projects) this.store.save(projectId, []);
+  }
+
+  /** Hangs up every shell (signing out, the IDE going away; a reload leaves them to be re-attached). */
+  disposeAll(): void {
+    this.listeners.abort();
+    this.hangUpAll();
     this.active = null;
   }
 }

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * A shell under bubblewrap on a pseudo-terminal made for it (JetBrains' pty4j): the JVM holds the
  * master, the slave is the controlling terminal of the new session the sandbox runs in, and
  * nothing else. Resizing sets the master's window size, which the kernel tells the sandbox with
- * SIGWINCH. Hanging up sends SIGHUP to the session and then kills everything left in the
- * terminal's cgroup, processes that ignore SIGHUP included.
+ * SIGWINCH. Keystrokes typed before the sandbox's {@code script} has made that terminal raw are
+ * held back ({@link TypeAheadGate}) and go in once it has. Hanging up sends SIGHUP to the session and
+ * then kills everything left in the terminal's cgroup, processes that ignore SIGHUP included.
  */
 final class LocalTerminal implements TerminalProcess {
     /** How long a hung-up shell may take to end before what is left is killed. */
@@ -31,7 +32,14 @@ final class LocalTerminal implements TerminalProcess {
     /** After the shell exits, how long its output may take to drain before the master is closed. */
     private static final long DRAIN_MILLIS = 2000;
 
+    /**
+     * How long keystrokes wait at most for the terminal's first output: a sandbox that has still not
+     * written anything by then gets them anyway (the pseudo-terminal's own mode then decides).
+     */
+    private static final long TYPE_AHEAD_WAIT_MILLIS = 10_000;
+
     private final PtyProcess process;
+    private final TypeAheadGate input;
     private final Cgroup cgroup;
     private final Runnable onEnded;
     private final CountDownLatch reader = new CountDownLatch(1);
@@ -40,6 +48,7 @@ final class LocalTerminal implements TerminalProcess {
 
     private LocalTerminal(PtyProcess process, Cgroup cgroup, Runnable onEnded) {
         this.process = process;
+        this.input = new TypeAheadGate(process.getOutputStream());
         this.cgroup = cgroup;
         this.onEnded = onEnded;
     }
@@ -62,7 +71,9 @@ final class LocalTerminal implements TerminalProcess {
                 .start();
         LocalTerminal terminal = new LocalTerminal(process, cgroup, onEnded);
         try {
-            io.execute(() -> terminal.pump(process.getInputStream(), sink));
+            io.execute(() -> terminal.pump(process.getInputStream(), sink, io));
+            java.util.concurrent.CompletableFuture.delayedExecutor(TYPE_AHEAD_WAIT_MILLIS, TimeUnit.MILLISECONDS, io)
+                    .execute(terminal::letInputThrough);
         } catch (RuntimeException e) {
             terminal.hangUp();
             throw e;
@@ -70,11 +81,20 @@ final class LocalTerminal implements TerminalProcess {
         return terminal;
     }
 
-    private void pump(InputStream in, TerminalSink sink) {
+    private void pump(InputStream in, TerminalSink sink, ExecutorService io) {
         byte[] buffer = new byte[16 * 1024];
         try (in) {
             for (int read; (read = in.read(buffer)) >= 0; ) {
                 if (read > 0) {
+                    if (input.holding()) {
+                        try {
+                            // On another thread: this one must go on reading, or a large type-ahead and
+                            // the shell's output could each wait for the other.
+                            io.execute(this::letInputThrough);
+                        } catch (java.util.concurrent.RejectedExecutionException e) {
+                            letInputThrough();
+                        }
+                    }
                     sink.output(buffer, 0, read);
                 }
             }
@@ -85,9 +105,17 @@ final class LocalTerminal implements TerminalProcess {
         }
     }
 
+    private void letInputThrough() {
+        try {
+            input.open();
+        } catch (IOException e) {
+            // The shell is gone: its end is reported as such.
+        }
+    }
+
     @Override
     public OutputStream input() {
-        return process.getOutputStream();
+        return input;
     }
 
     @Override
@@ -136,7 +164,7 @@ final class LocalTerminal implements TerminalProcess {
         if (process.isAlive()) {
             try {
                 // Closing the master hangs the terminal up: SIGHUP to its session's foreground.
-                process.getOutputStream().close();
+                input.close();
             } catch (IOException e) {
                 // Already closed.
             }

@@ -237,6 +237,112 @@ class LocalWorkspaceTest {
         }
     }
 
+    /**
+     * Keystrokes sent at the earliest moment (right after {@code openTerminal}, one key per write, and
+     * again right at the first prompt) all reach the shell, and the line is echoed once: by the shell,
+     * not also by the host's pseudo-terminal before {@code script} made it raw.
+     */
+    @Test
+    void keysTypedTheMomentATerminalOpensAllReachTheShellAndAreEchoedOnce() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"))) {
+            for (int round = 1; round <= 40; round++) {
+                boolean atPrompt = round > 20;
+                try (Screen screen = new Screen()) {
+                    Terminal terminal = workspace.openTerminal(80, 24, screen);
+                    if (atPrompt) {
+                        screen.waitFor(PROMPT);
+                    }
+                    String word = "k" + round + "abcdefghijklmnopqrstuvwxyz";
+                    for (byte key : ("echo " + word + "-$((6*7))\r").getBytes(StandardCharsets.UTF_8)) {
+                        terminal.write(new byte[] {key});
+                    }
+                    screen.waitFor(Pattern.compile("\r\n" + word + "-42\r\n"));
+                    assertThat(occurrences(screen.text(), "echo " + word)).as("echoes of the line in round %d:%n%s", round,
+                            screen.text()).isEqualTo(1);
+                    terminal.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * Ctrl+C and a line past the pseudo-terminal's 4095-byte canonical limit, typed while the shell
+     * starts, are the shell's: the line arrives whole, and Ctrl+C interrupts the shell's line instead
+     * of ending the sandbox around it.
+     */
+    @Test
+    void ctrlCAndALongLineTypedWhileTheShellStartsAreTheShells() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"))) {
+            try (Screen screen = new Screen()) {
+                Terminal terminal = workspace.openTerminal(80, 24, screen);
+                type(terminal, "echo " + "x".repeat(5000) + " | wc -c\r");
+                screen.waitFor(Pattern.compile("\r\n5001\r\n"));
+            }
+            try (Screen screen = new Screen()) {
+                Terminal terminal = workspace.openTerminal(80, 24, screen);
+                terminal.write(new byte[] {3});
+                // A terminal discards what is typed between Ctrl+C and its handling, so the next line waits for it.
+                screen.waitFor(Pattern.compile("\\^C[\\s\\S]*\\$ $"));
+                type(terminal, "echo alive-$((6*7))\r");
+                screen.waitFor(Pattern.compile("\r\nalive-42\r\n"));
+                assertThat(terminal.isOpen()).as("Ctrl+C went to the shell, not to the sandbox around it").isTrue();
+            }
+        }
+    }
+
+    /**
+     * A process that leaves its shell's session ({@code setsid nohup}, SIGHUP ignored) still ends with
+     * that shell, whether the shell is hung up or exits: the shell's pid namespace and cgroup go with
+     * it. The workspace and its other shells carry on.
+     */
+    @Test
+    void aProcessThatLeftItsShellsSessionEndsWithThatShellAndTheOtherShellsGoOn() throws Exception {
+        try (Workspace workspace = runner.openWorkspace(WorkspaceSpec.of("python"));
+             Screen first = new Screen();
+             Screen second = new Screen();
+             Screen third = new Screen()) {
+            Terminal hungUp = workspace.openTerminal(80, 24, first);
+            Terminal exiting = workspace.openTerminal(80, 24, second);
+            Terminal staying = workspace.openTerminal(80, 24, third);
+            first.waitFor(PROMPT);
+            second.waitFor(PROMPT);
+            third.waitFor(PROMPT);
+            String hungUpSleep = "4321." + ProcessHandle.current().pid();
+            String exitingSleep = "4322." + ProcessHandle.current().pid();
+            type(hungUp, "setsid nohup sh -c 'trap \"\" HUP; sleep " + hungUpSleep + "' >/dev/null 2>&1 </dev/null & echo started\r");
+            type(exiting, "setsid nohup sleep " + exitingSleep + " >/dev/null 2>&1 </dev/null & echo started\r");
+            first.waitFor(Pattern.compile("started\r\n"));
+            second.waitFor(Pattern.compile("started\r\n"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> hostProcesses(hungUpSleep) == 1 && hostProcesses(exitingSleep) == 1);
+
+            hungUp.close();
+            assertThat(hungUp.await(Duration.ofSeconds(20))).isPresent();
+            type(exiting, "exit\r");
+            assertThat(exiting.await(Duration.ofSeconds(20))).isPresent();
+            await().atMost(Duration.ofSeconds(10)).until(() -> hostProcesses(hungUpSleep) == 0 && hostProcesses(exitingSleep) == 0);
+
+            assertThat(workspace.isOpen()).isTrue();
+            type(staying, "echo still-$((6*7))\r");
+            third.waitFor(Pattern.compile("\r\nstill-42\r\n"));
+        }
+    }
+
+    /** @return how many {@code sleep} processes on this host (in any sandbox) sleep for exactly that argument */
+    private static long hostProcesses(String sleepArgument) {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(process -> process.info().command().orElse("").endsWith("/sleep")
+                        && java.util.Arrays.equals(process.info().arguments().orElse(new String[0]), new String[] {sleepArgument}))
+                .count();
+    }
+
+    private static int occurrences(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
     private static void type(Terminal terminal, String text) {
         terminal.write(text.getBytes(StandardCharsets.UTF_8));
     }

@@ -187,6 +187,37 @@ abstract class TerminalTestKit {
         }
     }
 
+    /**
+     * Keys sent the moment a terminal is asked for ({@code input} right behind {@code open}, before
+     * {@code opened} comes back, one key per message), and again right at the first prompt, all reach
+     * the shell, whose answer and single echo of the line show it, 20 times over.
+     */
+    @Test
+    void keys_sent_right_behind_open_all_reach_the_shell_and_are_echoed_once() {
+        String token = guest();
+        String projectId = project(token, Map.of());
+        for (int round = 1; round <= 20; round++) {
+            boolean atPrompt = round % 2 == 0;
+            String word = "k" + round + "abcdefghijklmnopqrstuvwxyz";
+            try (Shell shell = new Shell(projectId, token)) {
+                shell.socket.send(Map.of("type", "open", "cols", 80, "rows", 24));
+                if (atPrompt) {
+                    shell.message("opened");
+                    shell.waitFor(PROMPT);
+                }
+                for (char key : ("echo " + word + "-$((6*7))\r").toCharArray()) {
+                    shell.type(String.valueOf(key));
+                }
+                shell.waitFor(Pattern.compile("\r\n" + word + "-42\r\n"));
+                assertThat(shell.screen.toString().split(Pattern.quote("echo " + word), -1)).as("the line echoed once, round %d: %s",
+                        round, shell.screen).hasSize(2);
+                assertThat(shell.others).noneMatch(message -> message.path("type").asText().equals("error"));
+                shell.socket.send(Map.of("type", "close"));
+                shell.message("exit");
+            }
+        }
+    }
+
     @Test
     void exit_ends_the_terminal_with_its_status() {
         String token = guest();
