@@ -207,6 +207,26 @@ class DockerWorkspacePoolTest {
         });
     }
 
+    @Test
+    void aMissingImageFailsTheOpenSayingHowToBuildItAndLeavesNothing() {
+        Language ghost = Language.builder("ghost").displayName("Ghost").sourceFile("main.ghost")
+                .extensions(List.of(".ghost")).runCommand(List.of("ghost", "{file}"))
+                .image("cloudrun/ghost-does-not-exist:0").build();
+        try (DockerSandboxBackend backend = backend()) {
+            WorkspaceSandboxSpec spec = new WorkspaceSandboxSpec("pool-test-" + UUID.randomUUID(), ghost, Map.of(),
+                    256L << 20, 32, 0.5, 8L << 20, false, List.of());
+            for (int attempt = 0; attempt < 2; attempt++) {
+                assertThatThrownBy(() -> backend.openWorkspace(spec))
+                        .isInstanceOf(dev.cloudrun.BackendUnavailableException.class)
+                        .hasMessageContaining("cloudrun/ghost-does-not-exist:0")
+                        .hasMessageContaining("images build");
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(labelled(backend, backend.instanceId()))
+                    .as("nothing built for a missing image").isEmpty());
+            LeakChecks.assertNothingLeftBehind(backend::leftovers);
+        }
+    }
+
     private static List<Container> labelled(DockerSandboxBackend backend, String instance) {
         return backend.client().listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(DockerSandboxBackend.LABEL_INSTANCE, instance)).exec();
