@@ -35,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +112,7 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final WorkspacePool workspacePool;
     private volatile boolean closed;
     /** Receives the phases of opening workspaces and terminals, for {@code TerminalBenchmark}; null otherwise. */
-    private volatile java.util.function.Consumer<String> phases;
+    private volatile Consumer<String> phases;
 
     private DockerSandboxBackend(DockerBackendOptions options) {
         this.options = options;
@@ -313,13 +314,13 @@ public final class DockerSandboxBackend implements SandboxBackend {
     }
 
     /** @param listener receives the name of each phase of opening a workspace or a terminal as it ends, or null */
-    void tracePhases(java.util.function.Consumer<String> listener) {
+    void tracePhases(Consumer<String> listener) {
         this.phases = listener;
     }
 
     /** Reports the end of a phase of opening a workspace or a terminal to the benchmark's listener, if any. */
     void phase(String name) {
-        java.util.function.Consumer<String> listener = phases;
+        Consumer<String> listener = phases;
         if (listener != null) {
             listener.accept(name);
         }

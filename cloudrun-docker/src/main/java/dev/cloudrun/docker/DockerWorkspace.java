@@ -33,6 +33,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A terminal workspace on Docker: one long-lived container per workspace, hardened as run
@@ -51,6 +52,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * code could have replaced with a symlink. Closing removes the container with force: the kernel
  * kills every process in it (a daemon that left its session, one that ignores SIGHUP) and drops the
  * tmpfs with it; nothing is mounted on the host.
+ *
+ * <p>With network off, the container is usually one the {@link WorkspacePool} created and started
+ * ahead, exactly as this class would have, and that nothing but its {@code sleep} has run in; it
+ * serves this workspace only and goes at its close.
  */
 final class DockerWorkspace implements WorkspaceSandbox {
     /** Value of {@link DockerSandboxBackend#LABEL_ROLE} on workspace containers. */
@@ -186,7 +191,7 @@ final class DockerWorkspace implements WorkspaceSandbox {
      * @return the running container's id
      */
     static String startPooledContainer(DockerSandboxBackend backend, WorkspaceSandboxSpec template, String image,
-                                       java.util.function.Consumer<String> created) {
+                                       Consumer<String> created) {
         String name = "cloudrun-ws-" + DockerPool.RUN_LABEL + "-" + UUID.randomUUID().toString().substring(0, 8);
         String containerId = createContainer(backend, template, image, name, "none");
         created.accept(containerId);
