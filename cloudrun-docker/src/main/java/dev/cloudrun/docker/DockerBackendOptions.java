@@ -31,6 +31,8 @@ public final class DockerBackendOptions {
     private int poolMaxPerProfile = 4;
     private Duration poolIdleTimeout = Duration.ofSeconds(60);
     private int poolBuildThreads = 2;
+    private int workspacePoolMaxPerProfile = 2;
+    private Duration workspacePoolIdleTimeout = Duration.ofMinutes(10);
 
     /** Creates the default options. */
     public DockerBackendOptions() { }
@@ -292,8 +294,49 @@ public final class DockerBackendOptions {
         return this;
     }
 
+    /**
+     * How many terminal workspace containers, created and started ahead of demand, the backend keeps
+     * ready at most per profile (language image, memory, processes, CPUs and disk size), default 2;
+     * 0 turns the workspace pool off. It holds none until a workspace of a profile is opened, then
+     * grows by one after each open that found none ready. Each pooled container is hardened as a
+     * cold one and serves one workspace only; workspaces with network on are never pooled.
+     *
+     * @param containers 0 or more
+     * @return these options
+     */
+    public DockerBackendOptions workspacePoolMaxPerProfile(int containers) {
+        if (containers < 0) {
+            throw new InvalidRequestException("workspacePoolMaxPerProfile", "must be 0 or more");
+        }
+        this.workspacePoolMaxPerProfile = containers;
+        return this;
+    }
+
+    /**
+     * How long no workspace of a profile may be opened before the workspace pool removes that
+     * profile's ready containers (default 10 minutes).
+     *
+     * @param timeout more than zero
+     * @return these options
+     */
+    public DockerBackendOptions workspacePoolIdleTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidRequestException("workspacePoolIdleTimeout", "must be more than zero");
+        }
+        this.workspacePoolIdleTimeout = timeout;
+        return this;
+    }
+
     Duration startTimeout() {
         return startTimeout;
+    }
+
+    int workspacePoolMaxPerProfile() {
+        return workspacePoolMaxPerProfile;
+    }
+
+    Duration workspacePoolIdleTimeout() {
+        return workspacePoolIdleTimeout;
     }
 
     boolean pool() {

@@ -35,6 +35,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +108,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
     private final ContainerRuntimes runtimes;
     /** The warm pool, or null when off. */
     private final DockerPool pool;
+    /** The pool of terminal workspace containers, or null when off. */
+    private final WorkspacePool workspacePool;
     private volatile boolean closed;
+    /** Receives the phases of opening workspaces and terminals, for {@code TerminalBenchmark}; null otherwise. */
+    private volatile Consumer<String> phases;
 
     private DockerSandboxBackend(DockerBackendOptions options) {
         this.options = options;
@@ -149,6 +154,8 @@ public final class DockerSandboxBackend implements SandboxBackend {
             }
             this.pool = options.pool() ? new DockerPool(this, options.poolMinPerProfile(),
                     options.poolMaxPerProfile(), options.poolIdleTimeout(), options.poolBuildThreads()) : null;
+            this.workspacePool = options.workspacePoolMaxPerProfile() > 0 ? new WorkspacePool(this,
+                    options.workspacePoolMaxPerProfile(), options.workspacePoolIdleTimeout()) : null;
         } catch (RuntimeException e) {
             // What the checks refused must not cost the caller a connection pool or a retry thread.
             janitor.close();
@@ -286,22 +293,37 @@ public final class DockerSandboxBackend implements SandboxBackend {
 
     /**
      * A container per workspace ({@link DockerWorkspace}): hardened as run containers are, its file
-     * tree a tmpfs of the container's own at {@code /work}, shells through execs with a TTY.
+     * tree a tmpfs of the container's own at {@code /work}, shells through execs with a TTY. With
+     * network off it takes a container the {@link WorkspacePool} created and started ahead (unless
+     * {@link DockerBackendOptions#workspacePoolMaxPerProfile(int)} is 0), else it creates one.
      */
     @Override
     public WorkspaceSandbox openWorkspace(WorkspaceSandboxSpec spec) {
         if (closed) {
             throw new CloudRunException("the Docker backend is closed");
         }
-        checkLanguage(spec.language());
+        // No image check first: a pooled container proves it, and a create that misses it says how to build it.
         janitor.retryPendingRemovals();
-        DockerWorkspace workspace = DockerWorkspace.create(this, spec);
+        DockerWorkspace workspace = DockerWorkspace.create(this, spec, workspacePool);
         openWorkspaces.add(workspace);
         if (closed) {
             workspace.close();
             throw new CloudRunException("the Docker backend is closed");
         }
         return workspace;
+    }
+
+    /** @param listener receives the name of each phase of opening a workspace or a terminal as it ends, or null */
+    void tracePhases(Consumer<String> listener) {
+        this.phases = listener;
+    }
+
+    /** Reports the end of a phase of opening a workspace or a terminal to the benchmark's listener, if any. */
+    void phase(String name) {
+        Consumer<String> listener = phases;
+        if (listener != null) {
+            listener.accept(name);
+        }
     }
 
     void closed(DockerWorkspace workspace) {
@@ -324,6 +346,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
      */
     public DockerPoolStatistics poolStatistics() {
         return pool == null ? DockerPoolStatistics.NONE : pool.statistics();
+    }
+
+    /** @return the pool of workspace containers, or null when it is off */
+    WorkspacePool workspacePool() {
+        return workspacePool;
     }
 
     /** @return the warm pool, or null when it is off */
@@ -476,6 +503,11 @@ public final class DockerSandboxBackend implements SandboxBackend {
             List<String> pooled = pool.heldWorkspaces();
             found.removeIf(entry -> pooled.stream().anyMatch(entry::contains));
         }
+        if (workspacePool != null && !closed) {
+            // Ready workspace containers are the pool's, not a workspace's leftovers; close() removes them.
+            Set<String> pooledWorkspaces = workspacePool.held();
+            found.removeIf(entry -> pooledWorkspaces.stream().anyMatch(entry::contains));
+        }
         if (ioThreads.getActiveCount() > 0) {
             found.add(ioThreads.getActiveCount() + " busy docker-io threads (open streams)");
         }
@@ -505,6 +537,9 @@ public final class DockerSandboxBackend implements SandboxBackend {
         closed = true;
         if (pool != null) {
             pool.close();
+        }
+        if (workspacePool != null) {
+            workspacePool.close();
         }
         for (DockerSandbox sandbox : List.copyOf(open)) {
             sandbox.close();

@@ -70,6 +70,7 @@ final class DockerTerminal implements TerminalProcess {
         exec.whenEnded(() -> ended.accept(terminal));
         try {
             exec.awaitRunning(Duration.ofSeconds(20));
+            backend.phase("supervisor running");
         } catch (CloudRunException e) {
             exec.closeStreams();
             throw new CloudRunException("cannot start a shell in the workspace (" + e.getMessage() + "): are its "
@@ -77,6 +78,7 @@ final class DockerTerminal implements TerminalProcess {
         }
         try {
             terminal.resizeWhenRunning(columns, rows);
+            backend.phase("resized");
         } catch (RuntimeException e) {
             terminal.hangUp();
             throw new CloudRunException("cannot start a shell in the workspace (" + e.getMessage() + ")", e);

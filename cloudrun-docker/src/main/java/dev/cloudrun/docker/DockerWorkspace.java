@@ -33,6 +33,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * A terminal workspace on Docker: one long-lived container per workspace, hardened as run
@@ -51,6 +52,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * code could have replaced with a symlink. Closing removes the container with force: the kernel
  * kills every process in it (a daemon that left its session, one that ignores SIGHUP) and drops the
  * tmpfs with it; nothing is mounted on the host.
+ *
+ * <p>With network off, the container is usually one the {@link WorkspacePool} created and started
+ * ahead, exactly as this class would have, and that nothing but its {@code sleep} has run in; it
+ * serves this workspace only and goes at its close.
  */
 final class DockerWorkspace implements WorkspaceSandbox {
     /** Value of {@link DockerSandboxBackend#LABEL_ROLE} on workspace containers. */
@@ -62,6 +67,8 @@ final class DockerWorkspace implements WorkspaceSandbox {
     static final int KEEPER_UID = 65534;
     /** Room in the pids cgroup for the init, its {@code sleep} and a file operation beside the programs. */
     private static final int OWN_PROCESSES = 4;
+    /** Host threads per sandboxed process that the pids cgroup must allow under gVisor's ptrace platform. */
+    private static final long GVISOR_HOST_TASKS_PER_PROCESS = 10;
 
     private static final String WRITE = """
             echo $$
@@ -117,43 +124,46 @@ final class DockerWorkspace implements WorkspaceSandbox {
     }
 
     /**
-     * Creates and starts the container and puts the starting files in (before anything untrusted runs).
+     * Takes a pooled container or creates and starts one, and puts the starting files in (before
+     * anything untrusted runs).
      *
      * @param backend the backend
      * @param spec the workspace
+     * @param pool the workspace pool, or null when off
      * @return the running workspace
      */
-    static DockerWorkspace create(DockerSandboxBackend backend, WorkspaceSandboxSpec spec) {
+    static DockerWorkspace create(DockerSandboxBackend backend, WorkspaceSandboxSpec spec, WorkspacePool pool) {
         String image = spec.language().image().orElseThrow(() -> new BackendUnavailableException(
                 "language " + spec.language().id() + " has no Docker image in languages.json"));
-        List<Runnable> releases = new ArrayList<>();
-        Runnable release = () -> releases.forEach(Runnable::run);
-        String name = "cloudrun-ws-" + safeName(spec.id()) + "-" + UUID.randomUUID().toString().substring(0, 8);
-        String containerId;
-        try {
-            String network = backend.network().prepare(new StepSpec(StepSpec.Kind.RUN, List.of("true"), Map.of(),
-                    Limits.defaults(), spec.network(), List.of(), spec.privateEndpoints(), false), releases::add);
-            CreateContainerCmd create = createContainer(backend, spec, image, name, network);
-            containerId = backend.withinStartTimeout("create container " + name,
-                    backend.runtimes().forContainer(!"none".equals(network)), () -> create.exec().getId());
-        } catch (NotFoundException e) {
-            release.run();
-            throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
-                    + " (or images/build.sh) to build the language images", e);
-        } catch (CloudRunException e) {
-            release.run();
-            throw e;
-        } catch (RuntimeException e) {
-            release.run();
-            throw new CloudRunException("cannot create the workspace container from " + image + ": "
-                    + backend.endpoint().explain(e), e);
+        String pooled = pool == null || spec.network() ? null : pool.take(spec, image);
+        DockerWorkspace workspace;
+        if (pooled != null) {
+            backend.phase("pooled container taken");
+            workspace = new DockerWorkspace(backend, spec, pooled, () -> { });
+        } else {
+            List<Runnable> releases = new ArrayList<>();
+            Runnable release = () -> releases.forEach(Runnable::run);
+            String name = "cloudrun-ws-" + safeName(spec.id()) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            String containerId;
+            try {
+                String network = backend.network().prepare(new StepSpec(StepSpec.Kind.RUN, List.of("true"), Map.of(),
+                        Limits.defaults(), spec.network(), List.of(), spec.privateEndpoints(), false), releases::add);
+                containerId = createContainer(backend, spec, image, name, network);
+                backend.phase("container created");
+            } catch (RuntimeException e) {
+                release.run();
+                throw e;
+            }
+            workspace = new DockerWorkspace(backend, spec, containerId, release);
+            try {
+                startContainer(backend, containerId, name);
+                backend.phase("container started");
+            } catch (RuntimeException e) {
+                workspace.close();
+                throw e;
+            }
         }
-        DockerWorkspace workspace = new DockerWorkspace(backend, spec, containerId, release);
         try {
-            backend.withinStartTimeout("start container " + name, null, () -> {
-                backend.client().startContainerCmd(containerId).exec();
-                return null;
-            });
             if (!spec.files().isEmpty()) {
                 byte[] tar = WorkspaceTar.pack(spec.files(), backend.options().uid(), backend.options().gid());
                 Result extracted = workspace.operation(EXTRACT, List.of(), tar);
@@ -170,11 +180,71 @@ final class DockerWorkspace implements WorkspaceSandbox {
         return workspace;
     }
 
-    private static CreateContainerCmd createContainer(DockerSandboxBackend backend, WorkspaceSandboxSpec spec,
-                                                      String image, String name, String network) {
+    /**
+     * Creates and starts a container for the {@link WorkspacePool}: the one {@link #create} makes for
+     * a workspace with network off, named and labelled as the pool's.
+     *
+     * @param backend the backend
+     * @param template the pool's spec of the profile (no files, network off)
+     * @param image the image
+     * @param created receives the container's id as soon as it exists, before it starts
+     * @return the running container's id
+     */
+    static String startPooledContainer(DockerSandboxBackend backend, WorkspaceSandboxSpec template, String image,
+                                       Consumer<String> created) {
+        String name = "cloudrun-ws-" + DockerPool.RUN_LABEL + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String containerId = createContainer(backend, template, image, name, "none");
+        created.accept(containerId);
+        try {
+            startContainer(backend, containerId, name);
+        } catch (RuntimeException e) {
+            backend.janitor().removeContainer(containerId);
+            throw e;
+        }
+        return containerId;
+    }
+
+    /** Creates the container (not started); a missing image says how to build it. */
+    private static String createContainer(DockerSandboxBackend backend, WorkspaceSandboxSpec spec, String image,
+                                          String name, String network) {
+        try {
+            CreateContainerCmd create = createContainerCmd(backend, spec, image, name, network);
+            String containerId = backend.withinStartTimeout("create container " + name,
+                    backend.runtimes().forContainer(!"none".equals(network)), () -> create.exec().getId());
+            return containerId;
+        } catch (NotFoundException e) {
+            throw new BackendUnavailableException("Docker image " + image + " is missing: run ./cloudrun images build"
+                    + " (or images/build.sh) to build the language images", e);
+        } catch (CloudRunException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CloudRunException("cannot create the workspace container from " + image + ": "
+                    + backend.endpoint().explain(e), e);
+        }
+    }
+
+    private static void startContainer(DockerSandboxBackend backend, String containerId, String name) {
+        try {
+            backend.withinStartTimeout("start container " + name, null, () -> {
+                backend.client().startContainerCmd(containerId).exec();
+                return null;
+            });
+        } catch (CloudRunException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CloudRunException("cannot start the workspace container: " + backend.endpoint().explain(e), e);
+        }
+    }
+
+    private static CreateContainerCmd createContainerCmd(DockerSandboxBackend backend, WorkspaceSandboxSpec spec,
+                                                         String image, String name, String network) {
         DockerBackendOptions options = backend.options();
         boolean gvisor = backend.runtimes().gvisor();
-        long pids = gvisor ? 2L * spec.maxProcesses() + 128 : (long) spec.maxProcesses() + OWN_PROCESSES;
+        // Under gVisor the pids cgroup counts host threads, not the sandbox's processes (RLIMIT_NPROC counts those):
+        // on the ptrace platform each sandboxed process costs about 8 (measured: 53 idle, 141 with 11 processes,
+        // 398 with 42), and a Sentry that cannot make one dies with every terminal of the workspace.
+        long pids = gvisor ? GVISOR_HOST_TASKS_PER_PROCESS * spec.maxProcesses() + 128
+                : (long) spec.maxProcesses() + OWN_PROCESSES;
         // No file-size ulimit: the tree's tmpfs is the cap, and a full tree answers ENOSPC as a disk does.
         List<Ulimit> ulimits = new ArrayList<>(List.of(
                 new Ulimit("nofile", 1024L, 1024L),

@@ -117,8 +117,10 @@ final class WorkspaceExec {
                             .withAttachStderr(true)
                             .withCmd(command.toArray(String[]::new))
                             .exec().getId());
+            backend.phase("exec created");
             streams = backend.withinStartTimeout("start an exec in container " + shortId(containerId), null,
                     () -> ContainerAttach.startExec(backend.endpoint(), execId, tty));
+            backend.phase("exec started");
         } catch (CloudRunException e) {
             throw e;
         } catch (RuntimeException e) {

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code /ws/terminal/{projectId}} on a real server with the local backend, driven by the JDK's
- * WebSocket client: real shells in real workspaces, the project's files through the REST API.
- * Written once and run against each database (see the subclasses).
+ * {@code /ws/terminal/{projectId}} on a real server, driven by the JDK's WebSocket client: real
+ * shells in real workspaces, the project's files through the REST API. Written once and run against
+ * each database, on the local backend, and on the Docker backend (see the subclasses).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class TerminalTestKit {
@@ -44,12 +44,17 @@ abstract class TerminalTestKit {
     /** @return the settings that choose this kit's database */
     abstract Map<String, String> databaseSettings();
 
+    /** @return the sandbox backend ({@code CLOUDRUN_BACKEND}); local unless a subclass says otherwise */
+    String backend() {
+        return "local";
+    }
+
     @BeforeAll
     void startServer(@TempDir Path dataDir) {
         Map<String, String> settings = new HashMap<>(databaseSettings());
         settings.put("CLOUDRUN_PORT", "0");
         settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
-        settings.put("CLOUDRUN_BACKEND", "local");
+        settings.put("CLOUDRUN_BACKEND", backend());
         settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
         settings.put("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "1000");
         settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
@@ -67,6 +72,11 @@ abstract class TerminalTestKit {
             server.stop();
         }
         ServerTestKit.assertNoSandboxProcessesLeft();
+        assertNothingLeftInTheBackend();
+    }
+
+    /** A backend's own leak check after the server stopped (the local backend's processes are checked above). */
+    void assertNothingLeftInTheBackend() {
     }
 
     // ---- helpers ----
@@ -162,7 +172,11 @@ abstract class TerminalTestKit {
         }
     }
 
-    static long liveProcesses(String commandLinePart) {
+    /**
+     * @return how many processes that the workspaces run have this in their command line: the local
+     *     backend's are this JVM's descendants
+     */
+    long liveProcesses(String commandLinePart) {
         return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
                 .filter(p -> p.info().commandLine().orElse("").contains(commandLinePart)).count();
     }
