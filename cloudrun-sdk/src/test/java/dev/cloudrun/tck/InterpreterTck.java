@@ -2,6 +2,7 @@ package dev.cloudrun.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.cloudrun.CellResult;
 import dev.cloudrun.CloudRunException;
@@ -180,6 +181,30 @@ public abstract class InterpreterTck {
             assertThat(segfault.status()).isEqualTo(Status.RUNTIME_ERROR);
             assertThat(segfault.signal()).isEqualTo(11);
             assertThat(segfault.interpreterEnded()).isTrue();
+        }
+    }
+
+    @Test
+    void anInterpreterThatEndsBetweenCellsIsReplacedAtTheNextCell() {
+        try (Interpreter python = workspace.openInterpreter("python")) {
+            ok(python, "import os, threading\nx = 1\nthreading.Timer(0.2, lambda: os._exit(5)).start()");
+            await().atMost(Duration.ofSeconds(20)).until(() -> !python.isAlive());
+            CellResult fresh = ok(python, "print('x' in dir())");
+            assertThat(fresh.stdout()).isEqualTo("False\n");
+            assertThat(fresh.restarted()).isTrue();
+            assertThat(fresh.message()).contains("ended between cells").contains("exited with code 5");
+        }
+    }
+
+    @Test
+    void aProcessTheCellForksDoesNotReportAsTheInterpreter() {
+        try (Interpreter python = workspace.openInterpreter("python")) {
+            CellResult forked = ok(python, "import os\npid = os.fork()\nif pid == 0:\n    print('child', flush=True)\n"
+                    + "else:\n    os.waitpid(pid, 0)\n    print('parent')");
+            assertThat(forked.stdout()).isEqualTo("child\nparent\n");
+            CellResult next = ok(python, "print(pid > 0, os.getpid() != pid)");
+            assertThat(next.stdout()).isEqualTo("True True\n");
+            assertThat(next.restarted()).isFalse();
         }
     }
 
