@@ -35,13 +35,16 @@ public interface Interpreter extends AutoCloseable {
      * limit (stdout and stderr together) per cell; a cell that writes more is stopped
      * ({@link Status#OUTPUT_LIMIT}). When the cell ends with an expression, the {@code repr} of its
      * value (unless {@code None}) is {@link CellResult#value()}, not printed, and is also bound to {@code _}.
-     * The first cell, and the first after the interpreter ended, starts the process.
+     * The first cell, and the first after the interpreter ended, starts the process: a run of the
+     * workspace, which waits in the runner's queue like any other (at most a minute) and then holds
+     * one of its slots while it lives.
      *
      * @param code the cell's source, at most {@value #MAX_CODE_BYTES} bytes of UTF-8
      * @param timeLimit how long the cell may run (wall clock), counted once the interpreter is ready
      * @param listener receives the cell's output
      * @return how the cell ended
      * @throws InvalidRequestException naming {@code code} or {@code timeLimit} when one is invalid
+     * @throws QueueFullException if a fresh process must start and the runner's queue is full
      * @throws CloudRunException if the interpreter or its workspace is closed
      */
     CellResult execute(String code, Duration timeLimit, RunListener listener);
