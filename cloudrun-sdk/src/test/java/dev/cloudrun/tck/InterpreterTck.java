@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -278,6 +280,29 @@ public abstract class InterpreterTck {
         Thread.sleep(3000);
         assertThat(workspace.list()).extracting(entry -> entry.path()).doesNotContain("late-child.txt");
         assertThat(workspace.isOpen()).isTrue();
+    }
+
+    @Test
+    void closingTheInterpreterDuringACellEndsTheCellCancelled() throws Exception {
+        Interpreter python = workspace.openInterpreter("python");
+        CountDownLatch started = new CountDownLatch(1);
+        RunListener listener = new RunListener() {
+            @Override
+            public void onText(StreamKind stream, String text) {
+                if (text.contains("started")) {
+                    started.countDown();
+                }
+            }
+        };
+        CompletableFuture<CellResult> cell = CompletableFuture.supplyAsync(() ->
+                python.execute("import time\nprint('started', flush=True)\ntime.sleep(60)", Duration.ofSeconds(90), listener));
+        assertThat(started.await(20, TimeUnit.SECONDS)).as("the cell started").isTrue();
+        python.close();
+        CellResult result = cell.get(20, TimeUnit.SECONDS);
+        assertThat(result.status()).isEqualTo(Status.CANCELLED);
+        assertThat(result.interpreterEnded()).isTrue();
+        assertThat(result.stdout()).isEqualTo("started\n");
+        assertThat(python.isAlive()).isFalse();
     }
 
     @Test
