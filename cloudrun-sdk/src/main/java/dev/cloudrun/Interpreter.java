@@ -14,7 +14,7 @@ import java.time.Duration;
  * ends the process (a crash, {@code os._exit}, a kill at the memory limit) ends the interpreter: the
  * result says so ({@link CellResult#interpreterEnded()}) and the next cell starts a fresh one
  * ({@link CellResult#restarted()}). The process also has a lifetime: the runner's largest wall-clock
- * and CPU time limits, after which it ends in the same way. Reading stdin in a cell gets end-of-file.
+ * and CPU time limits and output limit, over all its cells, after which it ends in the same way. Reading stdin in a cell gets end-of-file.
  *
  * <p>Cells are told apart from one another in the process's output by markers carrying a random
  * nonce of this interpreter's. Code in a cell could print a forged marker; that confuses only its own
