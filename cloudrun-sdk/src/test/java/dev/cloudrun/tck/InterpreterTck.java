@@ -211,6 +211,34 @@ public abstract class InterpreterTck {
     }
 
     @Test
+    void whatAThreadOfAnEarlierCellPrintsLaterGoesToTheNextCell() throws Exception {
+        try (Interpreter python = workspace.openInterpreter("python")) {
+            ok(python, "import threading, time\nworker = threading.Thread(target=lambda: (time.sleep(0.2), print('late', flush=True)))\n"
+                    + "worker.start()");
+            Thread.sleep(500);
+            Heard heard = new Heard();
+            CellResult next = python.execute("worker.join()\nprint('joined')", CELL_TIME, heard);
+            assertThat(next.status()).as(next.message()).isEqualTo(Status.OK);
+            assertThat(next.stdout()).isEqualTo("late\njoined\n");
+            assertThat(heard.text(StreamKind.STDOUT)).isEqualTo("late\njoined\n");
+        }
+    }
+
+    @Test
+    void aForkBombInACellStopsAtTheWorkspacesProcessLimitAndTheInterpreterLivesOn() {
+        try (Workspace small = runner.openWorkspace(WorkspaceSpec.of("python").withMaxProcesses(48));
+             Interpreter python = small.openInterpreter("python")) {
+            CellResult bomb = ok(python, "import os, time\nforked = 0\ntry:\n    while True:\n        if os.fork() == 0:\n"
+                    + "            time.sleep(30)\n            os._exit(0)\n        forked += 1\nexcept OSError as e:\n"
+                    + "    print('stopped', e.errno)");
+            assertThat(bomb.stdout()).isEqualTo("stopped 11\n");
+            // The workspace's 48, and on Docker the few processes of the container's own beside them.
+            int forked = Integer.parseInt(ok(python, "print(forked)").stdout().strip());
+            assertThat(forked).isBetween(1, 48 + 8);
+        }
+    }
+
+    @Test
     void memoryIsTheWorkspacesLimitAndAnOutOfMemoryKillEndsOnlyTheInterpreter() {
         try (Workspace small = runner.openWorkspace(WorkspaceSpec.of("python").withMemoryBytes(128L << 20));
              Interpreter python = small.openInterpreter("python")) {
