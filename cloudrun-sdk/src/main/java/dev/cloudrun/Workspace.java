@@ -88,6 +88,19 @@ public interface Workspace extends AutoCloseable {
         return run(request, RunListener.NONE);
     }
 
+    /**
+     * Opens a stateful interpreter in the workspace (a notebook's kernel): cells run one after
+     * another in one long-lived process of the workspace, sharing variables, imports and functions,
+     * against the tree's files and under the workspace's limits. Nothing runs until the first cell.
+     * Only languages whose descriptor names an interpreter have one ({@code python} for now).
+     *
+     * @param language the language id or alias
+     * @return the interpreter; close it to kill its process (closing the workspace does too)
+     * @throws InvalidRequestException naming {@code language} when it is unknown or has no interpreter
+     * @throws CloudRunException if the workspace is closed
+     */
+    Interpreter openInterpreter(String language);
+
     /** @return every file and folder of the tree, by relative path, parents before children */
     List<WorkspaceEntry> list();
 

@@ -225,6 +225,21 @@ public final class RunEngine {
         }
     }
 
+    /** @return the languages runs may use */
+    public LanguageRegistry languages() {
+        return languages;
+    }
+
+    /** @return the limits of a request that sets none */
+    public Limits defaultLimits() {
+        return defaults;
+    }
+
+    /** @return the largest limits a request may set */
+    public Limits ceilingLimits() {
+        return ceiling;
+    }
+
     /**
      * Empties a named package cache of every ecosystem.
      *

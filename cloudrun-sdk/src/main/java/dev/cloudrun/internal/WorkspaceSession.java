@@ -2,6 +2,7 @@ package dev.cloudrun.internal;
 
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.Execution;
+import dev.cloudrun.Interpreter;
 import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.RunRequest;
@@ -158,6 +159,14 @@ public final class WorkspaceSession implements Workspace {
             runs.remove(execution);
         }
         rearmIdle();
+    }
+
+    @Override
+    public Interpreter openInterpreter(String language) {
+        dev.cloudrun.Language found = engine.languages().require(language);
+        StatefulInterpreter.driverOf(found);
+        checkOpenNow();
+        return new StatefulInterpreter(this::startFromTree, found, engine.defaultLimits(), engine.ceilingLimits());
     }
 
     @Override
