@@ -3,13 +3,17 @@ package dev.cloudrun.docker;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.spi.TerminalProcess;
 import dev.cloudrun.spi.TerminalSink;
+import dev.cloudrun.spi.TypeAheadGate;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -50,23 +54,39 @@ final class DockerTerminal implements TerminalProcess {
 
     private final DockerSandboxBackend backend;
     private final WorkspaceExec exec;
-    private final OutputStream input;
+    private final TypeAheadGate input;
     private final AtomicBoolean hungUp = new AtomicBoolean();
 
     private DockerTerminal(DockerSandboxBackend backend, WorkspaceExec exec) {
         this.backend = backend;
         this.exec = exec;
-        this.input = new KeystrokeStream(exec.stdin());
+        this.input = new TypeAheadGate(new KeystrokeStream(exec.stdin()));
     }
 
     static DockerTerminal open(DockerSandboxBackend backend, String containerId, int maxProcesses, int columns,
                                int rows, TerminalSink sink, Consumer<DockerTerminal> ended) {
+        // Keystrokes typed before bash's readline has prepared the terminal would be taken by the
+        // pty's canonical line discipline (echoed twice, a long line cut): they wait for its first output.
+        AtomicBoolean outputSeen = new AtomicBoolean();
+        AtomicReference<TypeAheadGate> gate = new AtomicReference<>();
         WorkspaceExec exec = WorkspaceExec.start(backend, containerId, SUPERVISOR, List.of(),
                 // Histories go to the container's own /tmp, not into the project's files.
                 DockerWorkspace.environment(Map.of("TERM", "xterm-256color", "COLORTERM", "truecolor", "SHELL", "/bin/bash",
                         "HISTFILE", "/tmp/.bash_history", "LESSHISTFILE", "-")), true,
-                (stream, buffer, offset, length) -> sink.output(buffer, offset, length));
+                (stream, buffer, offset, length) -> {
+                    // The shell's first output (after the pid line): readline has prepared the terminal.
+                    if (outputSeen.compareAndSet(false, true)) {
+                        letInputThrough(gate.get());
+                    }
+                    sink.output(buffer, offset, length);
+                });
         DockerTerminal terminal = new DockerTerminal(backend, exec);
+        gate.set(terminal.input);
+        if (outputSeen.get()) {
+            letInputThrough(terminal.input);
+        }
+        CompletableFuture.delayedExecutor(TypeAheadGate.LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .execute(() -> letInputThrough(terminal.input));
         exec.whenEnded(() -> ended.accept(terminal));
         try {
             exec.awaitRunning(Duration.ofSeconds(20));
@@ -105,6 +125,25 @@ final class DockerTerminal implements TerminalProcess {
                 }
             }
         }
+    }
+
+    /**
+     * Opens the gate on a thread of its own: the caller may be the thread that reads the shell's
+     * output, which must go on reading while a large type-ahead goes in.
+     */
+    private static void letInputThrough(TypeAheadGate gate) {
+        if (gate == null || !gate.holding()) {
+            return;
+        }
+        Thread thread = new Thread(() -> {
+            try {
+                gate.open();
+            } catch (IOException e) {
+                // The shell is gone: its end is reported as such.
+            }
+        }, "cloudrun-type-ahead");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     @Override

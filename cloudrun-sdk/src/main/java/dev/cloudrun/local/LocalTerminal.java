@@ -6,6 +6,7 @@ import com.pty4j.WinSize;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.spi.TerminalProcess;
 import dev.cloudrun.spi.TerminalSink;
+import dev.cloudrun.spi.TypeAheadGate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,12 +32,6 @@ final class LocalTerminal implements TerminalProcess {
     private static final long HANG_UP_GRACE_MILLIS = 500;
     /** After the shell exits, how long its output may take to drain before the master is closed. */
     private static final long DRAIN_MILLIS = 2000;
-
-    /**
-     * How long keystrokes wait at most for the terminal's first output: a sandbox that has still not
-     * written anything by then gets them anyway (the pseudo-terminal's own mode then decides).
-     */
-    private static final long TYPE_AHEAD_WAIT_MILLIS = 10_000;
 
     private final PtyProcess process;
     private final TypeAheadGate input;
@@ -72,7 +67,7 @@ final class LocalTerminal implements TerminalProcess {
         LocalTerminal terminal = new LocalTerminal(process, cgroup, onEnded);
         try {
             io.execute(() -> terminal.pump(process.getInputStream(), sink, io));
-            java.util.concurrent.CompletableFuture.delayedExecutor(TYPE_AHEAD_WAIT_MILLIS, TimeUnit.MILLISECONDS, io)
+            java.util.concurrent.CompletableFuture.delayedExecutor(TypeAheadGate.LONGEST_WAIT.toMillis(), TimeUnit.MILLISECONDS, io)
                     .execute(terminal::letInputThrough);
         } catch (RuntimeException e) {
             terminal.hangUp();

@@ -1,24 +1,30 @@
-package dev.cloudrun.local;
+package dev.cloudrun.spi;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * A local shell's keystrokes, held back until the sandbox's {@code script} has put the host's
- * pseudo-terminal in raw mode. Until then that terminal is still in the canonical mode pty4j made it
- * in, and its line discipline, not the shell's, would take type-ahead: it echoes it (a second time,
- * before the shell's own echo), cuts a line at 4095 bytes and drops the rest, and turns Ctrl+C into
- * SIGINT for the whole sandbox chain, which ends the terminal. {@code script} writes nothing before
- * it has made that switch, so the terminal's first output opens the gate; what was held goes in
- * first, in order, and later keystrokes follow it.
+ * A shell's keystrokes, held back until the shell's terminal is in the mode the shell reads it in.
+ * A pseudo-terminal starts in canonical mode with echo, and until the program behind it changes that
+ * (util-linux {@code script} making the local backend's host pty raw; readline preparing the
+ * terminal before it draws the first prompt), the kernel's line discipline, not the shell, takes
+ * type-ahead: it echoes it (a second time, before the shell's own echo), cuts a line at 4095 bytes
+ * and drops the rest, and turns Ctrl+C into SIGINT for the whole chain. Both programs write nothing
+ * before they have made that switch, so a backend opens the gate at the terminal's first output
+ * (or after {@link #LONGEST_WAIT}, whichever is first); what was held goes in first, in order, and
+ * later keystrokes follow it. At most {@link #MAX_HELD_BYTES} are held; more is refused.
  */
-final class TypeAheadGate extends OutputStream {
+public final class TypeAheadGate extends OutputStream {
+    /** The longest keystrokes are held when the terminal never writes anything. */
+    public static final java.time.Duration LONGEST_WAIT = java.time.Duration.ofSeconds(10);
+    /** The most bytes held back. */
+    public static final int MAX_HELD_BYTES = 1 << 20;
     private final OutputStream terminal;
     private ByteArrayOutputStream held = new ByteArrayOutputStream();
 
     /** @param terminal the pseudo-terminal's master */
-    TypeAheadGate(OutputStream terminal) {
+    public TypeAheadGate(OutputStream terminal) {
         this.terminal = terminal;
     }
 
@@ -31,6 +37,9 @@ final class TypeAheadGate extends OutputStream {
     public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
         java.util.Objects.checkFromIndexSize(offset, length, bytes.length);
         if (held != null) {
+            if (held.size() + length > MAX_HELD_BYTES) {
+                throw new IOException("the terminal is not ready for more than " + MAX_HELD_BYTES + " bytes of type-ahead");
+            }
             held.write(bytes, offset, length);
             return;
         }
@@ -46,7 +55,7 @@ final class TypeAheadGate extends OutputStream {
     }
 
     /** Lets keystrokes through from now on, what was held first. Idempotent. */
-    synchronized void open() throws IOException {
+    public synchronized void open() throws IOException {
         if (held == null) {
             return;
         }
@@ -59,7 +68,7 @@ final class TypeAheadGate extends OutputStream {
     }
 
     /** @return whether keystrokes are still held back */
-    synchronized boolean holding() {
+    public synchronized boolean holding() {
         return held != null;
     }
 
