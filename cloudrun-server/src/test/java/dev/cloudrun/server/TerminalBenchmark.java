@@ -12,14 +12,16 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * What a terminal costs (a benchmark, not a test): a real server with the local backend, the JDK's
+ * What a terminal costs (a benchmark, not a test): a real server with the local or Docker backend, the JDK's
  * WebSocket client over loopback. Prints the time from opening {@code /ws/terminal/...} to the
  * first prompt, for a project whose workspace must be opened (cold) and for one whose workspace is
  * open (warm); the keystroke echo round trip (one character typed, its echo received); and the
- * resident memory of the sandbox processes of one idle workspace with one idle shell.
+ * resident memory of the sandbox processes of one idle workspace with one idle shell (local backend
+ * only: a Docker workspace's memory is its container's, which {@code dev.cloudrun.docker.TerminalBenchmark}
+ * prints).
  *
  * <pre>
- * java -cp ... dev.cloudrun.server.TerminalBenchmark [ROUNDS=20] [KEYSTROKES=200]
+ * java -cp ... dev.cloudrun.server.TerminalBenchmark [ROUNDS=20] [KEYSTROKES=200] [BACKEND=local|docker]
  * </pre>
  */
 public final class TerminalBenchmark {
@@ -28,17 +30,18 @@ public final class TerminalBenchmark {
     private TerminalBenchmark() { }
 
     /**
-     * @param args rounds of opening, keystrokes
+     * @param args rounds of opening, keystrokes, backend
      * @throws Exception if the server cannot start
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         int keystrokes = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        String backend = args.length > 2 ? args[2] : "local";
         Path dataDir = Files.createTempDirectory("cloudrun-terminal-bench-");
         Map<String, String> settings = new HashMap<>();
         settings.put("CLOUDRUN_PORT", "0");
         settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
-        settings.put("CLOUDRUN_BACKEND", "local");
+        settings.put("CLOUDRUN_BACKEND", backend);
         settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
         settings.put("CLOUDRUN_GUESTS_PER_IP_PER_HOUR", "100000");
         settings.put("CLOUDRUN_MAX_TERMINALS_PER_USER", "1000");
@@ -77,11 +80,13 @@ public final class TerminalBenchmark {
                         Thread.sleep(50);
                     }
                 }
-                System.out.printf(Locale.ROOT, "%-34s %8s %8s %8s%n", "local backend, loopback", "p50", "p95", "max");
+                System.out.printf(Locale.ROOT, "%-34s %8s %8s %8s%n", backend + " backend, loopback", "p50", "p95", "max");
                 print("open to first prompt, cold (ms)", cold);
                 print("open to first prompt, warm (ms)", warm);
                 print("keystroke echo round trip (ms)", echo);
-                System.out.printf(Locale.ROOT, "%-34s %8d%n", "idle workspace + shell, RSS (KiB)", idle);
+                if (backend.equals("local")) {
+                    System.out.printf(Locale.ROOT, "%-34s %8d%n", "idle workspace + shell, RSS (KiB)", idle);
+                }
             }
         } finally {
             server.stop();
