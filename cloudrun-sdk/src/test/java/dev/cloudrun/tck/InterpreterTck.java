@@ -314,11 +314,16 @@ public abstract class InterpreterTck {
     void closingTheInterpreterDuringACellEndsTheCellCancelled() throws Exception {
         Interpreter python = workspace.openInterpreter("python");
         CountDownLatch started = new CountDownLatch(1);
+        StringBuilder seen = new StringBuilder();
         RunListener listener = new RunListener() {
             @Override
             public void onText(StreamKind stream, String text) {
-                if (text.contains("started")) {
-                    started.countDown();
+                // print may write the line and its newline apart: wait for the whole line.
+                synchronized (seen) {
+                    seen.append(text);
+                    if (seen.toString().contains("started\n")) {
+                        started.countDown();
+                    }
                 }
             }
         };
