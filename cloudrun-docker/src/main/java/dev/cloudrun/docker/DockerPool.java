@@ -324,21 +324,33 @@ final class DockerPool implements AutoCloseable {
             entries.values().forEach(entry -> ready.addAll(entry.ready));
             entries.clear();
         }
+        stopBuilders(threads, backend, "pooled sandboxes");
+        for (DockerSandbox sandbox : ready) {
+            held.remove(sandbox);
+            sandbox.close();
+        }
+    }
+
+    /**
+     * Stops a pool's builder threads and waits, bounded, for builds under way: a build is a few
+     * requests, each bounded by the start timeout, and builds left see that the pool is closed and
+     * close what they made. What is still building after that is left to the next start-up's sweep.
+     *
+     * @param threads the pool's builders
+     * @param backend the backend (its start timeout)
+     * @param what what the pool builds, for the warning
+     */
+    static void stopBuilders(java.util.concurrent.ExecutorService threads, DockerSandboxBackend backend, String what) {
         threads.shutdown();
         try {
-            // A build is a few requests, each bounded by the start timeout; builds left see `closed` and close theirs.
             long limit = Math.max(30, 3 * backend.options().startTimeout().toSeconds());
             if (!threads.awaitTermination(limit, TimeUnit.SECONDS)) {
-                LOG.warn("pooled sandboxes still building after {} s; the next start-up sweeps them", limit);
+                LOG.warn("{} still building after {} s; the next start-up sweeps them", what, limit);
                 threads.shutdownNow();
             }
         } catch (InterruptedException e) {
             threads.shutdownNow();
             Thread.currentThread().interrupt();
-        }
-        for (DockerSandbox sandbox : ready) {
-            held.remove(sandbox);
-            sandbox.close();
         }
     }
 }

@@ -276,17 +276,7 @@ final class WorkspacePool implements AutoCloseable {
             entries.values().forEach(entry -> entry.ready.forEach(container -> ready.add(container.containerId())));
             entries.clear();
         }
-        threads.shutdown();
-        try {
-            long limit = Math.max(30, 3 * backend.options().startTimeout().toSeconds());
-            if (!threads.awaitTermination(limit, TimeUnit.SECONDS)) {
-                LOG.warn("a pooled workspace container is still building after {} s; the next start-up sweeps it", limit);
-                threads.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            threads.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        DockerPool.stopBuilders(threads, backend, "pooled workspace containers");
         for (String containerId : ready) {
             backend.janitor().removeContainer(containerId);
             held.remove(containerId);
