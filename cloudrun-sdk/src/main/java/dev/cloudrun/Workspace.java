@@ -29,7 +29,8 @@ public interface Workspace extends AutoCloseable {
 
     /**
      * Runs a program against the workspace's files (what an IDE's Run button does when a terminal
-     * workspace is open): the request's files are written over the workspace's first.
+     * workspace is open): the request's files are written over the workspace's first. Interrupting
+     * the calling thread cancels the run (it stops at once) and this method throws.
      *
      * @param request the run
      * @param listener receives the output as it comes

@@ -135,6 +135,12 @@ public final class WorkspaceSession implements Workspace {
                 execution.cancel();
             }
             return execution.await();
+        } catch (RuntimeException e) {
+            // The caller stopped waiting (its thread was interrupted): the run stops with it.
+            if (execution != null) {
+                execution.cancel();
+            }
+            throw e;
         } finally {
             synchronized (this) {
                 runsGoing--;
