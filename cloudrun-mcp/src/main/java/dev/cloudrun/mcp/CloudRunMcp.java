@@ -391,7 +391,7 @@ public final class CloudRunMcp implements AutoCloseable {
         command.addAll(packages);
         Language language = runner.languages().require(session.language());
         String extension = language.sourceFile().substring(language.sourceFile().lastIndexOf('.'));
-        RunRequest request = RunRequest.of(language.id(), "")
+        RunRequest request = RunRequest.of(language.id(), "0\n")
                 .withMainFileName(".cloudrun-install" + extension)
                 .withRunCommand(command)
                 .withStderrToStdout()

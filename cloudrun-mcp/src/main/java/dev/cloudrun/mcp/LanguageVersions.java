@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * fails shows {@code unknown}.
  */
 final class LanguageVersions {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LanguageVersions.class);
     private final CodeRunner runner;
     private volatile Map<String, String> versions;
 
@@ -46,19 +47,32 @@ final class LanguageVersions {
             if (language.previewOnly() || language.versionCommand().isEmpty()) {
                 continue;
             }
-            RunRequest request = RunRequest.of(language.id(), "").withLimits(limits).withCompileCache(false);
+            RunRequest request = RunRequest.of(language.id(), "0\n").withLimits(limits).withCompileCache(false);
             request = language.isCompiled()
                     ? request.withCompileCommand(language.versionCommand()).withRunCommand(List.of("true"))
                     : request.withRunCommand(language.versionCommand());
-            asked.put(language.id(), runner.runAsync(request));
+            try {
+                asked.put(language.id(), runner.runAsync(request));
+            } catch (RuntimeException e) {
+                asked.put(language.id(), CompletableFuture.failedFuture(e));
+            }
         }
         Map<String, String> answers = new LinkedHashMap<>();
-        asked.forEach((id, future) -> answers.put(id, firstLine(future.join())));
+        asked.forEach((id, future) -> answers.put(id, future.handle((result, failure) ->
+                {
+            if (failure != null) {
+                LOG.warn("the version command of {} failed: {}", id, failure.toString());
+                return "unknown";
+            }
+            return firstLine(result);
+        }).join()));
         return Map.copyOf(answers);
     }
 
     private static String firstLine(RunResult result) {
         if (!result.isOk()) {
+            LOG.warn("the version command of {} ended {}: {} {}", result.language(), result.status(), result.message(),
+                    result.stderr().strip());
             return "unknown";
         }
         for (String text : List.of(result.stdout(), result.stderr(), result.compilerOutput())) {
@@ -67,6 +81,7 @@ final class LanguageVersions {
                 return trimmed.lines().findFirst().orElse("unknown").strip();
             }
         }
+        LOG.warn("the version command of {} printed nothing ({})", result.language(), result);
         return "unknown";
     }
 }
