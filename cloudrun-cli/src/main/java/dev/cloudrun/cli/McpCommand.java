@@ -51,9 +51,13 @@ final class McpCommand {
         System.setOut(err);
         BackendKind chosen = backend;
         try (CodeRunner runner = CodeRunner.create(config -> config.backend(chosen))) {
+            // A client that ends the server with SIGTERM (as many do) still gets its sandboxes removed.
+            Thread cleanup = new Thread(runner::close, "cloudrun-mcp-shutdown");
+            Runtime.getRuntime().addShutdownHook(cleanup);
             err.println("cloudrun mcp: serving on stdio (backend " + runner.backendName() + ", network "
                     + (policy.networkAllowed() ? "allowed" : "off") + ")");
             CloudRunMcpStdio.serve(runner, policy, in, jsonRpc);
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
         return 0;
     }
