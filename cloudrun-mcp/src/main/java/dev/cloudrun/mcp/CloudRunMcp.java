@@ -53,6 +53,8 @@ public final class CloudRunMcp implements AutoCloseable {
     private static final Pattern PACKAGE_NAME = Pattern.compile("[A-Za-z0-9@][A-Za-z0-9._/@=<>!~^*+-]{0,199}");
     private static final int MAX_PACKAGES = 32;
     private static final String PACKAGES_FOLDER = ".packages/python";
+    /** A program that names no {@code out} anywhere cannot write to out/: its run skips the collecting step. */
+    private static final Pattern NAMES_OUTPUT_FOLDER = Pattern.compile("\\bout\\b");
 
     private final CodeRunner runner;
     private final McpPolicy policy;
@@ -199,12 +201,17 @@ public final class CloudRunMcp implements AutoCloseable {
         ToolArguments args = ToolArguments.of(call.arguments(),
                 Set.of("language", "source", "stdin", "files", "limits", "network"));
         Language language = language(args.requiredString("language"));
-        RunRequest request = RunRequest.of(language.id(), source(args.requiredString("source")))
+        String source = args.requiredString("source");
+        RunRequest request = RunRequest.of(language.id(), source(source))
                 .withLimits(limits(args.optionalObject("limits")))
-                .withNetwork(network(args))
-                .withOutputFiles(OUTPUT_FOLDER, policy.maxImageBytes());
+                .withNetwork(network(args));
+        boolean mayWriteOutput = namesOutputFolder(source);
         for (Map.Entry<String, byte[]> file : args.files("files", policy).entrySet()) {
             request = request.withFile(file.getKey(), file.getValue());
+            mayWriteOutput |= namesOutputFolder(new String(file.getValue(), StandardCharsets.UTF_8));
+        }
+        if (mayWriteOutput) {
+            request = request.withOutputFiles(OUTPUT_FOLDER, policy.maxImageBytes());
         }
         String stdin = args.optionalString("stdin", null);
         if (stdin != null) {
@@ -331,8 +338,10 @@ public final class CloudRunMcp implements AutoCloseable {
             throw ToolInputException.field("source", "give source, or main_file to run a file of the session");
         }
         RunRequest request = RunRequest.of(language.id(), program)
-                .withLimits(limits(args.optionalObject("limits")))
-                .withOutputFiles(OUTPUT_FOLDER, policy.maxImageBytes());
+                .withLimits(limits(args.optionalObject("limits")));
+        if (namesOutputFolder(new String(program, StandardCharsets.UTF_8))) {
+            request = request.withOutputFiles(OUTPUT_FOLDER, policy.maxImageBytes());
+        }
         if (mainFile != null) {
             request = request.withMainFileName(mainFile);
         }
@@ -574,6 +583,14 @@ public final class CloudRunMcp implements AutoCloseable {
         }
         limits.validateAgainst(ceiling);
         return limits;
+    }
+
+    /**
+     * Carrying out/ back costs a step in the sandbox after the program (a {@code tar}), so a run pays
+     * it only when its source or files name {@code out} as a word: a program that writes there names it.
+     */
+    private static boolean namesOutputFolder(String text) {
+        return NAMES_OUTPUT_FOLDER.matcher(text).find();
     }
 
     private static String tag(CallToolRequest call) {
