@@ -72,12 +72,12 @@ public final class McpBenchmark {
             }
             System.out.printf(Locale.ROOT, "backend %s, python hello, %d runs each (after 3 warm-up runs)%n", backend, runs);
             System.out.printf(Locale.ROOT, "  SDK in-process:        median %6.1f ms  p90 %6.1f ms%n", median(direct), p90(direct));
-            System.out.printf(Locale.ROOT, "  SDK, collecting out/:  median %6.1f ms  p90 %6.1f ms  (what run_code asks for)%n",
+            System.out.printf(Locale.ROOT, "  SDK, collecting out/:  median %6.1f ms  p90 %6.1f ms  (what a program that names out/ pays)%n",
                     median(withOutputFiles), p90(withOutputFiles));
             System.out.printf(Locale.ROOT, "  run_code over stdio:   median %6.1f ms  p90 %6.1f ms%n", median(overStdio),
                     p90(overStdio));
             System.out.printf(Locale.ROOT, "  MCP layer adds:        median %6.1f ms over the same SDK run%n",
-                    median(overStdio) - median(withOutputFiles));
+                    median(overStdio) - median(direct));
             sessionsPerGiB(server, sessions, backend);
         }
     }

@@ -155,7 +155,7 @@ public final class CloudRunMcp implements AutoCloseable {
         tools.add(tool("run_code", "Run a program once in a fresh sandbox. Returns status (OK, COMPILE_ERROR, "
                         + "RUNTIME_ERROR, TIME_LIMIT, MEMORY_LIMIT, OUTPUT_LIMIT, CANCELLED), exit code, stdout and stderr "
                         + "(each cut at " + policy.maxOutputChars() + " characters), time and memory. PNG/JPEG files "
-                        + "the program writes to out/ come back as images.",
+                        + "the program writes to out/ (a folder its source names) come back as images.",
                 object(props("language", language, "source", source, "stdin", string("Standard input"),
                         "files", files, "limits", limits, "network", network), List.of("language", "source"), null),
                 false, this::runCode));
