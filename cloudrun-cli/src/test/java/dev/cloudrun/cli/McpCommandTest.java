@@ -55,6 +55,28 @@ class McpCommandTest {
     }
 
     @Test
+    void aClientThatClosesStdinRightAfterItsRequestsStillGetsEveryAnswer() throws Exception {
+        Process process = new ProcessBuilder(McpTestServer.javaExecutable(), "-cp", System.getProperty("java.class.path"),
+                "dev.cloudrun.cli.CloudRunCli", "mcp", "--backend", "local")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String input = String.join("\n",
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"test\",\"version\":\"1\"}}}",
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"run_code\",\"arguments\":"
+                        + "{\"language\":\"python\",\"source\":\"print(6 * 7)\"}}}",
+                "");
+        try (java.io.OutputStream stdin = process.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).isZero();
+        assertThat(out.lines().toList()).hasSize(2);
+        assertThat(out).contains("\"id\":2", "\"stdout\":\"42\\n\"");
+    }
+
+    @Test
     void aBadOptionIsAUsageError() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new CloudRunCli(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true),

@@ -30,15 +30,24 @@ public final class CloudRunMcpStdio {
     public static void serve(CodeRunner runner, McpPolicy policy, InputStream in, OutputStream out) throws IOException {
         RunCancellations cancellations = new RunCancellations();
         StdioCancellationFilter.Filtered filtered = StdioCancellationFilter.filter(in, "stdio", cancellations);
+        AnswerCountingOutput answers = new AnswerCountingOutput(out);
         StdioServerTransportProvider transport = new StdioServerTransportProvider(
-                new JacksonMcpJsonMapper(new com.fasterxml.jackson.databind.ObjectMapper()), filtered.input(), out);
+                new JacksonMcpJsonMapper(new com.fasterxml.jackson.databind.ObjectMapper()), filtered.input(), answers);
         try (CloudRunMcp mcp = CloudRunMcp.create(runner, policy, exchange -> exchange.sessionId(), cancellations)) {
             McpSyncServer server = mcp.configure(McpServer.sync(transport))
                     .requestTimeout(Duration.ofMinutes(10))
                     .build();
             try {
                 filtered.ended().join();
+                // A client may send its requests and close stdin at once: answer them all before going.
+                long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+                while (answers.answers() < filtered.requests().get() && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
+                filtered.endInput();
                 server.closeGracefully();
             }
         }

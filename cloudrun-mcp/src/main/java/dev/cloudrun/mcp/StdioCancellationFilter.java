@@ -12,6 +12,7 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Sits between the client's stdin and the SDK's stdio transport (newline-delimited JSON-RPC): tags
  * each {@code tools/call} with its request id in {@code _meta}, and turns
  * {@code notifications/cancelled} into {@link RunCancellations#cancel}. Every other line passes as
- * it came. One thread copies; it ends when stdin does, and the SDK then reads end-of-file.
+ * it came. One thread copies; when stdin ends, the SDK reads end-of-file only once
+ * {@link Filtered#endInput()} says so (every answer is out).
  */
 final class StdioCancellationFilter {
     private static final Logger LOG = LoggerFactory.getLogger(StdioCancellationFilter.class);
@@ -27,8 +29,17 @@ final class StdioCancellationFilter {
 
     private StdioCancellationFilter() { }
 
-    /** The filtered input, and a future completed when the client's input has ended. */
-    record Filtered(InputStream input, CompletableFuture<Void> ended) { }
+    /**
+     * The filtered input, a future completed when the client's input has ended, and how many
+     * requests (messages with a method and an id) the client has sent.
+     */
+    record Filtered(InputStream input, CompletableFuture<Void> ended, AtomicLong requests,
+                    CompletableFuture<Void> release) {
+        /** Ends the SDK's input: call it once every request has its answer (the SDK drops answers after its EOF). */
+        void endInput() {
+            release.complete(null);
+        }
+    }
 
     /**
      * @param clientInput what the client writes
@@ -42,24 +53,37 @@ final class StdioCancellationFilter {
         PipedInputStream forSdk = new PipedInputStream(1 << 20);
         PipedOutputStream toSdk = new PipedOutputStream(forSdk);
         CompletableFuture<Void> ended = new CompletableFuture<>();
+        AtomicLong requests = new AtomicLong();
+        CompletableFuture<Void> release = new CompletableFuture<>();
         Thread copier = new Thread(() -> {
             try {
-                copy(clientInput, toSdk, connection, cancellations);
+                copy(clientInput, toSdk, connection, cancellations, requests);
             } finally {
                 ended.complete(null);
+                // A piped stream whose writing thread has died fails its reader: this thread lives,
+                // and the SDK reads on, until the answers are out.
+                release.join();
+                try {
+                    toSdk.close();
+                } catch (IOException e) {
+                    LOG.debug("closing the SDK's input: {}", e.toString());
+                }
             }
         }, "mcp-stdin");
         copier.setDaemon(true);
         copier.start();
-        return new Filtered(forSdk, ended);
+        return new Filtered(forSdk, ended, requests, release);
     }
 
     private static void copy(InputStream clientInput, OutputStream toSdk, String connection,
-                             RunCancellations cancellations) {
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(clientInput, StandardCharsets.UTF_8));
-             OutputStream out = toSdk) {
+                             RunCancellations cancellations, AtomicLong requests) {
+        OutputStream out = toSdk;
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(clientInput, StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
+                if (line.contains("\"method\"") && line.contains("\"id\"") && isRequest(line)) {
+                    requests.incrementAndGet();
+                }
                 String passed = inspect(line, connection, cancellations);
                 if (passed != null) {
                     out.write(passed.getBytes(StandardCharsets.UTF_8));
@@ -69,6 +93,16 @@ final class StdioCancellationFilter {
             }
         } catch (IOException e) {
             LOG.debug("stdin copy ended: {}", e.toString());
+        }
+    }
+
+    /** @return whether the line is a JSON-RPC request (a method and an id), which the SDK will answer */
+    static boolean isRequest(String line) {
+        try {
+            JsonNode message = JSON.readTree(line);
+            return message != null && message.has("method") && message.has("id");
+        } catch (IOException e) {
+            return false;
         }
     }
 
