@@ -54,6 +54,8 @@ public final class RunRequest {
     /** The most characters one word of a command override may hold. */
     public static final int MAX_COMMAND_WORD_CHARS = 4096;
     private final boolean compileCache;
+    private final String outputFolder;
+    private final long maxOutputFilesBytes;
 
     private RunRequest(Fields fields) {
         this.language = fields.language;
@@ -74,6 +76,8 @@ public final class RunRequest {
         this.compileCommand = fields.compileCommand;
         this.runCommand = fields.runCommand;
         this.compileCache = fields.compileCache;
+        this.outputFolder = fields.outputFolder;
+        this.maxOutputFilesBytes = fields.maxOutputFilesBytes;
     }
 
     /** The values of a request while a copy is being made; never leaves this class. */
@@ -96,6 +100,8 @@ public final class RunRequest {
         List<String> compileCommand;
         List<String> runCommand;
         boolean compileCache = true;
+        String outputFolder;
+        long maxOutputFilesBytes;
     }
 
     /** @return a copy of this request with one change made by {@code change} */
@@ -119,6 +125,8 @@ public final class RunRequest {
         fields.compileCommand = compileCommand;
         fields.runCommand = runCommand;
         fields.compileCache = compileCache;
+        fields.outputFolder = outputFolder;
+        fields.maxOutputFilesBytes = maxOutputFilesBytes;
         change.accept(fields);
         return new RunRequest(fields);
     }
@@ -279,6 +287,43 @@ public final class RunRequest {
         Objects.requireNonNull(adjustment, "adjustment");
         UnaryOperator<Limits> previous = limits;
         return with(fields -> fields.limits = base -> adjustment.apply(previous.apply(base)));
+    }
+
+    /**
+     * Carries out the regular files the program leaves in a folder of its working directory (plots,
+     * reports): after the run step, {@code tar} inside the sandbox archives the folder and the host
+     * parses that stream strictly (links and special files are refused, never followed). They come
+     * back as {@link RunResult#outputFiles()}; when they hold more than {@code maxBytes} none come
+     * back and {@link RunResult#message()} says so. A folder the program did not make gives none.
+     *
+     * @param folder a relative folder, such as {@code out}
+     * @param maxBytes the most the files may hold together
+     * @return a copy that collects them
+     * @throws InvalidRequestException if the folder is not a plain relative path or the cap is not positive
+     */
+    public RunRequest withOutputFiles(String folder, long maxBytes) {
+        Objects.requireNonNull(folder, "folder");
+        String normalized = dev.cloudrun.internal.WorkspacePaths.normalize("outputFolder", folder);
+        if (normalized.startsWith("-")) {
+            throw new InvalidRequestException("outputFolder", "must not start with '-'");
+        }
+        if (maxBytes <= 0) {
+            throw new InvalidRequestException("maxOutputFilesBytes", "must be positive");
+        }
+        return with(fields -> {
+            fields.outputFolder = normalized;
+            fields.maxOutputFilesBytes = maxBytes;
+        });
+    }
+
+    /** @return the folder whose files the run carries out ({@link #withOutputFiles}), if any */
+    public Optional<String> outputFolder() {
+        return Optional.ofNullable(outputFolder);
+    }
+
+    /** @return the most the carried-out files may hold together (0 when none are collected) */
+    public long maxOutputFilesBytes() {
+        return maxOutputFilesBytes;
     }
 
     /**

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -29,6 +30,7 @@ public final class RunResult {
     private final List<String> installedPackages;
     private final List<String> missingPackages;
     private final boolean compileCached;
+    private final Map<String, byte[]> outputFiles;
 
     private RunResult(Builder builder) {
         this.status = builder.status;
@@ -47,6 +49,7 @@ public final class RunResult {
         this.installedPackages = List.copyOf(builder.installedPackages);
         this.missingPackages = List.copyOf(builder.missingPackages);
         this.compileCached = builder.compileCached;
+        this.outputFiles = builder.outputFiles;
     }
 
     /**
@@ -163,6 +166,41 @@ public final class RunResult {
         return compileCached;
     }
 
+    /**
+     * @param files the files carried out of the output folder
+     * @return a copy of this result with them
+     */
+    public RunResult withOutputFiles(Map<String, byte[]> files) {
+        Builder builder = new Builder(status);
+        builder.language = language;
+        builder.exitCode = exitCode;
+        builder.signal = signal;
+        builder.wallTime = wallTime;
+        builder.cpuTime = cpuTime;
+        builder.memoryBytes = memoryBytes;
+        builder.stdout = stdout;
+        builder.stderr = stderr;
+        builder.stdoutTruncated = stdoutTruncated;
+        builder.stderrTruncated = stderrTruncated;
+        builder.compilerOutput = compilerOutput;
+        builder.message = message;
+        builder.installedPackages = installedPackages;
+        builder.missingPackages = missingPackages;
+        builder.compileCached = compileCached;
+        return builder.outputFiles(files).build();
+    }
+
+    /**
+     * @return the regular files the program left in the request's output folder
+     *     ({@link RunRequest#withOutputFiles}), by path relative to its working directory
+     *     ({@code out/plot.png}), sorted; empty when none were asked for or made. The arrays are copies.
+     */
+    public Map<String, byte[]> outputFiles() {
+        Map<String, byte[]> copy = new java.util.TreeMap<>();
+        outputFiles.forEach((path, content) -> copy.put(path, content.clone()));
+        return copy;
+    }
+
     /** @return the status, exit code, signal, times, memory and message on one line (no output), for logs */
     @Override
     public String toString() {
@@ -189,6 +227,7 @@ public final class RunResult {
         private List<String> installedPackages = List.of();
         private List<String> missingPackages = List.of();
         private boolean compileCached;
+        private Map<String, byte[]> outputFiles = Map.of();
 
         private Builder(Status status) {
             this.status = Objects.requireNonNull(status, "status");
@@ -302,6 +341,17 @@ public final class RunResult {
         /** @param value whether the compile came from the compile cache @return this builder */
         public Builder compileCached(boolean value) {
             this.compileCached = value;
+            return this;
+        }
+
+        /**
+         * @param files the files carried out of the output folder, by path relative to the working directory
+         * @return this builder
+         */
+        public Builder outputFiles(Map<String, byte[]> files) {
+            Map<String, byte[]> copy = new java.util.TreeMap<>();
+            files.forEach((path, content) -> copy.put(path, content.clone()));
+            this.outputFiles = java.util.Collections.unmodifiableMap(copy);
             return this;
         }
 

@@ -68,7 +68,8 @@ public interface Workspace extends AutoCloseable {
 
     /**
      * Runs a program against the workspace's files and waits for its result: {@link #start} and
-     * {@link Execution#await()}.
+     * {@link Execution#await()}. Interrupting the calling thread cancels the run (it stops at once)
+     * and this method throws.
      *
      * @param request the run
      * @param listener receives the output as it comes

@@ -42,6 +42,8 @@ public final class CloudRunCli {
             "       " + GradeCommand.USAGE,
             "       " + ShellCommand.USAGE,
             "         (a sandboxed shell in a copy of DIR, default: this folder; --write-back copies changes back on exit)",
+            "       " + McpCommand.USAGE,
+            "         (an MCP server on stdin/stdout for AI agents; see docs/agents.md)",
             "       cloudrun languages",
             "       cloudrun images build",
             "       cloudrun serve [--port N]",
@@ -84,6 +86,8 @@ public final class CloudRunCli {
                     return new ShellCommand(out, err, in, in == System.in).run(List.of(args).subList(1, args.length));
                 case "languages":
                     return languages();
+                case "mcp":
+                    return new McpCommand(err, in).run(List.of(args).subList(1, args.length));
                 case "serve":
                     CloudRunServer.main(java.util.Arrays.copyOfRange(args, 1, args.length));
                     return 0;

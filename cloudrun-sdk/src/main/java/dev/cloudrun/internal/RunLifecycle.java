@@ -146,7 +146,22 @@ final class RunLifecycle {
                 if (!plan.collect().isEmpty() && !step.cancelled()) {
                     plan.collected().accept(collect(sandbox, StepSpec.Kind.RUN, plan.collect(), plan.maxCollectBytes(), false));
                 }
-                RunResult result = programResult(step, compilerOutput, cached != null, installer.installed(), List.of(), "");
+                String outputProblem = "";
+                Map<String, byte[]> outputFiles = Map.of();
+                if (run.request().outputFolder().isPresent() && !step.cancelled()) {
+                    CollectedFiles produced = collectFolder(sandbox, run.request().outputFolder().get(),
+                            run.request().maxOutputFilesBytes());
+                    if (produced.problem() != null) {
+                        outputProblem = "; output files not returned: " + produced.problem();
+                    } else {
+                        outputFiles = produced.files();
+                    }
+                }
+                RunResult result = programResult(step, compilerOutput, cached != null, installer.installed(), List.of(),
+                        outputProblem);
+                if (!outputFiles.isEmpty()) {
+                    result = result.withOutputFiles(outputFiles);
+                }
                 if (result.status() != Status.RUNTIME_ERROR || packageManager == null) {
                     return result;
                 }
@@ -222,6 +237,31 @@ final class RunLifecycle {
             return CollectedFiles.failed("the compiler produced none of " + names);
         }
         return files;
+    }
+
+    /**
+     * Carries the regular files of one folder out: {@code tar} archives just that folder (without
+     * following links) and the host parses the stream strictly. A folder that does not exist gives
+     * an empty archive, hence no files.
+     */
+    private CollectedFiles collectFolder(Sandbox sandbox, String folder, long maxBytes) throws InterruptedException {
+        long tarSlack = 64L * 1024;
+        Limits limits = run.limits().withWallTime(java.time.Duration.ofSeconds(20))
+                .withCpuTime(java.time.Duration.ofSeconds(10))
+                .withMemoryBytes(Math.max(run.limits().memoryBytes(), 64 * MIB))
+                .withMaxProcesses(Math.max(run.limits().maxProcesses(), 8))
+                .withMaxOutputBytes(maxBytes * 2 + tarSlack)
+                .withStackBytes(Math.max(run.limits().stackBytes(), Limits.defaults().stackBytes()));
+        StepSpec spec = new StepSpec(StepSpec.Kind.RUN, List.of("tar", "-c", "-f", "-", "--", folder), Map.of(), limits, false);
+        StepReport step = supervisor.silent().supervise(sandbox, spec, null, new StdinChannel(null, false));
+        if (step.cancelled()) {
+            return CollectedFiles.failed("cancelled");
+        }
+        if (step.output().truncated(StreamKind.STDOUT)) {
+            return CollectedFiles.failed("the files are larger than " + maxBytes + " bytes");
+        }
+        String prefix = folder + "/";
+        return StrictTar.read(step.output().bytes(StreamKind.STDOUT), path -> path.startsWith(prefix), maxBytes);
     }
 
     /** A compile step's result: its output, or the run's result when it failed. */
