@@ -185,6 +185,74 @@ abstract class McpStdioTck {
     }
 
     @Test
+    void statefulRunsInASessionShareOnePythonInterpreter() {
+        String session = (String) structured(server.call("create_session", Map.of("language", "python",
+                "files", Map.of("data.txt", "41")))).get("session_id");
+        try {
+            assertThat(cell(session, "import math\nx = int(open('data.txt').read())\n")).containsEntry("status", "OK")
+                    .containsEntry("restarted", false).doesNotContainKey("value");
+            assertThat(cell(session, "print(x + 1)\nmath.pi > 3")).containsEntry("status", "OK")
+                    .containsEntry("stdout", "42\n").containsEntry("value", "True");
+            // An exception reports its traceback; the state stays.
+            Map<String, Object> failed = cell(session, "1 / 0");
+            assertThat(failed).containsEntry("status", "RUNTIME_ERROR").containsEntry("error", "ZeroDivisionError")
+                    .containsEntry("interpreter_ended", false);
+            assertThat((String) failed.get("stderr")).contains("Traceback", "ZeroDivisionError");
+            assertThat(cell(session, "x")).containsEntry("value", "41");
+            // A run without stateful is a program of its own: it does not see the interpreter's variables.
+            assertThat(structured(server.call("run_in_session", Map.of("session_id", session,
+                    "source", "print('x' in dir())")))).containsEntry("stdout", "False\n");
+            // Past its time limit the cell ends the interpreter; the next one starts afresh.
+            Map<String, Object> slow = structured(server.call("run_in_session", Map.of("session_id", session,
+                    "stateful", true, "source", "import time\ntime.sleep(30)", "limits", Map.of("wall_time_seconds", 1))));
+            assertThat(slow).containsEntry("status", "TIME_LIMIT").containsEntry("interpreter_ended", true);
+            assertThat(cell(session, "print('x' in dir())")).containsEntry("status", "OK")
+                    .containsEntry("stdout", "False\n").containsEntry("restarted", true);
+        } finally {
+            server.call("close_session", Map.of("session_id", session));
+        }
+    }
+
+    @Test
+    void cancellingAStatefulCellEndsItsInterpreterAndTheNextCallStartsAfresh() throws Exception {
+        String session = (String) structured(server.call("create_session", Map.of("language", "python")))
+                .get("session_id");
+        try {
+            assertThat(cell(session, "y = 7")).containsEntry("status", "OK");
+            CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(() -> server.call(
+                    "run_in_session", Map.of("session_id", session, "stateful", true, "source",
+                            "import time\nprint('started', flush=True)\ntime.sleep(50)\n",
+                            "limits", Map.of("wall_time_seconds", 55, "cpu_time_seconds", 5)), "cell-cancel"));
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> progressText("cell-cancel").contains("started"));
+            server.cancel(server.requestIdOf("cell-cancel"));
+            assertThat(structured(call.get(30, TimeUnit.SECONDS))).containsEntry("status", "CANCELLED")
+                    .containsEntry("interpreter_ended", true);
+            assertThat(cell(session, "print('y' in dir())")).containsEntry("status", "OK").containsEntry("stdout", "False\n");
+        } finally {
+            server.call("close_session", Map.of("session_id", session));
+        }
+    }
+
+    @Test
+    void statefulIsRefusedOutsidePythonAndWithStdin() {
+        String bash = (String) structured(server.call("create_session", Map.of("language", "bash"))).get("session_id");
+        String python = (String) structured(server.call("create_session", Map.of("language", "python"))).get("session_id");
+        try {
+            assertRefused(server.call("run_in_session", Map.of("session_id", bash, "stateful", true, "source", "echo 1")),
+                    "stateful", "python");
+            assertRefused(server.call("run_in_session", Map.of("session_id", python, "stateful", true, "source",
+                    "print(input())", "stdin", "hi")), "stdin");
+        } finally {
+            server.call("close_session", Map.of("session_id", bash));
+            server.call("close_session", Map.of("session_id", python));
+        }
+    }
+
+    private Map<String, Object> cell(String session, String code) {
+        return structured(server.call("run_in_session", Map.of("session_id", session, "stateful", true, "source", code)));
+    }
+
+    @Test
     void listLanguagesGivesTheToolchainVersions() {
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> languages = (List<Map<String, Object>>) structured(

@@ -1,6 +1,7 @@
 package dev.cloudrun.mcp;
 
 import dev.cloudrun.CodeRunner;
+import dev.cloudrun.Interpreter;
 import dev.cloudrun.Workspace;
 import dev.cloudrun.WorkspaceSpec;
 import java.security.SecureRandom;
@@ -20,8 +21,63 @@ import java.util.Map;
 final class AgentSessions implements AutoCloseable {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** One open session. */
-    record Session(String id, String owner, String language, boolean network, Workspace workspace) { }
+    /** One open session, with its stateful interpreter once a stateful call asked for one. */
+    static final class Session {
+        private final String id;
+        private final String owner;
+        private final String language;
+        private final boolean network;
+        private final Workspace workspace;
+        private Interpreter interpreter;
+
+        Session(String id, String owner, String language, boolean network, Workspace workspace) {
+            this.id = id;
+            this.owner = owner;
+            this.language = language;
+            this.network = network;
+            this.workspace = workspace;
+        }
+
+        String id() {
+            return id;
+        }
+
+        String owner() {
+            return owner;
+        }
+
+        String language() {
+            return language;
+        }
+
+        boolean network() {
+            return network;
+        }
+
+        Workspace workspace() {
+            return workspace;
+        }
+
+        /** @return the session's stateful interpreter, opened now if it has none (nothing starts before a cell) */
+        synchronized Interpreter interpreter() {
+            if (interpreter == null) {
+                interpreter = workspace.openInterpreter(language);
+            }
+            return interpreter;
+        }
+
+        /** Kills the stateful interpreter, if any: a cell going on ends cancelled, the next call starts afresh. */
+        void endInterpreter() {
+            Interpreter ending;
+            synchronized (this) {
+                ending = interpreter;
+                interpreter = null;
+            }
+            if (ending != null) {
+                ending.close();
+            }
+        }
+    }
 
     private final CodeRunner runner;
     private final McpPolicy policy;

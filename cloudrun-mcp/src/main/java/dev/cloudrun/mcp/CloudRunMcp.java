@@ -2,9 +2,11 @@ package dev.cloudrun.mcp;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cloudrun.CellResult;
 import dev.cloudrun.CloudRunException;
 import dev.cloudrun.CodeRunner;
 import dev.cloudrun.Execution;
+import dev.cloudrun.Interpreter;
 import dev.cloudrun.InvalidRequestException;
 import dev.cloudrun.Language;
 import dev.cloudrun.RunRequest;
@@ -181,9 +183,17 @@ public final class CloudRunMcp implements AutoCloseable {
                 object(props("session_id", sessionId), List.of("session_id"), null), true, this::listFiles));
         tools.add(tool("run_in_session", "Run a program against a session's files: give source (written to the "
                         + "language's main file, or to main_file), or only main_file to run a file already there. "
-                        + "Same result as run_code.",
+                        + "Same result as run_code. With stateful: true (python sessions), the code runs as a cell "
+                        + "of the session's long-lived interpreter instead: variables, imports and functions of "
+                        + "earlier stateful calls are kept, and the value of a final expression comes back as "
+                        + "'value'. A cell over its time limit, a crash or the memory limit ends that interpreter "
+                        + "('interpreter_ended'); the next stateful call starts a fresh one ('restarted').",
                 object(props("session_id", sessionId, "source", source, "main_file", path,
-                        "stdin", string("Standard input"), "limits", limits), List.of("session_id"), null),
+                        "stdin", string("Standard input (not with stateful: a cell reading stdin gets end-of-file)"),
+                        "limits", limits, "stateful", Map.of("type", "boolean", "description",
+                                "Run as a cell of the session's stateful interpreter (python only; default false). "
+                                + "limits.wall_time_seconds is the cell's time limit")),
+                        List.of("session_id"), null),
                 false, this::runInSession));
         tools.add(tool("install_packages", "Install packages into a session (pip for python, into "
                         + PACKAGES_FOLDER + " which runs then import from; npm for javascript, into node_modules). "
@@ -321,12 +331,15 @@ public final class CloudRunMcp implements AutoCloseable {
 
     private CallToolResult runInSession(McpSyncServerExchange exchange, CallToolRequest call) {
         ToolArguments args = ToolArguments.of(call.arguments(),
-                Set.of("session_id", "source", "main_file", "stdin", "limits"));
+                Set.of("session_id", "source", "main_file", "stdin", "limits", "stateful"));
         AgentSessions.Session session = session(exchange, args);
         Language language = runner.languages().require(session.language());
         String mainFile = args.optionalString("main_file", null);
         if (mainFile != null) {
             ToolArguments.checkPath("main_file", mainFile);
+        }
+        if (args.optionalBoolean("stateful", false)) {
+            return runCell(exchange, call, args, session, mainFile);
         }
         String source = args.optionalString("source", null);
         byte[] program;
@@ -353,6 +366,60 @@ public final class CloudRunMcp implements AutoCloseable {
             request = request.withStdin(sized("stdin", stdin));
         }
         return reply(runInWorkspace(session, request, ProgressRelay.of(exchange, call), tag(call)));
+    }
+
+    /**
+     * Runs a cell of the session's stateful interpreter (opened on the first stateful call). A
+     * cancellation ends that interpreter: the cell ends {@code CANCELLED} and the next stateful call
+     * starts a fresh one.
+     */
+    private CallToolResult runCell(McpSyncServerExchange exchange, CallToolRequest call, ToolArguments args,
+                                   AgentSessions.Session session, String mainFile) {
+        if (!session.language().equals("python")) {
+            throw ToolInputException.field("stateful", "stateful runs are for python sessions; this one is "
+                    + session.language());
+        }
+        if (args.optionalString("stdin", null) != null) {
+            throw ToolInputException.field("stdin", "a stateful cell reads end-of-file from stdin; leave stdin out, "
+                    + "or run without stateful");
+        }
+        String source = args.optionalString("source", null);
+        String code;
+        if (source != null) {
+            code = new String(source(source), StandardCharsets.UTF_8);
+        } else if (mainFile != null) {
+            code = new String(session.workspace().read(mainFile), StandardCharsets.UTF_8);
+        } else {
+            throw ToolInputException.field("source", "give source, or main_file to run a file of the session");
+        }
+        Duration timeLimit = limits(args.optionalObject("limits")).wallTime();
+        Interpreter interpreter = session.interpreter();
+        CellResult cell;
+        try (RunCancellations.Registration ignored = cancellations.register(tag(call), session::endInterpreter)) {
+            cell = interpreter.execute(code, timeLimit, ProgressRelay.of(exchange, call));
+        } catch (CloudRunException e) {
+            if (!interpreter.isAlive() && session.workspace().isOpen()) {
+                // Cancelled while the interpreter started, or it was closed under this call.
+                return structured(Map.of("status", "CANCELLED", "interpreter_ended", true,
+                        "message", "cancelled: " + e.getMessage()), false);
+            }
+            throw e;
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", cell.status().name());
+        answer.put("stdout", cut(cell.stdout()));
+        answer.put("stderr", cut(cell.stderr()));
+        cell.value().ifPresent(value -> answer.put("value", cut(value)));
+        cell.error().ifPresent(error -> answer.put("error", error));
+        answer.put("exit_code", cell.exitCode());
+        if (cell.signal() != 0) {
+            answer.put("signal", cell.signal());
+        }
+        answer.put("restarted", cell.restarted());
+        answer.put("interpreter_ended", cell.interpreterEnded());
+        answer.put("wall_time_ms", cell.wallTime().toMillis());
+        answer.put("message", cell.message());
+        return structured(answer, cell.status() == dev.cloudrun.Status.INTERNAL_ERROR);
     }
 
     /** Runs in the session; a cancellation interrupts the waiting thread, which cancels the run. */
