@@ -53,7 +53,7 @@ abstract class McpHttpKit {
     private final List<McpSyncClient> clients = new ArrayList<>();
     private final List<Path> dataDirs = new ArrayList<>();
     private final HttpClient http = HttpClient.newHttpClient();
-    private CloudRunServer server;
+    CloudRunServer server;
     private ApiClient api;
 
     /** @return the settings that choose this kit's database for one more server */
@@ -125,11 +125,11 @@ abstract class McpHttpKit {
         return response.json().path("key").asText();
     }
 
-    private String runKey() {
+    String runKey() {
         return key(api, register(api), List.of("run"));
     }
 
-    private McpSyncClient connect(CloudRunServer target, String apiKey, List<McpSchema.ProgressNotification> progress) {
+    McpSyncClient connect(CloudRunServer target, String apiKey, List<McpSchema.ProgressNotification> progress) {
         HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport.builder(base(target))
                 .endpoint("/mcp")
                 .jsonMapper(new JacksonMcpJsonMapper(new ObjectMapper()))
@@ -143,12 +143,12 @@ abstract class McpHttpKit {
         return client;
     }
 
-    private static McpSchema.CallToolResult call(McpSyncClient client, String tool, Map<String, Object> arguments) {
+    static McpSchema.CallToolResult call(McpSyncClient client, String tool, Map<String, Object> arguments) {
         return client.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(arguments).build());
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> structured(McpSchema.CallToolResult result) {
+    static Map<String, Object> structured(McpSchema.CallToolResult result) {
         assertThat(result.isError()).as("%s", result.content()).isNotEqualTo(Boolean.TRUE);
         return (Map<String, Object>) result.structuredContent();
     }
@@ -346,36 +346,38 @@ abstract class McpHttpKit {
         }
     }
 
-    @Test
-    void a_cancelled_call_stops_its_run() throws Exception {
-        String key = runKey();
-        String session = rawSession(server, key);
-        Map<String, Object> call = Map.of("jsonrpc", "2.0", "id", 7, "method", "tools/call", "params", Map.of(
-                "name", "run_code", "_meta", Map.of("progressToken", "long"),
+    /** Starts a program that prints "started" then sleeps 40 s; returns the answer's lines once "started" came. */
+    private Iterator<String> startLongRun(CloudRunServer target, String key, String session, int id) throws Exception {
+        Map<String, Object> call = Map.of("jsonrpc", "2.0", "id", id, "method", "tools/call", "params", Map.of(
+                "name", "run_code", "_meta", Map.of("progressToken", "long-" + id),
                 "arguments", Map.of("language", "python", "source",
                         "import time\nprint('started', flush=True)\ntime.sleep(40)\nprint('not cancelled')",
                         "limits", Map.of("wall_time_seconds", 50))));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(base(server) + "/mcp"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(base(target) + "/mcp"))
                 .header("Authorization", "Bearer " + key).header("Mcp-Session-Id", session)
                 .header("Content-Type", "application/json").header("Accept", ACCEPT)
                 .POST(HttpRequest.BodyPublishers.ofString(write(call))).build();
         HttpResponse<Stream<String>> stream = http.send(request, HttpResponse.BodyHandlers.ofLines());
         assertThat(stream.statusCode()).isEqualTo(200);
         Iterator<String> lines = stream.body().iterator();
-        CompletableFuture<String> result = new CompletableFuture<>();
-        boolean started = false;
         while (lines.hasNext()) {
             String line = lines.next();
             if (line.contains("notifications/progress") && line.contains("started")) {
-                started = true;
-                break;
+                return lines;
             }
         }
-        assertThat(started).as("a progress notification with the program's first line").isTrue();
-        HttpResponse<String> cancelled = post(server, Map.of("Authorization", "Bearer " + key, "Mcp-Session-Id", session),
-                Map.of("jsonrpc", "2.0", "method", "notifications/cancelled", "params", Map.of("requestId", 7,
+        throw new AssertionError("no progress notification with the program's first line");
+    }
+
+    private HttpResponse<String> cancel(CloudRunServer target, String key, String session, int id) {
+        return post(target, Map.of("Authorization", "Bearer " + key, "Mcp-Session-Id", session),
+                Map.of("jsonrpc", "2.0", "method", "notifications/cancelled", "params", Map.of("requestId", id,
                         "reason", "the user pressed stop")));
-        assertThat(cancelled.statusCode()).isEqualTo(202);
+    }
+
+    /** @return the answer's data line, read on another thread so that a hang fails the wait instead */
+    private static CompletableFuture<String> resultOf(Iterator<String> lines) {
+        CompletableFuture<String> result = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             while (lines.hasNext()) {
                 String line = lines.next();
@@ -388,9 +390,69 @@ abstract class McpHttpKit {
         });
         reader.setDaemon(true);
         reader.start();
+        return result;
+    }
+
+    @Test
+    void a_cancelled_call_stops_its_run() throws Exception {
+        String key = runKey();
+        String session = rawSession(server, key);
+        Iterator<String> lines = startLongRun(server, key, session, 7);
+        assertThat(cancel(server, key, session, 7).statusCode()).isEqualTo(202);
         // Well before the 40 s the program would sleep.
-        String answer = result.get(20, TimeUnit.SECONDS);
+        String answer = resultOf(lines).get(20, TimeUnit.SECONDS);
         assertThat(answer).contains("CANCELLED").doesNotContain("not cancelled");
+    }
+
+    @Test
+    void another_users_cancellation_does_not_reach_the_run() throws Exception {
+        String key = runKey();
+        String session = rawSession(server, key);
+        Iterator<String> lines = startLongRun(server, key, session, 8);
+        String intruder = runKey();
+        assertError(cancel(server, intruder, session, 8), 404, "session_not_found");
+        // The intruder's own session with the same request id: another run's key.
+        assertThat(cancel(server, intruder, rawSession(server, intruder), 8).statusCode()).isEqualTo(202);
+        CompletableFuture<String> result = resultOf(lines);
+        Thread.sleep(1000);
+        assertThat(result).isNotDone();
+        assertThat(cancel(server, key, session, 8).statusCode()).isEqualTo(202);
+        assertThat(result.get(20, TimeUnit.SECONDS)).contains("CANCELLED");
+    }
+
+    @Test
+    void a_run_holds_its_slot_of_the_concurrent_run_quota_until_it_ends() throws Exception {
+        CloudRunServer limited = startServer(Map.of("CLOUDRUN_USER_CONCURRENT_RUNS", "1"));
+        ApiClient limitedApi = new ApiClient(base(limited));
+        String key = key(limitedApi, register(limitedApi), List.of("run"));
+        String session = rawSession(limited, key);
+        Map<String, String> headers = Map.of("Authorization", "Bearer " + key, "Mcp-Session-Id", session);
+        Map<String, Object> quick = Map.of("jsonrpc", "2.0", "id", 20, "method", "tools/call", "params", Map.of(
+                "name", "run_code", "arguments", Map.of("language", "python", "source", "print(1)")));
+        Iterator<String> lines = startLongRun(limited, key, session, 21);
+        assertError(post(limited, headers, quick), 429, "concurrent_run_limit");
+        assertThat(limitedApi.post("/api/runs", key, Map.of("language", "python", "source", "print(2)")).status())
+                .isEqualTo(429);
+        assertThat(cancel(limited, key, session, 21).statusCode()).isEqualTo(202);
+        assertThat(resultOf(lines).get(20, TimeUnit.SECONDS)).contains("CANCELLED");
+        HttpResponse<String> after = post(limited, headers, quick);
+        assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
+        assertThat(after.body()).contains("\"status\":\"OK\"");
+    }
+
+    @Test
+    void batches_are_refused_and_a_revoked_key_stops_at_once() {
+        String session = register(api);
+        ApiClient.Response created = api.post("/api/keys", session, Map.of("name", "soon gone", "scopes", List.of("run")));
+        String key = created.json().path("key").asText();
+        String mcpSession = rawSession(server, key);
+        Map<String, String> headers = Map.of("Authorization", "Bearer " + key, "Mcp-Session-Id", mcpSession);
+        assertError(post(server, headers, List.of(Map.of("jsonrpc", "2.0", "id", 30, "method", "tools/list"))), 400,
+                "invalid_field");
+        assertThat(post(server, headers, Map.of("jsonrpc", "2.0", "id", 31, "method", "tools/list")).statusCode())
+                .isEqualTo(200);
+        assertThat(api.delete("/api/keys/" + created.json().path("id").asText(), session).status()).isEqualTo(204);
+        assertError(post(server, headers, Map.of("jsonrpc", "2.0", "id", 32, "method", "tools/list")), 401, "unauthorized");
     }
 
     @Test
