@@ -208,6 +208,8 @@ abstract class McpHttpKit {
                 "source", "print(open('answer.txt').read())"));
         assertThat(refusedRun.isError()).isTrue();
         assertThat(structured(call(client, "close_session", Map.of("session_id", id)))).isNotNull();
+        // One left open: stopping the server closes it (stop() checks that no sandbox process is left).
+        structured(call(client, "create_session", Map.of("language", "python")));
     }
 
     // ---- the gate, with the JDK's HTTP client ----

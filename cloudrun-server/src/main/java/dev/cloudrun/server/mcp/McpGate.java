@@ -31,6 +31,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -103,7 +104,7 @@ final class McpGate implements Filter {
             }
             request.setAttribute(USER_ATTRIBUTE, key.userId());
             if (!"POST".equals(request.getMethod())) {
-                chain.doFilter(request, new OwnerRecording(response, key.userId()));
+                chain.doFilter(request, new GuardedResponse(response, key.userId(), () -> { }));
                 if ("DELETE".equals(request.getMethod()) && session != null && response.getStatus() == 200) {
                     forget(session);
                 }
@@ -136,8 +137,14 @@ final class McpGate implements Filter {
                     body = object.toString().getBytes(StandardCharsets.UTF_8);
                 }
             }
-            // The SDK answers a tools/call on this thread: when the chain returns, the run is over.
-            chain.doFilter(new ReadBody(request, body), new OwnerRecording(response, key.userId()));
+            // The SDK answers a tools/call on this thread: when the chain returns, the run is over. The slot is
+            // given back as the answer goes out, so that a client's next call never meets its own finished run.
+            RunQuota.Permit held = permit;
+            chain.doFilter(new ReadBody(request, body), new GuardedResponse(response, key.userId(), () -> {
+                if (held != null) {
+                    held.release();
+                }
+            }));
         } catch (ApiError e) {
             refuse(response, e);
         } finally {
@@ -230,13 +237,44 @@ final class McpGate implements Filter {
         response.getOutputStream().write(body);
     }
 
-    /** Records who opened a session when the SDK names it, before the answer can reach the client. */
-    private final class OwnerRecording extends HttpServletResponseWrapper {
+    /**
+     * Records who opened a session when the SDK names it, and sees the JSON-RPC answer go out, both before the
+     * client can read them.
+     */
+    private final class GuardedResponse extends HttpServletResponseWrapper {
+        /** How the SDK's servlet starts the event of a JSON-RPC response (Jackson writes the record's fields in order). */
+        private static final String ANSWER_EVENT = "data: {\"jsonrpc\":\"2.0\",\"id\":";
         private final String userId;
+        private final Runnable onAnswer;
+        private PrintWriter writer;
 
-        OwnerRecording(HttpServletResponse response, String userId) {
+        GuardedResponse(HttpServletResponse response, String userId, Runnable onAnswer) {
             super(response);
             this.userId = userId;
+            this.onAnswer = onAnswer;
+        }
+
+        @Override
+        public synchronized PrintWriter getWriter() throws IOException {
+            if (writer == null) {
+                PrintWriter inner = super.getWriter();
+                writer = new PrintWriter(inner) {
+                    @Override
+                    public void write(String text) {
+                        if (text.startsWith(ANSWER_EVENT)) {
+                            onAnswer.run();
+                        }
+                        super.write(text);
+                    }
+
+                    @Override
+                    public boolean checkError() {
+                        // The SDK learns of a client gone from the servlet's writer, which swallows the exception.
+                        return super.checkError() || inner.checkError();
+                    }
+                };
+            }
+            return writer;
         }
 
         @Override
