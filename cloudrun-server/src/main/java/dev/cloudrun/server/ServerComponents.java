@@ -42,6 +42,7 @@ import dev.cloudrun.server.grading.CallbackSigner;
 import dev.cloudrun.server.grading.GradingApi;
 import dev.cloudrun.server.keys.ApiKeyRoutes;
 import dev.cloudrun.server.keys.ApiKeyService;
+import dev.cloudrun.server.mcp.McpEndpoint;
 import dev.cloudrun.server.projects.ProjectRoutes;
 import dev.cloudrun.server.projects.ProjectService;
 import dev.cloudrun.server.runs.RunQuota;
@@ -85,6 +86,8 @@ final class ServerComponents implements AutoCloseable {
     private AiRoutes ai;
     private GradingApi grading;
     private WorkspaceRegistry workspaces;
+    /** The agents' MCP endpoint at /mcp, or null when it is off or there is no sandbox. */
+    private McpEndpoint mcp;
 
     ServerComponents(ServerConfig config) {
         Clock clock = Clock.systemUTC();
@@ -150,12 +153,19 @@ final class ServerComponents implements AutoCloseable {
             long maxBatchBytes = Math.max(maxRequestBytes, 32L * 1024 * 1024);
             String judge0Path = config.compat().judge0Path();
             ErrorShapes tooLargeShapes = compatShapes(config.compat(), judge0Path);
+            long maxMcpBytes = McpEndpoint.maxRequestBytes(McpEndpoint.policy(config.mcp()));
             EdgeFilter edge = new EdgeFilter(hosts, maxRequestBytes,
                     Map.of("/api/problems", maxProblemBytes, "/api/submissions/batch", maxBatchBytes,
-                            judge0Path + "/submissions/batch", maxBatchBytes), tooLargeShapes);
+                            judge0Path + "/submissions/batch", maxBatchBytes, McpEndpoint.PATH, maxMcpBytes), tooLargeShapes);
             AuthRoutes authRoutes = new AuthRoutes(auth, clients);
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
+            if (config.mcp().enabled() && runner != null) {
+                this.mcp = McpEndpoint.create(runner, config.mcp(), apiKeys, quota, guards, clients);
+            } else if (config.mcp().enabled()) {
+                LOG.warn("no sandbox: /mcp is not served");
+            }
+            McpEndpoint mcpEndpoint = this.mcp;
             CallbackSigner signer = new CallbackSigner(serverSecret);
             ApiKeyRoutes keyRoutes = new ApiKeyRoutes(apiKeys, authRoutes, signer::signingSecret);
             CallbackFence fence = new CallbackFence(config.grading().callbackAllowPrivate());
@@ -168,8 +178,12 @@ final class ServerComponents implements AutoCloseable {
                 javalin.jsonMapper(new JavalinJackson(Json.MAPPER, false));
                 // The edge filter enforces each path's limit; this is the largest of them.
                 javalin.http.maxRequestSize = Math.max(maxRequestBytes, Math.max(maxProblemBytes, maxBatchBytes));
-                javalin.jetty.modifyServletContextHandler(handler -> handler.addFilter(new FilterHolder(edge), "/*",
-                        EnumSet.of(DispatcherType.REQUEST)));
+                javalin.jetty.modifyServletContextHandler(handler -> {
+                    handler.addFilter(new FilterHolder(edge), "/*", EnumSet.of(DispatcherType.REQUEST));
+                    if (mcpEndpoint != null) {
+                        mcpEndpoint.mount(handler);
+                    }
+                });
                 javalin.router.ignoreTrailingSlashes = true;
                 WebAssets.configure(javalin);
                 javalin.jetty.modifyWebSocketServletFactory(factory -> {
@@ -340,6 +354,9 @@ final class ServerComponents implements AutoCloseable {
         }
         if (workspaces != null) {
             workspaces.close();
+        }
+        if (mcp != null) {
+            mcp.close();
         }
         if (runner != null) {
             runner.close();

@@ -37,6 +37,7 @@ public final class ServerConfig {
     private final GradingSettings grading;
     private final CompatSettings compat;
     private final WorkspaceSettings workspaces;
+    private final McpSettings mcp;
     private final String shown;
 
     private ServerConfig(Map<String, String> texts) {
@@ -56,6 +57,7 @@ public final class ServerConfig {
         this.grading = GradingSettings.from(values);
         this.compat = CompatSettings.from(values);
         this.workspaces = WorkspaceSettings.from(values);
+        this.mcp = McpSettings.from(values);
         Map<String, String> shownValues = new TreeMap<>();
         for (Setting<?> setting : Settings.all()) {
             shownValues.put(setting.name(), setting.display(texts.getOrDefault(setting.name(), setting.defaultText())));
@@ -157,6 +159,11 @@ public final class ServerConfig {
     /** @return the terminal workspaces' limits */
     public WorkspaceSettings workspaces() {
         return workspaces;
+    }
+
+    /** @return the MCP endpoint's settings */
+    public McpSettings mcp() {
+        return mcp;
     }
 
     /** @return the run WebSocket's limits */

@@ -253,6 +253,23 @@ public final class Settings {
     static final Setting<Integer> TERMINAL_REATTACH_SECONDS = declare(Setting.integer("CLOUDRUN_TERMINAL_REATTACH_SECONDS", 60, 1,
             MAX, "a terminal whose socket dropped waits this long for the client to re-attach, then is hung up"));
 
+    // MCP for agents (docs/agents.md)
+    static final Setting<Boolean> MCP_ENABLED = declare(Setting.flag("CLOUDRUN_MCP_ENABLED", true,
+            "serve the MCP tools over streamable HTTP at `/mcp`, for API keys with scope `run`; `false`: not served"));
+    static final Setting<Integer> MCP_SESSIONS_PER_USER = declare(Setting.integer("CLOUDRUN_MCP_SESSIONS_PER_USER", 4, 1, MAX,
+            "MCP sessions (`create_session`) one user may have open at once, all their keys together"));
+    static final Setting<Integer> MCP_MAX_SESSIONS = declare(Setting.integer("CLOUDRUN_MCP_MAX_SESSIONS", 32, 1, MAX,
+            "MCP sessions open on this server at once"));
+    static final Setting<Integer> MCP_SESSION_IDLE_MINUTES = declare(Setting.integer("CLOUDRUN_MCP_SESSION_IDLE_MINUTES", 10, 1,
+            MAX, "an MCP session nobody used for this long is closed, its files removed"));
+    static final Setting<Boolean> MCP_NETWORK_ALLOWED = declare(Setting.flag("CLOUDRUN_MCP_NETWORK_ALLOWED", false,
+            "agents may ask for network (`network: true`), behind the same fence as runs"));
+    static final Setting<Integer> MCP_MAX_SOURCE_BYTES = declare(Setting.integer("CLOUDRUN_MCP_MAX_SOURCE_BYTES", 256 * 1024, 1,
+            MAX, "largest program source an MCP call may carry, in bytes").shownDefault("256 KiB"));
+    static final Setting<Integer> MCP_MAX_FILE_BYTES = declare(Setting.integer("CLOUDRUN_MCP_MAX_FILE_BYTES", 1024 * 1024, 1,
+            MAX, "largest file an MCP call may carry, in bytes; with the source cap it bounds the request body (413"
+                    + " `payload_too_large`)").shownDefault("1 MiB"));
+
     // AI assistant (docs/ai.md)
     static final Setting<Boolean> AI_ENABLED = declare(Setting.flag("CLOUDRUN_AI_ENABLED", true,
             "the operator's off switch: `false` answers 503 `ai_disabled`"));

@@ -98,9 +98,24 @@ public final class RequestGuards {
     }
 
     private void checkRate(Context ctx) {
-        requestsPerIp.tryAcquire(clients.of(ctx)).ifPresent(wait -> {
+        checkRate(clients.of(ctx));
+    }
+
+    /**
+     * Counts one request against the per-address rate, for endpoints that Javalin does not route (a servlet).
+     *
+     * @param address the client's address
+     * @throws ApiError 429 {@code rate_limited} when the address is over its rate
+     */
+    public void checkRate(String address) {
+        requestsPerIp.tryAcquire(address).ifPresent(wait -> {
             throw ApiError.tooManyRequests("rate_limited", "too many requests from this address; slow down", wait);
         });
+    }
+
+    /** @return the allowed origins */
+    public OriginPolicy origins() {
+        return origins;
     }
 
     /** Forgets idle addresses. */
