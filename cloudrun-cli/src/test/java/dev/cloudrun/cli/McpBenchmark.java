@@ -15,8 +15,9 @@ import java.util.Map;
 
 /**
  * A benchmark, not a test (it asserts nothing): {@code run_code} latency over stdio
- * ({@code cloudrun mcp} as a child process, the MCP Java SDK's client) against the same run through
- * the SDK in this JVM, and the memory an idle session costs, as sessions per GiB.
+ * ({@code cloudrun mcp} as a child process, the MCP Java SDK's client) and over streamable HTTP (the
+ * IDE server's {@code /mcp} in this JVM, with an API key, the SDK's HTTP client transport) against
+ * the same run through the SDK in this JVM, and the memory an idle session costs, as sessions per GiB.
  *
  * <pre>./cloudrun bench mcp [--backend local|docker] [--runs N] [--sessions K]</pre>
  */
@@ -80,6 +81,76 @@ public final class McpBenchmark {
                     median(overStdio) - median(direct));
             sessionsPerGiB(server, sessions, backend);
         }
+        long[] overHttp = overHttp(backend, runs);
+        System.out.printf(Locale.ROOT, "  run_code over HTTP:    median %6.1f ms  p90 %6.1f ms  (/mcp of a server in this JVM)%n",
+                median(overHttp), p90(overHttp));
+        System.out.printf(Locale.ROOT, "  MCP over HTTP adds:    median %6.1f ms over the same SDK run%n",
+                median(overHttp) - median(direct));
+    }
+
+    /** Times run_code through a real server's /mcp, with an API key of scope run. */
+    private static long[] overHttp(String backend, int runs) throws Exception {
+        Path dataDir = Files.createTempDirectory("cloudrun-mcp-bench");
+        Map<String, String> settings = new java.util.HashMap<>();
+        settings.put("CLOUDRUN_PORT", "0");
+        settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
+        settings.put("CLOUDRUN_BACKEND", backend);
+        settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
+        settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "100000");
+        settings.put("CLOUDRUN_IP_RUNS_PER_MINUTE", "100000");
+        dev.cloudrun.server.CloudRunServer server = dev.cloudrun.server.CloudRunServer.create(
+                dev.cloudrun.server.config.ServerConfig.of(settings)).start();
+        String base = "http://127.0.0.1:" + server.port();
+        try {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String name = "bench" + Long.toHexString(System.nanoTime());
+            String token = json.readTree(post(http, json, base + "/api/auth/register", null, Map.of("username", name,
+                    "email", name + "@example.com", "password", "correct horse battery"))).path("token").asText();
+            String key = json.readTree(post(http, json, base + "/api/keys", token, Map.of("name", "bench",
+                    "scopes", List.of("run")))).path("key").asText();
+            io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport transport =
+                    io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp")
+                            .jsonMapper(new io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper(json))
+                            .httpRequestCustomizer((builder, method, uri, body, context) ->
+                                    builder.header("Authorization", "Bearer " + key))
+                            .build();
+            io.modelcontextprotocol.client.McpSyncClient client = io.modelcontextprotocol.client.McpClient.sync(transport)
+                    .requestTimeout(java.time.Duration.ofSeconds(60)).build();
+            try {
+                client.initialize();
+                long[] times = new long[runs];
+                for (int i = -3; i < runs; i++) {
+                    long start = System.nanoTime();
+                    Map<String, Object> answer = McpTestServer.structured(client.callTool(
+                            io.modelcontextprotocol.spec.McpSchema.CallToolRequest.builder().name("run_code")
+                                    .arguments(Map.of("language", "python", "source", PROGRAM)).build()));
+                    if (i >= 0) {
+                        times[i] = System.nanoTime() - start;
+                    }
+                    check("hello\n".equals(answer.get("stdout")), "run_code over HTTP printed " + answer);
+                }
+                return times;
+            } finally {
+                client.closeGracefully();
+            }
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static String post(java.net.http.HttpClient http, com.fasterxml.jackson.databind.ObjectMapper json, String url,
+                               String token, Map<String, Object> body) throws Exception {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        java.net.http.HttpResponse<String> response = http.send(request.build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        check(response.statusCode() / 100 == 2, url + " answered " + response.statusCode() + ": " + response.body());
+        return response.body();
     }
 
     private static void sessionsPerGiB(McpTestServer server, int count, String backend)

@@ -490,4 +490,17 @@ abstract class McpHttpKit {
         }
         assertError(post(limited, Map.of(), initializeMessage()), 429, "rate_limited");
     }
+
+    @Test
+    void a_stopped_server_leaves_no_thread_that_keeps_the_jvm_alive() {
+        CloudRunServer own = startServer(Map.of());
+        ApiClient ownApi = new ApiClient(base(own));
+        String key = key(ownApi, register(ownApi), List.of("run"));
+        assertThat(rawSession(own, key)).isNotBlank();
+        own.stop();
+        servers.remove(own);
+        // The MCP SDK's session sweeper runs on a Reactor single scheduler that its close never disposes.
+        assertThat(Thread.getAllStackTraces().keySet()).filteredOn(Thread::isAlive).filteredOn(thread -> !thread.isDaemon())
+                .extracting(Thread::getName).noneMatch(name -> name.startsWith("streamable-http-server-transport"));
+    }
 }

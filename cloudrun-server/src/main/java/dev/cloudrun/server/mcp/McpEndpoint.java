@@ -45,6 +45,7 @@ public final class McpEndpoint implements AutoCloseable {
 
     private McpEndpoint(CodeRunner runner, McpPolicy policy, ApiKeyService keys, RunQuota quota, RequestGuards guards,
                         ClientAddress clients) {
+        DaemonSingleSchedulers.install();
         long maxBody = maxRequestBytes(policy);
         RunCancellations cancellations = new RunCancellations();
         this.gate = new McpGate(keys, quota, guards, clients, cancellations, maxBody);
