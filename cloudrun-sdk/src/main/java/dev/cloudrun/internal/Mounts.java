@@ -27,36 +27,9 @@ public final class Mounts {
      * @throws IOException if {@code mount} fails
      */
     public static void mountTmpfs(Path target, long sizeBytes, int uid, int gid, String mode) throws IOException {
-        run(List.of("mount", "-t", "tmpfs", "-o", tmpfsOptions(sizeBytes, uid, gid, mode), "cloudrun-work",
-                target.toString()));
-    }
-
-    /**
-     * Mounts a fresh tmpfs and makes a FIFO at its root, in one host command: a shell that mounts,
-     * then replaces itself with {@code mkfifo}. The FIFO belongs to the caller (root); nothing else
-     * is in the new file system yet, so nobody can have planted anything at its name.
-     *
-     * @param target an empty folder
-     * @param sizeBytes its size
-     * @param uid the owner of its root
-     * @param gid the group of its root
-     * @param mode the mode of its root, such as {@code 0700}
-     * @param fifoName the FIFO's file name (one path element)
-     * @param fifoMode the FIFO's mode, such as {@code 0644}
-     * @throws IOException if the mount or {@code mkfifo} fails (the tmpfs may be mounted then: unmount it)
-     */
-    public static void mountTmpfsWithFifo(Path target, long sizeBytes, int uid, int gid, String mode, String fifoName,
-                                          String fifoMode) throws IOException {
-        if (fifoName.isEmpty() || fifoName.contains("/") || fifoName.equals(".") || fifoName.equals("..")) {
-            throw new IllegalArgumentException("fifoName must be one path element, was '" + fifoName + "'");
-        }
-        run(List.of("/bin/sh", "-c", "mount -t tmpfs -o \"$1\" cloudrun-work \"$2\" && exec mkfifo -m \"$3\" \"$4\"",
-                "cloudrun-mount", tmpfsOptions(sizeBytes, uid, gid, mode), target.toString(), fifoMode,
-                target.resolve(fifoName).toString()));
-    }
-
-    private static String tmpfsOptions(long sizeBytes, int uid, int gid, String mode) {
-        return "size=" + sizeBytes + ",mode=" + mode + ",uid=" + uid + ",gid=" + gid + ",nosuid,nodev";
+        run(List.of("mount", "-t", "tmpfs", "-o",
+                "size=" + sizeBytes + ",mode=" + mode + ",uid=" + uid + ",gid=" + gid + ",nosuid,nodev",
+                "cloudrun-work", target.toString()));
     }
 
     /**

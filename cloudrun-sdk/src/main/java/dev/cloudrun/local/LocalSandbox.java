@@ -83,7 +83,7 @@ final class LocalSandbox implements Sandbox {
     }
 
     static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend) {
-        return create(spec, backend, null, null);
+        return create(spec, backend, null);
     }
 
     /**
@@ -94,14 +94,10 @@ final class LocalSandbox implements Sandbox {
      * @param cgroupParent the name of the workspace's cgroup
      */
     static LocalSandbox createForWorkspace(SandboxSpec spec, LocalSandboxBackend backend, String cgroupParent) {
-        return create(spec, backend, cgroupParent, null);
+        return create(spec, backend, cgroupParent);
     }
 
-    /**
-     * @param fifo a FIFO to make in the workspace (mode 0644, root's), or null: when root, the same
-     *     host command that mounts the workspace's tmpfs makes it, which saves a process per sandbox
-     */
-    private static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend, String cgroupParent, String fifo) {
+    private static LocalSandbox create(SandboxSpec spec, LocalSandboxBackend backend, String cgroupParent) {
         Path dir = backend.instanceDir().resolve(spec.runId());
         Path work = dir.resolve("work");
         boolean root = backend.tools().root();
@@ -111,17 +107,7 @@ final class LocalSandbox implements Sandbox {
             Files.createDirectory(work, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             if (root) {
                 int uid = backend.options().sandboxUid();
-                if (fifo == null) {
-                    Mounts.mountTmpfs(work, spec.workspaceBytes(), uid, uid, "0700");
-                } else {
-                    try {
-                        Mounts.mountTmpfsWithFifo(work, spec.workspaceBytes(), uid, uid, "0700", fifo, "0644");
-                    } catch (IOException e) {
-                        // The mount may have worked and only mkfifo failed: then it must be unmounted.
-                        mounted = !Mounts.under(work).isEmpty();
-                        throw e;
-                    }
-                }
+                Mounts.mountTmpfs(work, spec.workspaceBytes(), uid, uid, "0700");
                 mounted = true;
             }
             writeAccounts(dir);
@@ -286,19 +272,16 @@ final class LocalSandbox implements Sandbox {
      * @param step the run step to start, exactly as the run will ask for it
      */
     static LocalSandbox prestart(SandboxSpec stand, LocalSandboxBackend backend, String mainFile, StepSpec step) {
-        boolean root = backend.tools().root();
-        LocalSandbox sandbox = create(stand, backend, null, root ? mainFile : null);
+        LocalSandbox sandbox = create(stand, backend);
         java.nio.channels.FileChannel fifo = null;
         try {
             Path main = sandbox.work.resolve(mainFile);
-            if (!root) {
-                dev.cloudrun.internal.HostCommand.Result made = dev.cloudrun.internal.HostCommand.run(
-                        List.of("mkfifo", "-m", "0644", main.toString()), java.time.Duration.ofSeconds(10));
-                if (made.exitCode() != 0) {
-                    throw new IOException("mkfifo failed: " + made.output().strip());
-                }
+            dev.cloudrun.internal.HostCommand.Result made = dev.cloudrun.internal.HostCommand.run(
+                    List.of("mkfifo", "-m", "0644", main.toString()), java.time.Duration.ofSeconds(10));
+            if (made.exitCode() != 0) {
+                throw new IOException("mkfifo failed: " + made.output().strip());
             }
-            if (root) {
+            if (backend.tools().root()) {
                 chown(main, backend.options().sandboxUid());
             }
             // Read-write: the open blocks neither here nor in the interpreter, which then waits in read().
