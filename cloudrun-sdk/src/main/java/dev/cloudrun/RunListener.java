@@ -1,5 +1,6 @@
 package dev.cloudrun;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -22,12 +23,28 @@ public interface RunListener {
 
     /**
      * Raw bytes the program wrote, exactly as written, in order per stream. The array is the
-     * listener's to keep.
+     * listener's to keep: CloudRun copies each chunk for it. To consume a large output without
+     * that copy, implement {@link #onOutput(StreamKind, ByteBuffer)} instead.
      *
      * @param stream which stream the bytes came from
      * @param chunk the bytes; never empty
      */
     default void onOutput(StreamKind stream, byte[] chunk) { }
+
+    /**
+     * The same raw bytes as {@link #onOutput(StreamKind, byte[])}, as a read-only view of the bytes
+     * CloudRun read, without copying them: the fastest way to consume output (a listener that
+     * forwards it to a socket or a file, or counts it). The view's position is 0 and its limit the
+     * chunk's length. It is valid only during the call, since the bytes behind it may be a
+     * buffer CloudRun reuses: copy what you keep ({@code chunk.get(array)}). The result's
+     * {@link RunResult#stdout()} still holds the whole output.
+     *
+     * <p>A listener that implements both methods gets each chunk in both, this one first.
+     *
+     * @param stream which stream the bytes came from
+     * @param chunk a read-only view of the bytes; never empty
+     */
+    default void onOutput(StreamKind stream, ByteBuffer chunk) { }
 
     /**
      * The same output decoded as UTF-8. A character split across chunks is held back until it is

@@ -170,6 +170,7 @@ final class InterpreterCell {
 
     private void tell(StreamKind kind, byte[] data) {
         try {
+            listener.onOutput(kind, java.nio.ByteBuffer.wrap(data).asReadOnlyBuffer());
             listener.onOutput(kind, data.clone());
             String text = (kind == StreamKind.STDOUT ? outText : errText).decode(data, 0, data.length);
             if (!text.isEmpty()) {

@@ -3,6 +3,8 @@ package dev.cloudrun.internal;
 import dev.cloudrun.Phase;
 import dev.cloudrun.RunListener;
 import dev.cloudrun.StreamKind;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,12 +17,14 @@ final class ListenerGate {
     private final RunListener listener;
     private final String runId;
     private final boolean wantsBytes;
+    private final boolean wantsViews;
     private final boolean wantsText;
 
     ListenerGate(RunListener listener, String runId) {
         this.listener = listener;
         this.runId = runId;
         this.wantsBytes = overrides(listener, "onOutput", byte[].class);
+        this.wantsViews = overrides(listener, "onOutput", ByteBuffer.class);
         this.wantsText = overrides(listener, "onText", String.class);
     }
 
@@ -30,6 +34,19 @@ final class ListenerGate {
      */
     boolean wantsBytes() {
         return wantsBytes;
+    }
+
+    /**
+     * @return whether the listener has its own {@link RunListener#onOutput(StreamKind, ByteBuffer)},
+     *     which gets a view of each chunk instead of a copy
+     */
+    boolean wantsViews() {
+        return wantsViews;
+    }
+
+    /** @return whether the listener reads raw chunks in either form, so they must be handed over at all */
+    boolean wantsRaw() {
+        return wantsBytes || wantsViews;
     }
 
     /**
@@ -82,13 +99,23 @@ final class ListenerGate {
     }
 
     /**
-     * @param chunk raw bytes, or null when only held-back text is flushed (or the listener does not want them)
+     * Hands a chunk to the listener in the forms it has methods for: a read-only view of the
+     * caller's bytes (valid during the call only), a copy of its own, and the text.
+     *
+     * @param buffer holds the raw bytes, or null when only held-back text is flushed
+     * @param offset where the chunk starts in {@code buffer}
+     * @param length the chunk's length
      * @param text the chunk decoded, or null when the listener does not want it ({@link #wantsText})
      */
-    synchronized void output(StreamKind kind, byte[] chunk, String text) {
+    synchronized void output(StreamKind kind, byte[] buffer, int offset, int length, String text) {
         try {
-            if (chunk != null) {
-                listener.onOutput(kind, chunk);
+            if (buffer != null && length > 0) {
+                if (wantsViews) {
+                    listener.onOutput(kind, ByteBuffer.wrap(buffer, offset, length).slice().asReadOnlyBuffer());
+                }
+                if (wantsBytes) {
+                    listener.onOutput(kind, Arrays.copyOfRange(buffer, offset, offset + length));
+                }
             }
             if (text != null && !text.isEmpty()) {
                 listener.onText(kind, text);

@@ -4,17 +4,18 @@ import dev.cloudrun.StreamKind;
 import dev.cloudrun.spi.OutputSink;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
  * The sink of one step: captures each chunk up to the output cap, passes it to the listener raw
- * (a copy of its own) and as UTF-8 text, each only if the listener has that method, and calls
+ * (a read-only view, or a copy of its own) and as UTF-8 text, each only if the listener has that method, and calls
  * {@code onLimit} the moment the cap is crossed. Thread-safe (stdout and stderr arrive on different threads).
  *
  * <p>A backend that hands over its pipes ({@link #drain}) has them read straight into the capture,
- * so a chunk is copied once on its way (into the listener's array) besides the read itself.
+ * so a chunk is copied once on its way (into the listener's array) besides the read itself, and not
+ * at all for a listener that takes views ({@link dev.cloudrun.RunListener#onOutput(StreamKind, java.nio.ByteBuffer)}):
+ * its view is of the captured bytes.
  */
 final class OutputCollector implements OutputSink {
     private final ListenerGate listener;
@@ -143,13 +144,12 @@ final class OutputCollector implements OutputSink {
      * the lock, so chunks reach it in capture order.
      */
     private void publish(StreamKind kind, byte[] buffer, int offset, int length) {
-        if (!listener.wantsBytes() && !listener.wantsText()) {
+        if (!listener.wantsRaw() && !listener.wantsText()) {
             return;
         }
-        byte[] chunk = listener.wantsBytes() ? Arrays.copyOfRange(buffer, offset, offset + length) : null;
         String text = listener.wantsText()
                 ? decoders.computeIfAbsent(kind, k -> new Utf8ChunkDecoder()).decode(buffer, offset, length) : null;
-        listener.output(kind, chunk, text);
+        listener.output(kind, listener.wantsRaw() ? buffer : null, offset, length, text);
     }
 
     private OutputCapture capture(StreamKind kind) {
@@ -161,7 +161,7 @@ final class OutputCollector implements OutputSink {
         decoders.forEach((kind, decoder) -> {
             String rest = decoder.finish();
             if (!rest.isEmpty()) {
-                listener.output(kind, null, rest);
+                listener.output(kind, null, 0, 0, rest);
             }
         });
     }

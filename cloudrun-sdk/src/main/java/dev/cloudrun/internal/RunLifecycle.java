@@ -270,7 +270,8 @@ final class RunLifecycle {
     private void replay(CompileCache.Entry cached) {
         String output = cached.compilerOutput();
         if (!output.isEmpty()) {
-            listener.output(StreamKind.COMPILER, output.getBytes(StandardCharsets.UTF_8), output);
+            byte[] bytes = output.getBytes(StandardCharsets.UTF_8);
+            listener.output(StreamKind.COMPILER, bytes, 0, bytes.length, output);
         }
     }
 
