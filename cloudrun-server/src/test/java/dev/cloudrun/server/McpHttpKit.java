@@ -39,8 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@code /mcp} on a real server (local sandbox, real programs), written once and run on each
- * database (see the subclasses): the MCP Java SDK's own client over its streamable HTTP transport
+ * {@code /mcp} on a real server (real sandboxes, real programs), written once and run on each
+ * database and backend (see the subclasses): the MCP Java SDK's own client over its streamable HTTP transport
  * with an API key, as an agent connects, and the JDK's HTTP client for what that client does not
  * do (cancelling, forged headers, oversize bodies).
  */
@@ -62,6 +62,15 @@ abstract class McpHttpKit {
     /** Called once every server has stopped: drop what {@link #databaseSettings()} made. */
     void serversStopped() { }
 
+    /** @return the sandbox backend ({@code CLOUDRUN_BACKEND}); local unless a subclass says otherwise */
+    String backend() {
+        return "local";
+    }
+
+    /** A backend's own leak check after the servers stopped (the local backend's processes are checked as well). */
+    void assertNothingLeftInTheBackend() {
+    }
+
     private CloudRunServer startServer(Map<String, String> extra) {
         try {
             Path dataDir = Files.createTempDirectory("cloudrun-mcp-http");
@@ -69,7 +78,7 @@ abstract class McpHttpKit {
             Map<String, String> settings = new HashMap<>(databaseSettings());
             settings.put("CLOUDRUN_PORT", "0");
             settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
-            settings.put("CLOUDRUN_BACKEND", "local");
+            settings.put("CLOUDRUN_BACKEND", backend());
             settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
             settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
             settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
@@ -87,6 +96,8 @@ abstract class McpHttpKit {
     void start() {
         server = startServer(Map.of());
         api = new ApiClient(base(server));
+        // The kit's backend, not a fallback to another one.
+        assertThat(api.get("/api/health", null).json().path("sandbox").path("backend").asText()).isEqualTo(backend());
     }
 
     @AfterEach
@@ -100,6 +111,7 @@ abstract class McpHttpKit {
         servers.forEach(CloudRunServer::stop);
         serversStopped();
         ServerTestKit.assertNoSandboxProcessesLeft();
+        assertNothingLeftInTheBackend();
         for (Path dir : dataDirs) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
