@@ -277,6 +277,9 @@ abstract class McpHttpKit {
         // One run, one record: GET /api/runs/{id} finds it, and another user sees none of them.
         assertThat(api.get("/api/runs/" + onceRun.path("id").asText(), account.token()).json().path("via").asText())
                 .isEqualTo("mcp");
+        // The agent got the output in the answer: the history keeps none.
+        assertThat(api.get("/api/runs/" + onceRun.path("id").asText() + "/output", account.token()).json()
+                .path("kept").asBoolean()).isFalse();
         assertThat(history(register(api))).isEmpty();
         structured(call(client, "close_session", Map.of("session_id", id)));
     }
@@ -530,9 +533,12 @@ abstract class McpHttpKit {
                 "source", silentProgram(marker), "limits", Map.of("wall_time_seconds", 50)), marker);
         assertThat(history(account.token())).singleElement()
                 .satisfies(run -> assertThat(run.path("status").asText()).isEqualTo("RUNNING"));
+        long closedAt = System.nanoTime();
         socket.close();
         // The program would sleep 29 s more: the server notices the closed connection at its next keep-alive.
         await().atMost(Duration.ofSeconds(15)).until(() -> liveProcesses("sleep " + marker) == 0);
+        System.out.printf("%s: the run's process ended %d ms after the client closed its connection%n", backend(),
+                (System.nanoTime() - closedAt) / 1_000_000);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(history(account.token())).singleElement()
                 .satisfies(run -> assertThat(run.path("status").asText()).isEqualTo("CANCELLED")));
     }
