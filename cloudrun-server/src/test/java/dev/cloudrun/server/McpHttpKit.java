@@ -541,6 +541,11 @@ abstract class McpHttpKit {
                 (System.nanoTime() - closedAt) / 1_000_000);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(history(account.token())).singleElement()
                 .satisfies(run -> assertThat(run.path("status").asText()).isEqualTo("CANCELLED")));
+        // The MCP session stays: the client goes on with it on a new connection.
+        HttpResponse<String> next = post(server, Map.of("Authorization", "Bearer " + account.key(), "Mcp-Session-Id",
+                session), Map.of("jsonrpc", "2.0", "id", 41, "method", "tools/list"));
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(next.body()).contains("run_code");
     }
 
     @Test
