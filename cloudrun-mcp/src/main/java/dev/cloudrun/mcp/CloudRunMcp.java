@@ -62,11 +62,13 @@ public final class CloudRunMcp implements AutoCloseable {
     private final McpPolicy policy;
     private final Function<McpSyncServerExchange, String> clientOf;
     private final RunCancellations cancellations;
+    private final RunJournal journal;
     private final AgentSessions sessions;
     private final LanguageVersions versions;
 
     private CloudRunMcp(CodeRunner runner, McpPolicy policy, Function<McpSyncServerExchange, String> clientOf,
-                        RunCancellations cancellations) {
+                        RunCancellations cancellations, RunJournal journal) {
+        this.journal = journal;
         this.runner = runner;
         this.policy = policy;
         this.clientOf = clientOf;
@@ -85,7 +87,22 @@ public final class CloudRunMcp implements AutoCloseable {
      */
     public static CloudRunMcp create(CodeRunner runner, McpPolicy policy, Function<McpSyncServerExchange, String> clientOf,
                                      RunCancellations cancellations) {
-        return new CloudRunMcp(runner, policy, clientOf, cancellations);
+        return create(runner, policy, clientOf, cancellations, RunJournal.NONE);
+    }
+
+    /**
+     * As {@link #create(CodeRunner, McpPolicy, Function, RunCancellations)}, telling each run to a history.
+     *
+     * @param runner runs the code (not closed by this object)
+     * @param policy what agents may ask for
+     * @param clientOf who a call comes from, for session ownership
+     * @param cancellations where the transport reports {@code notifications/cancelled}
+     * @param journal hears of each run's start and end
+     * @return the tools and resources
+     */
+    public static CloudRunMcp create(CodeRunner runner, McpPolicy policy, Function<McpSyncServerExchange, String> clientOf,
+                                     RunCancellations cancellations, RunJournal journal) {
+        return new CloudRunMcp(runner, policy, clientOf, cancellations, journal);
     }
 
     /**
@@ -230,7 +247,16 @@ public final class CloudRunMcp implements AutoCloseable {
         ProgressRelay progress = ProgressRelay.of(exchange, call);
         try (Execution execution = runner.start(request, progress);
              RunCancellations.Registration ignored = cancellations.register(tag(call), execution::cancel)) {
-            return reply(execution.await());
+            RunJournal.Entry entry = journal.started(exchange, "run_code", execution.id(), language.id(), null);
+            RunResult result;
+            try {
+                result = execution.await();
+            } catch (RuntimeException e) {
+                entry.finished(failed(language.id(), e));
+                throw e;
+            }
+            entry.finished(result);
+            return reply(result);
         }
     }
 
@@ -365,7 +391,8 @@ public final class CloudRunMcp implements AutoCloseable {
         if (stdin != null) {
             request = request.withStdin(sized("stdin", stdin));
         }
-        return reply(runInWorkspace(session, request, ProgressRelay.of(exchange, call), tag(call)));
+        return reply(runInWorkspace(exchange, "run_in_session", session, request, ProgressRelay.of(exchange, call),
+                tag(call)));
     }
 
     /**
@@ -395,16 +422,28 @@ public final class CloudRunMcp implements AutoCloseable {
         Duration timeLimit = limits(args.optionalObject("limits")).wallTime();
         Interpreter interpreter = session.interpreter();
         CellResult cell;
+        RunJournal.Entry entry = journal.started(exchange, "run_in_session", "cell-" + java.util.UUID.randomUUID(),
+                "python", mainFile);
         try (RunCancellations.Registration ignored = cancellations.register(tag(call), session::endInterpreter)) {
             cell = interpreter.execute(code, timeLimit, ProgressRelay.of(exchange, call));
         } catch (CloudRunException e) {
             if (!interpreter.isAlive() && session.workspace().isOpen()) {
                 // Cancelled while the interpreter started, or it was closed under this call.
+                entry.finished(RunResult.builder(dev.cloudrun.Status.CANCELLED).language("python")
+                        .message("cancelled: " + e.getMessage()).build());
                 return structured(Map.of("status", "CANCELLED", "interpreter_ended", true,
                         "message", "cancelled: " + e.getMessage()), false);
             }
+            entry.finished(failed("python", e));
+            throw e;
+        } catch (RuntimeException e) {
+            entry.finished(failed("python", e));
             throw e;
         }
+        entry.finished(RunResult.builder(cell.status()).language("python").exitCode(cell.exitCode())
+                .signal(cell.signal()).wallTime(cell.wallTime())
+                .stdout(cell.stdout().getBytes(StandardCharsets.UTF_8), false)
+                .stderr(cell.stderr().getBytes(StandardCharsets.UTF_8), false).message(cell.message()).build());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("status", cell.status().name());
         answer.put("stdout", cut(cell.stdout()));
@@ -422,15 +461,37 @@ public final class CloudRunMcp implements AutoCloseable {
         return structured(answer, cell.status() == dev.cloudrun.Status.INTERNAL_ERROR);
     }
 
-    /** Runs in the session; a cancellation interrupts the waiting thread, which cancels the run. */
-    private RunResult runInWorkspace(AgentSessions.Session session, RunRequest request, ProgressRelay progress, String tag) {
+    /**
+     * Runs in the session ({@code Workspace.run}: start, then await); a cancellation interrupts the waiting thread,
+     * which cancels the run.
+     */
+    private RunResult runInWorkspace(McpSyncServerExchange exchange, String tool, AgentSessions.Session session,
+                                     RunRequest request, ProgressRelay progress, String tag) {
         Thread caller = Thread.currentThread();
-        try (RunCancellations.Registration ignored = cancellations.register(tag, caller::interrupt)) {
-            return session.workspace().run(request, progress);
+        RunJournal.Entry entry = null;
+        try (RunCancellations.Registration ignored = cancellations.register(tag, caller::interrupt);
+             Execution execution = session.workspace().start(request, progress)) {
+            entry = journal.started(exchange, tool, execution.id(), request.language(),
+                    request.mainFileName().orElse(null));
+            RunResult result = execution.await();
+            entry.finished(result);
+            return result;
         } catch (CloudRunException e) {
             if (Thread.interrupted()) {
-                return RunResult.builder(dev.cloudrun.Status.CANCELLED).language(request.language())
+                RunResult cancelled = RunResult.builder(dev.cloudrun.Status.CANCELLED).language(request.language())
                         .message("cancelled by the client").build();
+                if (entry != null) {
+                    entry.finished(cancelled);
+                }
+                return cancelled;
+            }
+            if (entry != null) {
+                entry.finished(failed(request.language(), e));
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            if (entry != null) {
+                entry.finished(failed(request.language(), e));
             }
             throw e;
         } finally {
@@ -473,7 +534,8 @@ public final class CloudRunMcp implements AutoCloseable {
                 .withStderrToStdout()
                 .withNetwork(true)
                 .withLimits(policy.maxLimits());
-        RunResult result = runInWorkspace(session, request, ProgressRelay.of(exchange, call), tag(call));
+        RunResult result = runInWorkspace(exchange, "install_packages", session, request, ProgressRelay.of(exchange, call),
+                tag(call));
         session.workspace().delete(".cloudrun-install" + extension);
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("installed", result.isOk());
@@ -658,6 +720,12 @@ public final class CloudRunMcp implements AutoCloseable {
      */
     private static boolean namesOutputFolder(String text) {
         return NAMES_OUTPUT_FOLDER.matcher(text).find();
+    }
+
+    /** A failure of the system, as the history records it. */
+    private static RunResult failed(String language, RuntimeException e) {
+        return RunResult.builder(dev.cloudrun.Status.INTERNAL_ERROR).language(language).message(String.valueOf(e.getMessage()))
+                .build();
     }
 
     private static String tag(CallToolRequest call) {

@@ -161,7 +161,7 @@ final class ServerComponents implements AutoCloseable {
             AiRoutes aiRoutes = AiRoutes.create(config.ai(), authRoutes);
             ApiKeyService apiKeys = new ApiKeyService(database.jdbi(), clock, config.grading().maxApiKeysPerUser());
             if (config.mcp().enabled() && runner != null) {
-                this.mcp = McpEndpoint.create(runner, config.mcp(), apiKeys, quota, guards, clients);
+                this.mcp = McpEndpoint.create(runner, config.mcp(), apiKeys, quota, guards, clients, history, clock);
             } else if (config.mcp().enabled()) {
                 LOG.warn("no sandbox: /mcp is not served");
             }

@@ -1,6 +1,7 @@
 package dev.cloudrun.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -39,8 +40,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * {@code /mcp} on a real server (local sandbox, real programs), written once and run on each
- * database (see the subclasses): the MCP Java SDK's own client over its streamable HTTP transport
+ * {@code /mcp} on a real server (real sandboxes, real programs), written once and run on each
+ * database and backend (see the subclasses): the MCP Java SDK's own client over its streamable HTTP transport
  * with an API key, as an agent connects, and the JDK's HTTP client for what that client does not
  * do (cancelling, forged headers, oversize bodies).
  */
@@ -62,6 +63,15 @@ abstract class McpHttpKit {
     /** Called once every server has stopped: drop what {@link #databaseSettings()} made. */
     void serversStopped() { }
 
+    /** @return the sandbox backend ({@code CLOUDRUN_BACKEND}); local unless a subclass says otherwise */
+    String backend() {
+        return "local";
+    }
+
+    /** A backend's own leak check after the servers stopped (the local backend's processes are checked as well). */
+    void assertNothingLeftInTheBackend() {
+    }
+
     private CloudRunServer startServer(Map<String, String> extra) {
         try {
             Path dataDir = Files.createTempDirectory("cloudrun-mcp-http");
@@ -69,7 +79,7 @@ abstract class McpHttpKit {
             Map<String, String> settings = new HashMap<>(databaseSettings());
             settings.put("CLOUDRUN_PORT", "0");
             settings.put("CLOUDRUN_DATA_DIR", dataDir.toString());
-            settings.put("CLOUDRUN_BACKEND", "local");
+            settings.put("CLOUDRUN_BACKEND", backend());
             settings.put("CLOUDRUN_IP_REQUESTS_PER_MINUTE", "100000");
             settings.put("CLOUDRUN_REGISTRATIONS_PER_IP_PER_HOUR", "1000");
             settings.put("CLOUDRUN_USER_RUNS_PER_MINUTE", "1000");
@@ -87,6 +97,8 @@ abstract class McpHttpKit {
     void start() {
         server = startServer(Map.of());
         api = new ApiClient(base(server));
+        // The kit's backend, not a fallback to another one.
+        assertThat(api.get("/api/health", null).json().path("sandbox").path("backend").asText()).isEqualTo(backend());
     }
 
     @AfterEach
@@ -100,6 +112,7 @@ abstract class McpHttpKit {
         servers.forEach(CloudRunServer::stop);
         serversStopped();
         ServerTestKit.assertNoSandboxProcessesLeft();
+        assertNothingLeftInTheBackend();
         for (Path dir : dataDirs) {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
@@ -127,6 +140,21 @@ abstract class McpHttpKit {
 
     String runKey() {
         return key(api, register(api), List.of("run"));
+    }
+
+    /** A user's session token (for {@code GET /api/runs}) and an API key of theirs with scope run. */
+    record Account(String token, String key) { }
+
+    Account account() {
+        String token = register(api);
+        return new Account(token, key(api, token, List.of("run")));
+    }
+
+    /** @return the user's run history, newest first */
+    JsonNode history(String token) {
+        ApiClient.Response response = api.get("/api/runs", token);
+        assertThat(response.status()).as(response.text()).isEqualTo(200);
+        return response.json().path("runs");
     }
 
     McpSyncClient connect(CloudRunServer target, String apiKey, List<McpSchema.ProgressNotification> progress) {
@@ -210,6 +238,50 @@ abstract class McpHttpKit {
         assertThat(structured(call(client, "close_session", Map.of("session_id", id)))).isNotNull();
         // One left open: stopping the server closes it (stop() checks that no sandbox process is left).
         structured(call(client, "create_session", Map.of("language", "python")));
+    }
+
+    @Test
+    void the_agents_runs_enter_the_users_run_history_with_via_mcp() {
+        Account account = account();
+        McpSyncClient client = connect(server, account.key(), new ArrayList<>());
+        Map<String, Object> once = structured(call(client, "run_code", Map.of("language", "python",
+                "source", "print('from an agent')")));
+        String id = (String) structured(call(client, "create_session", Map.of("language", "python"))).get("session_id");
+        structured(call(client, "write_file", Map.of("session_id", id, "path", "tool.py",
+                "content", "print('in the session')\nraise SystemExit(3)")));
+        Map<String, Object> inSession = structured(call(client, "run_in_session", Map.of("session_id", id,
+                "main_file", "tool.py")));
+        assertThat(inSession.get("exit_code")).isEqualTo(3);
+        Map<String, Object> cell = structured(call(client, "run_in_session", Map.of("session_id", id,
+                "source", "41 + 1", "stateful", true)));
+        assertThat(cell.get("value")).isEqualTo("42");
+        ApiClient.Response viaRest = api.post("/api/runs", account.key(), Map.of("language", "python", "source", "print(2)"));
+        assertThat(viaRest.status()).as(viaRest.text()).isEqualTo(200);
+
+        // Newest first, with the user's other runs.
+        JsonNode runs = history(account.token());
+        assertThat(runs).extracting(run -> run.path("via").asText()).containsExactly("api", "mcp", "mcp", "mcp");
+        JsonNode cellRun = runs.get(1);
+        assertThat(cellRun.path("status").asText()).isEqualTo(cell.get("status"));
+        assertThat(cellRun.path("language").asText()).isEqualTo("python");
+        JsonNode sessionRun = runs.get(2);
+        assertThat(sessionRun.path("status").asText()).isEqualTo(inSession.get("status"));
+        assertThat(sessionRun.path("exitCode").asInt()).isEqualTo(3);
+        assertThat(sessionRun.path("entryPath").asText()).isEqualTo("tool.py");
+        assertThat(sessionRun.path("stdoutBytes").asLong()).isEqualTo("in the session\n".length());
+        JsonNode onceRun = runs.get(3);
+        assertThat(onceRun.path("status").asText()).isEqualTo(once.get("status")).isEqualTo("OK");
+        assertThat(onceRun.path("exitCode").asInt()).isZero();
+        assertThat(onceRun.path("stdoutBytes").asLong()).isEqualTo("from an agent\n".length());
+        assertThat(onceRun.path("finishedAtMillis").asLong()).isGreaterThanOrEqualTo(onceRun.path("startedAtMillis").asLong());
+        // One run, one record: GET /api/runs/{id} finds it, and another user sees none of them.
+        assertThat(api.get("/api/runs/" + onceRun.path("id").asText(), account.token()).json().path("via").asText())
+                .isEqualTo("mcp");
+        // The agent got the output in the answer: the history keeps none.
+        assertThat(api.get("/api/runs/" + onceRun.path("id").asText() + "/output", account.token()).json()
+                .path("kept").asBoolean()).isFalse();
+        assertThat(history(register(api))).isEmpty();
+        structured(call(client, "close_session", Map.of("session_id", id)));
     }
 
     // ---- the gate, with the JDK's HTTP client ----
@@ -404,6 +476,97 @@ abstract class McpHttpKit {
         // Well before the 40 s the program would sleep.
         String answer = resultOf(lines).get(20, TimeUnit.SECONDS);
         assertThat(answer).contains("CANCELLED").doesNotContain("not cancelled");
+    }
+
+    /** @return how many live processes of this host have this in their command line (sandboxes' included) */
+    static long liveProcesses(String commandLinePart) {
+        return ProcessHandle.allProcesses().filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().commandLine().orElse("").contains(commandLinePart)).count();
+    }
+
+    /**
+     * Posts, on a socket of its own, a {@code tools/call} whose program prints "started" then runs
+     * {@code sleep MARKER} (a process the test can see); returns once "started" came, the socket still open.
+     */
+    private Socket startSilentCall(CloudRunServer target, String key, String session, String tool,
+                                   Map<String, Object> arguments, String marker) throws IOException {
+        Map<String, Object> call = Map.of("jsonrpc", "2.0", "id", 40, "method", "tools/call", "params", Map.of(
+                "name", tool, "_meta", Map.of("progressToken", "silent"), "arguments", arguments));
+        byte[] body = write(call).getBytes(StandardCharsets.UTF_8);
+        Socket socket = new Socket("127.0.0.1", target.port());
+        socket.setSoTimeout(20_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\nMcp-Session-Id: "
+                + session + "\r\nContent-Type: application/json\r\nAccept: " + ACCEPT + "\r\nContent-Length: "
+                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                StandardCharsets.UTF_8));
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.contains("notifications/progress") && line.contains("started")) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("sleep " + marker) == 1);
+                return socket;
+            }
+        }
+        socket.close();
+        throw new AssertionError("no progress notification with the program's first line");
+    }
+
+    private static String silentProgram(String marker) {
+        return "import subprocess\nprint('started', flush=True)\nsubprocess.run(['sleep', '" + marker + "'])\n"
+                + "print('not cancelled')";
+    }
+
+    /** A fresh 29.NNNNNN seconds: longer than every wait below, and unique to one test's process. */
+    private static String marker() {
+        return "29." + (100_000 + new java.util.Random().nextInt(900_000));
+    }
+
+    @Test
+    void a_client_that_closes_its_connection_mid_call_cancels_the_run() throws Exception {
+        Account account = account();
+        String session = rawSession(server, account.key());
+        String marker = marker();
+        Socket socket = startSilentCall(server, account.key(), session, "run_code", Map.of("language", "python",
+                "source", silentProgram(marker), "limits", Map.of("wall_time_seconds", 50)), marker);
+        assertThat(history(account.token())).singleElement()
+                .satisfies(run -> assertThat(run.path("status").asText()).isEqualTo("RUNNING"));
+        long closedAt = System.nanoTime();
+        socket.close();
+        // The program would sleep 29 s more: the server notices the closed connection at its next keep-alive.
+        await().atMost(Duration.ofSeconds(15)).until(() -> liveProcesses("sleep " + marker) == 0);
+        System.out.printf("%s: the run's process ended %d ms after the client closed its connection%n", backend(),
+                (System.nanoTime() - closedAt) / 1_000_000);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(history(account.token())).singleElement()
+                .satisfies(run -> assertThat(run.path("status").asText()).isEqualTo("CANCELLED")));
+        // The MCP session stays: the client goes on with it on a new connection.
+        HttpResponse<String> next = post(server, Map.of("Authorization", "Bearer " + account.key(), "Mcp-Session-Id",
+                session), Map.of("jsonrpc", "2.0", "id", 41, "method", "tools/list"));
+        assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+        assertThat(next.body()).contains("run_code");
+    }
+
+    @Test
+    void a_client_that_closes_its_connection_mid_run_in_session_cancels_that_run_and_keeps_the_session()
+            throws Exception {
+        Account account = account();
+        String apiKey = account.key();
+        McpSyncClient client = connect(server, apiKey, new ArrayList<>());
+        String id = (String) structured(call(client, "create_session", Map.of("language", "python"))).get("session_id");
+        String marker = marker();
+        Socket socket = startSilentCall(server, apiKey, rawSession(server, apiKey), "run_in_session",
+                Map.of("session_id", id, "source", silentProgram(marker), "limits", Map.of("wall_time_seconds", 50)),
+                marker);
+        socket.close();
+        await().atMost(Duration.ofSeconds(15)).until(() -> liveProcesses("sleep " + marker) == 0);
+        // Only that run ended: the session and its sandbox serve the next call.
+        Map<String, Object> next = structured(call(client, "run_in_session", Map.of("session_id", id,
+                "source", "print('still here')")));
+        assertThat(next.get("stdout")).isEqualTo("still here\n");
+        assertThat(history(account.token())).extracting(run -> run.path("status").asText())
+                .containsExactly("OK", "CANCELLED");
     }
 
     @Test

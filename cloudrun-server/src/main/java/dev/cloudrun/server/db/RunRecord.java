@@ -10,7 +10,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param projectId the project it ran from, or null for inline files
  * @param language the language id
  * @param entryPath the file it ran (a project's entry or the request's main file), or null when not named
- * @param via {@code websocket} or {@code api}
+ * @param via what started it: {@code websocket} (the IDE), {@code api} ({@code POST /api/runs}), {@code mcp}
+ *     (an agent at {@code /mcp}), or a compatible API ({@code jobe}, {@code piston}, {@code judge0})
  * @param status the SDK status name, or {@code RUNNING} while it runs
  * @param exitCode the exit code, or null while it runs
  * @param wallTimeMs wall-clock time of the run step

@@ -5,6 +5,7 @@ import dev.cloudrun.mcp.CloudRunMcp;
 import dev.cloudrun.mcp.McpPolicy;
 import dev.cloudrun.mcp.RunCancellations;
 import dev.cloudrun.server.config.McpSettings;
+import dev.cloudrun.server.db.RunRepository;
 import dev.cloudrun.server.http.ClientAddress;
 import dev.cloudrun.server.http.RequestGuards;
 import dev.cloudrun.server.keys.ApiKeyService;
@@ -15,6 +16,7 @@ import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
@@ -29,26 +31,34 @@ import org.slf4j.LoggerFactory;
  * SDK's streamable HTTP transport, for agents holding an API key with scope {@code run}. The
  * {@link McpGate} in front of the SDK's servlet authenticates, rate-limits and bounds every request
  * before the SDK reads it; sessions of {@code create_session} belong to the key's user, whichever
- * of their keys or MCP connections asks. {@link #close()} closes the MCP sessions and the agents'
- * sandboxes.
+ * of their keys or MCP connections asks. Its runs enter the user's run history ({@link McpRunHistory}); a
+ * run whose client closes the connection before the answer is cancelled ({@link StreamWatch}).
+ * {@link #close()} closes the MCP sessions and the agents' sandboxes.
  */
 public final class McpEndpoint implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
     /** Where the endpoint listens. */
     public static final String PATH = "/mcp";
     private static final String USER_KEY = "dev.cloudrun.server.mcp.userId";
+    /**
+     * How often a run's event stream gets an SSE comment, so that a client gone is noticed (and its run cancelled)
+     * within two of these.
+     */
+    static final Duration KEEP_ALIVE_INTERVAL = Duration.ofSeconds(2);
 
     private final CloudRunMcp mcp;
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
     private final McpGate gate;
+    private final StreamWatch streams;
 
     private McpEndpoint(CodeRunner runner, McpPolicy policy, ApiKeyService keys, RunQuota quota, RequestGuards guards,
-                        ClientAddress clients) {
+                        ClientAddress clients, RunRepository history, Clock clock) {
         DaemonSingleSchedulers.install();
         long maxBody = maxRequestBytes(policy);
         RunCancellations cancellations = new RunCancellations();
-        this.gate = new McpGate(keys, quota, guards, clients, cancellations, maxBody);
+        this.streams = new StreamWatch(KEEP_ALIVE_INTERVAL);
+        this.gate = new McpGate(keys, quota, guards, clients, cancellations, streams, maxBody);
         this.transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(new JacksonMcpJsonMapper(new com.fasterxml.jackson.databind.ObjectMapper()))
                 .mcpEndpoint(PATH)
@@ -57,8 +67,10 @@ public final class McpEndpoint implements AutoCloseable {
                 .contextExtractor(request -> McpTransportContext.create(
                         Map.of(USER_KEY, String.valueOf(request.getAttribute(McpGate.USER_ATTRIBUTE)))))
                 .build();
+        McpRunHistory journal = new McpRunHistory(history, clock,
+                exchange -> String.valueOf(exchange.transportContext().get(USER_KEY)));
         this.mcp = CloudRunMcp.create(runner, policy, exchange -> "user:" + exchange.transportContext().get(USER_KEY),
-                cancellations);
+                cancellations, journal);
         this.server = mcp.configure(McpServer.sync(transport)).requestTimeout(Duration.ofMinutes(10)).build();
     }
 
@@ -69,11 +81,13 @@ public final class McpEndpoint implements AutoCloseable {
      * @param quota the run quota that {@code POST /api/runs} takes from
      * @param guards the per-address request rate and the allowed origins
      * @param clients tells the client's address behind trusted proxies
+     * @param history the run history, where the agents' runs are recorded with {@code via} = {@code mcp}
+     * @param clock the time source
      * @return the endpoint, not yet mounted
      */
     public static McpEndpoint create(CodeRunner runner, McpSettings settings, ApiKeyService keys, RunQuota quota,
-                                     RequestGuards guards, ClientAddress clients) {
-        return new McpEndpoint(runner, policy(settings), keys, quota, guards, clients);
+                                     RequestGuards guards, ClientAddress clients, RunRepository history, Clock clock) {
+        return new McpEndpoint(runner, policy(settings), keys, quota, guards, clients, history, clock);
     }
 
     /**
@@ -121,6 +135,7 @@ public final class McpEndpoint implements AutoCloseable {
     /** Closes the MCP sessions, then the agents' sandboxes. */
     @Override
     public void close() {
+        streams.close();
         try {
             server.closeGracefully();
         } catch (RuntimeException e) {

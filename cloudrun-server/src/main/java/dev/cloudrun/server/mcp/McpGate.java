@@ -47,8 +47,10 @@ import java.util.Set;
  * {@code tools/call} that starts a run takes a slot of the caller's run quota, as
  * {@code POST /api/runs} does (429), held until its answer is out. Then it tags each
  * {@code tools/call} with its session and id and answers {@code notifications/cancelled} itself,
- * stopping the run ({@link RunCancellations}): the SDK routes neither. Refusals are CloudRun's JSON
- * errors, {@code {"error": {"code", "message"}}}.
+ * stopping the run ({@link RunCancellations}): the SDK routes neither. A run's {@code tools/call}
+ * whose client closes the connection before the answer is cancelled the same way, once the
+ * {@link StreamWatch} notices. Refusals are CloudRun's JSON errors,
+ * {@code {"error": {"code", "message"}}}.
  */
 final class McpGate implements Filter {
     /** The request attribute holding the authenticated user's id, for the SDK's context extractor. */
@@ -63,6 +65,7 @@ final class McpGate implements Filter {
     private final RequestGuards guards;
     private final ClientAddress clients;
     private final RunCancellations cancellations;
+    private final StreamWatch streams;
     private final long maxBodyBytes;
     /** MCP session id to the user who opened it; oldest forgotten first past {@value #MAX_KNOWN_SESSIONS}. */
     private final Map<String, String> owners = new LinkedHashMap<>(16, 0.75f, true) {
@@ -73,7 +76,8 @@ final class McpGate implements Filter {
     };
 
     McpGate(ApiKeyService keys, RunQuota quota, RequestGuards guards, ClientAddress clients,
-            RunCancellations cancellations, long maxBodyBytes) {
+            RunCancellations cancellations, StreamWatch streams, long maxBodyBytes) {
+        this.streams = streams;
         this.keys = keys;
         this.quota = quota;
         this.guards = guards;
@@ -88,6 +92,8 @@ final class McpGate implements Filter {
         HttpServletRequest request = (HttpServletRequest) servletRequest;
         HttpServletResponse response = (HttpServletResponse) servletResponse;
         RunQuota.Permit permit = null;
+        String runTag = null;
+        GuardedResponse guarded = null;
         try {
             String origin = request.getHeader("Origin");
             if (origin != null && !guards.origins().allows(origin, request.getHeader("Host"))) {
@@ -104,7 +110,7 @@ final class McpGate implements Filter {
             }
             request.setAttribute(USER_ATTRIBUTE, key.userId());
             if (!"POST".equals(request.getMethod())) {
-                chain.doFilter(request, new GuardedResponse(response, key.userId(), () -> { }));
+                chain.doFilter(request, new GuardedResponse(response, key.userId(), () -> { }, null));
                 if ("DELETE".equals(request.getMethod()) && session != null && response.getStatus() == 200) {
                     forget(session);
                 }
@@ -128,26 +134,33 @@ final class McpGate implements Filter {
                 }
                 if (method.equals("tools/call") && object.has("id") && session != null
                         && object.path("params") instanceof ObjectNode params) {
+                    String tag = session + "#" + object.get("id").asText();
                     if (RUN_TOOLS.contains(params.path("name").asText(""))) {
                         permit = quota.acquire(new Principal(key.userId(), null, false), address);
+                        runTag = tag;
                     }
                     JsonNode meta = params.path("_meta");
                     ObjectNode tagged = meta instanceof ObjectNode existing ? existing : params.putObject("_meta");
-                    tagged.put(RunCancellations.REQUEST_ID_META, session + "#" + object.get("id").asText());
+                    tagged.put(RunCancellations.REQUEST_ID_META, tag);
                     body = object.toString().getBytes(StandardCharsets.UTF_8);
                 }
             }
             // The SDK answers a tools/call on this thread: when the chain returns, the run is over. The slot is
             // given back as the answer goes out, so that a client's next call never meets its own finished run.
             RunQuota.Permit held = permit;
-            chain.doFilter(new ReadBody(request, body), new GuardedResponse(response, key.userId(), () -> {
+            String cancelTag = runTag;
+            guarded = new GuardedResponse(response, key.userId(), () -> {
                 if (held != null) {
                     held.release();
                 }
-            }));
+            }, cancelTag == null ? null : () -> cancellations.cancel(cancelTag));
+            chain.doFilter(new ReadBody(request, body), guarded);
         } catch (ApiError e) {
             refuse(response, e);
         } finally {
+            if (guarded != null) {
+                guarded.stopWatching();
+            }
             if (permit != null) {
                 permit.release();
             }
@@ -239,42 +252,47 @@ final class McpGate implements Filter {
 
     /**
      * Records who opened a session when the SDK names it, and sees the JSON-RPC answer go out, both before the
-     * client can read them.
+     * client can read them; for a run's call, has the {@link StreamWatch} watch its event stream.
      */
     private final class GuardedResponse extends HttpServletResponseWrapper {
-        /** How the SDK's servlet starts the event of a JSON-RPC response (Jackson writes the record's fields in order). */
-        private static final String ANSWER_EVENT = "data: {\"jsonrpc\":\"2.0\",\"id\":";
         private final String userId;
         private final Runnable onAnswer;
-        private PrintWriter writer;
+        private final Runnable onGone;
+        private EventStreamWriter writer;
+        private StreamWatch.Watched watched;
+        private boolean done;
 
-        GuardedResponse(HttpServletResponse response, String userId, Runnable onAnswer) {
+        /**
+         * @param onAnswer called as the JSON-RPC answer is written
+         * @param onGone called if the client closes the connection before the answer, or null not to watch
+         */
+        GuardedResponse(HttpServletResponse response, String userId, Runnable onAnswer, Runnable onGone) {
             super(response);
             this.userId = userId;
             this.onAnswer = onAnswer;
+            this.onGone = onGone;
         }
 
         @Override
         public synchronized PrintWriter getWriter() throws IOException {
             if (writer == null) {
-                PrintWriter inner = super.getWriter();
-                writer = new PrintWriter(inner) {
-                    @Override
-                    public void write(String text) {
-                        if (text.startsWith(ANSWER_EVENT)) {
-                            onAnswer.run();
-                        }
-                        super.write(text);
-                    }
-
-                    @Override
-                    public boolean checkError() {
-                        // The SDK learns of a client gone from the servlet's writer, which swallows the exception.
-                        return super.checkError() || inner.checkError();
-                    }
-                };
+                writer = new EventStreamWriter(super.getWriter(), onAnswer, () -> {
+                    String type = getContentType();
+                    return type != null && type.startsWith("text/event-stream");
+                });
+                if (onGone != null && !done) {
+                    watched = streams.watch(writer, onGone);
+                }
             }
             return writer;
+        }
+
+        /** The call is over (answered, or failed): no more keep-alives. */
+        synchronized void stopWatching() {
+            done = true;
+            if (watched != null) {
+                watched.close();
+            }
         }
 
         @Override
