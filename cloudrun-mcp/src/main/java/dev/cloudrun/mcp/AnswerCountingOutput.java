@@ -24,17 +24,25 @@ final class AnswerCountingOutput extends FilterOutputStream {
         super(out);
     }
 
+    // An answer the client can no longer take (its end of the pipe closed) counts as given: the
+    // server waits for answers only to deliver them.
     @Override
     public synchronized void write(int b) throws IOException {
-        out.write(b);
-        take((byte) b);
+        try {
+            out.write(b);
+        } finally {
+            take((byte) b);
+        }
     }
 
     @Override
     public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
-        out.write(bytes, offset, length);
-        for (int i = offset; i < offset + length; i++) {
-            take(bytes[i]);
+        try {
+            out.write(bytes, offset, length);
+        } finally {
+            for (int i = offset; i < offset + length; i++) {
+                take(bytes[i]);
+            }
         }
     }
 

@@ -46,4 +46,20 @@ class AnswerCountingOutputTest {
         }
         assertThat(sink.toByteArray()).isEqualTo(expected.toByteArray());
     }
+
+    @Test
+    void anAnswerToAClientThatHasGoneStillCounts() throws Exception {
+        java.io.OutputStream closedPipe = new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws java.io.IOException {
+                throw new java.io.IOException("Broken pipe");
+            }
+        };
+        AnswerCountingOutput out = new AnswerCountingOutput(closedPipe);
+        byte[] answer = (SDK_JSON.writeValueAsString(new McpSchema.JSONRPCResponse(McpSchema.JSONRPC_VERSION, 1,
+                Map.of(), null)) + "\n").getBytes(StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> out.write(answer)).hasMessage("Broken pipe");
+        // So the server that waits for its answers before it ends does not wait for this one.
+        assertThat(out.answers()).isEqualTo(1);
+    }
 }
