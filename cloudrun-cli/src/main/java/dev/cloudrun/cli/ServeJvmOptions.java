@@ -8,14 +8,17 @@ import java.util.List;
 
 /**
  * The JVM options {@code ./cloudrun serve} starts the server with, declared once in the resource
- * {@value #RESOURCE} (the launcher reads the same file from the source tree). The benchmark starts
- * its server with them too, so that it measures the server as it is deployed.
+ * {@value #RESOURCE}, and those of {@code ./cloudrun mcp}, in {@value #MCP_RESOURCE} (the launcher
+ * reads the same files from the source tree). The benchmarks start their server or {@code cloudrun mcp}
+ * with them too, so that they measure it as it is deployed.
  *
  * <p>The file holds one option per line; blank lines and lines starting with {@code #} are ignored.
  */
 public final class ServeJvmOptions {
     /** Where the options are, on the class path and under {@code cloudrun-cli/src/main/resources}. */
     public static final String RESOURCE = "dev/cloudrun/cli/serve.jvm-options";
+    /** The options of {@code ./cloudrun mcp}, on the class path and under {@code cloudrun-cli/src/main/resources}. */
+    public static final String MCP_RESOURCE = "dev/cloudrun/cli/mcp.jvm-options";
 
     private ServeJvmOptions() { }
 
@@ -27,13 +30,27 @@ public final class ServeJvmOptions {
      * @throws IllegalStateException if the resource is missing
      */
     public static List<String> defaults() {
-        try (InputStream in = ServeJvmOptions.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+        return read(RESOURCE);
+    }
+
+    /**
+     * The options of {@code ./cloudrun mcp}'s file, as {@link #defaults()} reads the server's.
+     *
+     * @return the options, in order
+     * @throws IllegalStateException if the resource is missing
+     */
+    public static List<String> mcpDefaults() {
+        return read(MCP_RESOURCE);
+    }
+
+    private static List<String> read(String resource) {
+        try (InputStream in = ServeJvmOptions.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(RESOURCE + " is not on the class path");
+                throw new IllegalStateException(resource + " is not on the class path");
             }
             return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+            throw new UncheckedIOException("cannot read " + resource, e);
         }
     }
 

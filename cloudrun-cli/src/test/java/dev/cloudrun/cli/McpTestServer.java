@@ -21,8 +21,8 @@ import java.util.function.Function;
 import reactor.core.publisher.Mono;
 
 /**
- * {@code cloudrun mcp} started as a child process (the CLI's main, on this test's class path) with
- * the MCP Java SDK's own client over its stdio: what an agent client does. Records the progress
+ * {@code cloudrun mcp} started as a child process (the CLI's main, on this test's class path, with the
+ * launcher's JVM options) with the MCP Java SDK's own client over its stdio: what an agent client does. Records the progress
  * notifications it gets and the JSON-RPC id of each {@code tools/call}, so a test can cancel one.
  */
 final class McpTestServer implements AutoCloseable {
@@ -34,8 +34,10 @@ final class McpTestServer implements AutoCloseable {
     private final RecordingTransport transport;
 
     McpTestServer(String backend, String... options) {
-        List<String> args = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"),
-                "dev.cloudrun.cli.CloudRunCli", "mcp", "--backend", backend));
+        // With ./cloudrun mcp's JVM options, so that tests and the benchmark meet the JVM agents start.
+        List<String> args = new ArrayList<>(ServeJvmOptions.mcpDefaults());
+        args.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.cloudrun.cli.CloudRunCli", "mcp",
+                "--backend", backend));
         args.addAll(List.of(options));
         ServerParameters parameters = ServerParameters.builder(javaExecutable()).args(args).build();
         StdioClientTransport stdio = new StdioClientTransport(parameters, new JacksonMcpJsonMapper(JSON));

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The JVM options of {@code ./cloudrun serve}: the file's format, and a real JVM that takes them. */
+/** The JVM options of {@code ./cloudrun serve} and {@code ./cloudrun mcp}: the files' format, and a real JVM that takes them. */
 class ServeJvmOptionsTest {
 
     @Test
@@ -35,6 +35,24 @@ class ServeJvmOptionsTest {
 
         assertThat(ServeJvmOptions.defaults()).isEqualTo(ServeJvmOptions.parse(source)).isNotEmpty();
         assertThat(Files.readString(Path.of("../cloudrun"))).contains("cloudrun-cli/src/main/resources/" + ServeJvmOptions.RESOURCE);
+    }
+
+    @Test
+    void the_packaged_mcp_file_is_the_one_the_launcher_reads_and_a_jvm_takes_it() throws IOException, InterruptedException {
+        String source = Files.readString(Path.of("src/main/resources", ServeJvmOptions.MCP_RESOURCE));
+        assertThat(ServeJvmOptions.mcpDefaults()).isEqualTo(ServeJvmOptions.parse(source)).isNotEmpty();
+        assertThat(Files.readString(Path.of("../cloudrun")))
+                .contains("MCP_OPTIONS_FILE=\"$ROOT/cloudrun-cli/src/main/resources/" + ServeJvmOptions.MCP_RESOURCE + "\"")
+                .contains("serve_java_options \"$MCP_OPTIONS_FILE\"");
+
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(ServeJvmOptions.mcpDefaults());
+        command.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Process java = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(java.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(java.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(java.exitValue()).as(output).isZero();
+        assertThat(output).containsPattern("intx TieredStopAtLevel\\s+= 1").containsPattern("bool UseSerialGC\\s+= true");
     }
 
     @Test

@@ -71,7 +71,10 @@ public final class McpEndpoint implements AutoCloseable {
                 exchange -> String.valueOf(exchange.transportContext().get(USER_KEY)));
         this.mcp = CloudRunMcp.create(runner, policy, exchange -> "user:" + exchange.transportContext().get(USER_KEY),
                 cancellations, journal);
-        this.server = mcp.configure(McpServer.sync(transport)).requestTimeout(Duration.ofMinutes(10)).build();
+        // The servlet blocks its request thread until the answer is out: a tool runs on that thread rather than
+        // being handed to Reactor's boundedElastic pool and back (a cancellation arrives as another request).
+        this.server = mcp.configure(McpServer.sync(transport)).requestTimeout(Duration.ofMinutes(10))
+                .immediateExecution(true).build();
     }
 
     /**
