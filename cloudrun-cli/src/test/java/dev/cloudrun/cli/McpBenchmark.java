@@ -287,6 +287,11 @@ public final class McpBenchmark {
                     if (line.startsWith("data:")) {
                         com.fasterxml.jackson.databind.JsonNode message = JSON.readTree(line.substring(5));
                         if (message.has("id") && !message.has("method")) {
+                            // Read to the stream's end (the server ends it after the answer), so the connection
+                            // goes back to the client's pool instead of being closed under the next request.
+                            while (lines.readLine() != null) {
+                                continue;
+                            }
                             return message;
                         }
                     }
