@@ -98,7 +98,7 @@ final class RunLifecycle {
             workspace = run.with(RunPlan.run(cached.artifacts(), plan.collect(), plan.maxCollectBytes(), plan.collected()));
         }
         try (Sandbox sandbox = backend.open(new SandboxSpec(id, language, workspace.files(), workspaceBytes,
-                workspace.executables()))) {
+                workspace.executables(), run.limits()))) {
             int installRounds = run.request().autoInstallAttempts();
             if (packageManager != null && installRounds > 0 && !run.declaredPackages().isEmpty()
                     && !packages.caches().allInstalled(cacheKey, run.declaredPackages())) {

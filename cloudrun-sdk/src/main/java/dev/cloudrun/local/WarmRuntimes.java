@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * attribute {@code "prestart": "true"}. After a run of it, the backend keeps a fresh sandbox with the
  * same first step already started, the run step of an interpreted language or the compile step of a
  * compiled one: the interpreter or compiler has loaded itself and blocks reading its main file,
- * which is a FIFO. The next run with the same language, main file name and workspace size takes that
- * sandbox, writes its files, and, if its run step is exactly the one started (command, arguments,
+ * which is a FIFO. The next run with the same language, main file name, workspace size and limits takes
+ * that sandbox, writes its files, and, if its run step is exactly the one started (command, arguments,
  * environment, limits, mounts), puts its main file in place and hands the interpreter the program.
  * Anything else (another step first, another command) kills the waiting interpreter and runs cold.
  *
@@ -47,8 +48,15 @@ final class WarmRuntimes implements AutoCloseable {
     static final int MAX_MAIN_BYTES = 60 * 1024;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What a pre-started sandbox can serve: the language, the main file's name, the workspace size. */
-    record Key(String language, String mainFile, long workspaceBytes) { }
+    /**
+     * What a pre-started sandbox can serve: the language, the main file's name, the workspace size, and the run's
+     * limits when known ({@link SandboxSpec#runLimits()}), so that runs with other limits (an agent's and an IDE's)
+     * each keep their own interpreters waiting instead of replacing each other's.
+     */
+    record Key(String language, String mainFile, long workspaceBytes, dev.cloudrun.Limits limits) { }
+
+    /** The most keys learned at once; past it, the one demanded longest ago is forgotten with its sandboxes. */
+    static final int MAX_KEYS = 32;
 
     /** The run step last seen for a key, to start the next sandboxes with. */
     private record Learned(Language language, StepSpec step, long lastDemandNanos) {
@@ -94,7 +102,7 @@ final class WarmRuntimes implements AutoCloseable {
         if (unless.stream().anyMatch(spec.files()::containsKey)) {
             return Optional.empty();
         }
-        return Optional.of(new Key(language.id(), mainFile, spec.workspaceBytes()));
+        return Optional.of(new Key(language.id(), mainFile, spec.workspaceBytes(), spec.runLimits()));
     }
 
     /** @return the first argument of a run step's command that names a file of the sandbox: its main file */
@@ -126,7 +134,8 @@ final class WarmRuntimes implements AutoCloseable {
             }
             // The keys learned for this language whose main file the run has: usually one.
             key = learned.keySet().stream().filter(known -> known.language().equals(spec.language().id())
-                    && known.workspaceBytes() == spec.workspaceBytes() && spec.files().containsKey(known.mainFile()))
+                    && known.workspaceBytes() == spec.workspaceBytes() && spec.files().containsKey(known.mainFile())
+                    && Objects.equals(known.limits(), spec.runLimits()))
                     .filter(known -> keyOf(spec, known.mainFile()).isPresent())
                     .findFirst();
             if (key.isEmpty()) {
@@ -184,6 +193,14 @@ final class WarmRuntimes implements AutoCloseable {
                     stale.addAll(old);
                 }
             }
+            while (learned.size() > MAX_KEYS) {
+                Key oldest = oldestOtherThan(key.get(), false);
+                learned.remove(oldest);
+                Deque<LocalSandbox> old = ready.remove(oldest);
+                if (old != null) {
+                    stale.addAll(old);
+                }
+            }
         }
         stale.forEach(LocalSandbox::close);
         scheduleRefill(key.get());
@@ -219,13 +236,30 @@ final class WarmRuntimes implements AutoCloseable {
     private void refill(Key key) {
         while (true) {
             Learned known;
+            LocalSandbox evicted = null;
             synchronized (this) {
                 known = learned.get(key);
                 int readyForKey = ready.getOrDefault(key, new ArrayDeque<>()).size();
-                if (closed || known == null || readyForKey >= perKey || readyCount() + starting >= total) {
+                if (closed || known == null || readyForKey >= perKey) {
                     return;
                 }
+                if (readyCount() + starting >= total) {
+                    // Full: a key in use now may take the place of one that waits for a key demanded longer ago.
+                    Key oldest = oldestOtherThan(key, true);
+                    if (readyForKey > 0 || oldest == null
+                            || learned.get(oldest).lastDemandNanos() >= known.lastDemandNanos()) {
+                        return;
+                    }
+                    Deque<LocalSandbox> waiting = ready.get(oldest);
+                    evicted = waiting.poll();
+                    if (waiting.isEmpty()) {
+                        ready.remove(oldest);
+                    }
+                }
                 starting++;
+            }
+            if (evicted != null) {
+                evicted.close();
             }
             LocalSandbox sandbox = null;
             try {
@@ -259,6 +293,25 @@ final class WarmRuntimes implements AutoCloseable {
         byte[] bytes = new byte[8];
         RANDOM.nextBytes(bytes);
         return bytes;
+    }
+
+    /**
+     * @param key the key to leave out
+     * @param withSandboxes whether only keys with sandboxes waiting count
+     * @return the learned key demanded longest ago other than {@code key}, or null
+     */
+    private Key oldestOtherThan(Key key, boolean withSandboxes) {
+        Key oldest = null;
+        long oldestDemand = Long.MAX_VALUE;
+        for (Map.Entry<Key, Learned> entry : learned.entrySet()) {
+            boolean eligible = !entry.getKey().equals(key)
+                    && (!withSandboxes || !ready.getOrDefault(entry.getKey(), new ArrayDeque<>()).isEmpty());
+            if (eligible && (oldest == null || entry.getValue().lastDemandNanos() - oldestDemand < 0)) {
+                oldest = entry.getKey();
+                oldestDemand = entry.getValue().lastDemandNanos();
+            }
+        }
+        return oldest;
     }
 
     private int readyCount() {

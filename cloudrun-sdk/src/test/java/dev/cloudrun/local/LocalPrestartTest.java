@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Pre-started interpreters and compilers on the local backend: the {@link PrestartTck}; a C
  * program, its warnings and its compile errors alike from a pre-started compiler and a cold one; and
- * the local pool's own life cycle (it empties when idle and on {@code releaseIdle}).
+ * the local pool's own life cycle (it empties when idle and on {@code releaseIdle}, and keeps
+ * interpreters for runs of other limits apart).
  */
 class LocalPrestartTest extends PrestartTck {
     @Override
@@ -112,6 +113,30 @@ class LocalPrestartTest extends PrestartTck {
         // Learned again from the next cold run.
         RunResult again = runPrestarted(request);
         assertThat(again.stdout()).isEqualTo("released\n");
+    }
+
+    @Test
+    void runsWithOtherLimitsEachKeepTheirOwnInterpretersWaiting() throws Exception {
+        // An agent's runs and an IDE's: the same language and main file, other limits, in turn. A backend of its own,
+        // so that the other tests' keys do not hold the pool's places.
+        LocalSandboxBackend backend = LocalSandboxBackend.create(new LocalSandboxBackend.Options()
+                .prestartIdle(Duration.ofMinutes(1)));
+        try (dev.cloudrun.CodeRunner runner = dev.cloudrun.CodeRunner.create(config -> config.backend(backend))) {
+            RunRequest agents = RunRequest.of("python", "print('agent')")
+                    .withLimits(dev.cloudrun.Limits.defaults().withWallTime(Duration.ofSeconds(7)));
+            RunRequest ides = RunRequest.of("python", "print('ide')")
+                    .withLimits(dev.cloudrun.Limits.defaults().withWallTime(Duration.ofSeconds(9)));
+            assertThat(runner.run(agents).stdout()).isEqualTo("agent\n");
+            assertThat(runner.run(ides).stdout()).isEqualTo("ide\n");
+            // Two ready for each (two per key by default): before, the second limits replaced the first's.
+            waitUntil(() -> backend.warmRuntimes().readySandboxes() == 4);
+            long served = backend.warmRuntimes().servedRuns();
+            for (int round = 0; round < 2; round++) {
+                assertThat(runner.run(agents).stdout()).isEqualTo("agent\n");
+                assertThat(runner.run(ides).stdout()).isEqualTo("ide\n");
+            }
+            assertThat(backend.warmRuntimes().servedRuns()).isEqualTo(served + 4);
+        }
     }
 
     @Test
